@@ -1,0 +1,129 @@
+"""Command line: `python -m scaling_core cost ...` prints a scaled architecture and its exact cost."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Sequence
+
+from .arch import ScaledArch, scale_recipe
+from .cost import count
+from .errors import ConfigError, require_finite
+from .presets import fitted_phi, get_preset, preset_names, scale_preset
+from .recipe import Recipe
+from .rounding import DEPTH_ROUNDINGS, RESOLUTION_MULTIPLES, RoundingPolicy
+from .summary import part_rows, summary_dict
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line on stderr and exit status 2."""
+
+    def error(self, message: str) -> None:
+        sys.stderr.write(f"error: {message}\n")
+        raise SystemExit(2)
+
+
+def make_parser() -> argparse.ArgumentParser:
+    """The argument parser of `python -m scaling_core`."""
+    parser = _Parser(prog="python -m scaling_core", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    cost = commands.add_parser("cost", help="architecture and exact cost of a preset or a recipe at phi")
+    cost.add_argument("--preset", help=f"published variant, one of {', '.join(preset_names())}")
+    cost.add_argument("--alpha", type=float, help="depth coefficient α > 0")
+    cost.add_argument("--beta", type=float, help="width coefficient β > 0")
+    cost.add_argument("--gamma", type=float, help="resolution coefficient γ > 0")
+    cost.add_argument("--phi", type=float, help="compound coefficient φ ≥ 0 (fractional allowed)")
+    cost.add_argument("--base", default="efficientnet-b0", help="base spec name or path to a .json spec")
+    cost.add_argument("--num-classes", type=int, help="classifier outputs (default: the base's)")
+    cost.add_argument("--resolution-multiple", type=int, default=8, choices=RESOLUTION_MULTIPLES)
+    cost.add_argument("--depth-rounding", default="ceil", choices=DEPTH_ROUNDINGS)
+    cost.add_argument("--width-divisor", type=int, default=8)
+    cost.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    cost.add_argument("--verify", action="store_true",
+                      help="also build the torch model, count it with fvcore, exit 1 on any difference")
+    cost.add_argument("--memory-limit-gb", type=float,
+                      help="refuse to build a model whose modelled memory exceeds this (default: half the RAM)")
+    return parser
+
+
+def resolve_arch(args: argparse.Namespace) -> ScaledArch:
+    """The architecture the arguments describe (a preset, or a recipe at φ)."""
+    recipe_args = {"alpha": args.alpha, "beta": args.beta, "gamma": args.gamma, "phi": args.phi}
+    if args.preset is not None:
+        given = [f"--{k}" for k, v in recipe_args.items() if v is not None]
+        if given:
+            raise ConfigError("--preset", args.preset, f"alone: it fixes the multipliers, drop {' '.join(given)}")
+        return scale_preset(args.preset, num_classes=args.num_classes)
+    missing = [f"--{k}" for k, v in recipe_args.items() if v is None]
+    if missing:
+        raise ConfigError(missing[0], None, "a number (give --preset, or all of --alpha --beta --gamma --phi)")
+    policy = RoundingPolicy(args.width_divisor, args.depth_rounding, args.resolution_multiple)
+    return scale_recipe(Recipe(args.alpha, args.beta, args.gamma), args.phi, base=args.base, policy=policy,
+                        num_classes=args.num_classes)
+
+
+def format_table(summary: dict) -> str:
+    """The architecture and its costs as aligned text."""
+    header = f"{'part':<11}{'block':<12}{'k':>2}{'s':>3}{'in':>6}{'out':>6}{'exp':>6}{'se':>5}{'rep':>5}" \
+             f"{'px':>6}{'MACs':>16}{'params':>13}{'activations':>14}"
+    lines = [summary["label"], f"source: {summary['source']}", header]
+    for row in summary["parts"]:
+        cells = {k: ("" if row[k] is None else row[k]) for k in row}
+        lines.append(f"{cells['part']:<11}{cells['block']:<12}{cells['kernel']:>2}{cells['stride']:>3}"
+                     f"{cells['in_channels']:>6}{cells['out_channels']:>6}{cells['expanded_channels']:>6}"
+                     f"{cells['se_channels']:>5}{cells['repeats']:>5}{cells['output_px']:>6}"
+                     f"{row['macs']:>16,}{row['params']:>13,}{row['activations']:>14,}")
+    lines += [
+        f"resolution {summary['resolution_px']} px; d = {summary['depth_multiplier']:.4f}, "
+        f"w = {summary['width_multiplier']:.4f}, r = {summary['resolution_multiplier']:.4f}",
+        f"MACs (multiply-adds) {summary['macs']:,}  (FLOPs = 2 × MACs = {summary['flops']:,}; "
+        f"conv+linear {summary['conv_linear_macs']:,})",
+        "MACs by operator " + ", ".join(f"{k} {v:,}" for k, v in summary["macs_by_op"].items()),
+        f"params {summary['params']:,}   activations {summary['activations']:,}",
+    ]
+    return "\n".join(lines)
+
+
+def run_cost(args: argparse.Namespace) -> int:
+    """The `cost` command; returns the exit status."""
+    arch = resolve_arch(args)
+    report = count(arch)
+    summary = summary_dict(arch, report)
+    if args.preset is not None:
+        preset = get_preset(args.preset)
+        summary["preset"] = {"name": preset.name, "nominal_phi": preset.phi, "fitted_phi": fitted_phi(preset),
+                             "reference_params": preset.reference_params, "reference_gmacs": preset.reference_gmacs,
+                             "reference_resolution_px": preset.reference_resolution_px}
+    status = 0
+    if args.verify:
+        from .verify import verify  # torch and fvcore only when a model is built
+        limit = None
+        if args.memory_limit_gb is not None:
+            limit = int(require_finite("--memory-limit-gb", args.memory_limit_gb, minimum=0.0, exclusive=True) * 2**30)
+        result = verify(arch, memory_limit_bytes=limit)
+        summary["verify"] = {"ok": result.ok, "differences": list(result.differences),
+                             "fvcore": {"macs_by_op": result.fvcore.macs_by_op, "macs": result.fvcore.macs,
+                                        "params": result.fvcore.params, "activations": result.fvcore.activations}}
+        status = 0 if result.ok else 1
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        print(format_table(summary))
+        if args.verify:
+            fv = summary["verify"]["fvcore"]
+            print(f"fvcore: MACs {fv['macs']:,} ({', '.join(f'{k} {v:,}' for k, v in fv['macs_by_op'].items())}), "
+                  f"params {fv['params']:,}, activations {fv['activations']:,}")
+            print("verify: analytic == fvcore" if status == 0 else
+                  "verify: DIFFERENT\n  " + "\n  ".join(summary["verify"]["differences"]))
+    return status
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; ConfigError becomes one line on stderr and exit status 2."""
+    args = make_parser().parse_args(argv)
+    try:
+        return {"cost": run_cost}[args.command](args)
+    except ConfigError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 2

@@ -1,0 +1,183 @@
+"""Analytic cost of a ScaledArch: MACs per operator, parameters, activations — no torch model built.
+
+Counting rules (chosen to equal fvcore 0.1.5's defaults on the built model, operator by operator):
+- One MAC is one multiply-add. ``flops = 2 × macs``.
+- conv: C_out × (C_in / groups) × k² × H_out × W_out; the bias is not counted.
+- linear: in_features × out_features; the bias is not counted.
+- batch_norm (eval, affine): 2 per element of its input.
+- adaptive_avg_pool2d (global pooling, also inside squeeze-excite): 1 per input element.
+- Elementwise ops (SiLU, sigmoid, the excite multiply, the residual add, dropout) count 0, as in fvcore.
+- params: every trainable weight and bias, batch-norm γ and β included (running statistics are buffers).
+- activations: output elements of every conv and linear layer (Dollár et al., "Fast and Accurate
+  Model Scaling", CVPR 2021; fvcore's ActivationCountAnalysis).
+All figures are for a batch of one. Every handler is written with +, ×, // only, so the same
+function counts one architecture (Python ints, exact) or a whole sweep (numpy int64 arrays).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .arch import Classifier, ConvBNAct, MBConv, ScaledArch
+from .errors import ConfigError
+
+OPERATORS = ("conv", "batch_norm", "adaptive_avg_pool2d", "linear")
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Additive cost of a part of a network; values are ints or numpy arrays, absent operators are zero."""
+
+    macs_by_op: dict[str, Any] = field(default_factory=dict)
+    params: Any = 0
+    activations: Any = 0
+
+    def __add__(self, other: "Counts") -> "Counts":
+        merged = dict(self.macs_by_op)
+        for op, macs in other.macs_by_op.items():
+            merged[op] = merged[op] + macs if op in merged else macs
+        return Counts(merged, self.params + other.params, self.activations + other.activations)
+
+    def __mul__(self, k) -> "Counts":
+        return Counts({op: v * k for op, v in self.macs_by_op.items()}, self.params * k, self.activations * k)
+
+    def op_macs(self, op: str):
+        """Multiply-adds of one operator (0 if absent)."""
+        return self.macs_by_op.get(op, 0)
+
+    @property
+    def macs(self):
+        """All multiply-adds."""
+        return sum(self.macs_by_op.values())
+
+    @property
+    def conv_linear_macs(self):
+        """Multiply-adds of conv and linear layers only (the figure papers usually publish)."""
+        return self.op_macs("conv") + self.op_macs("linear")
+
+
+def conv_output_size(size, kernel, stride):
+    """Output side of a 'same'-padded conv (padding (k − 1) // 2, as the builder uses)."""
+    return (size + 2 * ((kernel - 1) // 2) - kernel) // stride + 1
+
+
+def _conv(c_in, c_out, kernel, stride, size, groups=1, bias=False, batch_norm=True):
+    out = conv_output_size(size, kernel, stride)
+    weights = c_out * (c_in // groups) * kernel * kernel
+    elements = c_out * out * out
+    macs = {"conv": weights * out * out}
+    params = weights + (c_out if bias else 0)
+    if batch_norm:
+        macs["batch_norm"] = 2 * elements
+        params = params + 2 * c_out
+    return Counts(macs, params, elements), out
+
+
+def count_conv_bn_act(spec: ConvBNAct, size):
+    """conv (no bias) → batch norm → SiLU."""
+    return _conv(spec.in_channels, spec.out_channels, spec.kernel, spec.stride, size)
+
+
+def count_mbconv(spec: MBConv, size):
+    """[1×1 expand + BN + SiLU] → depthwise k×k + BN + SiLU → [SE: pool, 1×1+bias, SiLU, 1×1+bias, sigmoid] → 1×1 + BN."""
+    expand, _ = _conv(spec.in_channels, spec.expanded_channels, 1, 1, size)
+    total = expand * spec.has_expansion
+    depthwise, size = _conv(spec.expanded_channels, spec.expanded_channels, spec.kernel, spec.stride, size,
+                            groups=spec.expanded_channels)
+    total = total + depthwise
+    squeeze, _ = _conv(spec.expanded_channels, spec.se_channels, 1, 1, 1, bias=True, batch_norm=False)
+    excite, _ = _conv(spec.se_channels, spec.expanded_channels, 1, 1, 1, bias=True, batch_norm=False)
+    pool = Counts({"adaptive_avg_pool2d": spec.expanded_channels * size * size})
+    total = total + (pool + squeeze + excite) * (spec.se_channels > 0)
+    project, size = _conv(spec.expanded_channels, spec.out_channels, 1, 1, size)
+    return total + project, size
+
+
+def count_classifier(spec: Classifier, size):
+    """Global average pool → dropout → linear with bias."""
+    macs = {"adaptive_avg_pool2d": spec.in_features * size * size, "linear": spec.in_features * spec.num_classes}
+    return Counts(macs, spec.in_features * spec.num_classes + spec.num_classes, spec.num_classes), 1
+
+
+HANDLERS: dict[str, Callable] = {
+    ConvBNAct.kind: count_conv_bn_act,
+    MBConv.kind: count_mbconv,
+    Classifier.kind: count_classifier,
+}
+
+
+def count_layer(spec, size):
+    """Dispatch on the layer kind; an unknown kind is an error, never a silent zero."""
+    handler = HANDLERS.get(spec.kind)
+    if handler is None:
+        raise ConfigError("layer kind", spec.kind, f"one of {', '.join(HANDLERS)} (no cost handler)")
+    return handler(spec, size)
+
+
+@dataclass(frozen=True)
+class PartCost:
+    """Cost of one named part (stem, stage i, head, classifier) and the side of its output."""
+
+    name: str
+    counts: Counts
+    output_px: Any
+
+
+@dataclass(frozen=True)
+class CostReport:
+    """Totals and the per-part breakdown of a ScaledArch."""
+
+    parts: tuple[PartCost, ...]
+
+    @property
+    def total(self) -> Counts:
+        """Sum over all parts."""
+        total = Counts()
+        for part in self.parts:
+            total = total + part.counts
+        return total
+
+    @property
+    def macs(self):
+        """All multiply-adds (what fvcore calls its total)."""
+        return self.total.macs
+
+    @property
+    def flops(self):
+        """2 × MACs."""
+        return 2 * self.macs
+
+    @property
+    def params(self):
+        """Trainable parameters."""
+        return self.total.params
+
+    @property
+    def activations(self):
+        """Conv and linear output elements."""
+        return self.total.activations
+
+    @property
+    def macs_by_op(self) -> dict[str, Any]:
+        """MACs keyed by fvcore's operator names, every operator of OPERATORS present."""
+        total = self.total
+        return {op: total.op_macs(op) for op in OPERATORS}
+
+
+def count(arch: ScaledArch) -> CostReport:
+    """Exact analytic cost (batch of one); also works on array-valued architectures of a sweep."""
+    size = arch.resolution_px
+    parts = []
+    counts, size = count_layer(arch.stem, size)
+    parts.append(PartCost("stem", counts, size))
+    for i, stage in enumerate(arch.stages, start=1):
+        first, size = count_layer(stage.first, size)
+        rest, size = count_layer(stage.rest, size)
+        parts.append(PartCost(f"stage {i}", first + rest * (stage.repeats - 1), size))
+    counts, size = count_layer(arch.head, size)
+    parts.append(PartCost("head", counts, size))
+    counts, size = count_layer(arch.classifier, size)
+    parts.append(PartCost("classifier", counts, size))
+    return CostReport(tuple(parts))
+

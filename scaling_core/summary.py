@@ -1,0 +1,68 @@
+"""Plain-data views of an architecture and its cost, shared by the CLI's JSON and the pages' tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .arch import ScaledArch
+from .cost import CostReport, PartCost
+
+COST_SOURCE = ("modelled: exact analytic count of the discrete architecture "
+               "(equal to fvcore's count of the built torch model, as the tests check)")
+
+
+def _part_row(part: PartCost, total_macs: int, **layout: Any) -> dict[str, Any]:
+    counts = part.counts
+    return {"part": part.name, **layout, "output_px": int(part.output_px), "macs": int(counts.macs),
+            "params": int(counts.params), "activations": int(counts.activations),
+            "macs_share": float(counts.macs) / float(total_macs)}
+
+
+def part_rows(arch: ScaledArch, report: CostReport) -> list[dict[str, Any]]:
+    """One row per part (stem, stages, head, classifier): layout (of a stage's first block) and cost."""
+    total = int(report.macs)
+    parts = iter(report.parts)
+    rows = [_part_row(next(parts), total, block=f"conv{arch.stem.kernel}x{arch.stem.kernel}",
+                      kernel=arch.stem.kernel, stride=arch.stem.stride, expand_ratio=None,
+                      in_channels=arch.stem.in_channels, out_channels=arch.stem.out_channels,
+                      expanded_channels=None, se_channels=None, repeats=1)]
+    for stage in arch.stages:
+        b = stage.first
+        rows.append(_part_row(next(parts), total, block=f"MBConv{b.expand_ratio}", kernel=b.kernel, stride=b.stride,
+                              expand_ratio=b.expand_ratio, in_channels=b.in_channels, out_channels=b.out_channels,
+                              expanded_channels=b.expanded_channels, se_channels=b.se_channels,
+                              repeats=stage.repeats))
+    rows.append(_part_row(next(parts), total, block="conv1x1", kernel=1, stride=1, expand_ratio=None,
+                          in_channels=arch.head.in_channels, out_channels=arch.head.out_channels,
+                          expanded_channels=None, se_channels=None, repeats=1))
+    rows.append(_part_row(next(parts), total, block="pool+linear", kernel=None, stride=None, expand_ratio=None,
+                          in_channels=arch.classifier.in_features, out_channels=arch.classifier.num_classes,
+                          expanded_channels=None, se_channels=None, repeats=1))
+    return rows
+
+
+def summary_dict(arch: ScaledArch, report: CostReport) -> dict[str, Any]:
+    """Everything the CLI's --json prints: totals, per-operator MACs, multipliers, the stage list."""
+    rows = part_rows(arch, report)
+    m = arch.multipliers
+    return {
+        "label": arch.label,
+        "base": arch.base_name,
+        "source": COST_SOURCE,
+        "params": int(report.params),
+        "macs": int(report.macs),
+        "flops": int(report.flops),
+        "conv_linear_macs": int(report.total.conv_linear_macs),
+        "macs_by_op": {op: int(v) for op, v in report.macs_by_op.items()},
+        "activations": int(report.activations),
+        "resolution_px": int(arch.resolution_px),
+        "depth_multiplier": m.depth,
+        "width_multiplier": m.width,
+        "resolution_multiplier": m.resolution,
+        "rounding": {"width_divisor": arch.policy.width_divisor, "depth_rounding": arch.policy.depth_rounding,
+                     "resolution_multiple": arch.policy.resolution_multiple},
+        "num_classes": arch.classifier.num_classes,
+        "stages": [{k: v for k, v in row.items() if k != "part"} | {"stage": i}
+                   for i, row in enumerate(rows[1:-2], start=1)],
+        "parts": rows,
+    }
