@@ -89,8 +89,13 @@ def parse_base(raw: dict, source: str = "base") -> BaseSpec:
             raise ConfigError(f"{where}.{key}", value, f"{'an integer' if kind is int else 'a number'} ≥ {minimum:g}")
         return kind(value)
 
-    stem = BaseStem(field(raw.get("stem"), "out_channels", "stem", int, 1),
-                    field(raw.get("stem"), "kernel", "stem", int, 1),
+    def odd_kernel(mapping: dict, where: str) -> int:
+        kernel = field(mapping, "kernel", where, int, 1)
+        if kernel % 2 == 0:
+            raise ConfigError(f"{where}.kernel", kernel, "an odd integer (same padding)")
+        return kernel
+
+    stem = BaseStem(field(raw.get("stem"), "out_channels", "stem", int, 1), odd_kernel(raw.get("stem"), "stem"),
                     field(raw.get("stem"), "stride", "stem", int, 1))
     stages_raw = raw.get("stages")
     if not isinstance(stages_raw, list) or not stages_raw:
@@ -101,10 +106,7 @@ def parse_base(raw: dict, source: str = "base") -> BaseSpec:
         block = s.get("block") if isinstance(s, dict) else None
         if block not in SUPPORTED_BLOCKS:
             raise ConfigError(f"{where}.block", block, f"one of {', '.join(SUPPORTED_BLOCKS)}")
-        kernel = field(s, "kernel", where, int, 1)
-        if kernel % 2 == 0:
-            raise ConfigError(f"{where}.kernel", kernel, "an odd integer (same padding)")
-        stages.append(BaseStage(block, field(s, "expand_ratio", where, int, 1), kernel,
+        stages.append(BaseStage(block, field(s, "expand_ratio", where, int, 1), odd_kernel(s, where),
                                 field(s, "stride", where, int, 1), field(s, "out_channels", where, int, 1),
                                 field(s, "repeats", where, int, 1), field(s, "se_ratio", where, float, 0)))
     dropout = field(raw, "dropout", "base", float, 0) if "dropout" in raw else 0.0

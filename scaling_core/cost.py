@@ -17,7 +17,10 @@ function counts one architecture (Python ints, exact) or a whole sweep (numpy in
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Callable
+
+import numpy as np
 
 from .arch import Classifier, ConvBNAct, MBConv, ScaledArch
 from .errors import ConfigError
@@ -57,17 +60,31 @@ class Counts:
         return self.op_macs("conv") + self.op_macs("linear")
 
 
-def conv_output_size(size, kernel, stride):
-    """Output side of a 'same'-padded conv (padding (k − 1) // 2, as the builder uses)."""
+def conv_output_size(size, kernel: int, stride: int):
+    """Output side of a 'same'-padded conv (padding (k − 1) // 2, as the builder uses; kernels are odd)."""
+    if stride == 1:
+        return size
     return (size + 2 * ((kernel - 1) // 2) - kernel) // stride + 1
 
 
-def _conv(c_in, c_out, kernel, stride, size, groups=1, bias=False, batch_norm=True):
+def _where(mask, counts: Counts) -> Counts:
+    """counts where mask holds, else zero; skips the arithmetic when the mask is uniform (most sweeps)."""
+    if np.all(mask):
+        return counts
+    if not np.any(mask):
+        return Counts()
+    return counts * mask
+
+
+def _conv(c_in, c_out, kernel: int, stride: int, size, depthwise: bool = False, bias: bool = False,
+          batch_norm: bool = True):
+    """A conv layer (groups = channels when depthwise), optionally with bias and batch norm."""
     out = conv_output_size(size, kernel, stride)
-    weights = c_out * (c_in // groups) * kernel * kernel
-    elements = c_out * out * out
-    macs = {"conv": weights * out * out}
-    params = weights + (c_out if bias else 0)
+    area = out * out
+    weights = c_out * (kernel * kernel) if depthwise else c_out * c_in * (kernel * kernel)
+    elements = c_out * area
+    macs = {"conv": weights * area}
+    params = weights + c_out if bias else weights
     if batch_norm:
         macs["batch_norm"] = 2 * elements
         params = params + 2 * c_out
@@ -82,14 +99,14 @@ def count_conv_bn_act(spec: ConvBNAct, size):
 def count_mbconv(spec: MBConv, size):
     """[1×1 expand + BN + SiLU] → depthwise k×k + BN + SiLU → [SE: pool, 1×1+bias, SiLU, 1×1+bias, sigmoid] → 1×1 + BN."""
     expand, _ = _conv(spec.in_channels, spec.expanded_channels, 1, 1, size)
-    total = expand * spec.has_expansion
+    total = _where(spec.has_expansion, expand)
     depthwise, size = _conv(spec.expanded_channels, spec.expanded_channels, spec.kernel, spec.stride, size,
-                            groups=spec.expanded_channels)
+                            depthwise=True)
     total = total + depthwise
     squeeze, _ = _conv(spec.expanded_channels, spec.se_channels, 1, 1, 1, bias=True, batch_norm=False)
     excite, _ = _conv(spec.se_channels, spec.expanded_channels, 1, 1, 1, bias=True, batch_norm=False)
     pool = Counts({"adaptive_avg_pool2d": spec.expanded_channels * size * size})
-    total = total + (pool + squeeze + excite) * (spec.se_channels > 0)
+    total = total + _where(spec.se_channels > 0, pool + squeeze + excite)
     project, size = _conv(spec.expanded_channels, spec.out_channels, 1, 1, size)
     return total + project, size
 
@@ -130,9 +147,9 @@ class CostReport:
 
     parts: tuple[PartCost, ...]
 
-    @property
+    @cached_property
     def total(self) -> Counts:
-        """Sum over all parts."""
+        """Sum over all parts (computed once: sweeps read it for every column)."""
         total = Counts()
         for part in self.parts:
             total = total + part.counts

@@ -1,0 +1,12 @@
+"""Compound Scaling Lab: the Streamlit entry point (page config, navigation, shared state)."""
+
+import streamlit as st
+
+from ui.session import init_state
+
+st.set_page_config(page_title="Compound Scaling Lab", page_icon="📐", layout="wide")
+init_state()
+navigation = st.navigation({
+    "Scaling": [st.Page("pages/explorer.py", title="Explorer", icon="🔭", default=True)],
+})
+navigation.run()

@@ -1,0 +1,138 @@
+"""Explorer: slide φ and the coefficients, see the scaled architecture and its exact cost."""
+
+import streamlit as st
+
+from scaling_core import cost as cost_module
+from scaling_core.errors import ConfigError
+from scaling_core.explorer import cost_curve, explore
+from scaling_core.memory import MEMORY_LIMIT_ENV, default_memory_limit_bytes
+from scaling_core.plots import cost_curve_figure, stage_cost_figure
+from scaling_core.presets import preset_table
+from scaling_core.state import CUSTOM, FIELD_BY_NAME, with_coefficient, with_keep_law, with_preset
+from scaling_core.summary import COST_SOURCE
+from ui.session import apply_state, current_state, show_messages, write_url
+
+SYMBOLS = {"alpha": "α (depth)", "beta": "β (width)", "gamma": "γ (resolution)"}
+
+
+def _on_coefficient(name: str) -> None:
+    state = current_state()
+    apply_state(*with_coefficient(state, name, getattr(state, name)))
+
+
+def _on_keep_law() -> None:
+    state = current_state()
+    apply_state(*with_keep_law(state, state.keep_law))
+
+
+def _on_preset() -> None:
+    apply_state(with_preset(current_state(), st.session_state["preset"]))
+
+
+def _on_phi() -> None:
+    st.session_state["preset"] = CUSTOM
+
+
+def _slider(name: str, label: str, step: float, on_change, args=()) -> None:
+    spec = FIELD_BY_NAME[name]
+    st.slider(label, spec.minimum, spec.maximum, step=step, key=name, on_change=on_change, args=args,
+              format="%.3f", help=f"Allowed: {spec.allowed()}.")
+
+
+with st.sidebar:
+    st.header("Scaling")
+    st.selectbox("Published variant", FIELD_BY_NAME["preset"].choices, key="preset", on_change=_on_preset,
+                 format_func=lambda p: "custom recipe" if p == CUSTOM else f"EfficientNet-{p.upper()} (official)",
+                 help="Picks the official width, depth and resolution; the sliders show its nominal recipe "
+                      "(paper coefficients at φ = N). Moving a slider returns to a custom recipe.")
+    _slider("phi", "φ (compound coefficient)", 0.01, _on_phi)
+    for coefficient in ("alpha", "beta", "gamma"):
+        _slider(coefficient, SYMBOLS[coefficient], 0.001, _on_coefficient, (coefficient,))
+    st.toggle("Keep α·β²·γ² = 2", key="keep_law", on_change=_on_keep_law,
+              help="When on, moving one coefficient rescales the other two (keeping the ratio of their logs) "
+                   "so that each unit of φ doubles the cost.")
+    st.selectbox("Resolution multiple (px)", FIELD_BY_NAME["res_multiple"].choices, key="res_multiple",
+                 help="The scaled resolution r × base is rounded to the nearest multiple of this.")
+    spec = FIELD_BY_NAME["num_classes"]
+    st.number_input("Classes", int(spec.minimum), int(spec.maximum), step=1, key="num_classes")
+    st.selectbox("Base network", FIELD_BY_NAME["base"].choices, key="base")
+
+state = current_state()
+write_url(state)
+st.title("Explorer")
+st.caption("Depth d = α^φ, width w = β^φ, resolution r = γ^φ (Tan & Le, EfficientNet, ICML 2019), rounded as the "
+           "reference implementations do. Copy the address bar to share exactly this view.")
+show_messages()
+
+try:
+    view = explore(state)
+except ConfigError as exc:
+    st.error(str(exc))
+    st.stop()
+
+arch, report = view.arch, view.report
+st.subheader(arch.label or "Scaled architecture")
+st.caption(f"Source of every cost figure on this page — {COST_SOURCE}.")
+m = arch.multipliers
+cols = st.columns(4)
+cols[0].metric("depth d", f"{m.depth:.4f}", help="α^φ (or the official depth of a preset), before ceiling repeats.")
+cols[1].metric("width w", f"{m.width:.4f}", help="β^φ (or the official width), before rounding to multiples of 8.")
+cols[2].metric("resolution r", f"{m.resolution:.4f}", help="γ^φ (or official resolution / 224).")
+cols[3].metric("input resolution (px)", f"{arch.resolution_px}")
+cols = st.columns(4)
+cols[0].metric("MACs (multiply-adds) · modelled", f"{int(report.macs):,}",
+               help="Exact analytic count; all operators fvcore counts (conv, linear, batch norm, pooling).")
+cols[1].metric("FLOPs = 2 × MACs · modelled", f"{int(report.flops):,}")
+cols[2].metric("parameters · modelled", f"{int(report.params):,}")
+cols[3].metric("activations · modelled", f"{int(report.activations):,}",
+               help="Output elements of all conv and linear layers (Dollár et al., CVPR 2021).")
+cols = st.columns(4)
+cols[0].metric("conv+linear MACs · modelled", f"{int(report.total.conv_linear_macs):,}",
+               help="The figure papers and torchvision publish as FLOPs.")
+cols[1].metric("MACs relative to the base · modelled", f"{view.macs_ratio_to_base:.3f}×",
+               help="Achieved after rounding, against the unscaled base under the same rounding.")
+cols[2].metric("law (α·β²·γ²)^φ · formula", f"{view.law_ratio(state.phi):.3f}×",
+               help=f"α·β²·γ² = {view.recipe.cost_factor:.4f} for the current recipe.")
+cols[3].metric("2^φ · formula", f"{2 ** state.phi:.3f}×")
+
+if view.preset_comparison is not None:
+    table = preset_table()
+    st.subheader("Official variant vs the formula")
+    st.caption(f"The published variants are not exactly α^φ, β^φ, γ^φ. The official multipliers are explained best "
+               f"by φ = {view.fitted_phi:.2f} (least squares in log space). "
+               f"Official multipliers: {table.citation}. Published figures: {table.reference_citation}; "
+               f"{table.paper_citation}.")
+    st.dataframe(view.preset_comparison, width="stretch")
+
+st.subheader("Stage by stage")
+st.caption("Layout of each stage's first block (later blocks take the stage's output width and stride 1); "
+           "costs are the whole stage's.")
+st.dataframe(view.parts, width="stretch", hide_index=True,
+             column_config={"macs_share": st.column_config.NumberColumn("MACs share", format="percent")})
+left, right = st.columns(2)
+left.plotly_chart(stage_cost_figure(view.parts), width="stretch")
+curve = cost_curve(view.recipe, state.base, state.res_multiple, state.num_classes)
+right.plotly_chart(cost_curve_figure(curve, state.phi), width="stretch")
+
+with st.expander("Check against fvcore (builds the torch model)"):
+    limit = default_memory_limit_bytes()
+    st.write(f"Modelled memory to build it: {view.memory_bytes / 2**30:.2f} GiB (float32 parameters plus every conv/linear "
+             f"output at once); limit {limit / 2**30:.2f} GiB (half the RAM, or {MEMORY_LIMIT_ENV}).")
+    if st.button("Build and count with fvcore", key="verify"):
+        try:
+            with st.spinner("Building the model and tracing it with fvcore…"):
+                from scaling_core.verify import verify
+                result = verify(arch, limit)
+        except ConfigError as exc:
+            st.error(str(exc))
+        else:
+            fv = result.fvcore
+            st.write(f"fvcore (measured on the built model): MACs {fv.macs:,}, params {fv.params:,}, "
+                     f"activations {fv.activations:,}; by operator {fv.macs_by_op}.")
+            if result.ok:
+                st.success("The analytic count equals fvcore's, operator by operator.")
+            else:
+                st.error("Counts differ: " + "; ".join(result.differences))
+
+with st.expander("How these numbers are counted"):
+    st.markdown(f"```\n{cost_module.__doc__.strip()}\n```")

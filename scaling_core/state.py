@@ -1,0 +1,160 @@
+"""The Explorer's shareable state: field table, parsing a URL query, writing it back. No streamlit here."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields, replace
+from typing import Any, Mapping
+
+from .base import available_bases
+from .presets import get_preset, preset_names, preset_table
+from .recipe import Recipe
+from .rounding import RESOLUTION_MULTIPLES
+
+CUSTOM = "custom"
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One state field: URL name, type and allowed values (range or choices); defaults live in ExplorerState."""
+
+    name: str
+    kind: type
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple | None = None
+
+    def allowed(self) -> str:
+        """The allowed values, for error messages and widget help."""
+        if self.choices is not None:
+            return "one of " + ", ".join(str(c) for c in self.choices)
+        if self.kind is bool:
+            return "0 or 1"
+        kind = "an integer" if self.kind is int else "a number"
+        return f"{kind} in [{self.minimum:g}, {self.maximum:g}]"
+
+    def parse(self, raw: str) -> Any:
+        """The typed value of a URL string; ValueError if it is not allowed."""
+        if self.kind is bool:
+            if raw not in ("0", "1"):
+                raise ValueError(raw)
+            return raw == "1"
+        if self.choices is not None:
+            value = self.kind(raw) if self.kind is not str else raw
+            if value not in self.choices:
+                raise ValueError(raw)
+            return value
+        number = float(raw)
+        if not math.isfinite(number) or not self.minimum <= number <= self.maximum:
+            raise ValueError(raw)
+        if self.kind is int:
+            if not number.is_integer():
+                raise ValueError(raw)
+            return int(number)
+        return number
+
+    def format(self, value: Any) -> str:
+        """The URL string of a value (floats in their shortest exact form)."""
+        if self.kind is bool:
+            return "1" if value else "0"
+        return repr(float(value)) if self.kind is float else str(value)
+
+
+EXPLORER_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("phi", float, 0.0, 8.0),
+    FieldSpec("alpha", float, 0.5, 2.5),
+    FieldSpec("beta", float, 0.5, 2.5),
+    FieldSpec("gamma", float, 0.5, 2.5),
+    FieldSpec("keep_law", bool),
+    FieldSpec("preset", str, choices=(CUSTOM, *preset_names())),
+    FieldSpec("res_multiple", int, choices=RESOLUTION_MULTIPLES),
+    FieldSpec("num_classes", int, 1, 100_000),
+    FieldSpec("base", str, choices=available_bases()),
+)
+FIELD_BY_NAME = {f.name: f for f in EXPLORER_FIELDS}
+
+
+@dataclass(frozen=True)
+class ExplorerState:
+    """What the Explorer shows, and all a share link needs to reproduce it."""
+
+    phi: float = 1.0
+    alpha: float = 1.2
+    beta: float = 1.1
+    gamma: float = 1.15
+    keep_law: bool = False
+    preset: str = CUSTOM
+    res_multiple: int = 8
+    num_classes: int = 1000
+    base: str = "efficientnet-b0"
+
+
+def parse_query(query: Mapping[str, str | list[str]]) -> tuple[ExplorerState, list[str]]:
+    """State from URL parameters: unknown ones ignored, bad ones replaced by defaults and reported."""
+    values: dict[str, Any] = {}
+    errors = []
+    for spec in EXPLORER_FIELDS:
+        if spec.name not in query:
+            continue
+        raw = query[spec.name]
+        raw = raw[-1] if isinstance(raw, list) else raw
+        try:
+            values[spec.name] = spec.parse(str(raw))
+        except (TypeError, ValueError):
+            errors.append(f"Link parameter {spec.name} = {raw!r} is invalid: allowed {spec.allowed()}; "
+                          f"using the default {getattr(ExplorerState(), spec.name)!r}.")
+    return replace(ExplorerState(), **values), errors
+
+
+def to_query(state: ExplorerState) -> dict[str, str]:
+    """URL parameters for a state (every field, so a link pins the view even if defaults change)."""
+    return {f.name: FIELD_BY_NAME[f.name].format(getattr(state, f.name)) for f in fields(state)}
+
+
+LAW_TARGET = 2.0
+COEFFICIENTS = ("alpha", "beta", "gamma")
+
+
+def _recipe_of(state: ExplorerState) -> Recipe:
+    return Recipe(state.alpha, state.beta, state.gamma)
+
+
+def _within_widgets(state: ExplorerState, recipe: Recipe) -> tuple[ExplorerState, str | None]:
+    """Apply a recipe to the state if each coefficient fits its widget's range, else explain."""
+    for name in COEFFICIENTS:
+        spec, value = FIELD_BY_NAME[name], getattr(recipe, name)
+        if not spec.minimum <= value <= spec.maximum:
+            return (replace(state, keep_law=False),
+                    f"Keeping α·β²·γ² = {LAW_TARGET:g} would need {name} = {value:.4g}, outside its range "
+                    f"[{spec.minimum:g}, {spec.maximum:g}]; the constraint is switched off.")
+    return replace(state, alpha=recipe.alpha, beta=recipe.beta, gamma=recipe.gamma), None
+
+
+def with_coefficient(state: ExplorerState, name: str, value: float) -> tuple[ExplorerState, str | None]:
+    """Move one coefficient; under keep_law the other two follow (ratio of their logs kept)."""
+    moved = replace(state, preset=CUSTOM, **{name: value})
+    if not state.keep_law:
+        return moved, None
+    try:
+        return _within_widgets(moved, _recipe_of(state).with_fixed(name, value, LAW_TARGET))
+    except ValueError as exc:
+        return replace(moved, keep_law=False), f"{exc}; the constraint is switched off."
+
+
+def with_keep_law(state: ExplorerState, keep: bool) -> tuple[ExplorerState, str | None]:
+    """Switch the constraint; switching it on rescales the recipe so α·β²·γ² = 2."""
+    if not keep:
+        return replace(state, keep_law=False), None
+    try:
+        return _within_widgets(replace(state, keep_law=True, preset=CUSTOM), _recipe_of(state).rescaled(LAW_TARGET))
+    except ValueError as exc:
+        return replace(state, keep_law=False), f"{exc}; the constraint is switched off."
+
+
+def with_preset(state: ExplorerState, name: str) -> ExplorerState:
+    """Select a published variant: the sliders show its nominal recipe (paper coefficients, φ = N)."""
+    if name == CUSTOM:
+        return replace(state, preset=CUSTOM)
+    recipe, preset = preset_table().recipe, get_preset(name)
+    return replace(state, preset=preset.name, phi=float(preset.phi), alpha=recipe.alpha, beta=recipe.beta,
+                   gamma=recipe.gamma, keep_law=False, base=preset_table().base)

@@ -1,0 +1,25 @@
+import json
+
+import pytest
+
+TINY_BASE = {
+    "name": "tiny-test",
+    "resolution_px": 64,
+    "in_channels": 3,
+    "num_classes": 10,
+    "stem": {"out_channels": 16, "kernel": 3, "stride": 2},
+    "stages": [
+        {"block": "mbconv", "expand_ratio": 4, "kernel": 3, "stride": 2, "out_channels": 24, "repeats": 2, "se_ratio": 0},
+        {"block": "mbconv", "expand_ratio": 3, "kernel": 5, "stride": 1, "out_channels": 40, "repeats": 1, "se_ratio": 0.5},
+    ],
+    "head": {"out_channels": 128},
+    "dropout": 0.1,
+}
+
+
+@pytest.fixture
+def tiny_base_path(tmp_path):
+    """A base spec in the shipped format that is not EfficientNet (no SE in one stage, other ratios)."""
+    path = tmp_path / "tiny.json"
+    path.write_text(json.dumps(TINY_BASE))
+    return path

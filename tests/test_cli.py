@@ -1,0 +1,101 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scaling_core import get_preset, preset_names
+from scaling_core.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+STANDARD = {  # torchvision's EfficientNet B0–B7: (parameters, conv+linear MACs at the official resolution)
+    "b0": (5_288_548, 385_814_752),
+    "b7": (66_347_960, 37_745_884_192),
+}
+
+
+def run_json(capsys, *argv):
+    assert main(["cost", *argv, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_module_entry_point_prints_json():
+    done = subprocess.run([sys.executable, "-m", "scaling_core", "cost", "--preset", "b3", "--json"],
+                          cwd=ROOT, capture_output=True, text=True, check=True)
+    out = json.loads(done.stdout)
+    assert (out["params"], out["resolution_px"]) == (12_233_232, 300)
+
+
+@pytest.mark.parametrize("name", preset_names())
+def test_presets_give_the_reference_figures(capsys, name):
+    out = run_json(capsys, "--preset", name)
+    assert out["params"] == get_preset(name).reference_params
+    if name in STANDARD:
+        assert (out["params"], out["conv_linear_macs"]) == STANDARD[name]
+    assert out["macs"] == sum(out["macs_by_op"].values())
+    assert out["macs_by_op"]["conv"] + out["macs_by_op"]["linear"] == out["conv_linear_macs"]
+
+
+def test_recipe_json_has_the_documented_fields(capsys):
+    out = run_json(capsys, "--alpha", "1.2", "--beta", "1.1", "--gamma", "1.15", "--phi", "2.5",
+                   "--num-classes", "10", "--resolution-multiple", "32")
+    assert {"params", "macs", "macs_by_op", "activations", "resolution_px", "depth_multiplier",
+            "width_multiplier", "stages"} <= set(out)
+    assert set(out["macs_by_op"]) == {"conv", "batch_norm", "adaptive_avg_pool2d", "linear"}
+    assert out["resolution_px"] == 320 and out["depth_multiplier"] == pytest.approx(1.2**2.5)
+    assert len(out["stages"]) == 7
+    stage = {k: out["stages"][1][k] for k in ("in_channels", "out_channels", "repeats", "kernel", "stride",
+                                              "expand_ratio")}
+    assert stage == {"in_channels": 24, "out_channels": 32, "repeats": 4, "kernel": 3, "stride": 2, "expand_ratio": 6}
+
+
+def test_text_output_labels_macs_and_flops(capsys):
+    assert main(["cost", "--preset", "b0"]) == 0
+    text = capsys.readouterr().out
+    assert "MACs (multiply-adds) 401,659,392" in text and "FLOPs = 2 × MACs = 803,318,784" in text
+
+
+def test_verify_passes(capsys):
+    assert main(["cost", "--alpha", "1.3", "--beta", "1.05", "--gamma", "0.9", "--phi", "1.7", "--verify"]) == 0
+    assert "verify: analytic == fvcore" in capsys.readouterr().out
+
+
+def test_verify_exits_1_on_any_difference(capsys, monkeypatch):
+    import scaling_core.verify as verify_module
+    real = verify_module.fvcore_counts
+
+    def off_by_one(arch, memory_limit_bytes=None):
+        truth = real(arch, memory_limit_bytes)
+        return verify_module.FvcoreCounts(truth.macs_by_op, truth.params + 1, truth.activations)
+
+    monkeypatch.setattr(verify_module, "fvcore_counts", off_by_one)
+    assert main(["cost", "--preset", "b0", "--verify", "--json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["verify"]["ok"] is False and out["verify"]["differences"][0].startswith("params")
+
+
+@pytest.mark.parametrize("argv, parameter", [
+    (["--alpha", "0", "--beta", "1.1", "--gamma", "1.15", "--phi", "1"], "alpha"),
+    (["--alpha", "1.2", "--beta", "-1", "--gamma", "1.15", "--phi", "1"], "beta"),
+    (["--alpha", "1.2", "--beta", "1.1", "--gamma", "nan", "--phi", "1"], "gamma"),
+    (["--alpha", "1.2", "--beta", "1.1", "--gamma", "1.15", "--phi", "-0.5"], "phi"),
+    (["--alpha", "1.2", "--beta", "1.1", "--gamma", "1.15", "--phi", "inf"], "phi"),
+    (["--alpha", "1", "--beta", "1", "--gamma", "0.5", "--phi", "4"], "resolution"),
+    (["--preset", "b8"], "preset"),
+    (["--preset", "b1", "--phi", "2"], "--preset"),
+    (["--alpha", "1.2", "--beta", "1.1", "--gamma", "1.15"], "--phi"),
+    (["--alpha", "1.2", "--beta", "1.1", "--gamma", "1.15", "--phi", "1", "--base", "nope"], "base"),
+    (["--alpha", "1.2", "--beta", "1.1", "--gamma", "1.15", "--phi", "1", "--num-classes", "0"], "num_classes"),
+    (["--preset", "b0", "--verify", "--memory-limit-gb", "0.001"], "memory"),
+    (["--alpha", "abc"], "--alpha"),
+    (["--resolution-multiple", "7", "--preset", "b0"], "--resolution-multiple"),
+])
+def test_bad_input_exits_2_with_one_line_naming_the_parameter(capsys, argv, parameter):
+    try:
+        status = main(["cost", *argv])
+    except SystemExit as exc:  # argparse's own checks (types, choices)
+        status = exc.code
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.count("\n") == 1 and parameter in err

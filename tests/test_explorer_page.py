@@ -1,0 +1,122 @@
+"""The Explorer page, headless: widgets, URL state, errors, the fvcore check."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from scaling_core import Recipe, RoundingPolicy, count, scale_preset, scale_recipe
+from scaling_core.memory import MEMORY_LIMIT_ENV
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def app(query=None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    if query:
+        at.query_params.update(query)
+    return at.run()
+
+
+def metric(at, label_start):
+    matches = [m.value for m in at.metric if m.label.startswith(label_start)]
+    assert len(matches) == 1, [m.label for m in at.metric]
+    return matches[0]
+
+
+def test_default_view_shows_the_exact_cost_and_writes_the_url():
+    at = app()
+    assert not at.exception and not at.error
+    expected = count(scale_recipe(Recipe(1.2, 1.1, 1.15), 1.0))
+    assert metric(at, "MACs (multiply-adds)") == f"{expected.macs:,}"
+    assert metric(at, "FLOPs = 2 × MACs") == f"{2 * expected.macs:,}"
+    assert metric(at, "parameters") == f"{expected.params:,}"
+    assert at.query_params["phi"] == "1.0" and at.query_params["alpha"] == "1.2"
+
+
+def test_sliders_change_the_view_and_the_url():
+    at = app()
+    at.slider(key="phi").set_value(3.3).run()
+    at.slider(key="gamma").set_value(1.05).run()
+    assert not at.exception and not at.error
+    assert (at.query_params["phi"], at.query_params["gamma"]) == ("3.3", "1.05")
+    expected = count(scale_recipe(Recipe(1.2, 1.1, 1.05), 3.3))
+    assert metric(at, "MACs (multiply-adds)") == f"{expected.macs:,}"
+
+
+def test_keep_law_toggle_holds_the_constraint_while_a_coefficient_moves():
+    at = app()
+    at.toggle(key="keep_law").set_value(True).run()
+    at.slider(key="alpha").set_value(1.35).run()
+    assert not at.exception
+    q = at.query_params
+    assert q["alpha"] == "1.35" and q["keep_law"] == "1"
+    assert Recipe(float(q["alpha"]), float(q["beta"]), float(q["gamma"])).cost_factor == pytest.approx(2.0)
+    assert metric(at, "law (α·β²·γ²)^φ").startswith("2.000")
+
+
+def test_a_copied_link_reproduces_the_view_exactly():
+    first = app()
+    first.slider(key="phi").set_value(4.25).run()
+    first.slider(key="beta").set_value(1.2).run()
+    first.selectbox(key="res_multiple").set_value(32).run()
+    link = dict(first.query_params)
+    second = app(link)
+    assert dict(second.query_params) == link
+    assert [(m.label, m.value) for m in second.metric] == [(m.label, m.value) for m in first.metric]
+    assert second.dataframe[0].value.equals(first.dataframe[0].value)
+
+
+def test_url_parameters_restore_the_widgets():
+    at = app({"phi": "2.5", "alpha": "1.3", "beta": "1.05", "gamma": "1.2", "res_multiple": "16",
+              "num_classes": "10"})
+    assert (at.slider(key="phi").value, at.slider(key="alpha").value) == (2.5, 1.3)
+    assert at.selectbox(key="res_multiple").value == 16 and at.number_input(key="num_classes").value == 10
+    expected = count(scale_recipe(Recipe(1.3, 1.05, 1.2), 2.5, policy=RoundingPolicy(resolution_multiple=16),
+                                  num_classes=10))
+    assert metric(at, "parameters") == f"{expected.params:,}"
+
+
+def test_preset_shows_official_and_formula_variants():
+    at = app()
+    at.selectbox(key="preset").set_value("b4").run()
+    assert not at.exception
+    assert at.slider(key="phi").value == 4.0
+    assert metric(at, "parameters") == f"{count(scale_preset('b4')).params:,}"
+    comparison = at.dataframe[0].value
+    assert "published (torchvision docs)" in comparison.columns
+    assert comparison.loc["params", "published (torchvision docs)"] == 19_341_616
+    at.slider(key="phi").set_value(4.5).run()
+    assert at.selectbox(key="preset").value == "custom"
+
+
+def test_malformed_link_is_reported_and_the_page_keeps_working():
+    at = app({"phi": "lots", "preset": "b42"})
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert any("phi" in e and "[0, 8]" in e for e in errors)
+    assert any("preset" in e for e in errors)
+    assert metric(at, "parameters")  # the default view is shown
+
+
+def test_configuration_out_of_range_shows_an_error_and_the_app_keeps_running():
+    at = app({"gamma": "0.5", "phi": "6"})
+    assert not at.exception
+    assert any("resolution" in e.value and "32" in e.value for e in at.error)
+    at.slider(key="gamma").set_value(1.1).run()
+    assert not at.error and metric(at, "parameters")
+
+
+def test_fvcore_check_on_the_page():
+    at = app({"phi": "0.5"})
+    at.button(key="verify").click().run()
+    assert not at.exception
+    assert any("equals fvcore" in s.value for s in at.success)
+
+
+def test_fvcore_check_refuses_a_model_over_the_memory_limit(monkeypatch):
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, "0.01")
+    at = app()
+    at.button(key="verify").click().run()
+    assert not at.exception
+    assert any("memory" in e.value and "0.01 GiB" in e.value for e in at.error)
