@@ -102,17 +102,28 @@ if view.preset_comparison is not None:
                f"by φ = {view.fitted_phi:.2f} (least squares in log space). "
                f"Official multipliers: {table.citation}. Published figures: {table.reference_citation}; "
                f"{table.paper_citation}.")
-    st.dataframe(view.preset_comparison, width="stretch")
+    st.dataframe(view.preset_comparison, width="stretch", column_config={
+        **{name: st.column_config.NumberColumn(format="%.4f") for name in ("depth d", "width w", "resolution r")},
+        **{name: st.column_config.NumberColumn(format="localized")
+           for name in ("params", "MACs (multiply-adds)", "conv+linear MACs")}})
 
 st.subheader("Stage by stage")
 st.caption("Layout of each stage's first block (later blocks take the stage's output width and stride 1); "
            "costs are the whole stage's.")
 st.dataframe(view.parts, width="stretch", hide_index=True,
-             column_config={"macs_share": st.column_config.NumberColumn("MACs share", format="percent")})
+             column_order=[c for c in view.parts.columns if c != "expand_ratio"],
+             column_config={"in_channels": "in", "out_channels": "out", "expanded_channels": "expanded",
+                            "se_channels": "SE", "output_px": "output px",
+                            "macs": st.column_config.NumberColumn("MACs", format="localized"),"macs_share": st.column_config.NumberColumn("MACs share", format="percent"),
+                            **{name: st.column_config.NumberColumn(format="localized")
+                               for name in ("params", "activations")}})
 left, right = st.columns(2)
 left.plotly_chart(stage_cost_figure(view.parts), width="stretch")
 curve = cost_curve(view.recipe, state.base, state.res_multiple, state.num_classes)
 right.plotly_chart(cost_curve_figure(curve, state.phi), width="stretch")
+if curve.attrs["dropped"]:
+    right.caption(f"{curve.attrs['dropped']} values of φ in [0, 8] are left out of the curve: their resolution "
+                  "rounds below 32 px, or their counts exceed what a vectorised sweep holds exactly.")
 
 with st.expander("Check against fvcore (builds the torch model)"):
     limit = default_memory_limit_bytes()

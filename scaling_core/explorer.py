@@ -10,6 +10,7 @@ import pandas as pd
 
 from .arch import ScaledArch, scale_recipe
 from .cost import CostReport, count
+from .errors import ConfigError
 from .memory import estimate_memory_bytes
 from .presets import fitted_phi, get_preset, preset_table, scale_preset
 from .recipe import Recipe
@@ -19,6 +20,7 @@ from .summary import part_rows
 from .sweep import sweep
 
 CURVE_POINTS = 81
+INT64_MAX = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,9 @@ def explore(state: ExplorerState) -> ExplorerView:
     else:
         arch = scale_recipe(recipe, state.phi, base=state.base, policy=policy, num_classes=state.num_classes)
     report = count(arch)
+    if report.macs > INT64_MAX:
+        raise ConfigError("MACs", f"{float(report.macs):.3g}", f"≤ {INT64_MAX:.3g} for tables and charts to show "
+                          "them exactly; lower phi or the coefficients")
     base_arch = scale_recipe(recipe, 0.0, base=state.base if state.preset == CUSTOM else preset_table().base,
                              policy=policy, num_classes=state.num_classes)
     comparison, phi_fit = (None, None) if state.preset == CUSTOM else (
@@ -68,7 +73,7 @@ def explore(state: ExplorerState) -> ExplorerView:
 
 
 def preset_comparison(state: ExplorerState, recipe: Recipe) -> pd.DataFrame:
-    """Official variant vs the formula variant (recipe at φ) vs published figures, one column each."""
+    """Official variant vs the formula variant (recipe at φ) vs published figures, one row each."""
     preset = get_preset(state.preset)
     official = scale_preset(state.preset, num_classes=state.num_classes)
     formula = scale_recipe(recipe, state.phi, base=preset_table().base, policy=policy_of(state),
@@ -88,14 +93,14 @@ def preset_comparison(state: ExplorerState, recipe: Recipe) -> pd.DataFrame:
     columns["published (Tan & Le 2019, Table 2)"] = {
         "resolution (px)": preset.resolution_px, "params": round(preset.paper_params_m * 1e6),
         "conv+linear MACs": round(preset.paper_gmacs * 1e9)}
-    return pd.DataFrame(columns)
+    return pd.DataFrame.from_dict(columns, orient="index")
 
 
 @lru_cache(maxsize=64)
 def cost_curve(recipe: Recipe, base: str, res_multiple: int, num_classes: int, phi_max: float = 8.0) -> pd.DataFrame:
-    """MACs over φ for the recipe (rounded, achieved) beside the law's (α·β²·γ²)^φ and 2^φ."""
+    """MACs over φ for the recipe (rounded, achieved) beside the law's (α·β²·γ²)^φ and 2^φ; invalid φ left out."""
     phis = np.linspace(0.0, phi_max, CURVE_POINTS)
     frame = sweep([recipe], phis, base=base, policies=[RoundingPolicy(resolution_multiple=res_multiple)],
-                  num_classes=num_classes)
+                  num_classes=num_classes, drop_invalid=True)
     frame["law_2_phi"] = 2.0 ** frame["phi"]
     return frame

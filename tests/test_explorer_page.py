@@ -84,8 +84,8 @@ def test_preset_shows_official_and_formula_variants():
     assert at.slider(key="phi").value == 4.0
     assert metric(at, "parameters") == f"{count(scale_preset('b4')).params:,}"
     comparison = at.dataframe[0].value
-    assert "published (torchvision docs)" in comparison.columns
-    assert comparison.loc["params", "published (torchvision docs)"] == 19_341_616
+    assert comparison.loc["published (torchvision docs)", "params"] == 19_341_616
+    assert comparison.loc["official B4 (modelled count)", "params"] == 19_341_616
     at.slider(key="phi").set_value(4.5).run()
     assert at.selectbox(key="preset").value == "custom"
 
@@ -105,6 +105,19 @@ def test_configuration_out_of_range_shows_an_error_and_the_app_keeps_running():
     assert any("resolution" in e.value and "32" in e.value for e in at.error)
     at.slider(key="gamma").set_value(1.1).run()
     assert not at.error and metric(at, "parameters")
+
+
+def test_a_grid_where_some_phi_are_invalid_still_draws_the_rest_of_the_curve():
+    at = app({"alpha": "0.5", "beta": "0.5", "gamma": "0.6", "phi": "0"})
+    assert not at.exception and not at.error
+    assert metric(at, "parameters")
+    assert any("left out of the curve" in c.value for c in at.caption)
+
+
+def test_costs_beyond_int64_are_refused_with_a_message():
+    at = app({"alpha": "2.5", "beta": "2.5", "gamma": "2.5", "phi": "8"})
+    assert not at.exception
+    assert any("MACs" in e.value and "lower phi" in e.value for e in at.error)
 
 
 def test_fvcore_check_on_the_page():

@@ -37,8 +37,18 @@ def test_bad_phi_grid(phis, parameter):
 
 
 def test_resolution_below_minimum_is_refused_with_the_culprit():
-    with pytest.raises(ConfigError, match="gamma=0.5"):
+    with pytest.raises(ConfigError, match="gamma=0.5, phi=4") as err:
         sweep([Recipe(1.2, 1.1, 1.15), Recipe(1.0, 1.0, 0.5)], [0.0, 4.0])
+    assert err.value.parameter == "resolution" and err.value.value == 16
+
+
+def test_invalid_rows_can_be_dropped_and_are_counted():
+    frame = sweep([Recipe(1.2, 1.1, 1.15), Recipe(1.0, 1.0, 0.5), Recipe(2.5, 2.5, 2.5)], [0.0, 4.0, 30.0],
+                  drop_invalid=True)
+    # dropped: γ=0.5 at φ=4 and 30 (resolution), α=β=γ=2.5 at φ=30 (could overflow int64)
+    assert frame.attrs["dropped"] == 3
+    assert len(frame) == 6 and (frame["resolution_px"] >= 32).all()
+    assert frame.loc[frame["phi"] == 30.0, "alpha"].tolist() == [1.2]
 
 
 def test_counts_that_could_overflow_int64_are_refused():
