@@ -14,25 +14,27 @@ import numpy as np
 
 from .errors import ConfigError, require_finite
 
-COEFFICIENT_NAMES = ("alpha", "beta", "gamma")
+COEFFICIENT_NAMES = ("alpha", "beta", "gamma", "tau")
+COST_EXPONENTS = {"alpha": 1.0, "beta": 2.0, "gamma": 2.0, "tau": 1.0}
 
 
 @dataclass(frozen=True)
 class Multipliers:
-    """Continuous scaling multipliers before any rounding."""
+    """Continuous scaling multipliers before any rounding (frames only for video)."""
 
     depth: float
     width: float
     resolution: float
+    frames: float = 1.0
 
     def __post_init__(self) -> None:
-        for name in ("depth", "width", "resolution"):
+        for name in ("depth", "width", "resolution", "frames"):
             require_finite(f"{name} multiplier", getattr(self, name), minimum=0.0, exclusive=True)
 
     @property
     def cost_factor(self) -> float:
-        """Ideal cost growth d·w²·r² of these multipliers (no rounding)."""
-        return self.depth * self.width**2 * self.resolution**2
+        """Ideal cost growth d·w²·r²·t of these multipliers (no rounding)."""
+        return self.depth * self.width**2 * self.resolution**2 * self.frames
 
 
 def compound_multipliers(alpha, beta, gamma, phi):
@@ -42,11 +44,12 @@ def compound_multipliers(alpha, beta, gamma, phi):
 
 @dataclass(frozen=True)
 class Recipe:
-    """Per-step coefficients of compound scaling; EfficientNet's are (1.2, 1.1, 1.15)."""
+    """Per-step coefficients of compound scaling; EfficientNet's are (1.2, 1.1, 1.15); τ scales video frames."""
 
     alpha: float
     beta: float
     gamma: float
+    tau: float = 1.0
 
     def __post_init__(self) -> None:
         for name in COEFFICIENT_NAMES:
@@ -54,35 +57,37 @@ class Recipe:
 
     @property
     def cost_factor(self) -> float:
-        """Per-step cost factor α·β²·γ² (MACs grow by this for each unit of φ)."""
-        return self.alpha * self.beta**2 * self.gamma**2
+        """Per-step cost factor α·β²·γ²·τ (MACs grow by this for each unit of φ; τ = 1 outside video)."""
+        return self.alpha * self.beta**2 * self.gamma**2 * self.tau
 
     def multipliers(self, phi: float) -> Multipliers:
-        """Continuous (d, w, r) at compound coefficient φ ≥ 0 (fractional allowed)."""
+        """Continuous (d, w, r, t) at compound coefficient φ ≥ 0 (fractional allowed)."""
         phi = require_finite("phi", phi, minimum=0.0)
         d, w, r = compound_multipliers(self.alpha, self.beta, self.gamma, phi)
-        return Multipliers(float(d), float(w), float(r))
+        return Multipliers(float(d), float(w), float(r), float(np.power(self.tau, phi)))
+
+    def _scaled_names(self) -> list[str]:
+        return [n for n in COEFFICIENT_NAMES if n != "tau" or self.tau != 1.0]
 
     def rescaled(self, target: float = 2.0) -> "Recipe":
-        """The recipe whose α·β²·γ² equals target, keeping the ratios of log α, log β, log γ."""
+        """The recipe whose α·β²·γ²(·τ) equals target, keeping the ratios of the coefficients' logs."""
         target = require_finite("target", target, minimum=0.0, exclusive=True)
-        logs = [math.log(self.alpha), math.log(self.beta), math.log(self.gamma)]
-        return Recipe(*_rescale_logs(logs, [1.0, 2.0, 2.0], math.log(target), "alpha·beta²·gamma²"))
+        names = self._scaled_names()
+        new = _rescale_logs([math.log(getattr(self, n)) for n in names], [COST_EXPONENTS[n] for n in names],
+                            math.log(target), "·".join(names) + " cost factor")
+        return Recipe(**{**self.__dict__, **dict(zip(names, new))})
 
     def with_fixed(self, name: str, value: float, target: float = 2.0) -> "Recipe":
-        """Set one coefficient and rescale the other two (ratio of their logs kept) so α·β²·γ² = target."""
+        """Set one coefficient and rescale the others (ratios of their logs kept) so the cost factor = target."""
         if name not in COEFFICIENT_NAMES:
             raise ConfigError("coefficient", name, f"one of {', '.join(COEFFICIENT_NAMES)}")
         value = require_finite(name, value, minimum=0.0, exclusive=True)
         target = require_finite("target", target, minimum=0.0, exclusive=True)
-        exponents = {"alpha": 1.0, "beta": 2.0, "gamma": 2.0}
-        others = [n for n in COEFFICIENT_NAMES if n != name]
-        remaining = math.log(target) - exponents[name] * math.log(value)
-        new = _rescale_logs([math.log(getattr(self, n)) for n in others],
-                            [exponents[n] for n in others], remaining,
-                            f"{others[0]}^{exponents[others[0]]:g}·{others[1]}^{exponents[others[1]]:g}")
-        values = dict(zip(others, new), **{name: value})
-        return Recipe(values["alpha"], values["beta"], values["gamma"])
+        others = [n for n in self._scaled_names() if n != name]
+        remaining = math.log(target) - COST_EXPONENTS[name] * math.log(value)
+        new = _rescale_logs([math.log(getattr(self, n)) for n in others], [COST_EXPONENTS[n] for n in others],
+                            remaining, "·".join(f"{n}^{COST_EXPONENTS[n]:g}" for n in others))
+        return Recipe(**{**self.__dict__, **dict(zip(others, new)), name: value})
 
 
 def _rescale_logs(logs: list[float], exponents: list[float], log_target: float, what: str) -> list[float]:

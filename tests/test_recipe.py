@@ -29,7 +29,7 @@ def test_rescaled_hits_the_target_and_keeps_the_log_ratios(target):
 
 
 def test_rescaling_a_recipe_that_does_not_grow_is_refused():
-    with pytest.raises(ConfigError, match="alpha·beta²·gamma²"):
+    with pytest.raises(ConfigError, match="cost factor"):
         Recipe(1.0, 1.0, 1.0).rescaled()
 
 
@@ -57,3 +57,12 @@ def test_bad_coefficients_name_the_parameter_and_range(kwargs, parameter):
 def test_bad_phi_is_refused(phi):
     with pytest.raises(ConfigError, match=r"phi .*\[0, inf\)"):
         Recipe(1.2, 1.1, 1.15).multipliers(phi)
+
+
+def test_tau_scales_frames_and_enters_the_cost_factor():
+    recipe = Recipe(1.2, 1.1, 1.15, tau=1.3)
+    assert recipe.multipliers(2.0).frames == pytest.approx(1.69)
+    assert recipe.cost_factor == pytest.approx(1.2 * 1.1**2 * 1.15**2 * 1.3)
+    rescaled = recipe.rescaled(2.0)
+    assert rescaled.cost_factor == pytest.approx(2.0)
+    assert math.log(rescaled.tau) / math.log(rescaled.alpha) == pytest.approx(math.log(1.3) / math.log(1.2))
