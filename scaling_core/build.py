@@ -69,21 +69,19 @@ class ScaledNet(nn.Module):
 
     def __init__(self, arch: ScaledArch, norm: NormLayer, activation: Activation) -> None:
         super().__init__()
-        self.stem = _build_conv(arch.stem, norm, activation)
-        self.stages = nn.Sequential(*(
-            nn.Sequential(_build_block(stage.first, norm, activation),
-                          *(_build_block(stage.rest, norm, activation) for _ in range(stage.repeats - 1)))
-            for stage in arch.stages))
-        self.head = _build_conv(arch.head, norm, activation)
+        self.stem = build_conv(arch.stem, norm, activation)
+        self.stages = build_stages(arch, norm, activation)
+        self.head = build_conv(arch.head, norm, activation)
         self.pool = nn.AdaptiveAvgPool2d(1)
-        self.classifier = _build_classifier(arch.classifier)
+        self.classifier = build_classifier(arch.classifier)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.head(self.stages(self.stem(x)))
         return self.classifier(torch.flatten(self.pool(x), 1))
 
 
-def _build_conv(spec: ConvBNAct, norm: NormLayer, activation: Activation) -> nn.Sequential:
+def build_conv(spec: ConvBNAct, norm: NormLayer, activation: Activation) -> nn.Sequential:
+    """conv → norm → activation from a ConvBNAct spec."""
     return _conv_norm_act(spec.in_channels, spec.out_channels, spec.kernel, spec.stride, norm, activation)
 
 
@@ -94,7 +92,16 @@ def _build_block(spec: MBConv, norm: NormLayer, activation: Activation) -> nn.Mo
     return constructor(spec, norm, activation)
 
 
-def _build_classifier(spec: Classifier) -> nn.Sequential:
+def build_stages(arch: ScaledArch, norm: NormLayer, activation: Activation) -> nn.Sequential:
+    """One nn.Sequential per stage: the first block, then repeats − 1 copies of the rest block."""
+    return nn.Sequential(*(
+        nn.Sequential(_build_block(stage.first, norm, activation),
+                      *(_build_block(stage.rest, norm, activation) for _ in range(stage.repeats - 1)))
+        for stage in arch.stages))
+
+
+def build_classifier(spec: Classifier) -> nn.Sequential:
+    """Dropout and the linear layer."""
     return nn.Sequential(nn.Dropout(spec.dropout), nn.Linear(spec.in_features, spec.num_classes))
 
 

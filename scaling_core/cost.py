@@ -6,7 +6,9 @@ Counting rules (chosen to equal fvcore 0.1.5's defaults on the built model, oper
 - linear: in_features × out_features; the bias is not counted.
 - batch_norm (eval, affine): 2 per element of its input.
 - adaptive_avg_pool2d (global pooling, also inside squeeze-excite): 1 per input element.
-- Elementwise ops (SiLU, sigmoid, the excite multiply, the residual add, dropout) count 0, as in fvcore.
+- upsample_nearest2d: 1 per output element; upsample_bilinear2d: 4 per output element.
+- Elementwise ops (SiLU, sigmoid, the excite multiply, the residual add, dropout, weighted feature
+  fusion, a mean over time) and max pooling count 0, as in fvcore.
 - params: every trainable weight and bias, batch-norm γ and β included (running statistics are buffers).
 - activations: output elements of every conv and linear layer (Dollár et al., "Fast and Accurate
   Model Scaling", CVPR 2021; fvcore's ActivationCountAnalysis).
@@ -25,7 +27,7 @@ import numpy as np
 from .arch import Classifier, ConvBNAct, MBConv, ScaledArch
 from .errors import ConfigError
 
-OPERATORS = ("conv", "batch_norm", "adaptive_avg_pool2d", "linear")
+OPERATORS = ("conv", "batch_norm", "adaptive_avg_pool2d", "linear", "upsample_nearest2d", "upsample_bilinear2d")
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,10 @@ class Counts:
 
     def __mul__(self, k) -> "Counts":
         return Counts({op: v * k for op, v in self.macs_by_op.items()}, self.params * k, self.activations * k)
+
+    def applied(self, times) -> "Counts":
+        """The same weights run `times` times (frames of a clip): MACs and activations scale, parameters do not."""
+        return Counts({op: v * times for op, v in self.macs_by_op.items()}, self.params, self.activations * times)
 
     def op_macs(self, op: str):
         """Multiply-adds of one operator (0 if absent)."""
@@ -76,8 +82,8 @@ def _where(mask, counts: Counts) -> Counts:
     return counts * mask
 
 
-def _conv(c_in, c_out, kernel: int, stride: int, size, depthwise: bool = False, bias: bool = False,
-          batch_norm: bool = True):
+def conv_counts(c_in, c_out, kernel: int, stride: int, size, depthwise: bool = False, bias: bool = False,
+                batch_norm: bool = True):
     """A conv layer (groups = channels when depthwise), optionally with bias and batch norm."""
     out = conv_output_size(size, kernel, stride)
     area = out * out
@@ -93,21 +99,21 @@ def _conv(c_in, c_out, kernel: int, stride: int, size, depthwise: bool = False, 
 
 def count_conv_bn_act(spec: ConvBNAct, size):
     """conv (no bias) → batch norm → SiLU."""
-    return _conv(spec.in_channels, spec.out_channels, spec.kernel, spec.stride, size)
+    return conv_counts(spec.in_channels, spec.out_channels, spec.kernel, spec.stride, size)
 
 
 def count_mbconv(spec: MBConv, size):
     """[1×1 expand + BN + SiLU] → depthwise k×k + BN + SiLU → [SE: pool, 1×1+bias, SiLU, 1×1+bias, sigmoid] → 1×1 + BN."""
-    expand, _ = _conv(spec.in_channels, spec.expanded_channels, 1, 1, size)
+    expand, _ = conv_counts(spec.in_channels, spec.expanded_channels, 1, 1, size)
     total = _where(spec.has_expansion, expand)
-    depthwise, size = _conv(spec.expanded_channels, spec.expanded_channels, spec.kernel, spec.stride, size,
+    depthwise, size = conv_counts(spec.expanded_channels, spec.expanded_channels, spec.kernel, spec.stride, size,
                             depthwise=True)
     total = total + depthwise
-    squeeze, _ = _conv(spec.expanded_channels, spec.se_channels, 1, 1, 1, bias=True, batch_norm=False)
-    excite, _ = _conv(spec.se_channels, spec.expanded_channels, 1, 1, 1, bias=True, batch_norm=False)
+    squeeze, _ = conv_counts(spec.expanded_channels, spec.se_channels, 1, 1, 1, bias=True, batch_norm=False)
+    excite, _ = conv_counts(spec.se_channels, spec.expanded_channels, 1, 1, 1, bias=True, batch_norm=False)
     pool = Counts({"adaptive_avg_pool2d": spec.expanded_channels * size * size})
     total = total + _where(spec.se_channels > 0, pool + squeeze + excite)
-    project, size = _conv(spec.expanded_channels, spec.out_channels, 1, 1, size)
+    project, size = conv_counts(spec.expanded_channels, spec.out_channels, 1, 1, size)
     return total + project, size
 
 
@@ -134,11 +140,12 @@ def count_layer(spec, size):
 
 @dataclass(frozen=True)
 class PartCost:
-    """Cost of one named part (stem, stage i, head, classifier) and the side of its output."""
+    """Cost of one named part (stem, stage i, head, classifier), the side of its output, its component."""
 
     name: str
     counts: Counts
     output_px: Any
+    component: str = "backbone"
 
 
 @dataclass(frozen=True)
@@ -177,9 +184,16 @@ class CostReport:
 
     @property
     def macs_by_op(self) -> dict[str, Any]:
-        """MACs keyed by fvcore's operator names, every operator of OPERATORS present."""
+        """MACs keyed by fvcore's operator names, for the operators the network uses."""
         total = self.total
-        return {op: total.op_macs(op) for op in OPERATORS}
+        return {op: total.macs_by_op[op] for op in OPERATORS if op in total.macs_by_op}
+
+    def by_component(self) -> dict[str, Counts]:
+        """Totals per component (backbone, neck, head), in order of first appearance."""
+        components: dict[str, Counts] = {}
+        for part in self.parts:
+            components[part.component] = components.get(part.component, Counts()) + part.counts
+        return components
 
 
 def count(arch: ScaledArch) -> CostReport:
@@ -193,8 +207,8 @@ def count(arch: ScaledArch) -> CostReport:
         rest, size = count_layer(stage.rest, size)
         parts.append(PartCost(f"stage {i}", first + rest * (stage.repeats - 1), size))
     counts, size = count_layer(arch.head, size)
-    parts.append(PartCost("head", counts, size))
+    parts.append(PartCost("head", counts, size, "head"))
     counts, size = count_layer(arch.classifier, size)
-    parts.append(PartCost("classifier", counts, size))
+    parts.append(PartCost("classifier", counts, size, "head"))
     return CostReport(tuple(parts))
 

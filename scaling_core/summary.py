@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
 from typing import Any
 
 from .arch import ScaledArch
-from .cost import CostReport, PartCost
+from .cost import CostReport, PartCost, count
+from .tasks import TaskArch
 
 COST_SOURCE = ("modelled: exact analytic count of the discrete architecture "
                "(equal to fvcore's count of the built torch model, as the tests check)")
@@ -66,3 +69,42 @@ def summary_dict(arch: ScaledArch, report: CostReport) -> dict[str, Any]:
                    for i, row in enumerate(rows[1:-2], start=1)],
         "parts": rows,
     }
+
+
+def task_summary_dict(task: TaskArch, report: CostReport) -> dict[str, Any]:
+    """The CLI's --json for any head: totals, per-operator MACs, components, parts, stages, head layout."""
+    backbone = task.backbone
+    stage_rows = part_rows(backbone, count(backbone))[1:-2]
+    total = int(report.macs)
+    m = task.multipliers
+    return {
+        "label": task.label,
+        "head": task.task,
+        "base": backbone.base_name,
+        "source": COST_SOURCE,
+        "params": int(report.params),
+        "macs": total,
+        "flops": 2 * total,
+        "conv_linear_macs": int(report.total.conv_linear_macs),
+        "macs_by_op": {op: int(v) for op, v in report.macs_by_op.items()},
+        "activations": int(report.activations),
+        "resolution_px": int(task.resolution_px),
+        "frames": task.frames,
+        "depth_multiplier": m.depth,
+        "width_multiplier": m.width,
+        "resolution_multiplier": m.resolution,
+        "frames_multiplier": m.frames,
+        "components": {name: {"macs": int(c.macs), "params": int(c.params), "activations": int(c.activations)}
+                       for name, c in report.by_component().items()},
+        "parts": [{"part": p.name, "component": p.component, "output_px": int(p.output_px), "macs": int(p.counts.macs),
+                   "params": int(p.counts.params), "activations": int(p.counts.activations),
+                   "macs_share": float(p.counts.macs) / float(total)} for p in report.parts],
+        "stages": [{k: v for k, v in row.items() if k not in ("part", "macs", "params", "activations", "macs_share")}
+                   | {"stage": i} for i, row in enumerate(stage_rows, start=1)],
+        "heads": [{"kind": spec.kind, **_plain(spec)} for spec in task.heads],
+    }
+
+
+def _plain(spec) -> dict[str, Any]:
+    """A head spec's fields as JSON-ready values."""
+    return json.loads(json.dumps(asdict(spec), default=str))

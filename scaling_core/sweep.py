@@ -9,7 +9,7 @@ import pandas as pd
 
 from .arch import discretise
 from .base import BaseSpec, load_base
-from .cost import OPERATORS, count
+from .cost import count
 from .errors import ConfigError
 from .recipe import Recipe, compound_multipliers
 from .rounding import MIN_RESOLUTION_PX, RoundingPolicy, round_resolution
@@ -76,7 +76,7 @@ def _sweep_policy(base: BaseSpec, num_classes: int, policy: RoundingPolicy, grid
         "resolution_px": arch.resolution_px,
         "total_blocks": sum(np.asarray(s.repeats) for s in arch.stages),
         "params": report.params, "macs": report.macs, "flops": report.flops,
-        **{f"macs_{op}": report.macs_by_op[op] for op in OPERATORS},
+        **{f"macs_{op}": macs for op, macs in report.macs_by_op.items()},
         "activations": report.activations,
         "macs_ratio_to_base": report.macs / baseline,
         "ideal_cost_ratio": (grid["alpha"] * grid["beta"] ** 2 * grid["gamma"] ** 2) ** grid["phi"],

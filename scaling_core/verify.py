@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from fvcore.nn import ActivationCountAnalysis, FlopCountAnalysis, parameter_count
 
 from .arch import ScaledArch
-from .build import build_model, example_input
-from .cost import CostReport, count
+from .cost import CostReport
+from .task_build import build_task_model, task_input
+from .task_cost import count_task
+from .tasks import TaskArch
 
 
 @dataclass(frozen=True)
@@ -39,19 +41,26 @@ class Verification:
         return not self.differences
 
 
-def fvcore_counts(arch: ScaledArch, memory_limit_bytes: int | None = None) -> FvcoreCounts:
+def as_task(arch: ScaledArch | TaskArch) -> TaskArch:
+    """A classification network is the task network with no extra heads."""
+    return arch if isinstance(arch, TaskArch) else TaskArch("classification", arch, (), arch.multipliers,
+                                                            label=arch.label)
+
+
+def fvcore_counts(arch: ScaledArch | TaskArch, memory_limit_bytes: int | None = None) -> FvcoreCounts:
     """Build the model and count it with fvcore (MACs by operator, parameters, activations)."""
-    model = build_model(arch, memory_limit_bytes=memory_limit_bytes)
-    inputs = (example_input(arch),)
+    task = as_task(arch)
+    model = build_task_model(task, memory_limit_bytes=memory_limit_bytes)
+    inputs = (task_input(task),)
     flops = FlopCountAnalysis(model, inputs).unsupported_ops_warnings(False).uncalled_modules_warnings(False)
     acts = ActivationCountAnalysis(model, inputs).unsupported_ops_warnings(False).uncalled_modules_warnings(False)
     return FvcoreCounts({op: int(v) for op, v in flops.by_operator().items()},
                         int(parameter_count(model)[""]), int(acts.total()))
 
 
-def verify(arch: ScaledArch, memory_limit_bytes: int | None = None) -> Verification:
+def verify(arch: ScaledArch | TaskArch, memory_limit_bytes: int | None = None) -> Verification:
     """Analytic counts against fvcore's, exactly, operator by operator."""
-    analytic = count(arch)
+    analytic = count_task(as_task(arch))
     truth = fvcore_counts(arch, memory_limit_bytes)
     return Verification(analytic, truth, compare(analytic, truth))
 

@@ -1,0 +1,70 @@
+"""Task-specific recipes compared at one MACs budget: the largest φ each recipe can afford."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pandas as pd
+
+from .errors import ConfigError, require_finite
+from .recipe import Recipe
+from .task_cost import count_task
+from .tasks import TASK_DIR, scale_task
+
+PHI_MAX = 12.0
+PHI_TOLERANCE = 1e-3
+
+
+@dataclass(frozen=True)
+class NamedRecipe:
+    """A recipe with the name it is shown under."""
+
+    name: str
+    recipe: Recipe
+
+
+@lru_cache(maxsize=1)
+def task_recipes() -> tuple[NamedRecipe, ...]:
+    """The recipes compared on the Tasks page (data/tasks/recipes.json)."""
+    raw = json.loads((TASK_DIR / "recipes.json").read_text())
+    return tuple(NamedRecipe(r.pop("name"), Recipe(**r)) for r in (dict(x) for x in raw["recipes"]))
+
+
+def macs_at(head: str, recipe: Recipe, phi: float, neck_scaling: str = "efficientdet") -> int:
+    """Exact MACs of the task network of recipe at φ."""
+    return int(count_task(scale_task(head, recipe, phi, neck_scaling=neck_scaling)).macs)
+
+
+def largest_phi_within(head: str, recipe: Recipe, budget_macs: float, neck_scaling: str = "efficientdet") -> float:
+    """The largest φ in [0, 12] whose exact MACs fit the budget (bisection; MACs never fall as φ grows)."""
+    budget_macs = require_finite("budget_macs", budget_macs, minimum=0.0, exclusive=True)
+    if macs_at(head, recipe, 0.0, neck_scaling) > budget_macs:
+        raise ConfigError("budget_macs", budget_macs, f"≥ {macs_at(head, recipe, 0.0, neck_scaling):,} "
+                          f"(the unscaled {head} network)")
+    if recipe.cost_factor <= 1.0 or macs_at(head, recipe, PHI_MAX, neck_scaling) <= budget_macs:
+        return PHI_MAX
+    low, high = 0.0, PHI_MAX
+    while high - low > PHI_TOLERANCE:
+        middle = (low + high) / 2
+        low, high = (middle, high) if macs_at(head, recipe, middle, neck_scaling) <= budget_macs else (low, middle)
+    return low
+
+
+def compare_at_budget(head: str, budget_macs: float, recipes: tuple[NamedRecipe, ...] | None = None,
+                      neck_scaling: str = "efficientdet") -> pd.DataFrame:
+    """One row per recipe at its largest affordable φ: multipliers, resolution, params, MACs by part."""
+    rows = []
+    for named in recipes or task_recipes():
+        phi = largest_phi_within(head, named.recipe, budget_macs, neck_scaling)
+        task = scale_task(head, named.recipe, phi, neck_scaling=neck_scaling)
+        report = count_task(task)
+        m = task.multipliers
+        heads = {f"MACs: {p.name}": int(p.counts.macs) for p in report.parts if p.component != "backbone"}
+        rows.append({"recipe": named.name, "alpha": named.recipe.alpha, "beta": named.recipe.beta,
+                     "gamma": named.recipe.gamma, "phi": round(phi, 3), "depth d": m.depth, "width w": m.width,
+                     "resolution r": m.resolution, "resolution (px)": task.resolution_px,
+                     "params": int(report.params), "MACs": int(report.macs),
+                     "MACs: backbone": int(report.by_component()["backbone"].macs), **heads})
+    return pd.DataFrame(rows)
