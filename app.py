@@ -7,6 +7,7 @@ from ui.session import init_state
 st.set_page_config(page_title="Compound Scaling Lab", page_icon="📐", layout="wide")
 init_state()
 navigation = st.navigation({
-    "Scaling": [st.Page("pages/explorer.py", title="Explorer", icon="🔭", default=True)],
+    "Scaling": [st.Page("pages/explorer.py", title="Explorer", icon="🔭", default=True),
+                st.Page("pages/tasks.py", title="Tasks", icon="🧩")],
 })
 navigation.run()

@@ -8,55 +8,11 @@ from scaling_core.explorer import cost_curve, explore
 from scaling_core.memory import MEMORY_LIMIT_ENV, default_memory_limit_bytes
 from scaling_core.plots import cost_curve_figure, stage_cost_figure
 from scaling_core.presets import preset_table
-from scaling_core.state import CUSTOM, FIELD_BY_NAME, with_coefficient, with_keep_law, with_preset
 from scaling_core.summary import COST_SOURCE
-from ui.session import apply_state, current_state, show_messages, write_url
+from ui.controls import scaling_controls
+from ui.session import current_state, show_messages, write_url
 
-SYMBOLS = {"alpha": "α (depth)", "beta": "β (width)", "gamma": "γ (resolution)"}
-
-
-def _on_coefficient(name: str) -> None:
-    state = current_state()
-    apply_state(*with_coefficient(state, name, getattr(state, name)))
-
-
-def _on_keep_law() -> None:
-    state = current_state()
-    apply_state(*with_keep_law(state, state.keep_law))
-
-
-def _on_preset() -> None:
-    apply_state(with_preset(current_state(), st.session_state["preset"]))
-
-
-def _on_phi() -> None:
-    st.session_state["preset"] = CUSTOM
-
-
-def _slider(name: str, label: str, step: float, on_change, args=()) -> None:
-    spec = FIELD_BY_NAME[name]
-    st.slider(label, spec.minimum, spec.maximum, step=step, key=name, on_change=on_change, args=args,
-              format="%.3f", help=f"Allowed: {spec.allowed()}.")
-
-
-with st.sidebar:
-    st.header("Scaling")
-    st.selectbox("Published variant", FIELD_BY_NAME["preset"].choices, key="preset", on_change=_on_preset,
-                 format_func=lambda p: "custom recipe" if p == CUSTOM else f"EfficientNet-{p.upper()} (official)",
-                 help="Picks the official width, depth and resolution; the sliders show its nominal recipe "
-                      "(paper coefficients at φ = N). Moving a slider returns to a custom recipe.")
-    _slider("phi", "φ (compound coefficient)", 0.01, _on_phi)
-    for coefficient in ("alpha", "beta", "gamma"):
-        _slider(coefficient, SYMBOLS[coefficient], 0.001, _on_coefficient, (coefficient,))
-    st.toggle("Keep α·β²·γ² = 2", key="keep_law", on_change=_on_keep_law,
-              help="When on, moving one coefficient rescales the other two (keeping the ratio of their logs) "
-                   "so that each unit of φ doubles the cost.")
-    st.selectbox("Resolution multiple (px)", FIELD_BY_NAME["res_multiple"].choices, key="res_multiple",
-                 help="The scaled resolution r × base is rounded to the nearest multiple of this.")
-    spec = FIELD_BY_NAME["num_classes"]
-    st.number_input("Classes", int(spec.minimum), int(spec.maximum), step=1, key="num_classes")
-    st.selectbox("Base network", FIELD_BY_NAME["base"].choices, key="base")
-
+scaling_controls(classification=True)
 state = current_state()
 write_url(state)
 st.title("Explorer")

@@ -52,6 +52,7 @@ def largest_phi_within(head: str, recipe: Recipe, budget_macs: float, neck_scali
     return low
 
 
+@lru_cache(maxsize=64)
 def compare_at_budget(head: str, budget_macs: float, recipes: tuple[NamedRecipe, ...] | None = None,
                       neck_scaling: str = "efficientdet") -> pd.DataFrame:
     """One row per recipe at its largest affordable φ: multipliers, resolution, params, MACs by part."""

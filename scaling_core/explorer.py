@@ -15,7 +15,7 @@ from .memory import estimate_memory_bytes
 from .presets import fitted_phi, get_preset, preset_table, scale_preset
 from .recipe import Recipe
 from .rounding import RoundingPolicy
-from .state import CUSTOM, ExplorerState
+from .state import CUSTOM, AppState
 from .summary import part_rows
 from .sweep import sweep
 
@@ -46,13 +46,13 @@ class ExplorerView:
         return self.recipe.cost_factor ** phi
 
 
-def policy_of(state: ExplorerState) -> RoundingPolicy:
+def policy_of(state: AppState) -> RoundingPolicy:
     """The rounding policy the state selects."""
     return RoundingPolicy(resolution_multiple=state.res_multiple)
 
 
 @lru_cache(maxsize=256)
-def explore(state: ExplorerState) -> ExplorerView:
+def explore(state: AppState) -> ExplorerView:
     """The view of a state; ConfigError for input outside the allowed ranges."""
     recipe = Recipe(state.alpha, state.beta, state.gamma)
     policy = policy_of(state)
@@ -72,7 +72,7 @@ def explore(state: ExplorerState) -> ExplorerView:
                         estimate_memory_bytes(report), comparison, phi_fit)
 
 
-def preset_comparison(state: ExplorerState, recipe: Recipe) -> pd.DataFrame:
+def preset_comparison(state: AppState, recipe: Recipe) -> pd.DataFrame:
     """Official variant vs the formula variant (recipe at φ) vs published figures, one row each."""
     preset = get_preset(state.preset)
     official = scale_preset(state.preset, num_classes=state.num_classes)

@@ -32,3 +32,66 @@ def cost_curve_figure(curve: pd.DataFrame, phi: float) -> go.Figure:
                       title="Cost growth with φ (modelled: exact analytic count)", legend_orientation="h",
                       margin={"t": 60, "b": 40})
     return fig
+
+
+def component_figure(parts: pd.DataFrame) -> go.Figure:
+    """MACs of each part, stacked by component (modelled, exact counts)."""
+    fig = go.Figure()
+    for component, rows in parts.groupby("component", sort=False):
+        fig.add_bar(x=[component], y=[rows["MACs"].sum()], name=component,
+                    hovertemplate=component + ": %{y:,} MACs<extra></extra>")
+    fig.update_layout(yaxis_title="MACs (multiply-adds)", title="Cost by component (modelled: exact analytic count)",
+                      showlegend=False, margin={"t": 60, "b": 40})
+    return fig
+
+
+def law_deviation_figure(table: pd.DataFrame, alpha: float, beta: float, gamma: float) -> go.Figure:
+    """Real MACs over the law's prediction against φ for every recipe of the grid; the nearest recipe highlighted."""
+    fig = go.Figure()
+    fig.add_scatter(x=table["phi"], y=100 * table["deviation"], mode="markers", name="grid recipes",
+                    marker={"color": "lightgrey"},
+                    customdata=table[["alpha", "beta", "gamma"]],
+                    hovertemplate="α=%{customdata[0]}, β=%{customdata[1]}, γ=%{customdata[2]}, φ=%{x}: "
+                                  "%{y:+.1f}%<extra></extra>")
+    distance = (table["alpha"] - alpha) ** 2 + (table["beta"] - beta) ** 2 + (table["gamma"] - gamma) ** 2
+    nearest = table[distance == distance.min()]
+    fig.add_scatter(x=nearest["phi"], y=100 * nearest["deviation"], mode="lines+markers",
+                    name=f"grid recipe nearest to yours (α={nearest['alpha'].iloc[0]:g}, β={nearest['beta'].iloc[0]:g}, "
+                         f"γ={nearest['gamma'].iloc[0]:g})")
+    fig.add_hline(y=0, line_dash="dot", annotation_text="the law")
+    fig.update_layout(xaxis_title="φ", yaxis_title="real MACs vs MACs₀·d·w²·r² (%)", legend_orientation="h",
+                      title="Where the law holds and where it breaks (modelled: exact counts)", margin={"t": 60})
+    return fig
+
+
+def budget_figure(table: pd.DataFrame) -> go.Figure:
+    """MACs of each recipe at the budget, stacked by part."""
+    fig = go.Figure()
+    for column in [c for c in table.columns if c.startswith("MACs: ")]:
+        fig.add_bar(x=table["recipe"], y=table[column], name=column[len("MACs: "):])
+    fig.update_layout(barmode="stack", yaxis_title="MACs (multiply-adds)", legend_orientation="h",
+                      title="How each recipe spends the same budget (modelled: exact counts)", margin={"t": 60})
+    return fig
+
+
+def video_curve_figure(curve: pd.DataFrame, best_frames: int) -> go.Figure:
+    """Modelled relative error against the number of frames at a fixed budget."""
+    fig = go.Figure()
+    fig.add_scatter(x=curve["frames"], y=curve["relative_error"], name="MSE / A²",
+                    customdata=curve["width"], hovertemplate="T=%{x}, w=%{customdata:.2f}: %{y:.3g}<extra></extra>")
+    fig.add_vline(x=best_frames, line_color="grey", annotation_text=f"best: {best_frames} frames")
+    fig.update_layout(xaxis_type="log", yaxis_type="log", xaxis_title="frames per clip T (width follows the budget)",
+                      yaxis_title="relative error (modelled)", title="Width or frames at one budget (modelled)",
+                      margin={"t": 60})
+    return fig
+
+
+def video_map_figure(table: pd.DataFrame) -> go.Figure:
+    """Best frame count over signal-to-noise ratio and motion frequency (modelled)."""
+    grid = table.pivot(index="motion_hz", columns="snr_db", values="frames")
+    fig = go.Figure(go.Heatmap(x=grid.columns, y=grid.index, z=grid.values, colorscale="Viridis",
+                               colorbar={"title": "best T"},
+                               hovertemplate="SNR %{x:.1f} dB, %{y:.2f} Hz: %{z} frames<extra></extra>"))
+    fig.update_layout(xaxis_title="signal-to-noise ratio (dB)", yaxis_title="motion frequency (Hz)",
+                      yaxis_type="log", title="Optimum frames per clip (modelled)", margin={"t": 60})
+    return fig

@@ -1,4 +1,4 @@
-"""The Explorer's shareable state: field table, parsing a URL query, writing it back. No streamlit here."""
+"""The app's shareable state (all pages): field table, parsing a URL query, writing it back. No streamlit here."""
 
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ from .base import available_bases
 from .presets import get_preset, preset_names, preset_table
 from .recipe import Recipe
 from .rounding import RESOLUTION_MULTIPLES
+from .tasks import NECK_SCALINGS, TASKS, detection_preset_names
 
 CUSTOM = "custom"
 
 
 @dataclass(frozen=True)
 class FieldSpec:
-    """One state field: URL name, type and allowed values (range or choices); defaults live in ExplorerState."""
+    """One state field: URL name, type and allowed values (range or choices); defaults live in AppState."""
 
     name: str
     kind: type
@@ -60,7 +61,7 @@ class FieldSpec:
         return repr(float(value)) if self.kind is float else str(value)
 
 
-EXPLORER_FIELDS: tuple[FieldSpec, ...] = (
+STATE_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("phi", float, 0.0, 8.0),
     FieldSpec("alpha", float, 0.5, 2.5),
     FieldSpec("beta", float, 0.5, 2.5),
@@ -70,13 +71,22 @@ EXPLORER_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("res_multiple", int, choices=RESOLUTION_MULTIPLES),
     FieldSpec("num_classes", int, 1, 100_000),
     FieldSpec("base", str, choices=available_bases()),
+    FieldSpec("head", str, choices=TASKS),
+    FieldSpec("tau", float, 0.5, 2.0),
+    FieldSpec("neck_scaling", str, choices=NECK_SCALINGS),
+    FieldSpec("det_preset", str, choices=(CUSTOM, *detection_preset_names())),
+    FieldSpec("video_snr_db", float, -30.0, 30.0),
+    FieldSpec("video_motion_hz", float, 0.1, 20.0),
+    FieldSpec("video_clip_s", float, 0.5, 10.0),
+    FieldSpec("video_model_noise", float, 0.0, 1.0),
+    FieldSpec("video_kappa", float, 0.1, 4.0),
 )
-FIELD_BY_NAME = {f.name: f for f in EXPLORER_FIELDS}
+FIELD_BY_NAME = {f.name: f for f in STATE_FIELDS}
 
 
 @dataclass(frozen=True)
-class ExplorerState:
-    """What the Explorer shows, and all a share link needs to reproduce it."""
+class AppState:
+    """What the pages show, and all a share link needs to reproduce it."""
 
     phi: float = 1.0
     alpha: float = 1.2
@@ -87,13 +97,22 @@ class ExplorerState:
     res_multiple: int = 8
     num_classes: int = 1000
     base: str = "efficientnet-b0"
+    head: str = "detection"
+    tau: float = 1.0
+    neck_scaling: str = "efficientdet"
+    det_preset: str = CUSTOM
+    video_snr_db: float = 0.0
+    video_motion_hz: float = 2.0
+    video_clip_s: float = 2.0
+    video_model_noise: float = 0.5
+    video_kappa: float = 1.0
 
 
-def parse_query(query: Mapping[str, str | list[str]]) -> tuple[ExplorerState, list[str]]:
+def parse_query(query: Mapping[str, str | list[str]]) -> tuple[AppState, list[str]]:
     """State from URL parameters: unknown ones ignored, bad ones replaced by defaults and reported."""
     values: dict[str, Any] = {}
     errors = []
-    for spec in EXPLORER_FIELDS:
+    for spec in STATE_FIELDS:
         if spec.name not in query:
             continue
         raw = query[spec.name]
@@ -102,11 +121,11 @@ def parse_query(query: Mapping[str, str | list[str]]) -> tuple[ExplorerState, li
             values[spec.name] = spec.parse(str(raw))
         except (TypeError, ValueError):
             errors.append(f"Link parameter {spec.name} = {raw!r} is invalid: allowed {spec.allowed()}; "
-                          f"using the default {getattr(ExplorerState(), spec.name)!r}.")
-    return replace(ExplorerState(), **values), errors
+                          f"using the default {getattr(AppState(), spec.name)!r}.")
+    return replace(AppState(), **values), errors
 
 
-def to_query(state: ExplorerState) -> dict[str, str]:
+def to_query(state: AppState) -> dict[str, str]:
     """URL parameters for a state (every field, so a link pins the view even if defaults change)."""
     return {f.name: FIELD_BY_NAME[f.name].format(getattr(state, f.name)) for f in fields(state)}
 
@@ -115,11 +134,11 @@ LAW_TARGET = 2.0
 COEFFICIENTS = ("alpha", "beta", "gamma")
 
 
-def _recipe_of(state: ExplorerState) -> Recipe:
+def _recipe_of(state: AppState) -> Recipe:
     return Recipe(state.alpha, state.beta, state.gamma)
 
 
-def _within_widgets(state: ExplorerState, recipe: Recipe) -> tuple[ExplorerState, str | None]:
+def _within_widgets(state: AppState, recipe: Recipe) -> tuple[AppState, str | None]:
     """Apply a recipe to the state if each coefficient fits its widget's range, else explain."""
     for name in COEFFICIENTS:
         spec, value = FIELD_BY_NAME[name], getattr(recipe, name)
@@ -130,9 +149,9 @@ def _within_widgets(state: ExplorerState, recipe: Recipe) -> tuple[ExplorerState
     return replace(state, alpha=recipe.alpha, beta=recipe.beta, gamma=recipe.gamma), None
 
 
-def with_coefficient(state: ExplorerState, name: str, value: float) -> tuple[ExplorerState, str | None]:
+def with_coefficient(state: AppState, name: str, value: float) -> tuple[AppState, str | None]:
     """Move one coefficient; under keep_law the other two follow (ratio of their logs kept)."""
-    moved = replace(state, preset=CUSTOM, **{name: value})
+    moved = replace(state, preset=CUSTOM, det_preset=CUSTOM, **{name: value})
     if not state.keep_law:
         return moved, None
     try:
@@ -141,20 +160,44 @@ def with_coefficient(state: ExplorerState, name: str, value: float) -> tuple[Exp
         return replace(moved, keep_law=False), f"{exc}; the constraint is switched off."
 
 
-def with_keep_law(state: ExplorerState, keep: bool) -> tuple[ExplorerState, str | None]:
+def with_keep_law(state: AppState, keep: bool) -> tuple[AppState, str | None]:
     """Switch the constraint; switching it on rescales the recipe so α·β²·γ² = 2."""
     if not keep:
         return replace(state, keep_law=False), None
     try:
-        return _within_widgets(replace(state, keep_law=True, preset=CUSTOM), _recipe_of(state).rescaled(LAW_TARGET))
+        return _within_widgets(replace(state, keep_law=True, preset=CUSTOM, det_preset=CUSTOM),
+                               _recipe_of(state).rescaled(LAW_TARGET))
     except ValueError as exc:
         return replace(state, keep_law=False), f"{exc}; the constraint is switched off."
 
 
-def with_preset(state: ExplorerState, name: str) -> ExplorerState:
+def with_phi(state: AppState, phi: float) -> AppState:
+    """Move φ: the view is a custom recipe from then on."""
+    return replace(state, phi=phi, preset=CUSTOM, det_preset=CUSTOM)
+
+
+def with_preset(state: AppState, name: str) -> AppState:
     """Select a published variant: the sliders show its nominal recipe (paper coefficients, φ = N)."""
     if name == CUSTOM:
         return replace(state, preset=CUSTOM)
     recipe, preset = preset_table().recipe, get_preset(name)
     return replace(state, preset=preset.name, phi=float(preset.phi), alpha=recipe.alpha, beta=recipe.beta,
                    gamma=recipe.gamma, keep_law=False, base=preset_table().base)
+
+
+TRANSITIONS = {
+    "alpha": with_coefficient,
+    "beta": with_coefficient,
+    "gamma": with_coefficient,
+    "keep_law": lambda state, _, keep: with_keep_law(state, keep),
+    "preset": lambda state, _, name: (with_preset(state, name), None),
+    "phi": lambda state, _, phi: (with_phi(state, phi), None),
+}
+
+
+def apply_change(state: AppState, name: str, value: Any) -> tuple[AppState, str | None]:
+    """The state after one widget changed, and a notice for the user if the change had to be adjusted."""
+    transition = TRANSITIONS.get(name)
+    if transition is not None:
+        return transition(state, name, value)
+    return replace(state, **{name: value}), None

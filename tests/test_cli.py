@@ -99,3 +99,41 @@ def test_bad_input_exits_2_with_one_line_naming_the_parameter(capsys, argv, para
     err = capsys.readouterr().err
     assert status == 2
     assert err.count("\n") == 1 and parameter in err
+
+
+@pytest.mark.parametrize("name", ["d0", "d1", "d2", "d3", "d4", "d5", "d6", "d7"])
+def test_detection_presets_within_the_published_tolerances(capsys, name):
+    out = run_json(capsys, "--head", "detection", "--preset", name)
+    published = out["published"]
+    assert abs(published["params_difference"]) < 0.10 and abs(published["macs_difference"]) < 0.15
+    assert set(out["components"]) == {"backbone", "neck", "head"}
+    assert sum(c["macs"] for c in out["components"].values()) == out["macs"]
+
+
+@pytest.mark.parametrize("head", ["classification", "detection", "segmentation", "multitask", "video"])
+def test_verify_passes_for_every_head(capsys, head):
+    argv = ["cost", "--head", head, "--alpha", "1.15", "--beta", "1.05", "--gamma", "1.05", "--tau", "1.2",
+            "--phi", "0.5", "--num-classes", "11", "--json", "--verify"]
+    assert main(argv) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["verify"]["ok"] and out["head"] == head
+
+
+def test_law_command_prints_what_the_check_gives(capsys):
+    from scaling_core.law import check_law
+    assert main(["law", "--head", "segmentation", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    check = check_law("segmentation")
+    assert out["exponents"] == check.fit.exponents and out["r_squared"] == check.fit.r_squared
+    assert out["max_relative_deviation"] == check.max_deviation
+
+
+def test_law_command_text(capsys):
+    assert main(["law", "--head", "detection"]) == 0
+    text = capsys.readouterr().out
+    assert "fitted:" in text and "worst deviation from the law" in text and "neck" in text
+
+
+def test_preset_with_a_head_that_has_none_is_refused(capsys):
+    assert main(["cost", "--head", "segmentation", "--preset", "b1"]) == 2
+    assert "--preset" in capsys.readouterr().err

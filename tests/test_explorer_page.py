@@ -36,8 +36,8 @@ def test_default_view_shows_the_exact_cost_and_writes_the_url():
 
 def test_sliders_change_the_view_and_the_url():
     at = app()
-    at.slider(key="phi").set_value(3.3).run()
-    at.slider(key="gamma").set_value(1.05).run()
+    at.slider(key="w_phi").set_value(3.3).run()
+    at.slider(key="w_gamma").set_value(1.05).run()
     assert not at.exception and not at.error
     assert (at.query_params["phi"], at.query_params["gamma"]) == ("3.3", "1.05")
     expected = count(scale_recipe(Recipe(1.2, 1.1, 1.05), 3.3))
@@ -46,8 +46,8 @@ def test_sliders_change_the_view_and_the_url():
 
 def test_keep_law_toggle_holds_the_constraint_while_a_coefficient_moves():
     at = app()
-    at.toggle(key="keep_law").set_value(True).run()
-    at.slider(key="alpha").set_value(1.35).run()
+    at.toggle(key="w_keep_law").set_value(True).run()
+    at.slider(key="w_alpha").set_value(1.35).run()
     assert not at.exception
     q = at.query_params
     assert q["alpha"] == "1.35" and q["keep_law"] == "1"
@@ -57,9 +57,9 @@ def test_keep_law_toggle_holds_the_constraint_while_a_coefficient_moves():
 
 def test_a_copied_link_reproduces_the_view_exactly():
     first = app()
-    first.slider(key="phi").set_value(4.25).run()
-    first.slider(key="beta").set_value(1.2).run()
-    first.selectbox(key="res_multiple").set_value(32).run()
+    first.slider(key="w_phi").set_value(4.25).run()
+    first.slider(key="w_beta").set_value(1.2).run()
+    first.selectbox(key="w_res_multiple").set_value(32).run()
     link = dict(first.query_params)
     second = app(link)
     assert dict(second.query_params) == link
@@ -70,8 +70,8 @@ def test_a_copied_link_reproduces_the_view_exactly():
 def test_url_parameters_restore_the_widgets():
     at = app({"phi": "2.5", "alpha": "1.3", "beta": "1.05", "gamma": "1.2", "res_multiple": "16",
               "num_classes": "10"})
-    assert (at.slider(key="phi").value, at.slider(key="alpha").value) == (2.5, 1.3)
-    assert at.selectbox(key="res_multiple").value == 16 and at.number_input(key="num_classes").value == 10
+    assert (at.slider(key="w_phi").value, at.slider(key="w_alpha").value) == (2.5, 1.3)
+    assert at.selectbox(key="w_res_multiple").value == 16 and at.number_input(key="w_num_classes").value == 10
     expected = count(scale_recipe(Recipe(1.3, 1.05, 1.2), 2.5, policy=RoundingPolicy(resolution_multiple=16),
                                   num_classes=10))
     assert metric(at, "parameters") == f"{expected.params:,}"
@@ -79,15 +79,15 @@ def test_url_parameters_restore_the_widgets():
 
 def test_preset_shows_official_and_formula_variants():
     at = app()
-    at.selectbox(key="preset").set_value("b4").run()
+    at.selectbox(key="w_preset").set_value("b4").run()
     assert not at.exception
-    assert at.slider(key="phi").value == 4.0
+    assert at.slider(key="w_phi").value == 4.0
     assert metric(at, "parameters") == f"{count(scale_preset('b4')).params:,}"
     comparison = at.dataframe[0].value
     assert comparison.loc["published (torchvision docs)", "params"] == 19_341_616
     assert comparison.loc["official B4 (modelled count)", "params"] == 19_341_616
-    at.slider(key="phi").set_value(4.5).run()
-    assert at.selectbox(key="preset").value == "custom"
+    at.slider(key="w_phi").set_value(4.5).run()
+    assert at.selectbox(key="w_preset").value == "custom"
 
 
 def test_malformed_link_is_reported_and_the_page_keeps_working():
@@ -103,7 +103,7 @@ def test_configuration_out_of_range_shows_an_error_and_the_app_keeps_running():
     at = app({"gamma": "0.5", "phi": "6"})
     assert not at.exception
     assert any("resolution" in e.value and "32" in e.value for e in at.error)
-    at.slider(key="gamma").set_value(1.1).run()
+    at.slider(key="w_gamma").set_value(1.1).run()
     assert not at.error and metric(at, "parameters")
 
 

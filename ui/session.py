@@ -1,39 +1,50 @@
-"""Session state ⇄ URL: seeded from the link once, kept across pages, written back on every run."""
+"""Session state ⇄ URL: one AppState per session, seeded from the link, bound to widgets, written back each run.
+
+The canonical state lives under one session key that no widget owns, so it survives page
+switches and pages that do not show every widget; each widget is re-synced from it before it
+is drawn and writes back through `apply_change` when the user moves it.
+"""
 
 from __future__ import annotations
 
-from dataclasses import fields
+from typing import Any
 
 import streamlit as st
 
-from scaling_core.state import ExplorerState, parse_query, to_query
+from scaling_core.state import AppState, apply_change, parse_query, to_query
 
-FIELD_NAMES = tuple(f.name for f in fields(ExplorerState))
-_READY = "_state_from_link"
+_STATE = "_app_state"
 _LINK_ERRORS = "_link_errors"
 _NOTICE = "_notice"
 
 
 def init_state() -> None:
-    """First run of a session: state from the URL (errors kept to show); later runs: keep widget values alive."""
-    if _READY not in st.session_state:
+    """First run of a session: the state from the URL, errors kept to show."""
+    if _STATE not in st.session_state:
         state, errors = parse_query(st.query_params.to_dict())
-        st.session_state.update({name: getattr(state, name) for name in FIELD_NAMES})
+        st.session_state[_STATE] = state
         st.session_state[_LINK_ERRORS] = errors
-        st.session_state[_READY] = True
-    for name in FIELD_NAMES:
-        # Re-assigning stops Streamlit from dropping a widget's value on a page that does not show it.
-        st.session_state[name] = st.session_state[name]
 
 
-def current_state() -> ExplorerState:
-    """The state the widgets hold now."""
-    return ExplorerState(**{name: st.session_state[name] for name in FIELD_NAMES})
+def current_state() -> AppState:
+    """The state of this session."""
+    return st.session_state[_STATE]
 
 
-def apply_state(state: ExplorerState, notice: str | None = None) -> None:
-    """Write a new state into the widgets (from a callback) and remember a notice to show."""
-    st.session_state.update({name: getattr(state, name) for name in FIELD_NAMES})
+def widget_key(name: str) -> str:
+    """Session key of the widget that edits a state field."""
+    return f"w_{name}"
+
+
+def bind(name: str) -> dict[str, Any]:
+    """Widget keyword arguments for a state field: its key (synced from the state now) and the change callback."""
+    st.session_state[widget_key(name)] = getattr(current_state(), name)
+    return {"key": widget_key(name), "on_change": _changed, "args": (name,)}
+
+
+def _changed(name: str) -> None:
+    state, notice = apply_change(current_state(), name, st.session_state[widget_key(name)])
+    st.session_state[_STATE] = state
     st.session_state[_NOTICE] = notice
 
 
@@ -46,7 +57,7 @@ def show_messages() -> None:
         st.warning(notice)
 
 
-def write_url(state: ExplorerState) -> None:
+def write_url(state: AppState) -> None:
     """Put the whole state in the query string so a copied link reproduces the view."""
     query = to_query(state)
     if st.query_params.to_dict() != query:

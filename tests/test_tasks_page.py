@@ -1,0 +1,95 @@
+"""The Tasks page, headless: head changes, sliders, shared URL state, published EfficientDet figures, the law."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from scaling_core import Recipe
+from scaling_core.law import check_law
+from scaling_core.task_cost import count_task
+from scaling_core.tasks import scale_detection_preset, scale_task
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def tasks_page(query=None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    if query:
+        at.query_params.update(query)
+    at.run()
+    return at.switch_page("pages/tasks.py").run()
+
+
+def metric(at, label_start):
+    matches = [m.value for m in at.metric if m.label.startswith(label_start)]
+    assert len(matches) == 1, [m.label for m in at.metric]
+    return matches[0]
+
+
+def test_every_head_renders_its_exact_cost():
+    at = tasks_page({"phi": "1.5"})
+    for head in ("segmentation", "multitask", "video", "classification", "detection"):
+        at.selectbox(key="w_head").set_value(head).run()
+        assert not at.exception and not at.error, head
+        expected = count_task(scale_task(head, Recipe(1.2, 1.1, 1.15), 1.5))
+        assert metric(at, "MACs (multiply-adds)") == f"{expected.macs:,}", head
+        assert at.query_params["head"] == head
+
+
+def test_slider_change_and_shared_state_with_the_explorer():
+    at = tasks_page({"head": "segmentation"})
+    at.slider(key="w_phi").set_value(2.25).run()
+    assert not at.exception
+    expected = count_task(scale_task("segmentation", Recipe(1.2, 1.1, 1.15), 2.25))
+    assert metric(at, "parameters") == f"{expected.params:,}"
+    at.switch_page("pages/explorer.py").run()
+    assert at.slider(key="w_phi").value == 2.25 and at.query_params["head"] == "segmentation"
+
+
+def test_link_restores_the_tasks_view():
+    query = {"head": "video", "phi": "1.0", "tau": "1.3", "alpha": "1.1", "res_multiple": "16"}
+    at = tasks_page(query)
+    assert not at.exception
+    assert at.slider(key="w_tau").value == 1.3
+    task = scale_task("video", Recipe(1.1, 1.1, 1.15, 1.3), 1.0,
+                      policy=__import__("scaling_core").RoundingPolicy(resolution_multiple=16))
+    assert metric(at, "frames per clip") == str(task.frames)
+    assert metric(at, "MACs (multiply-adds)") == f"{count_task(task).macs:,}"
+
+
+def test_detection_preset_shows_published_figures_beside_ours():
+    at = tasks_page({"head": "detection"})
+    at.selectbox(key="w_det_preset").set_value("d3").run()
+    assert not at.exception
+    assert metric(at, "parameters") == f"{count_task(scale_detection_preset('d3')).params:,}"
+    table = next(df.value for df in at.dataframe if "params (published)" in df.value.columns)
+    assert len(table) == 8
+    assert (table["params difference"].abs() < 0.10).all() and (table["MACs difference"].abs() < 0.15).all()
+
+
+def test_law_check_on_the_page_is_the_fit_of_the_counts():
+    at = tasks_page({"head": "detection", "neck_scaling": "recipe"})
+    check = check_law("detection", "recipe")
+    table = next(df.value for df in at.dataframe if "R²" in df.value.columns)
+    whole = table.set_index("fit").loc["whole network"]
+    assert whole["width"] == pytest.approx(check.fit.exponents["width"])
+    assert whole["R²"] == pytest.approx(check.fit.r_squared)
+    assert any(f"{check.max_deviation:+.1%}" in c.value for c in at.caption)
+
+
+def test_video_model_sliders_move_the_optimum():
+    at = tasks_page({"head": "video", "video_snr_db": "20", "video_motion_hz": "4"})
+    strong = [m.value for m in at.markdown if "best split" in m.value]
+    at.slider(key="w_video_snr_db").set_value(-25.0).run()
+    weak = [m.value for m in at.markdown if "best split" in m.value]
+    assert not at.exception and strong and weak and strong != weak
+
+
+def test_bad_head_in_the_link_is_reported_and_the_default_used():
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update({"head": "captioning"})
+    at.run()
+    assert any("head" in e.value and "detection" in e.value for e in at.error)
+    at.switch_page("pages/tasks.py").run()
+    assert not at.exception and at.query_params["head"] == "detection"

@@ -1,0 +1,44 @@
+"""The scaling controls every page shares: φ, the coefficients, the law toggle, rounding, base."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from scaling_core.state import CUSTOM, FIELD_BY_NAME
+from ui.session import bind
+
+SYMBOLS = {"alpha": "α (depth)", "beta": "β (width)", "gamma": "γ (resolution)"}
+
+
+def slider(name: str, label: str, step: float, fmt: str = "%.3f") -> None:
+    """A slider over a state field's allowed range."""
+    spec = FIELD_BY_NAME[name]
+    st.slider(label, spec.minimum, spec.maximum, step=step, format=fmt, help=f"Allowed: {spec.allowed()}.",
+              **bind(name))
+
+
+def choice(name: str, label: str, **kwargs) -> None:
+    """A select box over a state field's choices."""
+    st.selectbox(label, FIELD_BY_NAME[name].choices, **kwargs, **bind(name))
+
+
+def scaling_controls(*, classification: bool) -> None:
+    """Sidebar widgets for the shared recipe; the B0–B7 picker and class count only where they apply."""
+    with st.sidebar:
+        st.header("Scaling")
+        if classification:
+            choice("preset", "Published variant",
+                   format_func=lambda p: "custom recipe" if p == CUSTOM else f"EfficientNet-{p.upper()} (official)",
+                   help="Picks the official width, depth and resolution; the sliders show its nominal recipe "
+                        "(paper coefficients at φ = N). Moving a slider returns to a custom recipe.")
+        slider("phi", "φ (compound coefficient)", 0.01)
+        for coefficient in ("alpha", "beta", "gamma"):
+            slider(coefficient, SYMBOLS[coefficient], 0.001)
+        st.toggle("Keep α·β²·γ² = 2", help="When on, moving one coefficient rescales the other two (keeping the "
+                  "ratio of their logs) so that each unit of φ doubles the cost.", **bind("keep_law"))
+        choice("res_multiple", "Resolution multiple (px)",
+               help="The scaled resolution r × base is rounded to the nearest multiple of this.")
+        if classification:
+            spec = FIELD_BY_NAME["num_classes"]
+            st.number_input("Classes", int(spec.minimum), int(spec.maximum), step=1, **bind("num_classes"))
+        choice("base", "Base network")
