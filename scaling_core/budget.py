@@ -55,17 +55,20 @@ def largest_phi_within(head: str, recipe: Recipe, budget_macs: float, neck_scali
 @lru_cache(maxsize=64)
 def compare_at_budget(head: str, budget_macs: float, recipes: tuple[NamedRecipe, ...] | None = None,
                       neck_scaling: str = "efficientdet") -> pd.DataFrame:
-    """One row per recipe at its largest affordable φ: multipliers, resolution, params, MACs by part."""
+    """One row per recipe at its largest affordable φ: multipliers, resolution, params, MACs of the backbone,
+    the neck and each head."""
     rows = []
     for named in recipes or task_recipes():
         phi = largest_phi_within(head, named.recipe, budget_macs, neck_scaling)
         task = scale_task(head, named.recipe, phi, neck_scaling=neck_scaling)
         report = count_task(task)
         m = task.multipliers
-        heads = {f"MACs: {p.name}": int(p.counts.macs) for p in report.parts if p.component != "backbone"}
+        components = report.by_component()
+        neck = {"MACs: neck": int(components["neck"].macs)} if "neck" in components else {}
+        heads = {f"MACs: {p.name}": int(p.counts.macs) for p in report.parts if p.component == "head"}
         rows.append({"recipe": named.name, "alpha": named.recipe.alpha, "beta": named.recipe.beta,
                      "gamma": named.recipe.gamma, "phi": round(phi, 3), "depth d": m.depth, "width w": m.width,
                      "resolution r": m.resolution, "resolution (px)": task.resolution_px,
                      "params": int(report.params), "MACs": int(report.macs),
-                     "MACs: backbone": int(report.by_component()["backbone"].macs), **heads})
+                     "MACs: backbone": int(components["backbone"].macs), **neck, **heads})
     return pd.DataFrame(rows)

@@ -29,6 +29,7 @@ class TaskView:
     report: CostReport
     parts: pd.DataFrame
     components: pd.DataFrame
+    base_macs: int
 
 
 def recipe_of(state: AppState) -> Recipe:
@@ -54,7 +55,9 @@ def task_view(state: AppState) -> TaskView:
     components = pd.DataFrame([{"component": name, "MACs": int(c.macs), "params": int(c.params),
                                 "activations": int(c.activations), "MACs share": int(c.macs) / total}
                                for name, c in report.by_component().items()])
-    return TaskView(task, report, parts, components)
+    unscaled = scale_task(state.head, recipe_of(state), 0.0, base=state.base,
+                          policy=RoundingPolicy(resolution_multiple=state.res_multiple), neck_scaling=state.neck_scaling)
+    return TaskView(task, report, parts, components, int(count_task(unscaled).macs))
 
 
 @lru_cache(maxsize=1)

@@ -18,7 +18,7 @@ def tasks_page(query=None) -> AppTest:
     if query:
         at.query_params.update(query)
     at.run()
-    return at.switch_page("pages/tasks.py").run()
+    return at.switch_page("app_pages/tasks.py").run()
 
 
 def metric(at, label_start):
@@ -43,7 +43,7 @@ def test_slider_change_and_shared_state_with_the_explorer():
     assert not at.exception
     expected = count_task(scale_task("segmentation", Recipe(1.2, 1.1, 1.15), 2.25))
     assert metric(at, "parameters") == f"{expected.params:,}"
-    at.switch_page("pages/explorer.py").run()
+    at.switch_page("app_pages/explorer.py").run()
     assert at.slider(key="w_phi").value == 2.25 and at.query_params["head"] == "segmentation"
 
 
@@ -91,5 +91,5 @@ def test_bad_head_in_the_link_is_reported_and_the_default_used():
     at.query_params.update({"head": "captioning"})
     at.run()
     assert any("head" in e.value and "detection" in e.value for e in at.error)
-    at.switch_page("pages/tasks.py").run()
+    at.switch_page("app_pages/tasks.py").run()
     assert not at.exception and at.query_params["head"] == "detection"

@@ -63,9 +63,10 @@ cols = st.columns(4)
 cols[0].metric("parameters · modelled", f"{int(report.params):,}")
 cols[1].metric("activations · modelled", f"{int(report.activations):,}")
 m = task.multipliers
-cols[2].metric("d · w · r · t", f"{m.depth:.3f} · {m.width:.3f} · {m.resolution:.3f} · {m.frames:.3f}",
-               help="Continuous multipliers before rounding (for EfficientDet's rules r is its own 1 + φ/4).")
-cols[3].metric("law factor d·w²·r²·t · formula", f"{m.cost_factor:.3f}×")
+cols[2].metric("law factor d·w²·r²·t · formula", f"{m.cost_factor:.3f}×")
+cols[3].metric("real MACs vs the unscaled network · modelled", f"{int(report.macs) / view.base_macs:.3f}×")
+st.caption(f"Continuous multipliers before rounding: d = {m.depth:.4f}, w = {m.width:.4f}, r = {m.resolution:.4f}, "
+           f"t = {m.frames:.4f} (under EfficientDet's rules r is the detector's own 1 + φ/4).")
 
 st.subheader("Cost by component")
 left, right = st.columns([1, 2])
