@@ -3,27 +3,20 @@
 import streamlit as st
 
 from scaling_core import cost as cost_module
-from scaling_core.errors import ConfigError
 from scaling_core.explorer import cost_curve, explore
-from scaling_core.memory import MEMORY_LIMIT_ENV, default_memory_limit_bytes
 from scaling_core.plots import cost_curve_figure, stage_cost_figure
 from scaling_core.presets import preset_table
 from scaling_core.summary import COST_SOURCE
 from ui.controls import scaling_controls
-from ui.session import current_state, show_messages, write_url
+from ui.fvcore_panel import fvcore_panel
+from ui.session import shown, start_page
 
 scaling_controls(classification=True)
-state = current_state()
-write_url(state)
-st.title("Explorer")
-st.caption("Depth d = α^φ, width w = β^φ, resolution r = γ^φ (Tan & Le, EfficientNet, ICML 2019), rounded as the "
-           "reference implementations do. Copy the address bar to share exactly this view.")
-show_messages()
-
-try:
-    view = explore(state)
-except ConfigError as exc:
-    st.error(str(exc))
+state = start_page("Explorer", "Depth d = α^φ, width w = β^φ, resolution r = γ^φ (Tan & Le, EfficientNet, ICML "
+                   "2019), rounded as the reference implementations do. Copy the address bar to share exactly "
+                   "this view.")
+view = shown(explore, state)
+if view is None:
     st.stop()
 
 arch, report = view.arch, view.report
@@ -81,25 +74,7 @@ if curve.attrs["dropped"]:
     right.caption(f"{curve.attrs['dropped']} values of φ in [0, 8] are left out of the curve: their resolution "
                   "rounds below 32 px, or their counts exceed what a vectorised sweep holds exactly.")
 
-with st.expander("Check against fvcore (builds the torch model)"):
-    limit = default_memory_limit_bytes()
-    st.write(f"Modelled memory to build it: {view.memory_bytes / 2**30:.2f} GiB (float32 parameters plus every conv/linear "
-             f"output at once); limit {limit / 2**30:.2f} GiB (half the RAM, or {MEMORY_LIMIT_ENV}).")
-    if st.button("Build and count with fvcore", key="verify"):
-        try:
-            with st.spinner("Building the model and tracing it with fvcore…"):
-                from scaling_core.verify import verify
-                result = verify(arch, limit)
-        except ConfigError as exc:
-            st.error(str(exc))
-        else:
-            fv = result.fvcore
-            st.write(f"fvcore (measured on the built model): MACs {fv.macs:,}, params {fv.params:,}, "
-                     f"activations {fv.activations:,}; by operator {fv.macs_by_op}.")
-            if result.ok:
-                st.success("The analytic count equals fvcore's, operator by operator.")
-            else:
-                st.error("Counts differ: " + "; ".join(result.differences))
+fvcore_panel(arch, view.memory_bytes)
 
 with st.expander("How these numbers are counted"):
     st.markdown(f"```\n{cost_module.__doc__.strip()}\n```")

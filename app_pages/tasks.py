@@ -4,8 +4,8 @@ import streamlit as st
 
 from scaling_core import task_cost
 from scaling_core.budget import compare_at_budget
-from scaling_core.errors import ConfigError
 from scaling_core.law import check_law
+from scaling_core.memory import estimate_memory_bytes
 from scaling_core.plots import (budget_figure, component_figure, law_deviation_figure, video_curve_figure,
                                 video_map_figure)
 from scaling_core.state import CUSTOM, FIELD_BY_NAME
@@ -15,7 +15,8 @@ from scaling_core.tasks_view import efficientdet_comparison, law_summary, task_v
 from scaling_core.video import best_split, tradeoff_curve
 from scaling_core import video as video_module
 from ui.controls import choice, scaling_controls, slider
-from ui.session import bind, current_state, show_messages, write_url
+from ui.fvcore_panel import fvcore_panel
+from ui.session import bind, current_state, shown, start_page
 
 LOCALIZED = st.column_config.NumberColumn(format="localized")
 PERCENT = st.column_config.NumberColumn(format="percent")
@@ -37,17 +38,11 @@ with st.sidebar:
     if head == "video":
         slider("tau", "τ (frames: t = τ^φ)", 0.001)
 
-state = current_state()
-write_url(state)
-st.title("Tasks")
-st.caption("A backbone is rarely deployed alone. The same recipe scales a detector, a segmenter, a multi-task "
-           "network or a video model; every cost below is the exact count of that whole network.")
-show_messages()
-
-try:
-    view = task_view(state)
-except ConfigError as exc:
-    st.error(str(exc))
+state = start_page("Tasks", "A backbone is rarely deployed alone. The same recipe scales a detector, a segmenter, "
+                   "a multi-task network or a video model; every cost below is the exact count of that whole "
+                   "network.")
+view = shown(task_view, state)
+if view is None:
     st.stop()
 
 task, report = view.task, view.report
@@ -99,13 +94,14 @@ st.plotly_chart(law_deviation_figure(check.table, state.alpha, state.beta, state
 
 st.subheader("Task-specific recipes at the same budget")
 budget = int(report.macs)
-comparison = compare_at_budget(head, budget, neck_scaling=state.neck_scaling)
 st.caption(f"Budget: this network's {budget:,} MACs. Each recipe takes the largest φ whose exact MACs fit. "
            "EfficientNet's coefficients are published (Tan & Le 2019); the two task-leaning recipes are ours "
            "(data/tasks/recipes.json).")
-st.dataframe(comparison, hide_index=True, width="stretch",
-             column_config={c: LOCALIZED for c in comparison.columns if c.startswith("MACs") or c == "params"})
-st.plotly_chart(budget_figure(comparison), width="stretch")
+comparison = shown(compare_at_budget, head, budget, None, state.neck_scaling)
+if comparison is not None:
+    st.dataframe(comparison, hide_index=True, width="stretch",
+                 column_config={c: LOCALIZED for c in comparison.columns if c.startswith("MACs") or c == "params"})
+    st.plotly_chart(budget_figure(comparison), width="stretch")
 
 st.subheader("Video: a wider network or more frames?")
 st.caption("Modelled, not measured. The formula and its assumptions:")
@@ -131,6 +127,8 @@ st.write(f"Cost per clip taken as ∝ w^{width_exponent:.2f}·T (the width expon
 left, right = st.columns(2)
 left.plotly_chart(video_curve_figure(tradeoff_curve(model), best["frames"]), width="stretch")
 right.plotly_chart(video_map_figure(video_optimum_map(model)), width="stretch")
+
+fvcore_panel(task, estimate_memory_bytes(report))
 
 with st.expander("How these numbers are counted"):
     st.markdown(f"```\n{task_cost.__doc__.strip()}\n```")

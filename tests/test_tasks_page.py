@@ -93,3 +93,17 @@ def test_bad_head_in_the_link_is_reported_and_the_default_used():
     assert any("head" in e.value and "detection" in e.value for e in at.error)
     at.switch_page("app_pages/tasks.py").run()
     assert not at.exception and at.query_params["head"] == "detection"
+
+
+def test_a_network_smaller_than_the_unscaled_one_explains_the_budget_instead_of_failing():
+    at = tasks_page({"head": "segmentation", "beta": "0.5", "phi": "2"})
+    assert not at.exception
+    assert any("budget_macs" in e.value for e in at.error)
+    assert metric(at, "parameters")
+
+
+def test_fvcore_check_of_a_task_network_on_the_page():
+    at = tasks_page({"head": "multitask", "phi": "0.2"})
+    at.button(key="verify").click().run()
+    assert not at.exception
+    assert any("equals fvcore" in s.value for s in at.success)

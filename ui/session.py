@@ -7,11 +7,14 @@ is drawn and writes back through `apply_change` when the user moves it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 import streamlit as st
 
+from scaling_core.errors import ConfigError
 from scaling_core.state import AppState, apply_change, parse_query, to_query
+
+T = TypeVar("T")
 
 _STATE = "_app_state"
 _LINK_ERRORS = "_link_errors"
@@ -62,3 +65,22 @@ def write_url(state: AppState) -> None:
     query = to_query(state)
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)
+
+
+def start_page(title: str, caption: str) -> AppState:
+    """The page's state (also written to the URL), its title and caption, and any pending messages."""
+    state = current_state()
+    write_url(state)
+    st.title(title)
+    st.caption(caption)
+    show_messages()
+    return state
+
+
+def shown(compute: Callable[..., T], *args: Any) -> T | None:
+    """compute(*args), or None with its ConfigError shown as st.error (the page goes on)."""
+    try:
+        return compute(*args)
+    except ConfigError as exc:
+        st.error(str(exc))
+        return None
