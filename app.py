@@ -11,6 +11,7 @@ st.set_page_config(page_title="Compound Scaling Lab", page_icon="📐", layout="
 init_state()
 navigation = st.navigation({
     "Scaling": [st.Page("app_pages/explorer.py", title="Explorer", icon="🔭", default=True),
-                st.Page("app_pages/tasks.py", title="Tasks", icon="🧩")],
+                st.Page("app_pages/tasks.py", title="Tasks", icon="🧩"),
+                st.Page("app_pages/hardware.py", title="Hardware", icon="⏱️")],
 })
 navigation.run()

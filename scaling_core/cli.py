@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Sequence
 
+from .cli_hardware import HARDWARE_COMMANDS, add_hardware_commands
 from .errors import ConfigError, require_finite
 from .presets import fitted_phi, get_preset, preset_names, scale_preset
 from .recipe import Recipe
@@ -30,21 +31,7 @@ def make_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m scaling_core", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     cost = commands.add_parser("cost", help="architecture and exact cost of a preset or a recipe at phi")
-    cost.add_argument("--head", default="classification", choices=TASKS, help="task head on the backbone")
-    cost.add_argument("--preset", help=f"published variant: {', '.join(preset_names())} (classification) or "
-                                       f"{', '.join(detection_preset_names())} (detection)")
-    cost.add_argument("--alpha", type=float, help="depth coefficient α > 0")
-    cost.add_argument("--beta", type=float, help="width coefficient β > 0")
-    cost.add_argument("--gamma", type=float, help="resolution coefficient γ > 0")
-    cost.add_argument("--phi", type=float, help="compound coefficient φ ≥ 0 (fractional allowed)")
-    cost.add_argument("--tau", type=float, default=1.0, help="frames coefficient τ > 0 (video: t = τ^φ)")
-    cost.add_argument("--neck-scaling", default="efficientdet", choices=NECK_SCALINGS,
-                      help="detection: EfficientDet's own rules for neck, heads and input, or the recipe's")
-    cost.add_argument("--base", default="efficientnet-b0", help="base spec name or path to a .json spec")
-    cost.add_argument("--num-classes", type=int, help="classifier outputs (default: the base's)")
-    cost.add_argument("--resolution-multiple", type=int, default=8, choices=RESOLUTION_MULTIPLES)
-    cost.add_argument("--depth-rounding", default="ceil", choices=DEPTH_ROUNDINGS)
-    cost.add_argument("--width-divisor", type=int, default=8)
+    add_network_arguments(cost, many=False)
     cost.add_argument("--json", action="store_true", help="print JSON instead of a table")
     cost.add_argument("--verify", action="store_true",
                       help="also build the torch model, count it with fvcore, exit 1 on any difference")
@@ -54,7 +41,29 @@ def make_parser() -> argparse.ArgumentParser:
     law.add_argument("--head", default="detection", choices=TASKS)
     law.add_argument("--neck-scaling", default="efficientdet", choices=NECK_SCALINGS)
     law.add_argument("--json", action="store_true", help="print JSON instead of text")
+    add_hardware_commands(commands)
     return parser
+
+
+def add_network_arguments(parser: argparse.ArgumentParser, many: bool) -> None:
+    """The options that name a network: a preset or a recipe at φ, head, rounding, classes."""
+    nargs = "+" if many else None
+    parser.add_argument("--head", default="classification", choices=TASKS, help="task head on the backbone")
+    parser.add_argument("--preset", nargs=nargs,
+                        help=f"published variant: {', '.join(preset_names())} (classification) or "
+                             f"{', '.join(detection_preset_names())} (detection)")
+    parser.add_argument("--alpha", type=float, help="depth coefficient α > 0")
+    parser.add_argument("--beta", type=float, help="width coefficient β > 0")
+    parser.add_argument("--gamma", type=float, help="resolution coefficient γ > 0")
+    parser.add_argument("--phi", type=float, nargs=nargs, help="compound coefficient φ ≥ 0 (fractional allowed)")
+    parser.add_argument("--tau", type=float, default=1.0, help="frames coefficient τ > 0 (video: t = τ^φ)")
+    parser.add_argument("--neck-scaling", default="efficientdet", choices=NECK_SCALINGS,
+                        help="detection: EfficientDet's own rules for neck, heads and input, or the recipe's")
+    parser.add_argument("--base", default="efficientnet-b0", help="base spec name or path to a .json spec")
+    parser.add_argument("--num-classes", type=int, help="classifier outputs (default: the task's)")
+    parser.add_argument("--resolution-multiple", type=int, default=8, choices=RESOLUTION_MULTIPLES)
+    parser.add_argument("--depth-rounding", default="ceil", choices=DEPTH_ROUNDINGS)
+    parser.add_argument("--width-divisor", type=int, default=8)
 
 
 def resolve_arch(args: argparse.Namespace) -> TaskArch:
@@ -192,7 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; ConfigError becomes one line on stderr and exit status 2."""
     args = make_parser().parse_args(argv)
     try:
-        return {"cost": run_cost, "law": run_law}[args.command](args)
+        return {"cost": run_cost, "law": run_law, **HARDWARE_COMMANDS}[args.command](args)
     except ConfigError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 2

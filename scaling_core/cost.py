@@ -18,7 +18,7 @@ function counts one architecture (Python ints, exact) or a whole sweep (numpy in
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Callable
 
@@ -32,24 +32,34 @@ OPERATORS = ("conv", "batch_norm", "adaptive_avg_pool2d", "linear", "upsample_ne
 
 @dataclass(frozen=True)
 class Counts:
-    """Additive cost of a part of a network; values are ints or numpy arrays, absent operators are zero."""
+    """Additive cost of a part of a network; values are ints or numpy arrays, absent operators are zero.
+
+    Besides fvcore's three figures it keeps two that latency models use: `layers`, the number of
+    conv/linear calls (a shared conv applied at five levels is five calls), and `depthwise_macs`,
+    the part of the conv MACs done by depthwise convs (memory-bound on most hardware).
+    """
 
     macs_by_op: dict[str, Any] = field(default_factory=dict)
     params: Any = 0
     activations: Any = 0
+    layers: Any = 0
+    depthwise_macs: Any = 0
 
     def __add__(self, other: "Counts") -> "Counts":
         merged = dict(self.macs_by_op)
         for op, macs in other.macs_by_op.items():
             merged[op] = merged[op] + macs if op in merged else macs
-        return Counts(merged, self.params + other.params, self.activations + other.activations)
+        return Counts(merged, self.params + other.params, self.activations + other.activations,
+                      self.layers + other.layers, self.depthwise_macs + other.depthwise_macs)
 
     def __mul__(self, k) -> "Counts":
-        return Counts({op: v * k for op, v in self.macs_by_op.items()}, self.params * k, self.activations * k)
+        return Counts({op: v * k for op, v in self.macs_by_op.items()}, self.params * k, self.activations * k,
+                      self.layers * k, self.depthwise_macs * k)
 
     def applied(self, times) -> "Counts":
-        """The same weights run `times` times (frames of a clip): MACs and activations scale, parameters do not."""
-        return Counts({op: v * times for op, v in self.macs_by_op.items()}, self.params, self.activations * times)
+        """The same layers on a batch of `times` inputs (the frames of a clip): work scales, parameters and
+        layer calls do not."""
+        return replace(self * times, params=self.params, layers=self.layers)
 
     def op_macs(self, op: str):
         """Multiply-adds of one operator (0 if absent)."""
@@ -94,7 +104,7 @@ def conv_counts(c_in, c_out, kernel: int, stride: int, size, depthwise: bool = F
     if batch_norm:
         macs["batch_norm"] = 2 * elements
         params = params + 2 * c_out
-    return Counts(macs, params, elements), out
+    return Counts(macs, params, elements, 1, macs["conv"] if depthwise else 0), out
 
 
 def count_conv_bn_act(spec: ConvBNAct, size):
@@ -120,7 +130,7 @@ def count_mbconv(spec: MBConv, size):
 def count_classifier(spec: Classifier, size):
     """Global average pool → dropout → linear with bias."""
     macs = {"adaptive_avg_pool2d": spec.in_features * size * size, "linear": spec.in_features * spec.num_classes}
-    return Counts(macs, spec.in_features * spec.num_classes + spec.num_classes, spec.num_classes), 1
+    return Counts(macs, spec.in_features * spec.num_classes + spec.num_classes, spec.num_classes, 1), 1
 
 
 HANDLERS: dict[str, Callable] = {

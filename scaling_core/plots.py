@@ -97,3 +97,40 @@ def video_map_figure(table: pd.DataFrame) -> go.Figure:
     fig.update_layout(xaxis_title="signal-to-noise ratio (dB)", yaxis_title="motion frequency (Hz)",
                       yaxis_type="log", title="Optimum frames per clip (modelled)", margin={"t": 60})
     return fig
+
+
+def predicted_vs_measured_figure(held_out: pd.DataFrame) -> go.Figure:
+    """Held-out networks: predicted against measured latency for both predictors, with the ±10% band."""
+    fig = go.Figure()
+    top = float(max(held_out[["measured_ms", "model_ms", "flops_only_ms"]].max())) * 1.1
+    for factor in (0.9, 1.1):
+        fig.add_scatter(x=[0, top], y=[0, top * factor], mode="lines", line={"dash": "dot", "color": "grey"},
+                        showlegend=factor == 0.9, name="±10%")
+    fig.add_scatter(x=held_out["measured_ms"], y=held_out["model_ms"], mode="markers", name="our model")
+    fig.add_scatter(x=held_out["measured_ms"], y=held_out["flops_only_ms"], mode="markers", name="FLOPs-only line")
+    fig.update_layout(xaxis_title="measured latency (ms)", yaxis_title="predicted latency (ms)",
+                      title="Held-out networks: predicted against measured", legend_orientation="h", margin={"t": 60})
+    return fig
+
+
+def error_histogram_figure(held_out: pd.DataFrame) -> go.Figure:
+    """Relative prediction errors on the held-out networks, and the re-measurement's own spread."""
+    fig = go.Figure()
+    for column, name in (("model_ms", "our model"), ("flops_only_ms", "FLOPs-only line"),
+                         ("remeasured_ms", "re-measurement (noise)")):
+        fig.add_histogram(x=100 * (held_out[column] / held_out["measured_ms"] - 1), name=name, opacity=0.6,
+                          xbins={"size": 2.5})
+    fig.add_vrect(x0=-10, x1=10, fillcolor="grey", opacity=0.1, line_width=0)
+    fig.update_layout(barmode="overlay", xaxis_title="error against the measurement (%)", yaxis_title="networks",
+                      title="Error distribution (held out)", legend_orientation="h", margin={"t": 60})
+    return fig
+
+
+def throughput_figure(frame: pd.DataFrame) -> go.Figure:
+    """Achieved GMAC/s against GMACs per network: where this machine is compute- or overhead-bound."""
+    fig = go.Figure(go.Scatter(x=frame["gmacs"], y=frame["achieved_gmac_per_s"], mode="markers",
+                               text=frame["label"], hovertemplate="%{text}<br>%{x:.2f} GMACs: %{y:.1f} GMAC/s"
+                                                                  "<extra></extra>"))
+    fig.update_layout(xaxis_type="log", xaxis_title="GMACs per inference", yaxis_title="achieved GMAC/s (measured)",
+                      title="Achieved throughput: small networks are overhead-bound", margin={"t": 60})
+    return fig

@@ -80,6 +80,10 @@ STATE_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("video_clip_s", float, 0.5, 10.0),
     FieldSpec("video_model_noise", float, 0.0, 1.0),
     FieldSpec("video_kappa", float, 0.1, 4.0),
+    FieldSpec("hw_threads", int, 1, 256),
+    FieldSpec("hw_batch", int, 1, 64),
+    FieldSpec("hw_channels_last", bool),
+    FieldSpec("hw_budget_ms", float, 1.0, 1000.0),
 )
 FIELD_BY_NAME = {f.name: f for f in STATE_FIELDS}
 
@@ -106,6 +110,10 @@ class AppState:
     video_clip_s: float = 2.0
     video_model_noise: float = 0.5
     video_kappa: float = 1.0
+    hw_threads: int = 1
+    hw_batch: int = 1
+    hw_channels_last: bool = False
+    hw_budget_ms: float = 30.0
 
 
 def parse_query(query: Mapping[str, str | list[str]]) -> tuple[AppState, list[str]]:

@@ -7,7 +7,7 @@ multiply-adds at every level; max pooling, the weighted fusion and the temporal 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from .cost import Counts, CostReport, PartCost, conv_counts, conv_output_size, count, count_layer
@@ -33,7 +33,7 @@ def _shared(counts_per_level: list[Counts]) -> Counts:
     """One conv applied at several levels: MACs and activations at each, parameters once."""
     total = Counts(params=counts_per_level[0].params)
     for counts in counts_per_level:
-        total = total + Counts(counts.macs_by_op, 0, counts.activations)
+        total = total + replace(counts, params=0)
     return total
 
 
@@ -119,9 +119,9 @@ def count_temporal_head(spec: TemporalHead, features: dict[int, Feature], _: Cos
     pool = Counts({"adaptive_avg_pool2d": channels * size * size})
     temporal = Counts({"conv": channels * channels * spec.kernel * spec.frames,
                        "batch_norm": 2 * channels * spec.frames},
-                      channels * channels * spec.kernel + 2 * channels, channels * spec.frames)
+                      channels * channels * spec.kernel + 2 * channels, channels * spec.frames, 1)
     linear = Counts({"linear": channels * spec.num_classes}, channels * spec.num_classes + spec.num_classes,
-                    spec.num_classes)
+                    spec.num_classes, 1)
     return [PartCost("per-frame head conv and pool", (head + pool).applied(spec.frames), 1, "backbone"),
             PartCost("temporal head", temporal + linear, 1, spec.component)], features
 

@@ -137,3 +137,39 @@ def test_law_command_text(capsys):
 def test_preset_with_a_head_that_has_none_is_refused(capsys):
     assert main(["cost", "--head", "segmentation", "--preset", "b1"]) == 2
     assert "--preset" in capsys.readouterr().err
+
+
+def test_bench_prints_latency_and_fingerprint_then_serves_from_the_store(capsys, tmp_path):
+    store = f"sqlite:///{tmp_path / 'bench.sqlite'}"
+    argv = ["bench", "--alpha", "0.5", "--beta", "0.5", "--gamma", "0.5", "--phi", "1", "--threads", "1",
+            "--min-run-time", "0.05", "--store", store, "--json"]
+    assert main(argv) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert first["p10_ms"] <= first["median_ms"] <= first["p90_ms"] and first["fingerprint"]["cpu_model"]
+    assert first["served_from_store"] is False
+    assert main(argv) == 0
+    second = json.loads(capsys.readouterr().out)
+    assert second["served_from_store"] is True and second["median_ms"] == first["median_ms"]
+
+
+def test_bench_many_configurations_to_csv(capsys, tmp_path):
+    target = tmp_path / "rows.csv"
+    argv = ["bench", "--alpha", "0.5", "--beta", "0.5", "--gamma", "0.5", "--phi", "1", "1.2", "--threads", "1",
+            "--min-run-time", "0.05", "--store", f"sqlite:///{tmp_path / 's.sqlite'}", "--csv", str(target)]
+    assert main(argv) == 0
+    assert "measured on" in capsys.readouterr().out
+    assert len(target.read_text().strip().splitlines()) == 3
+
+
+def test_fit_latency_and_optimize_end_to_end(capsys, tmp_path):
+    store = f"sqlite:///{tmp_path / 'fit.sqlite'}"
+    common = ["--threads", "1", "--min-run-time", "0.02", "--store", store, "--json"]
+    assert main(["fit-latency", "--train", "10", "--test", "4", "--rounds", "1", *common]) == 0
+    fit = json.loads(capsys.readouterr().out)
+    for predictor in ("model", "flops_only_baseline"):
+        assert set(fit[predictor]) == {"within_10pct", "mape", "kendall_tau"}
+    assert 0.0 <= fit["noise_floor_within_10pct"] <= 1.0 and fit["train"] == 10 and fit["test"] == 4
+    assert main(["optimize", "--budget-ms", "200", *common]) == 0
+    choice = json.loads(capsys.readouterr().out)
+    assert choice["predicted_ms"] <= 200 and choice["measured_best_ms"] > 0
+    assert choice["resolution_px"] % 8 == 0

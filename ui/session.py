@@ -7,6 +7,7 @@ is drawn and writes back through `apply_change` when the user moves it.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Callable, TypeVar
 
 import streamlit as st
@@ -43,6 +44,11 @@ def bind(name: str) -> dict[str, Any]:
     """Widget keyword arguments for a state field: its key (synced from the state now) and the change callback."""
     st.session_state[widget_key(name)] = getattr(current_state(), name)
     return {"key": widget_key(name), "on_change": _changed, "args": (name,)}
+
+
+def apply_changes(**values: Any) -> None:
+    """Set several state fields at once (e.g. a configuration sent from another page)."""
+    st.session_state[_STATE] = replace(current_state(), **values)
 
 
 def _changed(name: str) -> None:

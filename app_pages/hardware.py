@@ -1,0 +1,130 @@
+"""Hardware: measured latency on this machine, the latency model fitted here, and the best recipe under a budget."""
+
+import os
+
+import streamlit as st
+
+from scaling_core import latency_model
+from scaling_core.hardware import fingerprint
+from scaling_core.hardware_view import (cached_optimize, evidence_table, explorer_network, held_out_frame,
+                                        options_of, throughput_frame)
+from scaling_core.latency import measure_cached
+from scaling_core.latency_model import FitReport, default_plan, fit_latency, profile_identity
+from scaling_core.plots import error_histogram_figure, predicted_vs_measured_figure, throughput_figure
+from scaling_core.state import CUSTOM, FIELD_BY_NAME
+from scaling_core.store import Store, default_store_url
+from ui.controls import scaling_controls, slider
+from ui.session import apply_changes, bind, current_state, shown, start_page
+
+PERCENT = st.column_config.NumberColumn(format="percent")
+
+scaling_controls(classification=True)
+with st.sidebar:
+    st.header("Measuring")
+    cores = os.cpu_count() or 1
+    st.number_input("Threads", 1, cores, step=1, help=f"1 to {cores} (this machine's logical cores).",
+                    **bind("hw_threads"))
+    st.number_input("Batch", 1, int(FIELD_BY_NAME["hw_batch"].maximum), step=1, **bind("hw_batch"))
+    st.toggle("channels_last memory format", **bind("hw_channels_last"))
+
+state = start_page("Hardware", "Latency measured on this machine (torch.utils.benchmark), a latency model fitted "
+                   "on it, and the best recipe under a latency budget. Measurements and fitted profiles go to the "
+                   "results store, so the next visit (or a teammate on the same store) reuses them.")
+store = shown(Store)
+options = shown(options_of, state)
+if store is None or options is None:
+    st.stop()
+machine = fingerprint("cpu")
+st.caption(f"This machine: {machine.device_name}, {machine.logical_cores} logical cores, torch "
+           f"{machine.torch_version} (fingerprint {machine.id}). Store: {store.url}.")
+
+network = shown(explorer_network, state)
+if network is None:
+    st.stop()
+
+
+@st.fragment
+def measure_section() -> None:
+    """Measuring runs in a fragment: the sliders never wait for it."""
+    st.subheader("The Explorer's network, measured")
+    st.write(f"{network.label} at {network.resolution_px} px; {options.threads} thread(s), batch "
+             f"{options.batch_size}, {options.memory_format}.")
+    if st.button("Measure (or reuse the stored measurement)", key="measure"):
+        with st.spinner("Building, warming up and timing…"):
+            result = shown(measure_cached, network, options, store)
+        if result is not None:
+            row, cached = result
+            cols = st.columns(5)
+            cols[0].metric("best · measured", f"{row['best_ms']:.2f} ms")
+            cols[1].metric("median · measured", f"{row['median_ms']:.2f} ms")
+            cols[2].metric("p10 · measured", f"{row['p10_ms']:.2f} ms")
+            cols[3].metric("p90 · measured", f"{row['p90_ms']:.2f} ms")
+            cols[4].metric("calls timed", f"{row['runs']}")
+            st.caption("Served from the store." if cached else "Measured now and stored.")
+
+
+measure_section()
+
+st.subheader("The latency model fitted on this machine")
+st.caption(f"```\n{latency_model.__doc__.strip()}\n```")
+identity = profile_identity(options)
+raw = store.get_profile(identity)
+if raw is None:
+    plan = default_plan()
+    st.info(f"No profile yet for this machine with {options.threads} thread(s), batch {options.batch_size}, "
+            f"{options.memory_format}. Fitting measures {plan['train']} + {plan['test']} networks in "
+            f"{plan['rounds']} interleaved rounds (a few minutes), or run `python -m scaling_core fit-latency`.")
+    if st.button("Fit the latency model now", key="fit"):
+        bar = st.progress(0.0, text="Measuring the sampling plan…")
+        fitted = shown(fit_latency, options_of(state, plan["min_run_time_s"]), store, None,
+                       lambda done, total: bar.progress(done / total, text=f"Measured {done} of {total}"))
+        if fitted is not None:
+            st.rerun()
+else:
+    report = FitReport.from_dict(raw)
+    st.dataframe(evidence_table(report), hide_index=True, width="stretch",
+                 column_config={"within ±10%": PERCENT, "MAPE": PERCENT,
+                                "Kendall τ": st.column_config.NumberColumn(format="%.3f")})
+    held_out = held_out_frame(report)
+    left, right = st.columns(2)
+    left.plotly_chart(predicted_vs_measured_figure(held_out), width="stretch")
+    right.plotly_chart(error_histogram_figure(held_out), width="stretch")
+    st.caption("Weights (ms per unit): " + ", ".join(f"{n} {w:.3g}" for n, w in zip(report.model.features,
+                                                                                 report.model.weights)))
+
+    st.subheader("Best recipe under a latency budget")
+    slider("hw_budget_ms", "latency budget (ms)", 1.0, fmt="%.0f")
+    budget = current_state().hw_budget_ms
+    choice = shown(cached_optimize, report.model.weights, report.model.features, budget)
+    if choice is not None:
+        m = choice.network.multipliers
+        st.write(f"Most MACs (the capacity proxy until accuracy estimates plug in) predicted within {budget:g} ms: "
+                 f"α={choice.recipe.alpha:g}, β={choice.recipe.beta:g}, γ={choice.recipe.gamma:g} at "
+                 f"φ={choice.phi:.3f} (d={m.depth:.3f}, w={m.width:.3f}, r={m.resolution:.3f}, "
+                 f"{choice.network.resolution_px} px), {choice.objective / 1e9:.3f} GMACs, predicted "
+                 f"**{choice.predicted_ms:.2f} ms** (modelled). A negative φ scales the base down by the same recipe.")
+        left, right = st.columns(2)
+        if left.button("Measure the winner", key="measure_winner"):
+            result = shown(measure_cached, choice.network, options, store)
+            if result is not None:
+                left.metric("best · measured", f"{result[0]['best_ms']:.2f} ms",
+                            delta=f"{result[0]['best_ms'] - choice.predicted_ms:+.2f} ms vs predicted",
+                            delta_color="off")
+        if right.button("Open it in the Explorer", key="to_explorer"):
+            coefficients = {"alpha": m.depth, "beta": m.width, "gamma": m.resolution}
+            outside = [n for n, v in coefficients.items()
+                       if not FIELD_BY_NAME[n].minimum <= v <= FIELD_BY_NAME[n].maximum]
+            if outside:
+                right.error(f"{', '.join(outside)} at φ = 1 would fall outside the Explorer's slider range.")
+            else:
+                apply_changes(preset=CUSTOM, phi=1.0, keep_law=False, **coefficients)
+                st.switch_page("app_pages/explorer.py")
+
+st.subheader("Achieved throughput on this machine")
+frame = throughput_frame(store.measurements(machine.id))
+if frame.empty:
+    st.info("No measurements of this machine in the store yet.")
+else:
+    st.caption("Measured: MACs × batch over the best time, for every network measured here. Below the plateau a "
+               "network is overhead-bound (per-layer and per-call costs); on it, compute-bound.")
+    st.plotly_chart(throughput_figure(frame), width="stretch")

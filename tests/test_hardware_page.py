@@ -1,0 +1,53 @@
+"""The Hardware page, headless, against a throwaway SQLite store."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from scaling_core.latency import MeasureOptions
+from scaling_core.latency_model import FEATURES, FitReport, LinearProfile, Scores, profile_identity
+from scaling_core.store import STORE_URL_ENV, Store
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'hw.sqlite'}"
+    monkeypatch.setenv(STORE_URL_ENV, url)
+    return Store(url)
+
+
+def hardware_page(query=None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    if query:
+        at.query_params.update(query)
+    at.run()
+    return at.switch_page("app_pages/hardware.py").run()
+
+
+def test_page_without_a_profile_offers_to_fit_and_measures(store):
+    at = hardware_page({"alpha": "0.5", "beta": "0.5", "gamma": "0.5", "phi": "1", "hw_threads": "1"})
+    assert not at.exception
+    assert any("No profile yet" in i.value for i in at.info)
+    at.button(key="measure").click().run()
+    assert not at.exception
+    assert any(m.label.startswith("median") for m in at.metric)
+    assert len(store.measurements()) == 1
+
+
+def test_page_with_a_profile_shows_the_evidence_and_the_optimiser(store):
+    options = MeasureOptions(threads=1)
+    weights = (1.0, 30.0, 30.0, 0.0, 1.5, 0.1, 10.0, 6.0, 1.3)
+    report = FitReport(LinearProfile(FEATURES, weights), LinearProfile(("constant", "gmacs"), (5.0, 40.0)),
+                       Scores(0.9, 0.05, 0.9), Scores(0.4, 0.2, 0.6), 0.85, (10.0, 20.0), (10.5, 19.0),
+                       (10.2, 21.0), (12.0, 15.0), (100, 200), 10)
+    store.put_profile(profile_identity(options), report.as_dict())
+    at = hardware_page({"hw_threads": "1", "hw_budget_ms": "60"})
+    assert not at.exception
+    table = next(df.value for df in at.dataframe if "within ±10%" in df.value.columns)
+    assert table["within ±10%"].tolist() == [0.9, 0.4, 0.85]
+    assert any("predicted" in m.value and "φ=" in m.value for m in at.markdown)
+    at.slider(key="w_hw_budget_ms").set_value(120.0).run()
+    assert not at.exception and at.query_params["hw_budget_ms"] == "120.0"

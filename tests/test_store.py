@@ -1,0 +1,102 @@
+"""The results store against SQLite and, where a server is given, a real PostgreSQL."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scaling_core.errors import ConfigError
+from scaling_core.store import Store, describe, measurement_key
+
+POSTGRES_ENV = "SCALING_LAB_TEST_POSTGRES_URL"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _postgres_url() -> str:
+    url = os.environ.get(POSTGRES_ENV)
+    if url:
+        return url
+    if os.environ.get("CI"):
+        pytest.fail(f"{POSTGRES_ENV} is not set: .ci/run must start PostgreSQL for the store tests")
+    pytest.skip(f"set {POSTGRES_ENV} to run the store tests against PostgreSQL")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.sqlite'}"
+    url = _postgres_url()
+    from sqlalchemy import create_engine, text
+    engine = create_engine(url)
+    with engine.begin() as connection:  # each test starts from empty tables
+        connection.execute(text("DROP TABLE IF EXISTS measurements, latency_profiles"))
+    engine.dispose()
+    return url
+
+
+def row(key: str, median: float = 10.0) -> dict:
+    return {"key": key, "network": json.dumps({"type": "test"}), "label": key, "head": "classification",
+            "fingerprint_id": "f" * 16, "fingerprint": "{}", "batch_size": 1, "threads": 1,
+            "memory_format": "contiguous", "device": "cpu", "best_ms": median * 0.9, "median_ms": median,
+            "p10_ms": median * 0.95, "p90_ms": median * 1.1, "runs": 10, "blocks": 10, "macs": 400_000_000_000,
+            "params": 5_000_000, "activations": 7_000_000, "measured_at": 1.0}
+
+
+def test_put_get_and_keep_or_replace(store_url):
+    store = Store(store_url)
+    store.put_measurement(row("a", 10.0))
+    store.put_measurement(row("a", 99.0))  # same key, not replaced
+    assert store.get_measurement("a")["median_ms"] == 10.0
+    store.put_measurement(row("a", 12.0), replace=True)
+    stored = store.get_measurement("a")
+    assert stored["median_ms"] == 12.0 and stored["macs"] == 400_000_000_000
+    assert store.get_measurement("missing") is None
+    assert [r["key"] for r in store.measurements("f" * 16)] == ["a"]
+
+
+def test_profiles_are_kept_per_machine_and_setup(store_url):
+    store = Store(store_url)
+    identity = {"fingerprint_id": "x" * 16, "batch_size": 1, "threads": 2, "memory_format": "contiguous",
+                "device": "cpu"}
+    store.put_profile(identity, {"weights": [1, 2]})
+    store.put_profile(identity, {"weights": [3, 4]})
+    assert store.get_profile(identity) == {"weights": [3, 4]}
+    assert store.get_profile(identity | {"threads": 1}) is None
+
+
+WRITER = """
+import sys
+sys.path.insert(0, {root!r})
+from scaling_core.store import Store
+sys.path.insert(0, {tests!r})
+from test_store import row
+store = Store({url!r})
+for i in range({n}):
+    store.put_measurement(row(f"{{sys.argv[1]}}-{{i}}"))
+"""
+
+
+def test_two_processes_writing_at_once_lose_nothing(store_url, tmp_path):
+    Store(store_url)  # create the tables before the race
+    script = tmp_path / "writer.py"
+    script.write_text(WRITER.format(root=str(ROOT), tests=str(ROOT / "tests"), url=store_url, n=60))
+    writers = [subprocess.Popen([sys.executable, str(script), name]) for name in ("left", "right")]
+    assert [w.wait(timeout=240) for w in writers] == [0, 0]
+    keys = {r["key"] for r in Store(store_url).measurements()}
+    assert keys == {f"{name}-{i}" for name in ("left", "right") for i in range(60)}
+
+
+def test_keys_depend_on_the_discrete_network_and_the_setup_only():
+    from scaling_core import Recipe, scale_recipe
+    a = describe(scale_recipe(Recipe(1.2, 1.1, 1.15), 1.0))
+    b = describe(scale_recipe(Recipe(1.2, 1.1, 1.15), 1.0, label="other label"))
+    assert measurement_key(a, "f", 1, 1, "contiguous", "cpu") == measurement_key(b, "f", 1, 1, "contiguous", "cpu")
+    assert measurement_key(a, "f", 1, 2, "contiguous", "cpu") != measurement_key(a, "f", 1, 1, "contiguous", "cpu")
+
+
+def test_an_unreachable_store_is_a_clear_error():
+    with pytest.raises(ConfigError, match="store"):
+        Store("postgresql+psycopg://nobody@127.0.0.1:1/none")
