@@ -63,7 +63,8 @@ st.dataframe(view.parts, width="stretch", hide_index=True,
              column_order=[c for c in view.parts.columns if c != "expand_ratio"],
              column_config={"in_channels": "in", "out_channels": "out", "expanded_channels": "expanded",
                             "se_channels": "SE", "output_px": "output px",
-                            "macs": st.column_config.NumberColumn("MACs", format="localized"),"macs_share": st.column_config.NumberColumn("MACs share", format="percent"),
+                            "macs": st.column_config.NumberColumn("MACs", format="localized"),
+                            "macs_share": st.column_config.NumberColumn("MACs share", format="percent"),
                             **{name: st.column_config.NumberColumn(format="localized")
                                for name in ("params", "activations")}})
 left, right = st.columns(2)

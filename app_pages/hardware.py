@@ -12,7 +12,7 @@ from scaling_core.latency import measure_cached
 from scaling_core.latency_model import FitReport, default_plan, fit_latency, profile_identity
 from scaling_core.plots import error_histogram_figure, predicted_vs_measured_figure, throughput_figure
 from scaling_core.state import CUSTOM, FIELD_BY_NAME
-from scaling_core.store import Store, default_store_url
+from scaling_core.store import Store
 from ui.controls import scaling_controls, slider
 from ui.session import apply_changes, bind, current_state, shown, start_page
 

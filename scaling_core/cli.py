@@ -14,7 +14,7 @@ from .recipe import Recipe
 from .rounding import DEPTH_ROUNDINGS, RESOLUTION_MULTIPLES, RoundingPolicy
 from .summary import summary_dict, task_summary_dict
 from .task_cost import count_task
-from .tasks import (NECK_SCALINGS, TASKS, TaskArch, detection_preset_names, get_detection_preset,
+from .tasks import (NECK_SCALINGS, TASKS, TaskArch, as_task, detection_preset_names, get_detection_preset,
                     scale_detection_preset, scale_task)
 
 
@@ -77,8 +77,7 @@ def resolve_arch(args: argparse.Namespace) -> TaskArch:
             return scale_detection_preset(args.preset, num_classes=args.num_classes)
         if args.head != "classification":
             raise ConfigError("--preset", args.preset, "used with --head classification (b0…b7) or detection (d0…d7)")
-        arch = scale_preset(args.preset, num_classes=args.num_classes)
-        return TaskArch("classification", arch, (), arch.multipliers, label=arch.label)
+        return as_task(scale_preset(args.preset, num_classes=args.num_classes))
     missing = [f"--{k}" for k, v in recipe_args.items() if v is None]
     if missing:
         raise ConfigError(missing[0], None, "a number (give --preset, or all of --alpha --beta --gamma --phi)")

@@ -9,7 +9,7 @@ import itertools
 import json
 import sys
 
-from .errors import ConfigError
+from .hardware import default_threads
 
 
 def add_hardware_commands(commands) -> None:
@@ -41,9 +41,8 @@ def add_hardware_commands(commands) -> None:
 
 
 def _measuring_arguments(parser: argparse.ArgumentParser) -> None:
-    import os
     parser.add_argument("--batch", type=int, default=1, help="batch size (default 1)")
-    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1,
+    parser.add_argument("--threads", type=int, default=default_threads(),
                         help="torch threads (default: all logical cores)")
     parser.add_argument("--channels-last", action="store_true", help="channels_last memory format")
     parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))

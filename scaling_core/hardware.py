@@ -47,3 +47,8 @@ def fingerprint(device: str = "cpu") -> Fingerprint:
     import torch
     name = torch.cuda.get_device_name(0) if device == "cuda" else _cpu_model()
     return Fingerprint(_cpu_model(), os.cpu_count() or 1, platform.machine(), torch.__version__, device, name)
+
+
+def default_threads() -> int:
+    """All logical cores (the CLI's and the Hardware page's default thread count)."""
+    return max(1, min(os.cpu_count() or 1, 256))

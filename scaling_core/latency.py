@@ -21,7 +21,7 @@ from .arch import ScaledArch
 from .errors import ConfigError, require_finite
 from .hardware import Fingerprint, fingerprint
 from .task_cost import count_task
-from .tasks import TaskArch
+from .tasks import TaskArch, as_task
 
 DEVICES = ("cpu", "cuda")
 
@@ -74,15 +74,9 @@ class Measurement:
     def as_dict(self) -> dict:
         """JSON-ready fields."""
         return {"best_ms": self.best_ms, "median_ms": self.median_ms, "p10_ms": self.p10_ms, "p90_ms": self.p90_ms,
-                "runs": self.runs, "blocks": self.blocks, "fingerprint": self.fingerprint.as_dict(), "options": asdict(self.options),
+                "runs": self.runs, "blocks": self.blocks, "fingerprint": self.fingerprint.as_dict(),
+                "options": asdict(self.options),
                 "measured_at": self.measured_at}
-
-
-def as_task(network: ScaledArch | TaskArch) -> TaskArch:
-    """A classification network is the task network with no extra heads."""
-    if isinstance(network, TaskArch):
-        return network
-    return TaskArch("classification", network, (), network.multipliers, label=network.label)
 
 
 def _prepare(task: TaskArch, options: MeasureOptions, memory_limit_bytes: int | None):
@@ -170,7 +164,8 @@ def measurement_row(network: ScaledArch | TaskArch, measurement: Measurement) ->
             "fingerprint_id": measurement.fingerprint.id, "fingerprint": json.dumps(measurement.fingerprint.as_dict()),
             "batch_size": options.batch_size, "threads": options.threads, "memory_format": options.memory_format,
             "device": options.device, "best_ms": measurement.best_ms, "median_ms": measurement.median_ms,
-            "p10_ms": measurement.p10_ms, "p90_ms": measurement.p90_ms, "runs": measurement.runs, "blocks": measurement.blocks,
+            "p10_ms": measurement.p10_ms, "p90_ms": measurement.p90_ms, "runs": measurement.runs,
+            "blocks": measurement.blocks,
             "macs": int(report.macs), "params": int(report.params), "activations": int(report.activations),
             "measured_at": measurement.measured_at}
 

@@ -82,7 +82,8 @@ def video_curve_figure(curve: pd.DataFrame, best_frames: int) -> go.Figure:
     best = curve[curve["frames"] == best_frames]
     fig.add_scatter(x=best["frames"], y=best["relative_error"], mode="markers", marker={"size": 12},
                     name=f"best: {best_frames} frames")
-    fig.update_layout(xaxis_type="log", yaxis_type="log", legend_orientation="h", xaxis_title="frames per clip T (width follows the budget)",
+    fig.update_layout(xaxis_type="log", yaxis_type="log", legend_orientation="h",
+                      xaxis_title="frames per clip T (width follows the budget)",
                       yaxis_title="relative error (modelled)", title="Width or frames at one budget (modelled)",
                       margin={"t": 60})
     return fig

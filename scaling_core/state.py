@@ -7,6 +7,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any, Mapping
 
 from .base import available_bases
+from .hardware import default_threads
 from .presets import get_preset, preset_names, preset_table
 from .recipe import Recipe
 from .rounding import RESOLUTION_MULTIPLES
@@ -110,7 +111,7 @@ class AppState:
     video_clip_s: float = 2.0
     video_model_noise: float = 0.5
     video_kappa: float = 1.0
-    hw_threads: int = 1
+    hw_threads: int = default_threads()
     hw_batch: int = 1
     hw_channels_last: bool = False
     hw_budget_ms: float = 30.0

@@ -74,7 +74,8 @@ def bifpn_outputs(min_level: int, max_level: int) -> dict[int, int]:
 
 @dataclass(frozen=True)
 class PredictionNet:
-    """EfficientDet box or class net: `repeats` separable convs shared over levels (batch norm per level), then a predictor."""
+    """EfficientDet box or class net: `repeats` separable convs shared over levels (batch norm per level),
+    then a predictor."""
 
     kind: ClassVar[str] = "prediction_net"
     component: ClassVar[str] = "head"
@@ -280,3 +281,10 @@ def _scale_detection(recipe, phi, m, base, policy, num_classes, neck_scaling) ->
 def _label(task: str, recipe: Recipe, phi: float) -> str:
     tau = f", τ={recipe.tau:g}" if recipe.tau != 1.0 else ""
     return f"{task}: α={recipe.alpha:g}, β={recipe.beta:g}, γ={recipe.gamma:g}{tau}, φ={phi:g}"
+
+
+def as_task(network: "ScaledArch | TaskArch") -> TaskArch:
+    """A classification network is the task network with no extra heads."""
+    if isinstance(network, TaskArch):
+        return network
+    return TaskArch("classification", network, (), network.multipliers, label=network.label)

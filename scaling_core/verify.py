@@ -10,7 +10,7 @@ from .arch import ScaledArch
 from .cost import CostReport
 from .task_build import build_task_model, task_input
 from .task_cost import count_task
-from .tasks import TaskArch
+from .tasks import TaskArch, as_task
 
 
 @dataclass(frozen=True)
@@ -39,12 +39,6 @@ class Verification:
     def ok(self) -> bool:
         """True when every operator, the parameters and the activations agree exactly."""
         return not self.differences
-
-
-def as_task(arch: ScaledArch | TaskArch) -> TaskArch:
-    """A classification network is the task network with no extra heads."""
-    return arch if isinstance(arch, TaskArch) else TaskArch("classification", arch, (), arch.multipliers,
-                                                            label=arch.label)
 
 
 def fvcore_counts(arch: ScaledArch | TaskArch, memory_limit_bytes: int | None = None) -> FvcoreCounts:

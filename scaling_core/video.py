@@ -57,7 +57,8 @@ class VideoModel:
         signal = 10.0 ** (self.snr_db / 10.0)
         nyquist = 2.0 * self.motion_hz * self.clip_seconds
         aliasing = signal * (1.0 - np.minimum(1.0, frames / nyquist))
-        noise = (1.0 - self.model_noise_share) / frames + self.model_noise_share / self.width(frames) ** self.width_noise_exponent
+        model_noise = self.model_noise_share / self.width(frames) ** self.width_noise_exponent
+        noise = (1.0 - self.model_noise_share) / frames + model_noise
         return (aliasing + noise) / signal
 
 
