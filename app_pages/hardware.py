@@ -10,6 +10,7 @@ from scaling_core.hardware_view import (cached_optimize, evidence_table, explore
                                         options_of, throughput_frame)
 from scaling_core.latency import measure_cached
 from scaling_core.latency_model import FitReport, default_plan, fit_latency, profile_identity
+from scaling_core.optimize import optimize_measured
 from scaling_core.plots import error_histogram_figure, predicted_vs_measured_figure, throughput_figure
 from scaling_core.state import CUSTOM, FIELD_BY_NAME
 from scaling_core.store import Store
@@ -104,12 +105,18 @@ else:
                  f"{choice.network.resolution_px} px), {choice.objective / 1e9:.3f} GMACs, predicted "
                  f"**{choice.predicted_ms:.2f} ms** (modelled). A negative φ scales the base down by the same recipe.")
         left, right = st.columns(2)
-        if left.button("Measure the winner", key="measure_winner"):
-            result = shown(measure_cached, choice.network, options, store)
-            if result is not None:
-                left.metric("best · measured", f"{result[0]['best_ms']:.2f} ms",
-                            delta=f"{result[0]['best_ms'] - choice.predicted_ms:+.2f} ms vs predicted",
-                            delta_color="off")
+        if left.button("Rescale to this moment, choose and measure", key="measure_winner",
+                       help="Measures the unscaled network now, rescales the profile to it (a shared machine's "
+                            "speed drifts), re-runs the optimiser and measures its winner."):
+            with st.spinner("Measuring…"):
+                picked = shown(optimize_measured, report.model, budget, options, store)
+            if picked is not None:
+                c = picked.choice
+                left.write(f"Rescaled by {picked.recalibration_factor:.3f}: α={c.recipe.alpha:g}, "
+                           f"β={c.recipe.beta:g}, γ={c.recipe.gamma:g}, φ={c.phi:.3f}, {c.network.resolution_px} px.")
+                left.metric("measured best · measured", f"{picked.measured['best_ms']:.2f} ms",
+                            delta=f"{picked.measured['best_ms'] - c.predicted_ms:+.2f} ms vs predicted "
+                                  f"{c.predicted_ms:.2f} ms (modelled)", delta_color="off")
         if right.button("Open it in the Explorer", key="to_explorer"):
             coefficients = {"alpha": m.depth, "beta": m.width, "gamma": m.resolution}
             outside = [n for n, v in coefficients.items()

@@ -175,6 +175,17 @@ def predict_ms(model: LinearProfile, network: TaskArch) -> float:
     return float(model.predict(feature_vector(count_task(network))[None, :])[0])
 
 
+def recalibrated(model: LinearProfile, reference: TaskArch, measured_ms: float) -> tuple[LinearProfile, float]:
+    """The profile rescaled so it predicts a reference network's fresh measurement, and the factor.
+
+    A shared machine's speed drifts by tens of percent between sessions (re-measuring the plan's
+    networks minutes after a fit landed 0.94–1.24× the first figures here). The profile's shape
+    (what costs time relative to what) is stable; one fresh reference measurement corrects its scale.
+    """
+    factor = measured_ms / predict_ms(model, reference)
+    return LinearProfile(model.features, tuple(w * factor for w in model.weights)), factor
+
+
 def profile_identity(options) -> dict:
     """The store's key for a profile: machine and measuring setup."""
     from .hardware import fingerprint

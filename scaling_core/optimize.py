@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable
 
+import numpy as np
+
 from .cost import CostReport
 from .errors import ConfigError, require_finite
-from .latency_model import LinearProfile, predict_ms
+from .latency_model import LinearProfile, default_plan, predict_ms
 from .paths import DATA_DIR
 from .recipe import Recipe
 from .rounding import RoundingPolicy
@@ -45,22 +47,39 @@ def network_at(head: str, recipe: Recipe, phi: float) -> TaskArch:
     return scale_task(head, scaled, 1.0, policy=HARDWARE_FRIENDLY, neck_scaling="recipe")
 
 
+def within_plan(network: TaskArch) -> bool:
+    """Whether the network's (d, w, r) lie in the region the latency model was fitted on."""
+    plan, m = default_plan(), network.multipliers
+    scale = plan["head_resolution_scale"].get(network.task, 1.0)
+    return (plan["depth"][0] <= m.depth <= plan["depth"][1] and plan["width"][0] <= m.width <= plan["width"][1]
+            and plan["resolution"][0] * scale <= m.resolution <= plan["resolution"][1] * scale)
+
+
 def _predicted(model: LinearProfile, head: str, recipe: Recipe, phi: float) -> float:
+    """Predicted latency, or infinity outside the fitted region (no extrapolation) or below 32 px."""
     try:
-        return predict_ms(model, network_at(head, recipe, phi))
-    except ConfigError:  # scaled below the minimum resolution: treat as never fitting
+        network = network_at(head, recipe, phi)
+    except ConfigError:
         return float("inf")
+    return predict_ms(model, network) if within_plan(network) else float("inf")
 
 
 def largest_phi(model: LinearProfile, recipe: Recipe, budget_ms: float, head: str = "classification") -> float | None:
-    """The largest φ in the grid's range whose predicted latency meets the budget (None if none does)."""
+    """The largest φ in the grid's range whose predicted latency meets the budget (None if none does).
+
+    The feasible φ form one interval (prediction grows with φ; the fitted region is an interval of
+    φ), so a coarse scan finds its top cell and bisection refines it.
+    """
     budget_ms = require_finite("budget_ms", budget_ms, minimum=0.0, exclusive=True)
-    phi_min, phi_max = optimizer_grid()["phi_min"], optimizer_grid()["phi_max"]
-    if _predicted(model, head, recipe, phi_min) > budget_ms:
+    grid = optimizer_grid()
+    scan = np.arange(grid["phi_min"], grid["phi_max"] + 1e-9, grid["phi_scan_step"])
+    fits = [phi for phi in scan if _predicted(model, head, recipe, float(phi)) <= budget_ms]
+    if not fits:
         return None
-    if _predicted(model, head, recipe, phi_max) <= budget_ms:
-        return phi_max
-    low, high = phi_min, phi_max
+    low = float(max(fits))
+    high = min(low + grid["phi_scan_step"], grid["phi_max"])
+    if low >= grid["phi_max"]:
+        return low
     while high - low > PHI_TOLERANCE:
         middle = (low + high) / 2
         low, high = (middle, high) if _predicted(model, head, recipe, middle) <= budget_ms else (low, middle)
@@ -84,6 +103,8 @@ def optimize(model: LinearProfile, budget_ms: float, head: str = "classification
 
     Every candidate is already hardware-friendly: integer repeats, channels multiples of 8,
     resolution a multiple of 8 (the rounding of HARDWARE_FRIENDLY), so what is predicted is what is built.
+    Candidates outside the (d, w, r) region of the fitting plan are not considered: a maximiser
+    over an extrapolating model picks exactly the networks it under-predicts most.
     """
     if objective not in OBJECTIVES:
         raise ConfigError("objective", objective, f"one of {', '.join(OBJECTIVES)}")
@@ -97,7 +118,31 @@ def optimize(model: LinearProfile, budget_ms: float, head: str = "classification
         if best is None or value > best.objective:
             best = Choice(recipe, phi, network, value, predict_ms(model, network))
     if best is None:
-        smallest = min(_predicted(model, head, r, optimizer_grid()["phi_min"]) for r in recipes or grid_recipes())
-        raise ConfigError("budget_ms", budget_ms, f"≥ {smallest:.1f} ms, the predicted latency of the smallest "
-                          "network in the search range")
+        raise ConfigError("budget_ms", budget_ms, "at least the predicted latency of the smallest network in the "
+                          "latency model's fitted region (data/hardware/latency_plan.json)")
     return best
+
+
+@dataclass(frozen=True)
+class MeasuredChoice:
+    """The optimiser's pick under a freshly rescaled profile, with the winner's fresh measurement."""
+
+    choice: Choice
+    measured: dict
+    recalibration_factor: float
+
+
+def optimize_measured(model: LinearProfile, budget_ms: float, options, store, head: str = "classification",
+                      objective: str = "macs") -> MeasuredChoice:
+    """Rescale the profile to a fresh measurement of the unscaled network, optimise, measure the winner."""
+    from dataclasses import replace
+
+    from .latency import measure, measure_cached
+    from .latency_model import recalibrated
+
+    reference = network_at(head, Recipe(1.2, 1.1, 1.15), 0.0)
+    reference_ms = measure(reference, replace(options, min_run_time_s=max(1.0, options.min_run_time_s))).best_ms
+    calibrated, factor = recalibrated(model, reference, reference_ms)
+    choice = optimize(calibrated, budget_ms, head, objective)
+    row, _ = measure_cached(choice.network, options, store, remeasure=True)
+    return MeasuredChoice(choice, row, factor)

@@ -9,7 +9,7 @@ from scaling_core.errors import ConfigError
 from scaling_core.latency import MeasureOptions, measure, measure_cached, measure_interleaved
 from scaling_core.latency_model import (FEATURES, LinearProfile, feature_vector, fit_profile, noise_floor,
                                         sample_networks, score)
-from scaling_core.optimize import largest_phi, network_at, optimize
+from scaling_core.optimize import largest_phi, network_at, optimize, within_plan
 from scaling_core.store import Store
 from scaling_core.task_build import build_task_model, task_input
 from scaling_core.task_cost import count_task
@@ -120,6 +120,14 @@ def test_largest_phi_meets_the_budget_and_is_the_largest():
     phi = largest_phi(SYNTHETIC, recipe, 60.0)
     predict = lambda p: SYNTHETIC.predict(feature_vector(count_task(network_at("classification", recipe, p))))
     assert predict(phi) <= 60.0 < predict(phi + 0.01)
+    assert within_plan(network_at("classification", recipe, phi))
+
+
+def test_the_optimizer_does_not_extrapolate_beyond_the_fitted_region():
+    recipe = Recipe(1.0, 1.3, 1.0)  # width alone: leaves the plan's width range at φ = log 1.6 / log 1.3
+    phi = largest_phi(SYNTHETIC, recipe, 1e6)
+    assert network_at("classification", recipe, phi).multipliers.width <= 1.6 + 1e-9
+    assert not within_plan(network_at("classification", recipe, phi + 0.01))
 
 
 def test_optimizer_picks_the_best_objective_within_the_budget():
