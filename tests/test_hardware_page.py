@@ -5,9 +5,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from scaling_core.hardware_view import cached_optimize
 from scaling_core.latency import MeasureOptions
 from scaling_core.latency_model import FEATURES, FitReport, LinearProfile, Scores, profile_identity
 from scaling_core.store import STORE_URL_ENV, Store
+from scaling_core.task_cost import count_task
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -51,3 +53,19 @@ def test_page_with_a_profile_shows_the_evidence_and_the_optimiser(store):
     assert any("predicted" in m.value and "φ=" in m.value for m in at.markdown)
     at.slider(key="w_hw_budget_ms").set_value(120.0).run()
     assert not at.exception and at.query_params["hw_budget_ms"] == "120.0"
+
+
+def test_the_optimisers_choice_opens_in_the_explorer(store):
+    options = MeasureOptions(threads=1)
+    weights = (1.0, 30.0, 30.0, 0.0, 1.5, 0.1, 10.0, 6.0, 1.3)
+    report = FitReport(LinearProfile(FEATURES, weights), LinearProfile(("constant", "gmacs"), (5.0, 40.0)),
+                       Scores(0.9, 0.05, 0.9), Scores(0.4, 0.2, 0.6), 0.85, (10.0,), (10.5,), (10.2,), (12.0,),
+                       (100,), 10)
+    store.put_profile(profile_identity(options), report.as_dict())
+    at = hardware_page({"hw_threads": "1", "hw_budget_ms": "80"})
+    at.button(key="to_explorer").click().run()
+    assert not at.exception
+    assert at.query_params["phi"] == "1.0" and at.slider(key="w_phi").value == 1.0
+    choice = cached_optimize(weights, FEATURES, 80.0)
+    shown = [m.value for m in at.metric if m.label.startswith("MACs (multiply-adds)")]
+    assert shown == [f"{count_task(choice.network).macs:,}"]  # the Explorer shows the very network chosen
