@@ -10,7 +10,7 @@ from scaling_core.hardware_view import (cached_optimize, evidence_table, explore
                                         options_of, throughput_frame)
 from scaling_core.latency import measure_cached
 from scaling_core.latency_model import FitReport, default_plan, fit_latency, profile_identity
-from scaling_core.optimize import optimize_measured
+from scaling_core.optimize import HARDWARE_FRIENDLY, optimize_measured
 from scaling_core.plots import error_histogram_figure, predicted_vs_measured_figure, throughput_figure
 from scaling_core.state import CUSTOM, FIELD_BY_NAME
 from scaling_core.store import Store
@@ -23,8 +23,9 @@ scaling_controls(classification=True)
 with st.sidebar:
     st.header("Measuring")
     cores = os.cpu_count() or 1
-    st.number_input("Threads", 1, cores, step=1, help=f"1 to {cores} (this machine's logical cores).",
-                    **bind("hw_threads"))
+    spec = FIELD_BY_NAME["hw_threads"]
+    st.number_input("Threads", int(spec.minimum), int(spec.maximum), step=1,
+                    help=f"1 to {cores} on this machine (its logical cores).", **bind("hw_threads"))
     st.number_input("Batch", 1, int(FIELD_BY_NAME["hw_batch"].maximum), step=1, **bind("hw_batch"))
     st.toggle("channels_last memory format", **bind("hw_channels_last"))
 
@@ -124,7 +125,9 @@ else:
             if outside:
                 right.error(f"{', '.join(outside)} at φ = 1 would fall outside the Explorer's slider range.")
             else:
-                apply_changes(preset=CUSTOM, phi=1.0, keep_law=False, **coefficients)
+                apply_changes(preset=CUSTOM, phi=1.0, keep_law=False, res_multiple=HARDWARE_FRIENDLY.resolution_multiple,
+                              base=choice.network.backbone.base_name,
+                              num_classes=choice.network.backbone.classifier.num_classes, **coefficients)
                 st.switch_page("app_pages/explorer.py")
 
 st.subheader("Achieved throughput on this machine")

@@ -33,7 +33,12 @@ with st.sidebar:
         choice("det_preset", "Published detector",
                format_func=lambda p: "custom recipe" if p == CUSTOM else f"EfficientDet-{p.upper()} (official)")
         st.radio("Neck, head and input rules", FIELD_BY_NAME["neck_scaling"].choices,
-                 format_func={"efficientdet": "EfficientDet's own (1.35^φ, 3 + φ, 512 + 128φ)",
+                 format_func={"efficientdet": "EfficientDet's own (width {w}·{g}^φ, {r} + φ repeats, input {px} + "
+                                              "{step}·φ)".format(w=efficientdet_table()["base_width"],
+                                                                 g=efficientdet_table()["width_growth"],
+                                                                 r=efficientdet_table()["base_bifpn_repeats"],
+                                                                 px=efficientdet_table()["base_resolution_px"],
+                                                                 step=efficientdet_table()["resolution_step_px"]),
                               "recipe": "the recipe's d, w, r for everything"}.get, **bind("neck_scaling"))
     if head == "video":
         slider("tau", "τ (frames: t = τ^φ)", 0.001)
@@ -47,8 +52,11 @@ if view is None:
 
 task, report = view.task, view.report
 st.subheader(task.label)
+heads_data, det_rules = head_table(), efficientdet_table()
 st.caption(f"Source of every cost figure — {COST_SOURCE}. Class counts are the task's defaults "
-           "(detection 90, segmentation 21, multi-task 1000 + 21, video 400).")
+           f"(detection {det_rules['num_classes']}, segmentation {heads_data['segmentation']['num_classes']}, "
+           f"multi-task {heads_data['multitask']['num_classes']} + {heads_data['multitask']['segmentation_classes']}, "
+           f"video {heads_data['video']['num_classes']}; data/tasks/).")
 cols = st.columns(4)
 cols[0].metric("input (px)", f"{task.resolution_px}")
 cols[1].metric("frames per clip", f"{task.frames}")

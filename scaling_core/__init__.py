@@ -1,6 +1,7 @@
 """Compound model scaling: recipes, discrete architectures, exact analytic costs, sweeps.
 
-Torch is imported only by `scaling_core.build` and `scaling_core.verify`.
+Torch is imported at import time only by the modules that build or run models (`build`, `task_build`,
+`verify`); `latency` and `hardware` import it inside the functions that measure.
 """
 
 from .arch import ScaledArch, scale, scale_recipe

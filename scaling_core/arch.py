@@ -128,9 +128,8 @@ def scale(multipliers: Multipliers, *, base: BaseSpec | str = "efficientnet-b0",
     """The discrete architecture for continuous multipliers; ConfigError for out-of-range input."""
     base = load_base(base) if isinstance(base, str) else base
     policy = policy or RoundingPolicy()
-    num_classes = base.num_classes if num_classes is None else num_classes
-    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or not 1 <= num_classes <= 1_000_000:
-        raise ConfigError("num_classes", num_classes, "an integer in [1, 1000000]")
+    num_classes = require_classes(base.num_classes if num_classes is None else num_classes)
+    _check_sizes(base, multipliers)
     arch = discretise(base, multipliers.depth, multipliers.width, multipliers.resolution, policy, int(num_classes),
                       multipliers=multipliers, label=label)
     if arch.resolution_px < MIN_RESOLUTION_PX:
@@ -138,6 +137,29 @@ def scale(multipliers: Multipliers, *, base: BaseSpec | str = "efficientnet-b0",
                           f"≥ {MIN_RESOLUTION_PX} px (r = {multipliers.resolution:.4g} × {base.resolution_px} px "
                           f"rounds below it; raise gamma or phi)")
     return arch
+
+
+MAX_SCALED_SIZE = 2**31
+
+
+def _check_sizes(base: BaseSpec, m: Multipliers) -> None:
+    """Refuse multipliers that would give a channel count, repeat count or side beyond 2^31 (and overflow rounding)."""
+    largest = {"channels": max([base.stem.out_channels, base.head_channels, *(s.out_channels * s.expand_ratio
+                                                                          for s in base.stages)]) * m.width,
+               "repeats": max(s.repeats for s in base.stages) * m.depth,
+               "resolution": base.resolution_px * m.resolution}
+    for what, size in largest.items():
+        if size >= MAX_SCALED_SIZE:
+            raise ConfigError("phi", f"{what} {size:.3g}", "small enough that every scaled size stays below 2^31 "
+                              "(lower phi or the coefficients)")
+
+
+def require_classes(num_classes) -> int:
+    """The class count as an int, or ConfigError."""
+    bad_type = isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer))
+    if bad_type or not 1 <= num_classes <= 1_000_000:
+        raise ConfigError("num_classes", num_classes, "an integer in [1, 1000000]")
+    return int(num_classes)
 
 
 def scale_recipe(recipe: Recipe, phi: float, **kwargs) -> ScaledArch:

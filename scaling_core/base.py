@@ -71,32 +71,36 @@ def load_base(name_or_path: str | Path = "efficientnet-b0") -> BaseSpec:
 def _load_base_file(path: str) -> BaseSpec:
     try:
         raw = json.loads(Path(path).read_text())
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ConfigError("base", path, f"a readable JSON base spec ({exc})") from None
     return parse_base(raw, source=path)
 
 
 def parse_base(raw: dict, source: str = "base") -> BaseSpec:
     """Validate a base spec mapping (the JSON format of data/bases) into a BaseSpec."""
-    def field(mapping: dict, key: str, where: str, kind: type, minimum: float):
+    if not isinstance(raw, dict):
+        raise ConfigError("base", source, "a JSON object in the base spec format (data/bases/*.json)")
+
+    def field(mapping: dict, key: str, where: str, kind: type, minimum: float, maximum: float = 1e6):
         if not isinstance(mapping, dict) or key not in mapping:
             raise ConfigError(f"{where}.{key}", None, f"present in {source}")
         value = mapping[key]
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value >= minimum
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and minimum <= value <= maximum
         if kind is int:
             ok = ok and float(value).is_integer()
         if not ok:
-            raise ConfigError(f"{where}.{key}", value, f"{'an integer' if kind is int else 'a number'} ≥ {minimum:g}")
+            raise ConfigError(f"{where}.{key}", value,
+                              f"{'an integer' if kind is int else 'a number'} in [{minimum:g}, {maximum:g}]")
         return kind(value)
 
     def odd_kernel(mapping: dict, where: str) -> int:
-        kernel = field(mapping, "kernel", where, int, 1)
+        kernel = field(mapping, "kernel", where, int, 1, 31)
         if kernel % 2 == 0:
             raise ConfigError(f"{where}.kernel", kernel, "an odd integer (same padding)")
         return kernel
 
     stem = BaseStem(field(raw.get("stem"), "out_channels", "stem", int, 1), odd_kernel(raw.get("stem"), "stem"),
-                    field(raw.get("stem"), "stride", "stem", int, 1))
+                    field(raw.get("stem"), "stride", "stem", int, 1, 8))
     stages_raw = raw.get("stages")
     if not isinstance(stages_raw, list) or not stages_raw:
         raise ConfigError("stages", stages_raw, f"a non-empty list in {source}")
@@ -106,15 +110,13 @@ def parse_base(raw: dict, source: str = "base") -> BaseSpec:
         block = s.get("block") if isinstance(s, dict) else None
         if block not in SUPPORTED_BLOCKS:
             raise ConfigError(f"{where}.block", block, f"one of {', '.join(SUPPORTED_BLOCKS)}")
-        stages.append(BaseStage(block, field(s, "expand_ratio", where, int, 1), odd_kernel(s, where),
-                                field(s, "stride", where, int, 1), field(s, "out_channels", where, int, 1),
-                                field(s, "repeats", where, int, 1), field(s, "se_ratio", where, float, 0)))
-    dropout = field(raw, "dropout", "base", float, 0) if "dropout" in raw else 0.0
-    if dropout >= 1:
-        raise ConfigError("base.dropout", dropout, "a number in [0, 1)")
+        stages.append(BaseStage(block, field(s, "expand_ratio", where, int, 1, 64), odd_kernel(s, where),
+                                field(s, "stride", where, int, 1, 8), field(s, "out_channels", where, int, 1),
+                                field(s, "repeats", where, int, 1, 10_000), field(s, "se_ratio", where, float, 0, 1)))
+    dropout = field(raw, "dropout", "base", float, 0, 0.99) if "dropout" in raw else 0.0
     return BaseSpec(
         name=str(raw.get("name", Path(source).stem)),
-        resolution_px=field(raw, "resolution_px", "base", int, 8),
+        resolution_px=field(raw, "resolution_px", "base", int, 8, 100_000),
         in_channels=field(raw, "in_channels", "base", int, 1),
         num_classes=field(raw, "num_classes", "base", int, 1),
         stem=stem,

@@ -10,11 +10,13 @@ import pandas as pd
 
 from .errors import ConfigError, require_finite
 from .recipe import Recipe
+from .search import largest_feasible
 from .task_cost import count_task
 from .tasks import TASK_DIR, scale_task
 
 PHI_MAX = 12.0
 PHI_TOLERANCE = 1e-3
+PHI_SCAN_STEP = 0.5
 
 
 @dataclass(frozen=True)
@@ -38,18 +40,14 @@ def macs_at(head: str, recipe: Recipe, phi: float, neck_scaling: str = "efficien
 
 
 def largest_phi_within(head: str, recipe: Recipe, budget_macs: float, neck_scaling: str = "efficientdet") -> float:
-    """The largest φ in [0, 12] whose exact MACs fit the budget (bisection; MACs never fall as φ grows)."""
+    """The largest φ in [0, 12] whose exact MACs fit the budget (scan and bisection; see `search`)."""
     budget_macs = require_finite("budget_macs", budget_macs, minimum=0.0, exclusive=True)
-    if macs_at(head, recipe, 0.0, neck_scaling) > budget_macs:
-        raise ConfigError("budget_macs", budget_macs, f"≥ {macs_at(head, recipe, 0.0, neck_scaling):,} "
-                          f"(the unscaled {head} network)")
-    if recipe.cost_factor <= 1.0 or macs_at(head, recipe, PHI_MAX, neck_scaling) <= budget_macs:
-        return PHI_MAX
-    low, high = 0.0, PHI_MAX
-    while high - low > PHI_TOLERANCE:
-        middle = (low + high) / 2
-        low, high = (middle, high) if macs_at(head, recipe, middle, neck_scaling) <= budget_macs else (low, middle)
-    return low
+    base = macs_at(head, recipe, 0.0, neck_scaling)
+    if base > budget_macs:
+        raise ConfigError("budget_macs", budget_macs, f"≥ {base:,} (the unscaled {head} network)")
+    phi = largest_feasible(lambda p: macs_at(head, recipe, p, neck_scaling) <= budget_macs, 0.0, PHI_MAX,
+                           PHI_SCAN_STEP, PHI_TOLERANCE)
+    return 0.0 if phi is None else phi
 
 
 @lru_cache(maxsize=64)

@@ -15,7 +15,8 @@ from .hardware import default_threads
 def add_hardware_commands(commands) -> None:
     """Register bench, fit-latency and optimize on the CLI's sub-parsers."""
     from .cli import add_network_arguments
-    from .tasks import TASKS
+    from .latency_model import FEATURES, default_plan
+    from .optimize import OBJECTIVES
 
     bench = commands.add_parser("bench", help="measure the latency of one or many networks (stored, reused)")
     add_network_arguments(bench, many=True)
@@ -26,23 +27,41 @@ def add_hardware_commands(commands) -> None:
 
     fit = commands.add_parser("fit-latency", help="measure a sampling plan, fit the latency model, score it")
     _measuring_arguments(fit)
-    fit.add_argument("--train", type=int, help="training configurations (default: the plan's)")
-    fit.add_argument("--test", type=int, help="held-out configurations (default: the plan's)")
-    fit.add_argument("--rounds", type=int, help="interleaved measuring rounds (default: the plan's)")
-    fit.add_argument("--seed", type=int, help="sampling seed (default: the plan's)")
+    fit.add_argument("--train", type=_at_least(len(FEATURES)), help="training configurations (default: the plan's)")
+    fit.add_argument("--test", type=_at_least(2), help="held-out configurations (default: the plan's)")
+    fit.add_argument("--rounds", type=_at_least(1), help="interleaved measuring rounds (default: the plan's)")
+    fit.add_argument("--seed", type=_at_least(0), help="sampling seed (default: the plan's)")
     fit.add_argument("--json", action="store_true", help="print JSON instead of text")
 
     opt = commands.add_parser("optimize", help="best recipe and φ under a latency budget; the winner is measured")
     _measuring_arguments(opt)
-    opt.add_argument("--budget-ms", type=float, default=30.0, help="latency budget in milliseconds (default 30)")
-    opt.add_argument("--head", default="classification", choices=TASKS)
-    opt.add_argument("--objective", default="macs", help="what to maximise within the budget (default: macs)")
+    opt.add_argument("--budget-ms", type=_positive_float, default=30.0,
+                     help="latency budget in milliseconds (default 30)")
+    opt.add_argument("--head", default="classification", choices=default_plan()["heads"],
+                     help="a head the latency model was fitted on")
+    opt.add_argument("--objective", default="macs", choices=tuple(OBJECTIVES), help="what to maximise (default: macs)")
     opt.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
+def _at_least(minimum: int):
+    def parse(text: str) -> int:
+        value = int(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} is below the allowed minimum {minimum}")
+        return value
+    return parse
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} is not a finite number > 0")
+    return value
+
+
 def _measuring_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--batch", type=int, default=1, help="batch size (default 1)")
-    parser.add_argument("--threads", type=int, default=default_threads(),
+    parser.add_argument("--batch", type=_at_least(1), default=1, help="batch size (default 1)")
+    parser.add_argument("--threads", type=_at_least(1), default=default_threads(),
                         help="torch threads (default 1, the most repeatable on a shared machine)")
     parser.add_argument("--channels-last", action="store_true", help="channels_last memory format")
     parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))

@@ -43,8 +43,12 @@ def _cpu_model() -> str:
 
 @lru_cache(maxsize=4)
 def fingerprint(device: str = "cpu") -> Fingerprint:
-    """This machine's fingerprint for a torch device ("cpu" or "cuda")."""
+    """This machine's fingerprint for a torch device ("cpu" or "cuda"); ConfigError for a device it lacks."""
     import torch
+
+    from .errors import ConfigError
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("device", "cuda", "cpu on this machine (no CUDA device is available)")
     name = torch.cuda.get_device_name(0) if device == "cuda" else _cpu_model()
     return Fingerprint(_cpu_model(), os.cpu_count() or 1, platform.machine(), torch.__version__, device, name)
 

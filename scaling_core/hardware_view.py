@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 
 import pandas as pd
 
 from .arch import ScaledArch, scale_recipe
+from .errors import ConfigError
 from .latency import MeasureOptions
 from .latency_model import FitReport, LinearProfile
 from .optimize import Choice, optimize
@@ -17,7 +19,10 @@ from .state import CUSTOM, AppState
 
 
 def options_of(state: AppState, min_run_time_s: float = 0.5) -> MeasureOptions:
-    """The measuring setup the state selects."""
+    """The measuring setup the state selects; ConfigError for more threads than this machine has cores."""
+    cores = os.cpu_count() or 1
+    if state.hw_threads > cores:
+        raise ConfigError("hw_threads", state.hw_threads, f"an integer in [1, {cores}] (this machine's logical cores)")
     return MeasureOptions(state.hw_batch, state.hw_threads, state.hw_channels_last, "cpu", min_run_time_s)
 
 

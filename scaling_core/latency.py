@@ -86,8 +86,7 @@ def _prepare(task: TaskArch, options: MeasureOptions, memory_limit_bytes: int | 
     from .memory import check_memory
     from .task_build import build_task_model, task_input
 
-    if options.device == "cuda" and not torch.cuda.is_available():
-        raise ConfigError("device", "cuda", "cpu on this machine (no CUDA device is available)")
+    fingerprint(options.device)  # refuses a device this machine lacks
     check_memory(count_task(task), memory_limit_bytes, options.batch_size)
     model = build_task_model(task, memory_limit_bytes=memory_limit_bytes)
     example = task_input(task)

@@ -8,14 +8,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable
 
-import numpy as np
-
 from .cost import CostReport
 from .errors import ConfigError, require_finite
 from .latency_model import LinearProfile, default_plan, predict_ms
 from .paths import DATA_DIR
 from .recipe import Recipe
 from .rounding import RoundingPolicy
+from .search import largest_feasible
 from .task_cost import count_task
 from .tasks import TaskArch, scale_task
 
@@ -48,9 +47,11 @@ def network_at(head: str, recipe: Recipe, phi: float) -> TaskArch:
 
 
 def within_plan(network: TaskArch) -> bool:
-    """Whether the network's (d, w, r) lie in the region the latency model was fitted on."""
+    """Whether the network's head was sampled and its (d, w, r) lie in the region the latency model was fitted on."""
     plan, m = default_plan(), network.multipliers
-    scale = plan["head_resolution_scale"].get(network.task, 1.0)
+    if network.task not in plan["heads"]:
+        return False
+    scale = plan["head_resolution_scale"][network.task]
     return (plan["depth"][0] <= m.depth <= plan["depth"][1] and plan["width"][0] <= m.width <= plan["width"][1]
             and plan["resolution"][0] * scale <= m.resolution <= plan["resolution"][1] * scale)
 
@@ -67,23 +68,12 @@ def _predicted(model: LinearProfile, head: str, recipe: Recipe, phi: float) -> f
 def largest_phi(model: LinearProfile, recipe: Recipe, budget_ms: float, head: str = "classification") -> float | None:
     """The largest φ in the grid's range whose predicted latency meets the budget (None if none does).
 
-    The feasible φ form one interval (prediction grows with φ; the fitted region is an interval of
-    φ), so a coarse scan finds its top cell and bisection refines it.
+    The feasible φ form one interval (prediction grows with φ; the fitted region is an interval of φ).
     """
     budget_ms = require_finite("budget_ms", budget_ms, minimum=0.0, exclusive=True)
     grid = optimizer_grid()
-    scan = np.arange(grid["phi_min"], grid["phi_max"] + 1e-9, grid["phi_scan_step"])
-    fits = [phi for phi in scan if _predicted(model, head, recipe, float(phi)) <= budget_ms]
-    if not fits:
-        return None
-    low = float(max(fits))
-    high = min(low + grid["phi_scan_step"], grid["phi_max"])
-    if low >= grid["phi_max"]:
-        return low
-    while high - low > PHI_TOLERANCE:
-        middle = (low + high) / 2
-        low, high = (middle, high) if _predicted(model, head, recipe, middle) <= budget_ms else (low, middle)
-    return low
+    return largest_feasible(lambda phi: _predicted(model, head, recipe, phi) <= budget_ms, grid["phi_min"],
+                            grid["phi_max"], grid["phi_scan_step"], PHI_TOLERANCE)
 
 
 @dataclass(frozen=True)

@@ -97,12 +97,12 @@ class Store:
     """Measurements and profiles in one database."""
 
     def __init__(self, url: str | None = None) -> None:
-        self.url = url or default_store_url()
         try:
+            self.url = url or default_store_url()
             self.engine: Engine = _engine(self.url)
             metadata.create_all(self.engine)
         except Exception as exc:  # SQLAlchemy raises many kinds for a bad URL or an unreachable server
-            raise ConfigError("store", self.url, f"a reachable SQLAlchemy database URL ({type(exc).__name__}: "
+            raise ConfigError("store", url or STORE_URL_ENV, f"a reachable SQLAlchemy database URL ({type(exc).__name__}: "
                               f"{str(exc).splitlines()[0]})") from None
 
     def get_measurement(self, key: str) -> dict | None:

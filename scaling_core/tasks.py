@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import ClassVar
 
-from .arch import Classifier, ConvBNAct, ScaledArch, scale, scale_recipe
+from .arch import Classifier, ConvBNAct, ScaledArch, require_classes, scale, scale_recipe
 from .base import BaseSpec, load_base
 from .errors import ConfigError
 from .paths import DATA_DIR
@@ -205,7 +205,7 @@ def scale_detection_preset(name: str, *, num_classes: int | None = None) -> Task
     backbone = scale(Multipliers(m.depth, m.width, p["resolution_px"] / rules["base_resolution_px"]),
                      base=_with_resolution(preset_table().base, rules["base_resolution_px"]),
                      policy=RoundingPolicy(resolution_multiple=1))
-    classes = rules["num_classes"] if num_classes is None else num_classes
+    classes = rules["num_classes"] if num_classes is None else require_classes(num_classes)
     return TaskArch("detection", backbone,
                     detection_heads(backbone, p["width"], p["bifpn_repeats"], p["head_repeats"], classes),
                     backbone.multipliers, label=f"EfficientDet-{p['name'].upper()} (official)")
@@ -229,6 +229,10 @@ def scale_task(task: str, recipe: Recipe, phi: float, *, base: BaseSpec | str = 
         raise ConfigError("neck_scaling", neck_scaling, f"one of {', '.join(NECK_SCALINGS)}")
     policy = policy or RoundingPolicy()
     m = recipe.multipliers(phi)
+    if num_classes is not None:
+        num_classes = require_classes(num_classes)
+    if task != "video":
+        m = replace(m, frames=1.0)  # τ only scales a video clip
     if task == "classification":
         return TaskArch(task, scale_recipe(recipe, phi, base=base, policy=policy, num_classes=num_classes), (), m,
                         label=_label(task, recipe, phi))
@@ -237,14 +241,15 @@ def scale_task(task: str, recipe: Recipe, phi: float, *, base: BaseSpec | str = 
     heads = head_table()
     if task == "video":
         video = heads["video"]
-        backbone = scale_recipe(recipe, phi, base=base, policy=policy, num_classes=num_classes or video["num_classes"])
+        backbone = scale_recipe(recipe, phi, base=base, policy=policy,
+                                num_classes=video["num_classes"] if num_classes is None else num_classes)
         frames = max(1, int(math.floor(video["base_frames"] * m.frames + 0.5)))
         head = TemporalHead(backbone.head, video["temporal_kernel"], frames, backbone.classifier.num_classes)
         return TaskArch(task, backbone, (head,), m, frames, _label(task, recipe, phi))
     seg = heads["segmentation"]
     settings = heads[task]
     backbone = scale_recipe(recipe, phi, base=_with_resolution(base, settings["base_resolution_px"]), policy=policy,
-                            num_classes=num_classes or settings["num_classes"])
+                            num_classes=settings["num_classes"] if num_classes is None else num_classes)
     seg_classes = settings.get("segmentation_classes", backbone.classifier.num_classes)
     decoder = FPNDecoder(feature_taps(backbone, tuple(seg["levels"])),
                          int(round_channels(seg["base_width"], m.width, policy.width_divisor)), seg_classes,
@@ -279,7 +284,7 @@ def _scale_detection(recipe, phi, m, base, policy, num_classes, neck_scaling) ->
 
 
 def _label(task: str, recipe: Recipe, phi: float) -> str:
-    tau = f", τ={recipe.tau:g}" if recipe.tau != 1.0 else ""
+    tau = f", τ={recipe.tau:g}" if task == "video" and recipe.tau != 1.0 else ""
     return f"{task}: α={recipe.alpha:g}, β={recipe.beta:g}, γ={recipe.gamma:g}{tau}, φ={phi:g}"
 
 

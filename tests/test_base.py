@@ -32,6 +32,7 @@ def test_unknown_base_names_the_choices():
     (lambda raw: raw["stages"][0].update(block="transformer"), "stages[0].block"),
     (lambda raw: raw["stem"].update(out_channels=-3), "stem.out_channels"),
     (lambda raw: raw.update(stages=[]), "stages"),
+    (lambda raw: raw["stages"][0].update(repeats=1e300), "stages[0].repeats"),
 ])
 def test_malformed_specs_name_the_field(tmp_path, tiny_base_path, edit, parameter):
     raw = json.loads(tiny_base_path.read_text())
@@ -41,3 +42,12 @@ def test_malformed_specs_name_the_field(tmp_path, tiny_base_path, edit, paramete
     with pytest.raises(ConfigError) as err:
         load_base(path)
     assert err.value.parameter == parameter
+
+
+@pytest.mark.parametrize("content", [b"\xff\xfe\x00binary", b"[1, 2, 3]"])
+def test_files_that_are_not_base_specs(tmp_path, content):
+    path = tmp_path / "odd.json"
+    path.write_bytes(content)
+    with pytest.raises(ConfigError) as err:
+        load_base(path)
+    assert err.value.parameter == "base"

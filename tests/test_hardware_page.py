@@ -69,3 +69,9 @@ def test_the_optimisers_choice_opens_in_the_explorer(store):
     choice = cached_optimize(weights, FEATURES, 80.0)
     shown = [m.value for m in at.metric if m.label.startswith("MACs (multiply-adds)")]
     assert shown == [f"{count_task(choice.network).macs:,}"]  # the Explorer shows the very network chosen
+
+
+def test_more_threads_than_cores_is_refused_with_the_range(store):
+    at = hardware_page({"hw_threads": "200"})
+    assert not at.exception
+    assert any("hw_threads" in e.value and "logical cores" in e.value for e in at.error)

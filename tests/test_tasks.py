@@ -5,7 +5,8 @@ import pytest
 
 from scaling_core import Recipe, RoundingPolicy, count
 from scaling_core.budget import compare_at_budget, largest_phi_within, macs_at
-from scaling_core.law import check_law, fit_log_linear
+from scaling_core.errors import ConfigError
+from scaling_core.law import check_law
 from scaling_core.task_cost import count_task
 from scaling_core.tasks import (bifpn_nodes, detection_preset_names, efficientdet_table, get_detection_preset,
                                 scale_detection_preset, scale_task)
@@ -109,8 +110,12 @@ def test_multitask_is_the_sum_of_its_two_heads():
 def test_the_law_fit_is_what_the_counts_give():
     check = check_law("classification")
     table = check.table
-    refit = fit_log_linear(table, "macs", ["depth", "width", "resolution"])
-    assert refit == check.fit
+    x = np.column_stack([np.ones(len(table)), np.log(table[["depth", "width", "resolution"]].to_numpy())])
+    y = np.log(table["macs"].to_numpy(float))
+    coefficients = np.linalg.pinv(x) @ y  # an independent least-squares solution
+    assert [check.fit.exponents[k] for k in ("depth", "width", "resolution")] == pytest.approx(coefficients[1:])
+    residual = y - x @ coefficients
+    assert check.fit.r_squared == pytest.approx(1 - residual @ residual / ((y - y.mean()) ** 2).sum())
     worst = table.loc[table["deviation"].abs().idxmax()]
     task = scale_task("classification", Recipe(worst["alpha"], worst["beta"], worst["gamma"]), worst["phi"])
     base = count_task(scale_task("classification", PAPER, 0.0)).macs
@@ -151,3 +156,25 @@ def test_detection_preset_backbones_and_inputs_come_from_the_data():
     rules = efficientdet_table()
     assert [p["backbone"] for p in rules["presets"]] == ["b0", "b1", "b2", "b3", "b4", "b5", "b6", "b6"]
     assert math.isclose(rules["width_growth"], 1.35)
+
+
+def test_a_recipe_that_does_not_grow_still_respects_the_budget():
+    flat = Recipe(1.0, 1.0, 1.0)  # EfficientDet's own rules still grow the detector with φ
+    budget = 1.5 * macs_at("detection", flat, 0.0)
+    phi = largest_phi_within("detection", flat, budget)
+    assert macs_at("detection", flat, phi) <= budget
+    shrinking = Recipe(1.2, 0.9, 1.0)
+    budget = 1.16 * macs_at("classification", shrinking, 0.0)
+    assert macs_at("classification", shrinking, largest_phi_within("classification", shrinking, budget)) <= budget
+
+
+def test_tau_only_scales_video():
+    task = scale_task("segmentation", Recipe(1.2, 1.1, 1.15, 1.5), 2.0)
+    assert task.multipliers.frames == 1.0 and "τ" not in task.label
+    assert scale_task("video", Recipe(1.2, 1.1, 1.15, 1.5), 2.0).multipliers.frames == pytest.approx(2.25)
+
+
+@pytest.mark.parametrize("head, classes", [("detection", -5), ("segmentation", 0), ("video", 2.5)])
+def test_class_counts_are_validated_for_every_head(head, classes):
+    with pytest.raises(ConfigError, match="num_classes"):
+        scale_task(head, PAPER, 1.0, num_classes=classes)
