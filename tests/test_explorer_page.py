@@ -1,27 +1,15 @@
 """The Explorer page, headless: widgets, URL state, errors, the fvcore check."""
 
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
+from apptest import metric, open_app
 
 from scaling_core import Recipe, RoundingPolicy, count, scale_preset, scale_recipe
 from scaling_core.memory import MEMORY_LIMIT_ENV
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
-def app(query=None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    if query:
-        at.query_params.update(query)
-    return at.run()
-
-
-def metric(at, label_start):
-    matches = [m.value for m in at.metric if m.label.startswith(label_start)]
-    assert len(matches) == 1, [m.label for m in at.metric]
-    return matches[0]
+def app(query=None):
+    return open_app(query=query)
 
 
 def test_default_view_shows_the_exact_cost_and_writes_the_url():

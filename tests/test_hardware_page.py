@@ -1,9 +1,7 @@
 """The Hardware page, headless, against a throwaway SQLite store."""
 
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
+from apptest import open_app
 
 from scaling_core.hardware_view import cached_optimize
 from scaling_core.latency import MeasureOptions
@@ -11,7 +9,6 @@ from scaling_core.latency_model import FEATURES, FitReport, LinearProfile, Score
 from scaling_core.store import STORE_URL_ENV, Store
 from scaling_core.task_cost import count_task
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
 @pytest.fixture
@@ -21,12 +18,8 @@ def store(tmp_path, monkeypatch):
     return Store(url)
 
 
-def hardware_page(query=None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=180)
-    if query:
-        at.query_params.update(query)
-    at.run()
-    return at.switch_page("app_pages/hardware.py").run()
+def hardware_page(query=None):
+    return open_app("app_pages/hardware.py", query, timeout=180)
 
 
 def test_page_without_a_profile_offers_to_fit_and_measures(store):

@@ -1,30 +1,17 @@
 """The Tasks page, headless: head changes, sliders, shared URL state, published EfficientDet figures, the law."""
 
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
+from apptest import metric, open_app
 
 from scaling_core import Recipe
 from scaling_core.law import check_law
 from scaling_core.task_cost import count_task
 from scaling_core.tasks import scale_detection_preset, scale_task
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
-def tasks_page(query=None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    if query:
-        at.query_params.update(query)
-    at.run()
-    return at.switch_page("app_pages/tasks.py").run()
-
-
-def metric(at, label_start):
-    matches = [m.value for m in at.metric if m.label.startswith(label_start)]
-    assert len(matches) == 1, [m.label for m in at.metric]
-    return matches[0]
+def tasks_page(query=None):
+    return open_app("app_pages/tasks.py", query)
 
 
 def test_every_head_renders_its_exact_cost():
@@ -87,9 +74,7 @@ def test_video_model_sliders_move_the_optimum():
 
 
 def test_bad_head_in_the_link_is_reported_and_the_default_used():
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params.update({"head": "captioning"})
-    at.run()
+    at = open_app(query={"head": "captioning"})
     assert any("head" in e.value and "detection" in e.value for e in at.error)
     at.switch_page("app_pages/tasks.py").run()
     assert not at.exception and at.query_params["head"] == "detection"
