@@ -13,11 +13,18 @@ from scaling_core.latency_model import FitReport, default_plan, fit_latency, pro
 from scaling_core.optimize import HARDWARE_FRIENDLY, optimize_measured
 from scaling_core.plots import error_histogram_figure, predicted_vs_measured_figure, throughput_figure
 from scaling_core.state import CUSTOM, FIELD_BY_NAME
-from scaling_core.store import Store
+from scaling_core.store import Store, default_store_url
 from ui.controls import scaling_controls, slider
 from ui.session import apply_changes, bind, current_state, shown, start_page
 
 PERCENT = st.column_config.NumberColumn(format="percent")
+
+
+@st.cache_resource
+def open_store(url: str) -> Store:
+    """One store (engine and connection pool, thread-safe) per URL, not one per rerun."""
+    return Store(url)
+
 
 scaling_controls(classification=True)
 with st.sidebar:
@@ -32,7 +39,7 @@ with st.sidebar:
 state = start_page("Hardware", "Latency measured on this machine (torch.utils.benchmark), a latency model fitted "
                    "on it, and the best recipe under a latency budget. Measurements and fitted profiles go to the "
                    "results store, so the next visit (or a teammate on the same store) reuses them.")
-store = shown(Store)
+store = shown(open_store, default_store_url())
 options = shown(options_of, state)
 if store is None or options is None:
     st.stop()
