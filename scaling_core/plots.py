@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import plotly.colors
 import plotly.graph_objects as go
 
 
@@ -135,3 +137,60 @@ def throughput_figure(frame: pd.DataFrame) -> go.Figure:
     fig.update_layout(xaxis_type="log", xaxis_title="GMACs per inference", yaxis_title="achieved GMAC/s (measured)",
                       title="Achieved throughput: small networks are overhead-bound", margin={"t": 60})
     return fig
+
+
+HOVER_COLUMNS = ("row_id", "recipe", "alpha", "beta", "gamma", "phi", "depth_multiplier", "width_multiplier",
+                 "resolution_multiplier", "resolution_px", "total_blocks", "macs", "params", "activations",
+                 "memory_mb", "accuracy", "accuracy_error", "accuracy_source", "extrapolated", "over_budget")
+PARETO_HOVER = ("<b>%{customdata[1]}</b> at φ = %{customdata[5]:.2f}<br>"
+                "α=%{customdata[2]:.4f}, β=%{customdata[3]:.4f}, γ=%{customdata[4]:.4f}<br>"
+                "d=%{customdata[6]:.3f}, w=%{customdata[7]:.3f}, r=%{customdata[8]:.3f}, %{customdata[9]} px, "
+                "%{customdata[10]} blocks<br>MACs %{customdata[11]:,} · params %{customdata[12]:,} · "
+                "activations %{customdata[13]:,} · memory %{customdata[14]:.1f} MiB (modelled)<br>"
+                "top-1 %{customdata[15]:.2f}% ± %{customdata[16]:.2f} (%{customdata[17]}; extrapolated: "
+                "%{customdata[18]})<br>over budget: %{customdata[19]}<extra></extra>")
+
+
+def pareto_figure(frame: pd.DataFrame, cost_column: str, cost_label: str, published: pd.DataFrame | None = None,
+                  log_x: bool = True) -> go.Figure:
+    """Accuracy against a cost: each recipe joined along its own front, the global front outlined,
+    dominated points dimmed, points over a budget grey, extrapolated estimates hollow."""
+    fig = go.Figure()
+    data = frame.assign(row_id=frame.index, over_budget=frame["over_budget"].replace("", "no"))
+    data = data[data[cost_column].notna()]
+    feasible = data[data["feasible"]]
+    palette = plotly.colors.qualitative.Plotly
+    for i, (recipe, rows) in enumerate(feasible.groupby("recipe", sort=False)):
+        color = palette[i % len(palette)]
+        rows = rows.sort_values(cost_column)
+        joined = rows[rows["on_recipe_front"]]
+        fig.add_scatter(x=joined[cost_column], y=joined["accuracy"], mode="lines", name=recipe, legendgroup=recipe,
+                        hoverinfo="skip", line={"color": color})
+        fig.add_scatter(x=rows[cost_column], y=rows["accuracy"], mode="markers", name=recipe, legendgroup=recipe,
+                        showlegend=False, customdata=rows[list(HOVER_COLUMNS)], hovertemplate=PARETO_HOVER,
+                        marker={"symbol": np.where(rows["extrapolated"], "circle-open", "circle"),
+                                "opacity": np.where(rows["on_front"], 1.0, 0.35), "size": 8,
+                                "color": color})
+    front = feasible[feasible["on_front"]].sort_values(cost_column)
+    fig.add_scatter(x=front[cost_column], y=front["accuracy"], mode="lines+markers", name="Pareto front (all recipes)",
+                    line={"color": "black", "dash": "dot", "shape": "hv"},
+                    marker={"size": 14, "color": "rgba(0,0,0,0)", "line": {"color": "black", "width": 2}},
+                    customdata=front[list(HOVER_COLUMNS)], hovertemplate=PARETO_HOVER)
+    over = data[~data["feasible"]]
+    if not over.empty:
+        fig.add_scatter(x=over[cost_column], y=over["accuracy"], mode="markers", name="over a budget (excluded)",
+                        marker={"color": "lightgrey", "size": 7}, customdata=over[list(HOVER_COLUMNS)],
+                        hovertemplate=PARETO_HOVER)
+    if published is not None and not published.empty and cost_column in published:
+        fig.add_scatter(x=published[cost_column], y=published["accuracy"], mode="markers+text",
+                        text=published["label"].str.replace("EfficientNet-", ""), textposition="top center",
+                        name="EfficientNet B0–B7 (published top-1)", marker={"symbol": "star", "size": 11,
+                                                                              "color": "goldenrod"},
+                        customdata=published[["label", "citation"]],
+                        hovertemplate="%{customdata[0]}: %{y:.1f}% (published: %{customdata[1]}); "
+                                      "cost = our exact count<extra></extra>")
+    fig.update_layout(xaxis_type="log" if log_x else "linear", xaxis_title=cost_label,
+                      yaxis_title="ImageNet top-1 (%)", legend_orientation="h", margin={"t": 60},
+                      title="Accuracy against cost: each recipe's curve and the front over all of them")
+    return fig
+

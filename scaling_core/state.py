@@ -4,30 +4,42 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields, replace
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
+from .accuracy import reference_base_top1
 from .base import available_bases
 from .hardware import default_threads
+from .pareto import COST_OBJECTIVES, canonical_user_recipes
 from .presets import get_preset, preset_names, preset_table
 from .recipe import Recipe
 from .rounding import RESOLUTION_MULTIPLES
 from .tasks import NECK_SCALINGS, TASKS, detection_preset_names
 
 CUSTOM = "custom"
+SAVED_PAGE = "saved"
 
 
 @dataclass(frozen=True)
 class FieldSpec:
-    """One state field: URL name, type and allowed values (range or choices); defaults live in AppState."""
+    """One state field: URL name, type and allowed values (range or choices); defaults live in AppState.
+
+    A field with a page is written to the URL only on that page (a saved result's id must not
+    follow the user to the Explorer and send whoever opens that link to the Saved results page).
+    """
 
     name: str
     kind: type
     minimum: float | None = None
     maximum: float | None = None
     choices: tuple | None = None
+    canonical: Callable[[str], str] | None = None
+    description: str | None = None
+    page: str | None = None
 
     def allowed(self) -> str:
         """The allowed values, for error messages and widget help."""
+        if self.description is not None:
+            return self.description
         if self.choices is not None:
             return "one of " + ", ".join(str(c) for c in self.choices)
         if self.kind is bool:
@@ -41,6 +53,8 @@ class FieldSpec:
             if raw not in ("0", "1"):
                 raise ValueError(raw)
             return raw == "1"
+        if self.canonical is not None:
+            return self.canonical(raw)
         if self.choices is not None:
             value = self.kind(raw) if self.kind is not str else raw
             if value not in self.choices:
@@ -85,6 +99,18 @@ STATE_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("hw_batch", int, 1, 64),
     FieldSpec("hw_channels_last", bool),
     FieldSpec("hw_budget_ms", float, 1.0, 1000.0),
+    FieldSpec("pareto_cost", str, choices=tuple(COST_OBJECTIVES)),
+    FieldSpec("pareto_phi_max", float, 0.5, 8.0),
+    FieldSpec("pareto_phi_step", float, choices=(0.1, 0.25, 0.5, 1.0)),
+    FieldSpec("pareto_base_top1", float, 1.0, 99.9),
+    FieldSpec("pareto_macs_budget_g", float, 0.0, 1000.0),
+    FieldSpec("pareto_latency_budget_ms", float, 0.0, 10_000.0),
+    FieldSpec("pareto_memory_budget_mb", float, 0.0, 1_000_000.0),
+    FieldSpec("pareto_recipes", str, canonical=canonical_user_recipes,
+              description="recipes as name,alpha,beta,gamma separated by ; (coefficients in [0.5, 2.5])"),
+    FieldSpec("result", int, 0, 2**31 - 1, page=SAVED_PAGE),
+    FieldSpec("compare", int, 0, 2**31 - 1, page=SAVED_PAGE),
+    FieldSpec("saved_filter", str, canonical=lambda text: text.strip()[:100], description="any text", page=SAVED_PAGE),
 )
 FIELD_BY_NAME = {f.name: f for f in STATE_FIELDS}
 
@@ -115,6 +141,17 @@ class AppState:
     hw_batch: int = 1
     hw_channels_last: bool = False
     hw_budget_ms: float = 30.0
+    pareto_cost: str = "macs"
+    pareto_phi_max: float = 6.0
+    pareto_phi_step: float = 0.25
+    pareto_base_top1: float = reference_base_top1()
+    pareto_macs_budget_g: float = 0.0
+    pareto_latency_budget_ms: float = 0.0
+    pareto_memory_budget_mb: float = 0.0
+    pareto_recipes: str = ""
+    result: int = 0
+    compare: int = 0
+    saved_filter: str = ""
 
 
 def parse_query(query: Mapping[str, str | list[str]]) -> tuple[AppState, list[str]]:
@@ -134,9 +171,10 @@ def parse_query(query: Mapping[str, str | list[str]]) -> tuple[AppState, list[st
     return replace(AppState(), **values), errors
 
 
-def to_query(state: AppState) -> dict[str, str]:
-    """URL parameters for a state (every field, so a link pins the view even if defaults change)."""
-    return {f.name: FIELD_BY_NAME[f.name].format(getattr(state, f.name)) for f in fields(state)}
+def to_query(state: AppState, page: str | None = None) -> dict[str, str]:
+    """URL parameters for a state on a page (every shared field, so a link pins the view even if defaults change)."""
+    return {f.name: FIELD_BY_NAME[f.name].format(getattr(state, f.name)) for f in fields(state)
+            if FIELD_BY_NAME[f.name].page in (None, page)}
 
 
 LAW_TARGET = 2.0

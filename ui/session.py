@@ -66,17 +66,17 @@ def show_messages() -> None:
         st.warning(notice)
 
 
-def write_url(state: AppState) -> None:
+def write_url(state: AppState, page: str | None = None) -> None:
     """Put the whole state in the query string so a copied link reproduces the view."""
-    query = to_query(state)
+    query = to_query(state, page)
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)
 
 
-def start_page(title: str, caption: str) -> AppState:
-    """The page's state (also written to the URL), its title and caption, and any pending messages."""
+def start_page(title: str, caption: str, page: str | None = None) -> AppState:
+    """The page's state (also written to the URL with the fields of `page`), title, caption and pending messages."""
     state = current_state()
-    write_url(state)
+    write_url(state, page)
     st.title(title)
     st.caption(caption)
     show_messages()

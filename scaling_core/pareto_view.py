@@ -1,0 +1,134 @@
+"""What the Pareto page shows: the recipes × φ grid with accuracy and latency from their sources, and its front."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from .accuracy import calibration, modelled_accuracy, published_points
+from .arch import scale_recipe
+from .cost import count
+from .errors import ConfigError
+from .latency_model import LinearProfile, predict_ms
+from .optimize import within_plan
+from .pareto import (COST_OBJECTIVES, NamedRecipe, builtin_recipes, grid_frame, mark_front, memory_mb,
+                     parse_user_recipes, phi_grid)
+from .presets import scale_preset
+from .recipe import Recipe
+from .rounding import RoundingPolicy
+from .state import AppState
+from .sweep import sweep
+from .tasks import TaskArch, as_task
+from .user_accuracy import SOURCE as CSV_SOURCE
+from .user_accuracy import match_key
+
+CSV_RECIPE = "your CSV"
+
+
+def page_recipes(state: AppState) -> tuple[NamedRecipe, ...]:
+    """Built-in recipes and the user's (from the state)."""
+    return builtin_recipes() + parse_user_recipes(state.pareto_recipes)
+
+
+def _with_measurements(frame: pd.DataFrame, measured: pd.DataFrame, state: AppState) -> pd.DataFrame:
+    """User rows replace the estimates they match; unmatched rows become points of their own."""
+    frame = frame.copy()
+    frame["latency_csv_ms"] = np.nan
+    if measured is None or measured.empty:
+        return frame
+    keys = match_key(frame["depth_multiplier"], frame["width_multiplier"], frame["resolution_multiplier"])
+    by_key = {match_key(r.d, r.w, r.r): r for r in measured.itertuples()}
+    matched = set()
+    for index, key in keys.items():
+        row = by_key.get(key)
+        if row is not None:
+            matched.add(key)
+            frame.loc[index, ["accuracy", "accuracy_error", "accuracy_source", "extrapolated", "latency_csv_ms"]] = [
+                row.accuracy, np.nan, CSV_SOURCE, False, row.latency_ms]
+    extra = [r for r in measured.itertuples() if match_key(r.d, r.w, r.r) not in matched]
+    if not extra:
+        return frame
+    own = sweep([Recipe(r.d, r.w, r.r) for r in extra], [1.0], base=state.base, num_classes=state.num_classes,
+                policies=(RoundingPolicy(resolution_multiple=state.res_multiple),), drop_invalid=True)
+    kept = {match_key(*k) for k in zip(own["depth_multiplier"], own["width_multiplier"], own["resolution_multiplier"])}
+    extra = [r for r in extra if match_key(r.d, r.w, r.r) in kept]
+    own = own.assign(recipe=CSV_RECIPE, accuracy=[r.accuracy for r in extra], accuracy_error=np.nan,
+                     accuracy_source=CSV_SOURCE, extrapolated=False, latency_csv_ms=[r.latency_ms for r in extra],
+                     memory_mb=memory_mb(own))
+    return pd.concat([frame, own], ignore_index=True)
+
+
+def row_network(row: pd.Series, state: AppState) -> TaskArch:
+    """The classification network of one grid row (its recipe at its φ, the page's rounding and base)."""
+    return as_task(scale_recipe(Recipe(row["alpha"], row["beta"], row["gamma"]), row["phi"], base=state.base,
+                                policy=RoundingPolicy(resolution_multiple=state.res_multiple),
+                                num_classes=state.num_classes))
+
+
+@dataclass(frozen=True)
+class ParetoResult:
+    """The marked grid, the published reference points, and what the front was drawn against."""
+
+    frame: pd.DataFrame
+    published: pd.DataFrame
+    cost_column: str
+    dropped: int
+
+    @property
+    def front(self) -> pd.DataFrame:
+        """The non-dominated feasible points, cheapest first."""
+        return self.frame[self.frame["on_front"]].sort_values(self.cost_column)
+
+
+def pareto_result(state: AppState, measured: pd.DataFrame | None = None, profile: LinearProfile | None = None,
+                  measured_latency: Callable[[TaskArch], float | None] | None = None) -> ParetoResult:
+    """The page's grid with accuracy (modelled, or the user's CSV), latency (predicted, measured) and the front."""
+    if state.pareto_cost not in COST_OBJECTIVES:
+        raise ConfigError("pareto_cost", state.pareto_cost, f"one of {', '.join(COST_OBJECTIVES)}")
+    frame = grid_frame(page_recipes(state), phi_grid(state.pareto_phi_max, state.pareto_phi_step), base=state.base,
+                       res_multiple=state.res_multiple, num_classes=state.num_classes)
+    dropped = frame.attrs["dropped"]
+    frame = frame.join(modelled_accuracy(frame, state.pareto_base_top1))
+    frame = _with_measurements(frame, measured, state)
+    networks = [row_network(row, state) for _, row in frame.iterrows()] if (profile or measured_latency) else []
+    if profile is not None:
+        frame["latency_predicted_ms"] = [predict_ms(profile, n) for n in networks]
+        frame["latency_extrapolated"] = [not within_plan(n) for n in networks]
+    if measured_latency is not None:
+        stored = [measured_latency(n) for n in networks]
+        frame["latency_measured_ms"] = frame["latency_csv_ms"].where(frame["latency_csv_ms"].notna(),
+                                                                     pd.Series(stored, index=frame.index, dtype=float))
+    cost = COST_OBJECTIVES[state.pareto_cost].column
+    if cost not in frame:
+        raise ConfigError("pareto_cost", state.pareto_cost, "macs, params or activations until the Hardware page "
+                          "has fitted a latency model (predicted) or the store holds measurements (measured)")
+    latency_column = cost if cost.startswith("latency") else None
+    budgets = {"macs_budget_g": state.pareto_macs_budget_g, "memory_budget_mb": state.pareto_memory_budget_mb,
+               "latency_budget_ms": state.pareto_latency_budget_ms if latency_column else 0.0}
+    return ParetoResult(mark_front(frame, cost, budgets, latency_column), published_reference(state), cost, dropped)
+
+
+def published_reference(state: AppState) -> pd.DataFrame:
+    """EfficientNet B0–B7: published top-1 at our exact count of the official networks."""
+    rows = []
+    for point in published_points():
+        if point.preset is None:
+            continue
+        report = count(scale_preset(point.preset, num_classes=state.num_classes))
+        rows.append({"label": point.label, "accuracy": point.top1, "macs": int(report.macs),
+                     "params": int(report.params), "activations": int(report.activations),
+                     "citation": f"{point.citation}, {point.where}"})
+    return pd.DataFrame(rows)
+
+
+def accuracy_caption(state: AppState) -> str:
+    """Where the accuracy axis comes from, with the model's leave-one-out error."""
+    cal = calibration()
+    return (f"Accuracy: ImageNet top-1 of the classification network, modelled from the base's "
+            f"{state.pareto_base_top1:g}% with the error model calibrated on {cal.rows} published rows "
+            f"(Tan & Le 2019, Tables 2, 3, 7 and Figure 3); leave-one-out error ±{cal.loo_rmse:.2f} points (RMS), "
+            f"{cal.loo_max:.2f} at worst. Hollow markers are extrapolations outside the calibrated (d, w, r) region. "
+            f"Rows from your CSV are measured and replace the estimate.")
