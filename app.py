@@ -5,13 +5,17 @@ Pages live in app_pages/, not pages/: Streamlit would run a pages/ folder as a l
 
 import streamlit as st
 
-from ui.session import init_state
+from ui.pages import DEFAULT_PAGE, PAGES
+from ui.session import init_state, pop_result_link
 
 st.set_page_config(page_title="Compound Scaling Lab", page_icon="📐", layout="wide")
 init_state()
-navigation = st.navigation({
-    "Scaling": [st.Page("app_pages/explorer.py", title="Explorer", icon="🔭", default=True),
-                st.Page("app_pages/tasks.py", title="Tasks", icon="🧩"),
-                st.Page("app_pages/hardware.py", title="Hardware", icon="⏱️")],
-})
+sections: dict[str, list] = {}
+for spec in PAGES.values():
+    sections.setdefault(spec.section, []).append(
+        st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.key, default=spec.key == DEFAULT_PAGE))
+navigation = st.navigation(sections)
+if pop_result_link() and navigation.url_path != "saved":
+    # A link such as /?result=7 names a saved result: show it where results are shown.
+    st.switch_page(PAGES["saved"].path)
 navigation.run()

@@ -3,13 +3,19 @@
 import streamlit as st
 
 from scaling_core import cost as cost_module
+from scaling_core.accuracy import estimate
 from scaling_core.explorer import cost_curve, explore
+from scaling_core.export import configuration_export
 from scaling_core.plots import cost_curve_figure, stage_cost_figure
 from scaling_core.presets import preset_table
+from scaling_core.state import CUSTOM
 from scaling_core.summary import COST_SOURCE
+from scaling_core.tasks import as_task
 from ui.controls import scaling_controls
+from ui.export import chart
 from ui.fvcore_panel import fvcore_panel
 from ui.session import shown, start_page
+from ui.share import share_panel
 
 scaling_controls(classification=True)
 state = start_page("Explorer", "Depth d = α^φ, width w = β^φ, resolution r = γ^φ (Tan & Le, EfficientNet, ICML "
@@ -17,6 +23,7 @@ state = start_page("Explorer", "Depth d = α^φ, width w = β^φ, resolution r =
                    "this view.")
 view = shown(explore, state)
 if view is None:
+    share_panel("explorer", None)
     st.stop()
 
 arch, report = view.arch, view.report
@@ -43,6 +50,15 @@ cols[1].metric("MACs relative to the base · modelled", f"{view.macs_ratio_to_ba
 cols[2].metric("law (α·β²·γ²)^φ · formula", f"{view.law_ratio(state.phi):.3f}×",
                help=f"α·β²·γ² = {view.recipe.cost_factor:.4f} for the current recipe.")
 cols[3].metric("2^φ · formula", f"{2 ** state.phi:.3f}×")
+top1 = shown(estimate, m.depth, m.width, m.resolution, state.base_top1, None if state.preset == CUSTOM else state.preset)
+if top1 is not None:
+    cols = st.columns(4)
+    cols[0].metric(f"ImageNet top-1 · {top1.source}", top1.label(), help=top1.citation + (
+        f". Modelled from the base's {top1.base_top1:g}% (set it on the Pareto page); extrapolated means outside "
+        "the (d, w, r) region of the published rows." if top1.source == "modelled" else "."))
+    if top1.source == "published":
+        modelled = estimate(m.depth, m.width, m.resolution, state.base_top1)
+        cols[1].metric("ImageNet top-1 · modelled", modelled.label(), help=modelled.citation)
 
 if view.preset_comparison is not None:
     table = preset_table()
@@ -68,9 +84,9 @@ st.dataframe(view.parts, width="stretch", hide_index=True,
                             **{name: st.column_config.NumberColumn(format="localized")
                                for name in ("params", "activations")}})
 left, right = st.columns(2)
-left.plotly_chart(stage_cost_figure(view.parts), width="stretch")
+chart(stage_cost_figure(view.parts), "stage-cost", left)
 curve = cost_curve(view.recipe, state.base, state.res_multiple, state.num_classes)
-right.plotly_chart(cost_curve_figure(curve, state.phi), width="stretch")
+chart(cost_curve_figure(curve, state.phi), "cost-curve", right)
 if curve.attrs["dropped"]:
     right.caption(f"{curve.attrs['dropped']} values of φ in [0, 8] are left out of the curve: their resolution "
                   "rounds below 32 px, or their counts exceed what a vectorised sweep holds exactly.")
@@ -79,3 +95,5 @@ fvcore_panel(arch, view.memory_bytes)
 
 with st.expander("How these numbers are counted"):
     st.markdown(f"```\n{cost_module.__doc__.strip()}\n```")
+
+share_panel("explorer", lambda: configuration_export(state, "explorer", as_task(arch), top1))

@@ -1,10 +1,12 @@
 """Hardware: measured latency on this machine, the latency model fitted here, and the best recipe under a budget."""
 
 import os
+from dataclasses import asdict, replace
 
 import streamlit as st
 
 from scaling_core import latency_model
+from scaling_core.export import configuration_export
 from scaling_core.hardware import fingerprint
 from scaling_core.hardware_view import (cached_optimize, evidence_table, explorer_network, held_out_frame,
                                         options_of, throughput_frame)
@@ -12,18 +14,15 @@ from scaling_core.latency import measure_cached
 from scaling_core.latency_model import FitReport, default_plan, fit_latency, profile_identity
 from scaling_core.optimize import HARDWARE_FRIENDLY, optimize_measured
 from scaling_core.plots import error_histogram_figure, predicted_vs_measured_figure, throughput_figure
-from scaling_core.state import CUSTOM, FIELD_BY_NAME
-from scaling_core.store import Store, default_store_url
+from scaling_core.state import FIELD_BY_NAME, with_network
+from scaling_core.tasks import as_task
 from ui.controls import scaling_controls, slider
-from ui.session import apply_changes, bind, current_state, shown, start_page
+from ui.export import chart
+from ui.session import bind, current_state, set_state, shown, start_page
+from ui.share import share_panel
+from ui.store import app_store
 
 PERCENT = st.column_config.NumberColumn(format="percent")
-
-
-@st.cache_resource
-def open_store(url: str) -> Store:
-    """One store (engine and connection pool, thread-safe) per URL, not one per rerun."""
-    return Store(url)
 
 
 scaling_controls(classification=True)
@@ -39,8 +38,10 @@ with st.sidebar:
 state = start_page("Hardware", "Latency measured on this machine (torch.utils.benchmark), a latency model fitted "
                    "on it, and the best recipe under a latency budget. Measurements and fitted profiles go to the "
                    "results store, so the next visit (or a teammate on the same store) reuses them.")
-store = shown(open_store, default_store_url())
+store = app_store()
 options = shown(options_of, state)
+share_panel("hardware", lambda: configuration_export(state, "hardware", as_task(explorer_network(state)),
+                                                     extra={"measuring": asdict(options) if options else None}))
 if store is None or options is None:
     st.stop()
 machine = fingerprint("cpu")
@@ -96,8 +97,8 @@ else:
                                 "Kendall τ": st.column_config.NumberColumn(format="%.3f")})
     held_out = held_out_frame(report)
     left, right = st.columns(2)
-    left.plotly_chart(predicted_vs_measured_figure(held_out), width="stretch")
-    right.plotly_chart(error_histogram_figure(held_out), width="stretch")
+    chart(predicted_vs_measured_figure(held_out), "predicted-vs-measured", left)
+    chart(error_histogram_figure(held_out), "latency-errors", right)
     st.caption("Weights (ms per unit): " + ", ".join(f"{n} {w:.3g}" for n, w in zip(report.model.features,
                                                                                  report.model.weights)))
 
@@ -126,15 +127,12 @@ else:
                             delta=f"{picked.measured['best_ms'] - c.predicted_ms:+.2f} ms vs predicted "
                                   f"{c.predicted_ms:.2f} ms (modelled)", delta_color="off")
         if right.button("Open it in the Explorer", key="to_explorer"):
-            coefficients = {"alpha": m.depth, "beta": m.width, "gamma": m.resolution}
-            outside = [n for n, v in coefficients.items()
-                       if not FIELD_BY_NAME[n].minimum <= v <= FIELD_BY_NAME[n].maximum]
-            if outside:
-                right.error(f"{', '.join(outside)} at φ = 1 would fall outside the Explorer's slider range.")
-            else:
-                apply_changes(preset=CUSTOM, phi=1.0, keep_law=False, res_multiple=HARDWARE_FRIENDLY.resolution_multiple,
-                              base=choice.network.backbone.base_name,
-                              num_classes=choice.network.backbone.classifier.num_classes, **coefficients)
+            sent = shown(with_network, replace(state, res_multiple=HARDWARE_FRIENDLY.resolution_multiple,
+                                               base=choice.network.backbone.base_name,
+                                               num_classes=choice.network.backbone.classifier.num_classes),
+                         m.depth, m.width, m.resolution, 1.0)
+            if sent is not None:
+                set_state(sent)
                 st.switch_page("app_pages/explorer.py")
 
 st.subheader("Achieved throughput on this machine")
@@ -144,4 +142,4 @@ if frame.empty:
 else:
     st.caption("Measured: MACs × batch over the best time, for every network measured here. Below the plateau a "
                "network is overhead-bound (per-layer and per-call costs); on it, compute-bound.")
-    st.plotly_chart(throughput_figure(frame), width="stretch")
+    chart(throughput_figure(frame), "throughput")

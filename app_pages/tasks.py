@@ -4,6 +4,7 @@ import streamlit as st
 
 from scaling_core import task_cost
 from scaling_core.budget import compare_at_budget
+from scaling_core.export import configuration_export
 from scaling_core.law import check_law
 from scaling_core.memory import estimate_memory_bytes
 from scaling_core.plots import (budget_figure, component_figure, law_deviation_figure, video_curve_figure,
@@ -15,8 +16,10 @@ from scaling_core.tasks_view import efficientdet_comparison, law_summary, task_v
 from scaling_core.video import best_split, tradeoff_curve
 from scaling_core import video as video_module
 from ui.controls import choice, scaling_controls, slider
+from ui.export import chart
 from ui.fvcore_panel import fvcore_panel
 from ui.session import bind, current_state, shown, start_page
+from ui.share import share_panel
 
 LOCALIZED = st.column_config.NumberColumn(format="localized")
 PERCENT = st.column_config.NumberColumn(format="percent")
@@ -47,6 +50,7 @@ state = start_page("Tasks", "A backbone is rarely deployed alone. The same recip
                    "a multi-task network or a video model; every cost below is the exact count of that whole "
                    "network.")
 view = shown(task_view, state)
+share_panel("tasks", None if view is None else lambda: configuration_export(state, "tasks", view.task))
 if view is None:
     st.stop()
 
@@ -75,7 +79,7 @@ st.subheader("Cost by component")
 left, right = st.columns([1, 2])
 left.dataframe(view.components, hide_index=True, width="stretch",
                column_config={"MACs": LOCALIZED, "params": LOCALIZED, "activations": LOCALIZED, "MACs share": PERCENT})
-left.plotly_chart(component_figure(view.parts), width="stretch")
+chart(component_figure(view.parts), "components", left)
 right.dataframe(view.parts, hide_index=True, width="stretch", height=420,
                 column_config={"MACs": LOCALIZED, "params": LOCALIZED, "activations": LOCALIZED, "MACs share": PERCENT})
 
@@ -98,7 +102,7 @@ st.caption(f"{len(check.table)} configurations (data/tasks/law_grid.json), each 
            "has depth exponent ≈ 0, EfficientDet's 1.35^φ width rule ignores β, ceiling the repeats jumps at small φ.")
 st.dataframe(law_summary(head, state.neck_scaling), hide_index=True, width="stretch",
              column_config={"R²": st.column_config.NumberColumn(format="%.4f")})
-st.plotly_chart(law_deviation_figure(check.table, state.alpha, state.beta, state.gamma), width="stretch")
+chart(law_deviation_figure(check.table, state.alpha, state.beta, state.gamma), "law-deviation")
 
 st.subheader("Task-specific recipes at the same budget")
 budget = int(report.macs)
@@ -109,7 +113,7 @@ comparison = shown(compare_at_budget, head, budget, None, state.neck_scaling)
 if comparison is not None:
     st.dataframe(comparison, hide_index=True, width="stretch",
                  column_config={c: LOCALIZED for c in comparison.columns if c.startswith("MACs") or c == "params"})
-    st.plotly_chart(budget_figure(comparison), width="stretch")
+    chart(budget_figure(comparison), "budget")
 
 st.subheader("Video: a wider network or more frames?")
 st.caption("Modelled, not measured. The formula and its assumptions:")
@@ -133,8 +137,8 @@ st.write(f"Cost per clip taken as ∝ w^{width_exponent:.2f}·T (the width expon
          f"best split is **{best['frames']} frames at width {best['width']:.2f}** (relative error "
          f"{best['relative_error']:.3g}, modelled).")
 left, right = st.columns(2)
-left.plotly_chart(video_curve_figure(tradeoff_curve(model), best["frames"]), width="stretch")
-right.plotly_chart(video_map_figure(video_optimum_map(model)), width="stretch")
+chart(video_curve_figure(tradeoff_curve(model), best["frames"]), "video-tradeoff", left)
+chart(video_map_figure(video_optimum_map(model)), "video-map", right)
 
 fvcore_panel(task, estimate_memory_bytes(report))
 

@@ -4,6 +4,8 @@ Torch is imported at import time only by the modules that build or run models (`
 `verify`); `latency` and `hardware` import it inside the functions that measure.
 """
 
+__version__ = "0.5.0"
+
 from .arch import ScaledArch, scale, scale_recipe
 from .base import BaseSpec, available_bases, load_base
 from .cost import CostReport, Counts, count

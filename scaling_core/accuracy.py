@@ -241,3 +241,36 @@ def modelled_accuracy(frame: pd.DataFrame, base_top1: float) -> pd.DataFrame:
     d, w, r = (frame[f"{n}_multiplier"].to_numpy(float) for n in ("depth", "width", "resolution"))
     return pd.DataFrame({"accuracy": cal.model.predict(d, w, r, base_top1), "accuracy_error": cal.loo_rmse,
                          "accuracy_source": "modelled", "extrapolated": ~cal.within(d, w, r)}, index=frame.index)
+
+
+@dataclass(frozen=True)
+class AccuracyEstimate:
+    """One network's top-1 with its source: published (a preset's table row) or modelled (with its error)."""
+
+    top1: float
+    source: str
+    citation: str
+    error_points: float | None = None
+    extrapolated: bool = False
+    base_top1: float | None = None
+
+    def label(self) -> str:
+        """How the page shows it, e.g. "81.2% ± 0.66 (modelled, extrapolated)"."""
+        if self.source == "published":
+            return f"{self.top1:.1f}% (published)"
+        note = ", extrapolated" if self.extrapolated else ""
+        return f"{self.top1:.2f}% ± {self.error_points:.2f} ({self.source}{note})"
+
+
+def estimate(d: float, w: float, r: float, base_top1: float, preset: str | None = None) -> AccuracyEstimate:
+    """A preset's published top-1 when there is one, else the modelled estimate for (d, w, r)."""
+    if preset is not None:
+        for point in published_points():
+            if point.preset == preset:
+                return AccuracyEstimate(point.top1, "published", f"{point.citation}, {point.where}")
+    base_top1 = require_finite("base_top1", base_top1, minimum=0.0, exclusive=True, maximum=99.99)
+    cal = calibration()
+    return AccuracyEstimate(float(cal.model.predict(d, w, r, base_top1)), "modelled",
+                            f"error model calibrated on {cal.rows} published rows (scaling_core/accuracy.py); "
+                            f"± is the leave-one-out RMS error", cal.loo_rmse, not bool(cal.within(d, w, r)),
+                            base_top1)

@@ -91,7 +91,7 @@ def pareto_result(state: AppState, measured: pd.DataFrame | None = None, profile
     frame = grid_frame(page_recipes(state), phi_grid(state.pareto_phi_max, state.pareto_phi_step), base=state.base,
                        res_multiple=state.res_multiple, num_classes=state.num_classes)
     dropped = frame.attrs["dropped"]
-    frame = frame.join(modelled_accuracy(frame, state.pareto_base_top1))
+    frame = frame.join(modelled_accuracy(frame, state.base_top1))
     frame = _with_measurements(frame, measured, state)
     networks = [row_network(row, state) for _, row in frame.iterrows()] if (profile or measured_latency) else []
     if profile is not None:
@@ -124,11 +124,23 @@ def published_reference(state: AppState) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def stored_latency(store, options) -> Callable[[TaskArch], float | None]:
+    """A lookup of the best stored latency of a network on this machine with these measuring options."""
+    from .hardware import fingerprint
+    from .store import describe, measurement_key
+
+    machine = fingerprint(options.device)
+    setup = (options.batch_size, options.threads, options.memory_format, options.device)
+    stored = {row["key"]: row["best_ms"] for row in store.measurements(machine.id)
+              if (row["batch_size"], row["threads"], row["memory_format"], row["device"]) == setup}
+    return lambda network: stored.get(measurement_key(describe(network), machine.id, *setup))
+
+
 def accuracy_caption(state: AppState) -> str:
     """Where the accuracy axis comes from, with the model's leave-one-out error."""
     cal = calibration()
     return (f"Accuracy: ImageNet top-1 of the classification network, modelled from the base's "
-            f"{state.pareto_base_top1:g}% with the error model calibrated on {cal.rows} published rows "
+            f"{state.base_top1:g}% with the error model calibrated on {cal.rows} published rows "
             f"(Tan & Le 2019, Tables 2, 3, 7 and Figure 3); leave-one-out error ±{cal.loo_rmse:.2f} points (RMS), "
             f"{cal.loo_max:.2f} at worst. Hollow markers are extrapolations outside the calibrated (d, w, r) region. "
             f"Rows from your CSV are measured and replace the estimate.")

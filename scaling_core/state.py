@@ -8,6 +8,7 @@ from typing import Any, Callable, Mapping
 
 from .accuracy import reference_base_top1
 from .base import available_bases
+from .errors import ConfigError
 from .hardware import default_threads
 from .pareto import COST_OBJECTIVES, canonical_user_recipes
 from .presets import get_preset, preset_names, preset_table
@@ -102,7 +103,7 @@ STATE_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("pareto_cost", str, choices=tuple(COST_OBJECTIVES)),
     FieldSpec("pareto_phi_max", float, 0.5, 8.0),
     FieldSpec("pareto_phi_step", float, choices=(0.1, 0.25, 0.5, 1.0)),
-    FieldSpec("pareto_base_top1", float, 1.0, 99.9),
+    FieldSpec("base_top1", float, 1.0, 99.9),
     FieldSpec("pareto_macs_budget_g", float, 0.0, 1000.0),
     FieldSpec("pareto_latency_budget_ms", float, 0.0, 10_000.0),
     FieldSpec("pareto_memory_budget_mb", float, 0.0, 1_000_000.0),
@@ -144,7 +145,7 @@ class AppState:
     pareto_cost: str = "macs"
     pareto_phi_max: float = 6.0
     pareto_phi_step: float = 0.25
-    pareto_base_top1: float = reference_base_top1()
+    base_top1: float = reference_base_top1()
     pareto_macs_budget_g: float = 0.0
     pareto_latency_budget_ms: float = 0.0
     pareto_memory_budget_mb: float = 0.0
@@ -221,6 +222,20 @@ def with_keep_law(state: AppState, keep: bool) -> tuple[AppState, str | None]:
 def with_phi(state: AppState, phi: float) -> AppState:
     """Move φ: the view is a custom recipe from then on."""
     return replace(state, phi=phi, preset=CUSTOM, det_preset=CUSTOM)
+
+
+def with_network(state: AppState, alpha: float, beta: float, gamma: float, phi: float) -> AppState:
+    """The state showing recipe (α, β, γ) at φ as a custom recipe (sent from another page to the Explorer).
+
+    ConfigError when a value lies outside the range its widget allows.
+    """
+    values = {"alpha": alpha, "beta": beta, "gamma": gamma, "phi": phi}
+    for name, value in values.items():
+        spec = FIELD_BY_NAME[name]
+        if not spec.minimum <= value <= spec.maximum:
+            raise ConfigError(name, round(float(value), 4), f"{spec.allowed()} (the Explorer's range)")
+    return replace(state, preset=CUSTOM, det_preset=CUSTOM, keep_law=False,
+                   **{name: float(value) for name, value in values.items()})
 
 
 def with_preset(state: AppState, name: str) -> AppState:

@@ -1,4 +1,4 @@
-"""The results store: measured latencies and fitted latency profiles, through SQLAlchemy.
+"""The results store: measured latencies, fitted latency profiles and saved results, through SQLAlchemy.
 
 SQLite by default at $XDG_DATA_HOME/compound-scaling-lab/store.sqlite (~/.local/share/… when
 XDG_DATA_HOME is unset); any SQLAlchemy URL through SCALING_LAB_STORE_URL or the CLI's --store,
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (BigInteger, Column, Float, Integer, MetaData, String, Table, Text, UniqueConstraint,
-                        create_engine, event, select)
+                        create_engine, delete, event, func, insert, or_, select)
 from sqlalchemy.engine import Engine
 
 from .errors import ConfigError
@@ -61,6 +61,19 @@ profiles = Table(
     Column("created_at", Float, nullable=False),
     UniqueConstraint("fingerprint_id", "batch_size", "threads", "memory_format", "device", name="one_profile"),
 )
+
+results = Table(
+    "results", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", Text, nullable=False),
+    Column("author", Text, nullable=False),
+    Column("notes", Text, nullable=False),
+    Column("page", String(32), nullable=False),
+    Column("query", Text, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+RESULT_TEXT_LIMITS = {"name": 200, "author": 200, "notes": 10_000}
 
 
 def default_store_url() -> str:
@@ -148,6 +161,43 @@ class Store:
         with self.engine.connect() as connection:
             text = connection.execute(query).scalar()
         return json.loads(text) if text else None
+
+    def save_result(self, name: str, author: str, notes: str, page: str, query: dict, payload: dict) -> int:
+        """Save a named result (one insert in its own transaction, so concurrent saves all land); its id."""
+        values = {"name": name.strip(), "author": author.strip(), "notes": notes.strip()}
+        if not values["name"]:
+            raise ConfigError("name", name, "a non-empty name")
+        for field, limit in RESULT_TEXT_LIMITS.items():
+            if len(values[field]) > limit:
+                raise ConfigError(field, f"{len(values[field])} characters", f"at most {limit:,} characters")
+        statement = insert(results).values(**values, page=page, query=json.dumps(query),
+                                           payload=json.dumps(payload), created_at=time.time())
+        with self.engine.begin() as connection:
+            return int(connection.execute(statement.returning(results.c.id)).scalar_one())
+
+    def get_result(self, result_id: int) -> dict | None:
+        """A saved result (query and payload decoded), or None."""
+        with self.engine.connect() as connection:
+            row = connection.execute(select(results).where(results.c.id == int(result_id))).mappings().first()
+        return _decoded(row) if row else None
+
+    def list_results(self, text: str = "") -> list[dict]:
+        """Saved results, newest first; those whose name, author or notes contain text (any case) if given."""
+        query = select(results).order_by(results.c.id.desc())
+        if text.strip():
+            pattern = f"%{text.strip().lower()}%"
+            query = query.where(or_(*(func.lower(results.c[c]).like(pattern) for c in ("name", "author", "notes"))))
+        with self.engine.connect() as connection:
+            return [_decoded(r) for r in connection.execute(query).mappings()]
+
+    def delete_result(self, result_id: int) -> bool:
+        """Delete a saved result; whether it existed."""
+        with self.engine.begin() as connection:
+            return connection.execute(delete(results).where(results.c.id == int(result_id))).rowcount > 0
+
+
+def _decoded(row) -> dict:
+    return {**dict(row), "query": json.loads(row["query"]), "payload": json.loads(row["payload"])}
 
 
 def _insert(engine: Engine):

@@ -32,7 +32,7 @@ def store_url(request, tmp_path):
     from sqlalchemy import create_engine, text
     engine = create_engine(url)
     with engine.begin() as connection:  # each test starts from empty tables
-        connection.execute(text("DROP TABLE IF EXISTS measurements, latency_profiles"))
+        connection.execute(text("DROP TABLE IF EXISTS measurements, latency_profiles, results"))
     engine.dispose()
     return url
 
@@ -100,3 +100,48 @@ def test_keys_depend_on_the_discrete_network_and_the_setup_only():
 def test_an_unreachable_store_is_a_clear_error():
     with pytest.raises(ConfigError, match="store"):
         Store("postgresql+psycopg://nobody@127.0.0.1:1/none")
+
+
+def test_saved_results_round_trip_filter_and_delete(store_url):
+    store = Store(store_url)
+    first = store.save_result(" B3 for the drone ", "ana", "fits 30 ms", "explorer", {"phi": "3.0"}, {"macs": 1})
+    second = store.save_result("segmentation front", "Bo", "", "pareto", {"phi": "1.0"}, {"front": [1, 2]})
+    assert second > first
+    reopened = Store(store_url)  # a new engine: what an app restart sees
+    saved = reopened.get_result(first)
+    assert (saved["name"], saved["author"], saved["page"]) == ("B3 for the drone", "ana", "explorer")
+    assert saved["query"] == {"phi": "3.0"} and saved["payload"] == {"macs": 1}
+    assert [r["id"] for r in reopened.list_results()] == [second, first]
+    assert [r["id"] for r in reopened.list_results("bo")] == [second]
+    assert [r["id"] for r in reopened.list_results("DRONE")] == [first]
+    assert reopened.delete_result(first) and not reopened.delete_result(first)
+    assert reopened.get_result(first) is None and [r["id"] for r in reopened.list_results()] == [second]
+
+
+def test_a_result_needs_a_name_and_bounded_text(store_url):
+    store = Store(store_url)
+    with pytest.raises(ConfigError, match="name"):
+        store.save_result("  ", "ana", "", "explorer", {}, {})
+    with pytest.raises(ConfigError, match="notes"):
+        store.save_result("x", "ana", "n" * 10_001, "explorer", {}, {})
+    assert store.list_results() == []
+
+
+SAVER = """
+import sys
+sys.path.insert(0, {root!r})
+from scaling_core.store import Store
+store = Store({url!r})
+for i in range({n}):
+    store.save_result(f"{{sys.argv[1]}}-{{i}}", sys.argv[1], "", "explorer", {{}}, {{"i": i}})
+"""
+
+
+def test_two_sessions_saving_at_once_both_land(store_url, tmp_path):
+    Store(store_url)
+    script = tmp_path / "saver.py"
+    script.write_text(SAVER.format(root=str(ROOT), url=store_url, n=40))
+    savers = [subprocess.Popen([sys.executable, str(script), name]) for name in ("left", "right")]
+    assert [s.wait(timeout=240) for s in savers] == [0, 0]
+    names = {r["name"] for r in Store(store_url).list_results()}
+    assert names == {f"{name}-{i}" for name in ("left", "right") for i in range(40)}

@@ -20,6 +20,7 @@ T = TypeVar("T")
 _STATE = "_app_state"
 _LINK_ERRORS = "_link_errors"
 _NOTICE = "_notice"
+_RESULT_LINK = "_result_link"
 
 
 def init_state() -> None:
@@ -28,6 +29,12 @@ def init_state() -> None:
         state, errors = parse_query(st.query_params.to_dict())
         st.session_state[_STATE] = state
         st.session_state[_LINK_ERRORS] = errors
+        st.session_state[_RESULT_LINK] = state.result != 0
+
+
+def pop_result_link() -> bool:
+    """Whether the session's first link named a saved result (true once)."""
+    return st.session_state.pop(_RESULT_LINK, False)
 
 
 def current_state() -> AppState:
@@ -44,6 +51,11 @@ def bind(name: str) -> dict[str, Any]:
     """Widget keyword arguments for a state field: its key (synced from the state now) and the change callback."""
     st.session_state[widget_key(name)] = getattr(current_state(), name)
     return {"key": widget_key(name), "on_change": _changed, "args": (name,)}
+
+
+def set_state(state: AppState) -> None:
+    """Replace the session's state (e.g. a saved view being reopened)."""
+    st.session_state[_STATE] = state
 
 
 def apply_changes(**values: Any) -> None:

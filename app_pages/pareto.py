@@ -1,0 +1,223 @@
+"""Pareto: recipes × φ, accuracy (labelled by source) against a cost, budgets, the front; send a point on."""
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from scaling_core import accuracy as accuracy_module
+from scaling_core.accuracy import calibration, published_frame
+from scaling_core.errors import ConfigError
+from scaling_core.export import configuration_export, provenance
+from scaling_core.hardware_view import explorer_network, options_of
+from scaling_core.latency import measure_cached
+from scaling_core.latency_model import FitReport, profile_identity
+from scaling_core.pareto import (COST_OBJECTIVES, NamedRecipe, format_user_recipes, parse_user_recipes,
+                                 reference_cost)
+from scaling_core.pareto_view import (CSV_RECIPE, accuracy_caption, page_recipes, pareto_result, row_network,
+                                      stored_latency)
+from scaling_core.plots import pareto_figure
+from scaling_core.recipe import Recipe
+from scaling_core.report import comparison_report, front_table
+from scaling_core.state import FIELD_BY_NAME, with_network
+from scaling_core.tasks import as_task
+from scaling_core.user_accuracy import parse_measurements
+from ui.controls import choice, slider
+from ui.export import chart, csv_button
+from ui.pages import PAGES
+from ui.session import apply_changes, bind, set_state, shown, start_page
+from ui.share import share_link, share_panel
+from ui.store import app_store
+
+MEASURED = "_pareto_measured"
+LOCALIZED = st.column_config.NumberColumn(format="localized")
+TWO = st.column_config.NumberColumn(format="%.2f")
+FOUR = st.column_config.NumberColumn(format="%.4f")
+
+with st.sidebar:
+    st.header("Grid")
+    slider("pareto_phi_max", "largest φ", 0.25, fmt="%.2f")
+    choice("pareto_phi_step", "φ step")
+    choice("pareto_cost", "cost axis", format_func=lambda k: COST_OBJECTIVES[k].label)
+    spec = FIELD_BY_NAME["base_top1"]
+    st.number_input("base network's top-1 (%)", spec.minimum, spec.maximum, step=0.1, format="%.1f",
+                    help="The accuracy the estimates start from. Default: EfficientNet-B0's published 77.1% "
+                         "(Tan & Le 2019, Table 2).", **bind("base_top1"))
+    st.header("Budgets (0 = none)")
+    st.number_input("MACs (G multiply-adds)", 0.0, FIELD_BY_NAME["pareto_macs_budget_g"].maximum, step=0.5,
+                    **bind("pareto_macs_budget_g"))
+    st.number_input("latency (ms; latency axes only)", 0.0, FIELD_BY_NAME["pareto_latency_budget_ms"].maximum,
+                    step=5.0, **bind("pareto_latency_budget_ms"))
+    st.number_input("memory (MiB, modelled)", 0.0, FIELD_BY_NAME["pareto_memory_budget_mb"].maximum, step=50.0,
+                    help="Float32 parameters plus every conv/linear output at once (scaling_core/memory.py).",
+                    **bind("pareto_memory_budget_mb"))
+    st.header("Network")
+    choice("res_multiple", "Resolution multiple (px)")
+    spec = FIELD_BY_NAME["num_classes"]
+    st.number_input("Classes", int(spec.minimum), int(spec.maximum), step=1, **bind("num_classes"))
+    choice("base", "Base network")
+
+state = start_page("Pareto", "For a budget, which recipe and which φ? Every recipe is swept over φ; a point is on the "
+                   "front when no other point is at least as accurate for at most the same cost. Points over a "
+                   "budget are grey and take no part in the front (as in optuna's constrained Pareto plot).")
+
+results_area = st.container()
+st.subheader("Recipes")
+recipes = shown(page_recipes, state)
+if recipes is None:
+    st.stop()
+st.dataframe(pd.DataFrame([{"recipe": r.name, "α": r.recipe.alpha, "β": r.recipe.beta, "γ": r.recipe.gamma,
+                            "α·β²·γ² per step": r.recipe.cost_factor, "source": r.citation} for r in recipes]),
+             hide_index=True, width="stretch",
+             column_config={name: FOUR for name in ("α", "β", "γ", "α·β²·γ² per step")})
+user = [r for r in recipes if not r.builtin]
+left, right = st.columns(2)
+with left.form("add_recipe", clear_on_submit=True):
+    st.write("Add a recipe")
+    cols = st.columns(4)
+    name = cols[0].text_input("name", max_chars=40)
+    coefficients = [cols[i + 1].number_input(symbol, 0.5, 2.5, value=value, step=0.01, format="%.3f")
+                    for i, (symbol, value) in enumerate((("α", 1.2), ("β", 1.1), ("γ", 1.15)))]
+    normalise = st.checkbox(f"rescale to the built-ins' per-step cost α·β²·γ² = {reference_cost():.4f}", value=True)
+    if st.form_submit_button("Add"):
+        try:
+            recipe = Recipe(*coefficients)
+            recipe = recipe.rescaled(reference_cost()) if normalise else recipe
+            text = format_user_recipes([*user, NamedRecipe(name.strip(), recipe, "yours", builtin=False)])
+            parse_user_recipes(text)  # the same checks a link gets: name, range, growth
+            apply_changes(pareto_recipes=text)
+            st.rerun()
+        except ConfigError as exc:
+            st.error(str(exc))
+if user:
+    with right.form("remove_recipe"):
+        gone = st.multiselect("Remove your recipes", [r.name for r in user])
+        if st.form_submit_button("Remove") and gone:
+            apply_changes(pareto_recipes=format_user_recipes([r for r in user if r.name not in gone]))
+            st.rerun()
+
+st.subheader("Accuracy: where it comes from")
+upload = st.file_uploader("Your measured accuracy (CSV)", type=["csv"], key="pareto_csv",
+                          help="Columns: accuracy (top-1 %), and d,w,r or alpha,beta,gamma,phi or recipe,phi; "
+                               "optional latency_ms and note. Matching grid points take your numbers.")
+if upload is not None:
+    parsed = shown(parse_measurements, upload.getvalue(), {r.name: r.recipe for r in recipes})
+    if parsed is not None:
+        st.session_state[MEASURED], problems = parsed
+        for problem in problems[:20]:
+            st.warning(f"Skipped {problem}")
+        if len(problems) > 20:
+            st.warning(f"… and {len(problems) - 20} more rows skipped.")
+        st.caption(f"{len(parsed[0])} measured rows in use (this session; save a result to keep them).")
+else:
+    st.session_state.pop(MEASURED, None)
+st.caption(accuracy_caption(state))
+with st.expander("The accuracy model, its calibration and the published table"):
+    st.markdown(f"```\n{accuracy_module.__doc__.strip()}\n```")
+    cal = calibration()
+    st.write(f"Fitted parameters: {json.dumps(cal.model.as_dict(), indent=None)}")
+    st.write(f"In-sample RMS error {cal.in_sample_rmse:.2f} points; leave-one-out RMS {cal.loo_rmse:.2f}, mean "
+             f"absolute {cal.loo_mae:.2f}, worst {cal.loo_max:.2f} points over {cal.rows} rows.")
+    st.dataframe(pd.DataFrame({"published row (left out)": cal.loo_labels, "error when left out (points)":
+                               cal.loo_errors}), hide_index=True, width="stretch", column_config={
+        "error when left out (points)": TWO})
+    st.dataframe(published_frame(), hide_index=True, width="stretch")
+
+with results_area:
+    store = app_store()
+    options = shown(options_of, state)
+    profile, lookup = None, None
+    cost = COST_OBJECTIVES[state.pareto_cost]
+    if cost.column.startswith("latency"):
+        if store is None or options is None:
+            st.stop()
+        if state.pareto_cost == "latency_predicted":
+            raw = store.get_profile(profile_identity(options))
+            if raw is None:
+                st.warning("No latency model for this machine and measuring setup yet: fit one on the Hardware page.")
+                st.page_link(PAGES["hardware"].path, label="Go to Hardware", icon=PAGES["hardware"].icon)
+                st.stop()
+            profile = FitReport.from_dict(raw).model
+        else:
+            lookup = stored_latency(store, options)
+
+    result = shown(pareto_result, state, st.session_state.get(MEASURED), profile, lookup)
+    if result is None:
+        st.stop()
+    frame = result.frame
+    st.caption(f"{accuracy_caption(state)} Cost axis: {cost.label} — {cost.source}. " + (
+        "Predicted latencies outside the latency model's fitted region are extrapolations "
+        f"({int(frame['latency_extrapolated'].sum())} points here)." if "latency_extrapolated" in frame else ""))
+    if result.dropped:
+        st.caption(f"{result.dropped} configurations are left out: their resolution rounds below 32 px.")
+
+    if state.pareto_cost == "latency_measured":
+        missing = frame[frame["latency_measured_ms"].isna() & (frame["over_budget"] == "")]
+
+        @st.fragment
+        def measure_missing() -> None:
+            """Measuring runs in a fragment: the rest of the page does not wait for it."""
+            if missing.empty:
+                return
+            if st.button(f"Measure the {len(missing)} points without a measurement", key="measure_missing",
+                         help="Builds each network and times it on this machine (stored, so only once)."):
+                bar = st.progress(0.0)
+                for done, (_, row) in enumerate(missing.iterrows(), start=1):
+                    if shown(measure_cached, row_network(row, state), options, store) is None:
+                        break
+                    bar.progress(done / len(missing), text=f"Measured {done} of {len(missing)}")
+                st.rerun(scope="app")
+
+        measure_missing()
+
+    figure = pareto_figure(frame, result.cost_column, cost.label, result.published, cost.log_axis)
+    event = chart(figure, "pareto", on_select="rerun", selection_mode="points")
+    front = front_table(frame, result.cost_column)
+    st.subheader(f"The front: {len(front)} configurations")
+    st.dataframe(front, hide_index=True, width="stretch", column_config={
+        **{c: LOCALIZED for c in ("macs", "params", "activations")}, "memory_mb": TWO, "accuracy": TWO,
+        "accuracy_error": TWO, **{c: FOUR for c in ("alpha", "beta", "gamma", "depth_multiplier", "width_multiplier",
+                                                    "resolution_multiplier")}})
+
+    picked = [i for p in (event.selection.points if event else []) if (i := p.get("customdata", [None])[0]) in frame.index]
+    choice_index = st.selectbox(
+        "Send a configuration to the Explorer", [None, *dict.fromkeys(picked + list(front.index))],
+        format_func=lambda i: "choose a point (or click one in the chart)" if i is None else
+        f"{frame.loc[i, 'recipe']} at φ = {frame.loc[i, 'phi']:g} — {frame.loc[i, 'accuracy']:.2f}% "
+        f"({frame.loc[i, 'accuracy_source']}), {int(frame.loc[i, 'macs']):,} MACs", index=1 if picked else 0,
+        key="pareto_pick")
+    if choice_index is not None and st.button("Open it in the Explorer", key="to_explorer"):
+        row = frame.loc[choice_index]
+        sent = shown(with_network, state, row["alpha"], row["beta"], row["gamma"], row["phi"])
+        if sent is not None:
+            set_state(sent)
+            st.switch_page(PAGES["explorer"].path)
+    if CSV_RECIPE in set(frame["recipe"]):
+        st.caption(f"'{CSV_RECIPE}' points are your rows that match no grid point: α, β, γ are their d, w, r at φ = 1.")
+
+    cols = st.columns(3)
+    csv_button(front, "pareto-front", "Front as CSV", cols[0])
+    csv_button(frame, "pareto-grid", "Whole grid as CSV", cols[1])
+    recipes_table = pd.DataFrame([{"recipe": r.name, "alpha": r.recipe.alpha, "beta": r.recipe.beta,
+                                   "gamma": r.recipe.gamma, "per_step_cost": r.recipe.cost_factor, "source": r.citation}
+                                  for r in recipes])
+    settings = {k: v for k, v in json.loads(json.dumps(state.__dict__)).items()
+                if k.startswith("pareto") or k in ("base", "base_top1", "res_multiple", "num_classes")}
+    cols[2].download_button(
+        "Report (self-contained HTML)", key="report", on_click="ignore", file_name="pareto-report.html",
+        mime="text/html",
+        data=lambda: comparison_report("Compound Scaling Lab — Pareto comparison", figure, front, recipes_table,
+                                       f"{accuracy_caption(state)} Cost: {cost.label} — {cost.source}.", settings,
+                                       provenance(), share_link(state, "pareto")))
+
+
+def export() -> dict:
+    """The Explorer's network and, for this page, the front and the recipes compared."""
+    network = as_task(explorer_network(state))
+    return configuration_export(state, "pareto", network, extra={
+        "pareto": {"cost": state.pareto_cost, "front": json.loads(front.to_json(orient="records")),
+                   "recipes": json.loads(recipes_table.to_json(orient="records")),
+                   "accuracy_evidence": accuracy_caption(state)}})
+
+
+share_panel("pareto", export)

@@ -1,0 +1,97 @@
+"""Saved results: list, filter, open (?result=ID), compare two, delete; import a teammate's JSON export."""
+
+import json
+
+import streamlit as st
+
+from scaling_core.errors import ConfigError
+from scaling_core.export import parse_import
+from scaling_core.saved_view import key_figures, results_table, side_by_side
+from scaling_core.state import parse_query, to_query
+from ui.pages import PAGES
+from ui.session import apply_changes, bind, current_state, start_page
+from ui.share import result_link, share_panel
+from ui.store import app_store
+
+state = start_page("Saved results", "Results saved from any page (sidebar → Share and save) or imported from a "
+                   "teammate's JSON export. They live in the results store, so they survive restarts and a team "
+                   "on one PostgreSQL store sees each other's.", page="saved")
+store = app_store()
+if store is None:
+    st.stop()
+st.caption(f"Store: {store.url}")
+
+with st.expander("Import a teammate's JSON export"):
+    upload = st.file_uploader("Configuration (JSON)", type=["json"], key="import_json")
+    author = st.text_input("Saved by", key="import_author")
+    if upload is not None and st.button("Import", key="import"):
+        try:
+            document, imported, problems = parse_import(upload.getvalue())
+            page = document.get("page") if document.get("page") in PAGES else "explorer"
+            result_id = store.save_result(document.get("label") or upload.name, author,
+                                          f"imported from {upload.name}", page, to_query(imported, page), document)
+        except ConfigError as exc:
+            st.error(str(exc))
+        else:
+            for problem in problems:
+                st.warning(problem)
+            apply_changes(result=result_id)
+            st.rerun()
+
+st.text_input("Filter by name, author or notes", **bind("saved_filter"))
+results = store.list_results(state.saved_filter)
+by_id = {r["id"]: r for r in results}
+for name in ("result", "compare"):
+    wanted = getattr(state, name)
+    if wanted and wanted not in by_id:
+        found = store.get_result(wanted)
+        if found is None:
+            st.error(f"Result #{wanted} does not exist (deleted, or saved to another store).")
+            apply_changes(**{name: 0})
+        else:
+            by_id[wanted] = found
+state = current_state()
+if not by_id:
+    st.info("Nothing saved yet" + (" matches the filter." if state.saved_filter else "."))
+    st.stop()
+st.dataframe(results_table(results), hide_index=True, width="stretch")
+
+
+def label(result_id: int) -> str:
+    """How a result is listed in the pickers."""
+    return "—" if result_id == 0 else f"#{result_id} {by_id[result_id]['name']} ({by_id[result_id]['author'] or 'anonymous'})"
+
+
+left, right = st.columns(2)
+left.selectbox("Open", [0, *by_id], format_func=label, **bind("result"))
+right.selectbox("Compare with", [0, *by_id], format_func=label, **bind("compare"))
+state = current_state()
+if not state.result:
+    st.stop()
+
+opened = by_id[state.result]
+st.subheader(f"#{opened['id']} {opened['name']}")
+st.write(f"Link: {result_link('saved', opened['id'])}")
+if state.compare and state.compare != state.result:
+    st.dataframe(side_by_side(opened, by_id[state.compare]), hide_index=True, width="stretch")
+else:
+    figures = key_figures(opened)
+    st.dataframe([{"field": k, "value": str(v)} for k, v in figures.items()], hide_index=True, width="stretch")
+
+cols = st.columns(3)
+if cols[0].button(f"Open the {PAGES[opened['page']].title} view it was saved from", key="open_view"):
+    saved_state, problems = parse_query(opened["query"])
+    for problem in problems:
+        st.warning(problem)
+    apply_changes(**{k: v for k, v in saved_state.__dict__.items() if k not in ("result", "compare", "saved_filter")})
+    st.switch_page(PAGES[opened["page"]].path)
+cols[1].download_button("Its JSON export", data=lambda: json.dumps(opened["payload"], indent=2), key="download_saved",
+                        file_name=f"result-{opened['id']}.json", mime="application/json", on_click="ignore")
+with cols[2].popover("Delete"):
+    st.write(f"Delete #{opened['id']} {opened['name']} for everyone using this store?")
+    if st.button("Delete for good", key="delete", type="primary"):
+        store.delete_result(opened["id"])
+        apply_changes(result=0, compare=0 if state.compare == opened["id"] else state.compare)
+        st.rerun()
+
+share_panel("saved", None)

@@ -1,0 +1,96 @@
+"""A configuration as a portable JSON document (recipe, network, costs, accuracy, provenance), and its import."""
+
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+import time
+from dataclasses import asdict
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .accuracy import AccuracyEstimate
+from .errors import ConfigError
+from .state import AppState, parse_query, to_query
+from .store import describe
+from .summary import COST_SOURCE
+from .task_cost import count_task
+from .tasks import TaskArch
+
+FORMAT = "compound-scaling-lab/configuration"
+VERSION = 1
+MAX_IMPORT_BYTES = 5_000_000
+PACKAGES = ("torch", "fvcore", "numpy", "pandas", "scipy", "plotly", "SQLAlchemy", "streamlit")
+REPO = Path(__file__).resolve().parent.parent
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python, this library (and its git commit when run from a checkout) and the key packages."""
+    found = {"python": platform.python_version(), "scaling_core": __version__}
+    try:
+        found["commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+                                         text=True, timeout=5, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    for package in PACKAGES:
+        try:
+            found[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            continue
+    return found
+
+
+def provenance(device: str = "cpu") -> dict[str, Any]:
+    """Where a configuration was made: versions, the machine's fingerprint, the time."""
+    from .hardware import fingerprint
+    return {"versions": versions(), "hardware": fingerprint(device).as_dict(),
+            "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+
+
+def configuration_export(state: AppState, page: str, network: TaskArch,
+                         accuracy: AccuracyEstimate | None = None, extra: dict | None = None) -> dict[str, Any]:
+    """The JSON document of a view: enough to rebuild the network, check its costs and reopen the page."""
+    report = count_task(network)
+    m = network.multipliers
+    return {
+        "format": FORMAT, "version": VERSION, "page": page, "query": to_query(state, page),
+        "label": network.label,
+        "recipe": {"alpha": state.alpha, "beta": state.beta, "gamma": state.gamma, "tau": state.tau},
+        "phi": state.phi, "preset": state.preset, "base": state.base, "head": network.task,
+        "multipliers": {"depth": m.depth, "width": m.width, "resolution": m.resolution, "frames": m.frames},
+        "architecture": describe(network),
+        "costs": {"source": COST_SOURCE, "macs": int(report.macs), "flops": 2 * int(report.macs),
+                  "params": int(report.params), "activations": int(report.activations),
+                  "macs_by_op": {op: int(v) for op, v in report.macs_by_op.items()},
+                  "resolution_px": int(network.resolution_px)},
+        "accuracy": None if accuracy is None else asdict(accuracy),
+        "provenance": provenance(),
+        **(extra or {}),
+    }
+
+
+def parse_import(data: bytes | str) -> tuple[dict, AppState, list[str]]:
+    """A teammate's export: the document, the state its query describes, and any query problems (as messages).
+
+    ConfigError when the file is not such a document (too large, not JSON, wrong format or version).
+    """
+    raw = data.encode() if isinstance(data, str) else bytes(data)
+    if len(raw) > MAX_IMPORT_BYTES:
+        raise ConfigError("file size", f"{len(raw):,} bytes", f"at most {MAX_IMPORT_BYTES:,} bytes")
+    try:
+        document = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError("file", type(exc).__name__, "a JSON configuration exported by Compound Scaling Lab") from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise ConfigError("format", document.get("format") if isinstance(document, dict) else type(document).__name__,
+                          FORMAT)
+    if document.get("version") != VERSION:
+        raise ConfigError("version", document.get("version"), f"{VERSION}")
+    query = document.get("query")
+    if not isinstance(query, dict) or not all(isinstance(v, str) for v in query.values()):
+        raise ConfigError("query", type(query).__name__, "an object of URL parameters (strings)")
+    state, problems = parse_query(query)
+    return document, state, problems
