@@ -2,6 +2,8 @@ import json
 
 import pytest
 
+from scaling_core.store import STORE_URL_ENV, Store
+
 TINY_BASE = {
     "name": "tiny-test",
     "resolution_px": 64,
@@ -23,3 +25,11 @@ def tiny_base_path(tmp_path):
     path = tmp_path / "tiny.json"
     path.write_text(json.dumps(TINY_BASE))
     return path
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    """A throwaway SQLite results store that the app under test also uses."""
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    monkeypatch.setenv(STORE_URL_ENV, url)
+    return Store(url)

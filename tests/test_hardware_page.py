@@ -1,21 +1,11 @@
 """The Hardware page, headless, against a throwaway SQLite store."""
 
-import pytest
 from apptest import open_app
 
 from scaling_core.hardware_view import cached_optimize
 from scaling_core.latency import MeasureOptions
 from scaling_core.latency_model import FEATURES, FitReport, LinearProfile, Scores, profile_identity
-from scaling_core.store import STORE_URL_ENV, Store
 from scaling_core.task_cost import count_task
-
-
-
-@pytest.fixture
-def store(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'hw.sqlite'}"
-    monkeypatch.setenv(STORE_URL_ENV, url)
-    return Store(url)
 
 
 def hardware_page(query=None):

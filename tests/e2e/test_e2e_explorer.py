@@ -1,6 +1,6 @@
 """Explorer in a real browser: a share link, a keyboard-moved slider, the link opened in a new browser context."""
 
-from conftest import settled
+from e2e_helpers import settled
 
 from scaling_core import Recipe, RoundingPolicy, count, scale_recipe
 

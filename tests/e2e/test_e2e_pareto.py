@@ -2,7 +2,7 @@
 
 import re
 
-from conftest import settled
+from e2e_helpers import settled
 
 from scaling_core.pareto_view import pareto_result
 from scaling_core.state import parse_query

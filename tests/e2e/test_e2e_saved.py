@@ -2,7 +2,7 @@
 
 import re
 
-from conftest import settled
+from e2e_helpers import settled
 
 
 def test_a_saved_result_is_listed_survives_a_restart_and_opens_from_its_link(server, browser, screenshot):

@@ -1,0 +1,99 @@
+"""The Pareto page, headless: fronts of every recipe, user recipes in the URL, budgets, sending a point on."""
+
+from apptest import metric, open_app
+
+from scaling_core import Recipe, count, scale_recipe
+from scaling_core.accuracy import calibration
+from scaling_core.latency import MeasureOptions
+from scaling_core.latency_model import FEATURES, FitReport, LinearProfile, Scores, profile_identity
+from scaling_core.pareto import builtin_recipes
+from scaling_core.pareto_view import pareto_result
+from scaling_core.state import AppState, parse_query
+
+
+def pareto_page(query=None):
+    return open_app("app_pages/pareto.py", query, timeout=180)
+
+
+def front_heading(at) -> str:
+    return next(h.value for h in at.subheader if h.value.startswith("The front"))
+
+
+def test_the_page_shows_every_recipes_front_with_labelled_accuracy(store):
+    at = pareto_page({"pareto_phi_max": "4.0"})
+    assert not at.exception
+    expected = pareto_result(parse_query({"pareto_phi_max": "4.0"})[0])
+    assert front_heading(at) == f"The front: {len(expected.front)} configurations"
+    assert set(expected.frame["recipe"]) == {r.name for r in builtin_recipes()}
+    assert len(expected.frame["recipe"].unique()) >= 6
+    evidence = " ".join(c.value for c in at.caption)
+    assert f"±{calibration().loo_rmse:.2f} points" in evidence and "modelled" in evidence
+    assert at.query_params["pareto_phi_max"] == "4.0"
+
+
+def test_adding_and_removing_a_recipe_goes_through_the_url(store):
+    at = pareto_page()
+    form_inputs = [t for t in at.text_input if t.label == "name"]
+    form_inputs[0].input("tall")
+    numbers = {n.label: n for n in at.number_input}
+    numbers["α"].set_value(1.5)
+    numbers["β"].set_value(1.0)
+    numbers["γ"].set_value(1.1)
+    at.checkbox[0].uncheck()
+    next(b for b in at.button if b.label == "Add").click().run()
+    assert not at.exception and not at.error
+    assert at.query_params["pareto_recipes"] == "tall,1.5,1.0,1.1"
+    at.multiselect[0].select("tall")
+    next(b for b in at.button if b.label == "Remove").click().run()
+    assert at.query_params["pareto_recipes"] == ""
+
+
+def test_a_bad_recipe_is_refused_with_its_range(store):
+    at = pareto_page()
+    [t for t in at.text_input if t.label == "name"][0].input("flat")
+    for label in ("α", "β", "γ"):
+        next(n for n in at.number_input if n.label == label).set_value(1.0)
+    at.checkbox[0].uncheck()
+    next(b for b in at.button if b.label == "Add").click().run()
+    assert any("alpha·beta²·gamma²" in e.value and "> 1" in e.value for e in at.error)
+    assert at.query_params["pareto_recipes"] == ""
+
+
+def test_a_budget_shrinks_the_front(store):
+    free = front_heading(pareto_page({"pareto_phi_max": "6.0"}))
+    tight = pareto_page({"pareto_phi_max": "6.0", "pareto_macs_budget_g": "1.0"})
+    assert not tight.exception
+    assert int(front_heading(tight).split()[2]) < int(free.split()[2])
+
+
+def test_a_front_point_opens_in_the_explorer(store):
+    at = pareto_page({"pareto_phi_max": "3.0"})
+    front = pareto_result(parse_query({"pareto_phi_max": "3.0"})[0]).front
+    last = front.index[-1]
+    at.selectbox(key="pareto_pick").set_value(last).run()
+    at.button(key="to_explorer").click().run()
+    assert not at.exception
+    row = front.loc[last]
+    expected = count(scale_recipe(Recipe(row["alpha"], row["beta"], row["gamma"]), row["phi"]))
+    assert metric(at, "MACs (multiply-adds)") == f"{expected.macs:,}"
+
+
+def test_predicted_latency_needs_a_profile_and_uses_it_when_stored(store):
+    at = pareto_page({"pareto_cost": "latency_predicted"})
+    assert not at.exception and any("fit one on the Hardware page" in w.value for w in at.warning)
+    weights = (1.0, 30.0, 30.0, 0.0, 1.5, 0.1, 10.0, 6.0, 1.3)
+    report = FitReport(LinearProfile(FEATURES, weights), LinearProfile(("constant", "gmacs"), (5.0, 40.0)),
+                       Scores(0.9, 0.05, 0.9), Scores(0.4, 0.2, 0.6), 0.85, (10.0,), (10.5,), (10.2,), (12.0,),
+                       (100,), 10)
+    store.put_profile(profile_identity(MeasureOptions(threads=AppState().hw_threads)), report.as_dict())
+    at = pareto_page({"pareto_cost": "latency_predicted", "pareto_latency_budget_ms": "40"})
+    assert not at.exception and not at.warning
+    assert "predicted latency" in " ".join(c.value for c in at.caption)
+
+
+def test_a_bad_link_value_is_reported_and_the_page_still_runs(store):
+    at = open_app(None, {"pareto_recipes": "x,9,9,9", "pareto_cost": "speed"})  # messages show on the first page
+    messages = " ".join(e.value for e in at.error)
+    assert "pareto_recipes" in messages and "[0.5, 2.5]" in messages and "pareto_cost" in messages
+    at.switch_page("app_pages/pareto.py").run()
+    assert not at.exception and at.query_params["pareto_cost"] == "macs"

@@ -1,0 +1,43 @@
+"""A copied link reproduces every page's view, and the state follows the user from page to page."""
+
+import pytest
+from apptest import open_app
+
+from scaling_core.state import parse_query, to_query
+from ui.pages import PAGES
+
+QUERIES = {
+    "explorer": {"phi": "2.5", "alpha": "1.3", "beta": "1.05", "gamma": "1.2", "res_multiple": "16",
+                 "num_classes": "10"},
+    "tasks": {"head": "segmentation", "phi": "1.5", "alpha": "1.1", "beta": "1.2", "gamma": "1.1"},
+    "hardware": {"phi": "0.5", "hw_budget_ms": "40.0", "hw_batch": "2"},
+    "pareto": {"pareto_cost": "activations", "pareto_phi_max": "3.0", "pareto_phi_step": "0.5",
+               "pareto_recipes": "mine,1.3,1.15,1.05", "base_top1": "76.3", "pareto_memory_budget_mb": "80.0"},
+    "saved": {"saved_filter": "nothing matches this", "phi": "3.0"},
+}
+
+
+def view(at) -> list:
+    """What a reader sees: titles, headers, metrics, captions, messages, table sizes."""
+    return ([t.value for t in at.title] + [h.value for h in at.subheader] + [(m.label, m.value) for m in at.metric]
+            + [c.value for c in at.caption] + [i.value for i in at.info] + [e.value for e in at.error]
+            + [d.value.shape for d in at.dataframe])
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_a_copied_link_reopens_the_same_view(page, store):
+    first = open_app(PAGES[page].path, QUERIES[page], timeout=180)
+    assert not first.exception
+    link = dict(first.query_params)
+    state, errors = parse_query(QUERIES[page])
+    assert errors == [] and link == to_query(state, page)
+    second = open_app(PAGES[page].path, link, timeout=180)
+    assert view(second) == view(first) and dict(second.query_params) == link
+
+
+def test_the_state_follows_the_user_to_another_page():
+    at = open_app(None, QUERIES["explorer"])
+    at.switch_page(PAGES["pareto"].path).run()
+    assert not at.exception
+    assert {k: at.query_params[k] for k in ("phi", "alpha", "res_multiple")} == {"phi": "2.5", "alpha": "1.3",
+                                                                                 "res_multiple": "16"}
