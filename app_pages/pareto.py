@@ -170,7 +170,7 @@ with results_area:
 
         measure_missing()
 
-    figure = pareto_figure(frame, result.cost_column, cost.label, result.published, cost.log_axis)
+    figure = pareto_figure(frame, result.cost_column, cost.label, result.published)
     event = chart(figure, "pareto", on_select="rerun", selection_mode="points")
     front = front_table(frame, result.cost_column)
     st.subheader(f"The front: {len(front)} configurations")

@@ -110,7 +110,6 @@ class CostObjective:
     column: str
     label: str
     source: str
-    log_axis: bool = True
 
 
 COST_OBJECTIVES: dict[str, CostObjective] = {

@@ -151,8 +151,8 @@ PARETO_HOVER = ("<b>%{customdata[1]}</b> at φ = %{customdata[5]:.2f}<br>"
                 "%{customdata[18]})<br>over budget: %{customdata[19]}<extra></extra>")
 
 
-def pareto_figure(frame: pd.DataFrame, cost_column: str, cost_label: str, published: pd.DataFrame | None = None,
-                  log_x: bool = True) -> go.Figure:
+def pareto_figure(frame: pd.DataFrame, cost_column: str, cost_label: str,
+                  published: pd.DataFrame | None = None) -> go.Figure:
     """Accuracy against a cost: each recipe joined along its own front, the global front outlined,
     dominated points dimmed, points over a budget grey, extrapolated estimates hollow."""
     fig = go.Figure()
@@ -189,8 +189,8 @@ def pareto_figure(frame: pd.DataFrame, cost_column: str, cost_label: str, publis
                         customdata=published[["label", "citation"]],
                         hovertemplate="%{customdata[0]}: %{y:.1f}% (published: %{customdata[1]}); "
                                       "cost = our exact count<extra></extra>")
-    fig.update_layout(xaxis_type="log" if log_x else "linear", xaxis_title=cost_label,
-                      yaxis_title="ImageNet top-1 (%)", legend_orientation="h", margin={"t": 60},
+    fig.update_layout(xaxis_type="log", xaxis_title=f"{cost_label} (log)",
+                      yaxis_title="ImageNet top-1 (%)", legend={"orientation": "h", "y": -0.22}, margin={"t": 60},
                       title="Accuracy against cost: each recipe's curve and the front over all of them")
     return fig
 
