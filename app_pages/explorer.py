@@ -15,7 +15,7 @@ from ui.controls import scaling_controls
 from ui.export import chart
 from ui.fvcore_panel import fvcore_panel
 from ui.session import shown, start_page
-from ui.share import share_panel
+from ui.share import share_panel, stop_page
 
 scaling_controls(classification=True)
 state = start_page("Explorer", "Depth d = α^φ, width w = β^φ, resolution r = γ^φ (Tan & Le, EfficientNet, ICML "
@@ -23,8 +23,7 @@ state = start_page("Explorer", "Depth d = α^φ, width w = β^φ, resolution r =
                    "this view.")
 view = shown(explore, state)
 if view is None:
-    share_panel("explorer", None)
-    st.stop()
+    stop_page("explorer")
 
 arch, report = view.arch, view.report
 st.subheader(arch.label or "Scaled architecture")
@@ -89,7 +88,7 @@ curve = cost_curve(view.recipe, state.base, state.res_multiple, state.num_classe
 chart(cost_curve_figure(curve, state.phi), "cost-curve", right)
 if curve.attrs["dropped"]:
     right.caption(f"{curve.attrs['dropped']} values of φ in [0, 8] are left out of the curve: their resolution "
-                  "rounds below 32 px, or their counts exceed what a vectorised sweep holds exactly.")
+                  "rounds below the base's smallest input (the product of its strides), or their counts exceed what a vectorised sweep holds exactly.")
 
 fvcore_panel(arch, view.memory_bytes)
 

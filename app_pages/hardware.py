@@ -10,7 +10,7 @@ from scaling_core.export import configuration_export
 from scaling_core.hardware import fingerprint
 from scaling_core.hardware_view import (cached_optimize, evidence_table, explorer_network, held_out_frame,
                                         options_of, throughput_frame)
-from scaling_core.latency import measure_cached
+from scaling_core.latency import measure_cached, stored_measurement
 from scaling_core.latency_model import FitReport, default_plan, fit_latency, profile_identity
 from scaling_core.optimize import HARDWARE_FRIENDLY, optimize_measured
 from scaling_core.plots import error_histogram_figure, predicted_vs_measured_figure, throughput_figure
@@ -40,8 +40,9 @@ state = start_page("Hardware", "Latency measured on this machine (torch.utils.be
                    "results store, so the next visit (or a teammate on the same store) reuses them.")
 store = app_store()
 options = shown(options_of, state)
-share_panel("hardware", lambda: configuration_export(state, "hardware", as_task(explorer_network(state)),
-                                                     extra={"measuring": asdict(options) if options else None}))
+share_panel("hardware", lambda: configuration_export(state, "hardware", as_task(explorer_network(state)), extra={
+    "measuring": asdict(options) if options else None,
+    "measurement": stored_measurement(explorer_network(state), options, store) if options and store else None}))
 if store is None or options is None:
     st.stop()
 machine = fingerprint("cpu")

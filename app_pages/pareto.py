@@ -8,28 +8,27 @@ import streamlit as st
 from scaling_core import accuracy as accuracy_module
 from scaling_core.accuracy import calibration, published_frame
 from scaling_core.errors import ConfigError
-from scaling_core.export import configuration_export, provenance
-from scaling_core.hardware_view import explorer_network, options_of
+from scaling_core.export import provenance, view_export
+from scaling_core.hardware_view import options_of
 from scaling_core.latency import measure_cached
 from scaling_core.latency_model import FitReport, profile_identity
-from scaling_core.pareto import (COST_OBJECTIVES, NamedRecipe, format_user_recipes, parse_user_recipes,
+from scaling_core.pareto import (COST_OBJECTIVES, CSV_RECIPE, NamedRecipe, format_user_recipes, parse_user_recipes,
                                  reference_cost)
-from scaling_core.pareto_view import (CSV_RECIPE, accuracy_caption, page_recipes, pareto_result, row_network,
+from scaling_core.pareto_view import (accuracy_caption, page_recipes, pareto_result, recipes_frame, row_network,
                                       stored_latency)
 from scaling_core.plots import pareto_figure
 from scaling_core.recipe import Recipe
 from scaling_core.report import comparison_report, front_table
 from scaling_core.state import FIELD_BY_NAME, with_network
-from scaling_core.tasks import as_task
 from scaling_core.user_accuracy import parse_measurements
 from ui.controls import choice, slider
 from ui.export import chart, csv_button
 from ui.pages import PAGES
-from ui.session import apply_changes, bind, set_state, shown, start_page
-from ui.share import share_link, share_panel
+from ui.session import apply_changes, bind, measurements, set_measurements, set_state, shown, start_page
+from ui.share import share_link, share_panel, stop_page
 from ui.store import app_store
 
-MEASURED = "_pareto_measured"
+UPLOAD = "upload"
 LOCALIZED = st.column_config.NumberColumn(format="localized")
 TWO = st.column_config.NumberColumn(format="%.2f")
 FOUR = st.column_config.NumberColumn(format="%.4f")
@@ -46,8 +45,9 @@ with st.sidebar:
     st.header("Budgets (0 = none)")
     st.number_input("MACs (G multiply-adds)", 0.0, FIELD_BY_NAME["pareto_macs_budget_g"].maximum, step=0.5,
                     **bind("pareto_macs_budget_g"))
-    st.number_input("latency (ms; latency axes only)", 0.0, FIELD_BY_NAME["pareto_latency_budget_ms"].maximum,
-                    step=5.0, **bind("pareto_latency_budget_ms"))
+    st.number_input("latency (ms)", 0.0, FIELD_BY_NAME["pareto_latency_budget_ms"].maximum, step=5.0,
+                    help="Applies to the latency axis; on the other axes, to the predicted latency when a latency "
+                         "model is fitted for this machine (Hardware page).", **bind("pareto_latency_budget_ms"))
     st.number_input("memory (MiB, modelled)", 0.0, FIELD_BY_NAME["pareto_memory_budget_mb"].maximum, step=50.0,
                     help="Float32 parameters plus every conv/linear output at once (scaling_core/memory.py).",
                     **bind("pareto_memory_budget_mb"))
@@ -59,17 +59,17 @@ with st.sidebar:
 
 state = start_page("Pareto", "For a budget, which recipe and which φ? Every recipe is swept over φ; a point is on the "
                    "front when no other point is at least as accurate for at most the same cost. Points over a "
-                   "budget are grey and take no part in the front (as in optuna's constrained Pareto plot).")
+                   "budget are grey and take no part in the front (as in optuna's constrained Pareto plot).",
+                   "pareto")
+results_area = st.container()  # drawn first, filled last: the inputs below change what it shows
 
-results_area = st.container()
 st.subheader("Recipes")
 recipes = shown(page_recipes, state)
 if recipes is None:
-    st.stop()
-st.dataframe(pd.DataFrame([{"recipe": r.name, "α": r.recipe.alpha, "β": r.recipe.beta, "γ": r.recipe.gamma,
-                            "α·β²·γ² per step": r.recipe.cost_factor, "source": r.citation} for r in recipes]),
-             hide_index=True, width="stretch",
-             column_config={name: FOUR for name in ("α", "β", "γ", "α·β²·γ² per step")})
+    stop_page("pareto")
+recipes_table = recipes_frame(recipes)
+st.dataframe(recipes_table, hide_index=True, width="stretch",
+             column_config={name: FOUR for name in ("alpha", "beta", "gamma", "per_step_cost")})
 user = [r for r in recipes if not r.builtin]
 left, right = st.columns(2)
 with left.form("add_recipe", clear_on_submit=True):
@@ -102,16 +102,16 @@ upload = st.file_uploader("Your measured accuracy (CSV)", type=["csv"], key="par
                                "optional latency_ms and note. Matching grid points take your numbers.")
 if upload is not None:
     parsed = shown(parse_measurements, upload.getvalue(), {r.name: r.recipe for r in recipes})
-    if parsed is not None:
-        st.session_state[MEASURED], problems = parsed
-        for problem in problems[:20]:
-            st.warning(f"Skipped {problem}")
-        if len(problems) > 20:
-            st.warning(f"… and {len(problems) - 20} more rows skipped.")
-        st.caption(f"{len(parsed[0])} measured rows in use (this session; save a result to keep them).")
-else:
-    st.session_state.pop(MEASURED, None)
-st.caption(accuracy_caption(state))
+    set_measurements(None if parsed is None else parsed[0], UPLOAD)
+    for problem in (parsed[1] if parsed else [])[:20]:
+        st.warning(f"Skipped {problem}")
+    if parsed and len(parsed[1]) > 20:
+        st.warning(f"… and {len(parsed[1]) - 20} more rows skipped.")
+elif measurements() is not None and measurements()[1] == UPLOAD:
+    set_measurements(None)  # the user removed the file
+in_use = measurements()
+if in_use is not None:
+    st.caption(f"{len(in_use[0])} measured rows in use ({in_use[1]}; this session: save a result to keep them).")
 with st.expander("The accuracy model, its calibration and the published table"):
     st.markdown(f"```\n{accuracy_module.__doc__.strip()}\n```")
     cal = calibration()
@@ -119,37 +119,38 @@ with st.expander("The accuracy model, its calibration and the published table"):
     st.write(f"In-sample RMS error {cal.in_sample_rmse:.2f} points; leave-one-out RMS {cal.loo_rmse:.2f}, mean "
              f"absolute {cal.loo_mae:.2f}, worst {cal.loo_max:.2f} points over {cal.rows} rows.")
     st.dataframe(pd.DataFrame({"published row (left out)": cal.loo_labels, "error when left out (points)":
-                               cal.loo_errors}), hide_index=True, width="stretch", column_config={
-        "error when left out (points)": TWO})
+                               cal.loo_errors}), hide_index=True, width="stretch",
+                 column_config={"error when left out (points)": TWO})
     st.dataframe(published_frame(), hide_index=True, width="stretch")
 
 with results_area:
     store = app_store()
     options = shown(options_of, state)
-    profile, lookup = None, None
     cost = COST_OBJECTIVES[state.pareto_cost]
-    if cost.column.startswith("latency"):
+    profile_row = store.get_profile(profile_identity(options)) if store and options else None
+    profile = FitReport.from_dict(profile_row).model if profile_row else None
+    if state.pareto_cost == "latency_predicted" and profile is None:
+        st.warning("No latency model for this machine and measuring setup yet: fit one on the Hardware page.")
+        st.page_link(PAGES["hardware"].path, label="Go to Hardware", icon=PAGES["hardware"].icon)
+        stop_page("pareto")
+    lookup = None
+    if state.pareto_cost == "latency_measured":
         if store is None or options is None:
-            st.stop()
-        if state.pareto_cost == "latency_predicted":
-            raw = store.get_profile(profile_identity(options))
-            if raw is None:
-                st.warning("No latency model for this machine and measuring setup yet: fit one on the Hardware page.")
-                st.page_link(PAGES["hardware"].path, label="Go to Hardware", icon=PAGES["hardware"].icon)
-                st.stop()
-            profile = FitReport.from_dict(raw).model
-        else:
-            lookup = stored_latency(store, options)
+            stop_page("pareto")
+        lookup = stored_latency(store, options)
 
-    result = shown(pareto_result, state, st.session_state.get(MEASURED), profile, lookup)
+    result = shown(pareto_result, state, in_use[0] if in_use else None, profile, lookup)
     if result is None:
-        st.stop()
+        stop_page("pareto")
     frame = result.frame
     st.caption(f"{accuracy_caption(state)} Cost axis: {cost.label} — {cost.source}. " + (
         "Predicted latencies outside the latency model's fitted region are extrapolations "
         f"({int(frame['latency_extrapolated'].sum())} points here)." if "latency_extrapolated" in frame else ""))
+    for note in result.notes:
+        st.warning(note)
     if result.dropped:
-        st.caption(f"{result.dropped} configurations are left out: their resolution rounds below 32 px.")
+        st.caption(f"{result.dropped} configurations are left out: their resolution rounds below the base's smallest "
+                   "input.")
 
     if state.pareto_cost == "latency_measured":
         missing = frame[frame["latency_measured_ms"].isna() & (frame["over_budget"] == "")]
@@ -195,29 +196,19 @@ with results_area:
     if CSV_RECIPE in set(frame["recipe"]):
         st.caption(f"'{CSV_RECIPE}' points are your rows that match no grid point: α, β, γ are their d, w, r at φ = 1.")
 
+    evidence = f"{accuracy_caption(state)} Cost: {cost.label} — {cost.source}."
+    settings = {k: v for k, v in state.__dict__.items()
+                if k.startswith("pareto") or k in ("base", "base_top1", "res_multiple", "num_classes")}
     cols = st.columns(3)
     csv_button(front, "pareto-front", "Front as CSV", cols[0])
     csv_button(frame, "pareto-grid", "Whole grid as CSV", cols[1])
-    recipes_table = pd.DataFrame([{"recipe": r.name, "alpha": r.recipe.alpha, "beta": r.recipe.beta,
-                                   "gamma": r.recipe.gamma, "per_step_cost": r.recipe.cost_factor, "source": r.citation}
-                                  for r in recipes])
-    settings = {k: v for k, v in json.loads(json.dumps(state.__dict__)).items()
-                if k.startswith("pareto") or k in ("base", "base_top1", "res_multiple", "num_classes")}
     cols[2].download_button(
         "Report (self-contained HTML)", key="report", on_click="ignore", file_name="pareto-report.html",
-        mime="text/html",
-        data=lambda: comparison_report("Compound Scaling Lab — Pareto comparison", figure, front, recipes_table,
-                                       f"{accuracy_caption(state)} Cost: {cost.label} — {cost.source}.", settings,
-                                       provenance(), share_link(state, "pareto")))
+        mime="text/html", data=lambda: comparison_report("Compound Scaling Lab — Pareto comparison", figure, front,
+                                                         recipes_table, evidence, settings, provenance(),
+                                                         share_link(state, "pareto")))
 
-
-def export() -> dict:
-    """The Explorer's network and, for this page, the front and the recipes compared."""
-    network = as_task(explorer_network(state))
-    return configuration_export(state, "pareto", network, extra={
-        "pareto": {"cost": state.pareto_cost, "front": json.loads(front.to_json(orient="records")),
-                   "recipes": json.loads(recipes_table.to_json(orient="records")),
-                   "accuracy_evidence": accuracy_caption(state)}})
-
-
-share_panel("pareto", export)
+share_panel("pareto", lambda: view_export(state, "pareto", {
+    "pareto": {"cost": state.pareto_cost, "front": json.loads(front.to_json(orient="records")),
+               "recipes": json.loads(recipes_table.to_json(orient="records")), "accuracy_evidence": evidence},
+    "measurements": json.loads(in_use[0].to_json(orient="records")) if in_use else []}))

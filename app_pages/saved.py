@@ -2,6 +2,7 @@
 
 import json
 
+import pandas as pd
 import streamlit as st
 
 from scaling_core.errors import ConfigError
@@ -9,8 +10,8 @@ from scaling_core.export import parse_import
 from scaling_core.saved_view import key_figures, results_table, side_by_side
 from scaling_core.state import parse_query, to_query
 from ui.pages import PAGES
-from ui.session import apply_changes, bind, current_state, start_page
-from ui.share import result_link, share_panel
+from ui.session import apply_changes, bind, current_state, set_measurements, start_page
+from ui.share import result_link, share_panel, stop_page
 from ui.store import app_store
 
 state = start_page("Saved results", "Results saved from any page (sidebar → Share and save) or imported from a "
@@ -18,7 +19,7 @@ state = start_page("Saved results", "Results saved from any page (sidebar → Sh
                    "on one PostgreSQL store sees each other's.", page="saved")
 store = app_store()
 if store is None:
-    st.stop()
+    stop_page("saved")
 st.caption(f"Store: {store.url}")
 
 with st.expander("Import a teammate's JSON export"):
@@ -28,7 +29,7 @@ with st.expander("Import a teammate's JSON export"):
         try:
             document, imported, problems = parse_import(upload.getvalue())
             page = document.get("page") if document.get("page") in PAGES else "explorer"
-            result_id = store.save_result(document.get("label") or upload.name, author,
+            result_id = store.save_result(str(document.get("label") or upload.name), author,
                                           f"imported from {upload.name}", page, to_query(imported, page), document)
         except ConfigError as exc:
             st.error(str(exc))
@@ -53,7 +54,7 @@ for name in ("result", "compare"):
 state = current_state()
 if not by_id:
     st.info("Nothing saved yet" + (" matches the filter." if state.saved_filter else "."))
-    st.stop()
+    stop_page("saved")
 st.dataframe(results_table(results), hide_index=True, width="stretch")
 
 
@@ -67,7 +68,7 @@ left.selectbox("Open", [0, *by_id], format_func=label, **bind("result"))
 right.selectbox("Compare with", [0, *by_id], format_func=label, **bind("compare"))
 state = current_state()
 if not state.result:
-    st.stop()
+    stop_page("saved")
 
 opened = by_id[state.result]
 st.subheader(f"#{opened['id']} {opened['name']}")
@@ -79,12 +80,18 @@ else:
     st.dataframe([{"field": k, "value": str(v)} for k, v in figures.items()], hide_index=True, width="stretch")
 
 cols = st.columns(3)
-if cols[0].button(f"Open the {PAGES[opened['page']].title} view it was saved from", key="open_view"):
+page = PAGES.get(opened["page"])
+if page is None:
+    cols[0].error(f"page = {opened['page']!r} is not a page of this version (allowed: {', '.join(PAGES)}); the "
+                  "figures above are all this version can show of it.")
+elif cols[0].button(f"Open the {page.title} view it was saved from", key="open_view"):
     saved_state, problems = parse_query(opened["query"])
     for problem in problems:
         st.warning(problem)
     apply_changes(**{k: v for k, v in saved_state.__dict__.items() if k not in ("result", "compare", "saved_filter")})
-    st.switch_page(PAGES[opened["page"]].path)
+    rows = opened["payload"].get("measurements")
+    set_measurements(pd.DataFrame(rows) if rows else None, f"saved result #{opened['id']}")
+    st.switch_page(page.path)
 cols[1].download_button("Its JSON export", data=lambda: json.dumps(opened["payload"], indent=2), key="download_saved",
                         file_name=f"result-{opened['id']}.json", mime="application/json", on_click="ignore")
 with cols[2].popover("Delete"):

@@ -43,6 +43,7 @@ PUBLISHED_FILE = DATA_DIR / "accuracy" / "published.json"
 REFERENCE_FAMILY = "EfficientNet-B0"
 DIMENSIONS = ("d", "w", "r")
 HULL_TOLERANCE = 1e-6
+BASE_TOP1_RANGE = (1.0, 99.9)
 
 
 @dataclass(frozen=True)
@@ -208,8 +209,12 @@ class Calibration:
 
 @lru_cache(maxsize=1)
 def calibration() -> Calibration:
-    """Fit on the shipped table and score it leave-one-out (about a second; cached for the process)."""
-    points = list(published_points())
+    """The model calibrated on the shipped table (about a second; cached for the process)."""
+    return calibrate(list(published_points()))
+
+
+def calibrate(points: list[PublishedPoint]) -> Calibration:
+    """Fit on the rows, score the fit leave-one-out, and take the rows' hull as the calibrated region."""
     families = _families(points)
     model = fit_accuracy_model(points)
     full = np.concatenate([np.log(model.ceilings), np.log(model.exponents),
@@ -236,7 +241,7 @@ def reference_base_top1() -> float:
 
 def modelled_accuracy(frame: pd.DataFrame, base_top1: float) -> pd.DataFrame:
     """Columns accuracy, accuracy_error, accuracy_source, extrapolated for rows with depth/width/resolution multipliers."""
-    base_top1 = require_finite("base_top1", base_top1, minimum=0.0, exclusive=True, maximum=99.99)
+    base_top1 = require_finite("base_top1", base_top1, minimum=BASE_TOP1_RANGE[0], maximum=BASE_TOP1_RANGE[1])
     cal = calibration()
     d, w, r = (frame[f"{n}_multiplier"].to_numpy(float) for n in ("depth", "width", "resolution"))
     return pd.DataFrame({"accuracy": cal.model.predict(d, w, r, base_top1), "accuracy_error": cal.loo_rmse,
@@ -268,7 +273,7 @@ def estimate(d: float, w: float, r: float, base_top1: float, preset: str | None 
         for point in published_points():
             if point.preset == preset:
                 return AccuracyEstimate(point.top1, "published", f"{point.citation}, {point.where}")
-    base_top1 = require_finite("base_top1", base_top1, minimum=0.0, exclusive=True, maximum=99.99)
+    base_top1 = require_finite("base_top1", base_top1, minimum=BASE_TOP1_RANGE[0], maximum=BASE_TOP1_RANGE[1])
     cal = calibration()
     return AccuracyEstimate(float(cal.model.predict(d, w, r, base_top1)), "modelled",
                             f"error model calibrated on {cal.rows} published rows (scaling_core/accuracy.py); "

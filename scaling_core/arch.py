@@ -14,7 +14,7 @@ import numpy as np
 from .base import BaseSpec, load_base
 from .errors import ConfigError, require_finite
 from .recipe import Multipliers, Recipe
-from .rounding import (MIN_RESOLUTION_PX, RoundingPolicy, expanded_channels, round_channels,
+from .rounding import (RoundingPolicy, expanded_channels, round_channels,
                        round_repeats, round_resolution, squeeze_channels)
 
 
@@ -132,9 +132,9 @@ def scale(multipliers: Multipliers, *, base: BaseSpec | str = "efficientnet-b0",
     _check_sizes(base, multipliers)
     arch = discretise(base, multipliers.depth, multipliers.width, multipliers.resolution, policy, int(num_classes),
                       multipliers=multipliers, label=label)
-    if arch.resolution_px < MIN_RESOLUTION_PX:
+    if arch.resolution_px < base.min_resolution_px:
         raise ConfigError("resolution", arch.resolution_px,
-                          f"≥ {MIN_RESOLUTION_PX} px (r = {multipliers.resolution:.4g} × {base.resolution_px} px "
+                          f"≥ {base.min_resolution_px} px, the product of {base.name}'s strides (r = {multipliers.resolution:.4g} × {base.resolution_px} px "
                           f"rounds below it; raise gamma or phi)")
     return arch
 

@@ -50,6 +50,14 @@ class BaseSpec:
     description: str = ""
     citation: str = ""
 
+    @property
+    def min_resolution_px(self) -> int:
+        """The smallest input the strides allow: their product (one pixel left after the last stride)."""
+        product = self.stem.stride
+        for stage in self.stages:
+            product *= stage.stride
+        return product
+
 
 def available_bases() -> tuple[str, ...]:
     """Names of the base specs shipped in data/bases."""

@@ -50,13 +50,18 @@ def provenance(device: str = "cpu") -> dict[str, Any]:
             "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
 
 
+def view_export(state: AppState, page: str, extra: dict | None = None) -> dict[str, Any]:
+    """The JSON document of a page's view: its link state and provenance, and what the page adds."""
+    return {"format": FORMAT, "version": VERSION, "page": page, "query": to_query(state, page),
+            "provenance": provenance(), **(extra or {})}
+
+
 def configuration_export(state: AppState, page: str, network: TaskArch,
                          accuracy: AccuracyEstimate | None = None, extra: dict | None = None) -> dict[str, Any]:
-    """The JSON document of a view: enough to rebuild the network, check its costs and reopen the page."""
+    """The JSON document of one network's view: enough to rebuild the network, check its costs and reopen the page."""
     report = count_task(network)
     m = network.multipliers
-    return {
-        "format": FORMAT, "version": VERSION, "page": page, "query": to_query(state, page),
+    return view_export(state, page, {
         "label": network.label,
         "recipe": {"alpha": state.alpha, "beta": state.beta, "gamma": state.gamma, "tau": state.tau},
         "phi": state.phi, "preset": state.preset, "base": state.base, "head": network.task,
@@ -67,9 +72,32 @@ def configuration_export(state: AppState, page: str, network: TaskArch,
                   "macs_by_op": {op: int(v) for op, v in report.macs_by_op.items()},
                   "resolution_px": int(network.resolution_px)},
         "accuracy": None if accuracy is None else asdict(accuracy),
-        "provenance": provenance(),
         **(extra or {}),
-    }
+    })
+
+
+# What an imported document must hold, by key: the type of the value (checked when the key is present).
+SHAPE = {"page": str, "label": str, "recipe": dict, "multipliers": dict, "costs": dict, "accuracy": (dict, type(None)),
+         "provenance": dict, "pareto": dict, "measurements": list, "measurement": (dict, type(None))}
+NETWORK_KEYS = ("recipe", "multipliers", "costs")
+COST_KEYS = ("macs", "params", "activations", "resolution_px")
+
+
+def _check_shape(document: dict) -> None:
+    for key, kind in SHAPE.items():
+        if key in document and not isinstance(document[key], kind):
+            raise ConfigError(key, type(document[key]).__name__, f"{getattr(kind, '__name__', 'an object')} in an export")
+    if "label" in document:
+        missing = [k for k in NETWORK_KEYS if k not in document]
+        if missing:
+            raise ConfigError(missing[0], None, "present in an export that describes a network")
+        for key in COST_KEYS:
+            value = document["costs"].get(key)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ConfigError(f"costs.{key}", value, "an integer")
+    accuracy = document.get("accuracy")
+    if accuracy and not (isinstance(accuracy.get("top1"), (int, float)) and isinstance(accuracy.get("source"), str)):
+        raise ConfigError("accuracy", accuracy, "an object with top1 (a number) and source (a string)")
 
 
 def parse_import(data: bytes | str) -> tuple[dict, AppState, list[str]]:
@@ -92,5 +120,6 @@ def parse_import(data: bytes | str) -> tuple[dict, AppState, list[str]]:
     query = document.get("query")
     if not isinstance(query, dict) or not all(isinstance(v, str) for v in query.values()):
         raise ConfigError("query", type(query).__name__, "an object of URL parameters (strings)")
+    _check_shape(document)
     state, problems = parse_query(query)
     return document, state, problems

@@ -173,15 +173,19 @@ def measure_cached(network: ScaledArch | TaskArch, options: MeasureOptions, stor
                    memory_limit_bytes: int | None = None) -> tuple[dict, bool]:
     """The stored row for this network, machine and setup if there is one (and remeasure is false), else a
     fresh measurement, stored; the flag says whether the row came from the store."""
-    from .store import describe, measurement_key
-
-    task = as_task(network)
-    key = measurement_key(describe(task), fingerprint(options.device).id, options.batch_size, options.threads,
-                          options.memory_format, options.device)
     if not remeasure:
-        row = store.get_measurement(key)
+        row = stored_measurement(network, options, store)
         if row is not None:
             return row, True
-    row = measurement_row(task, measure(task, options, memory_limit_bytes))
+    row = measurement_row(as_task(network), measure(as_task(network), options, memory_limit_bytes))
     store.put_measurement(row, replace=True)
-    return store.get_measurement(key), False
+    return store.get_measurement(row["key"]), False
+
+
+def stored_measurement(network: ScaledArch | TaskArch, options: MeasureOptions, store) -> dict | None:
+    """The store's row for this network on this machine with these options, if it was measured."""
+    from .store import describe, measurement_key
+
+    key = measurement_key(describe(as_task(network)), fingerprint(options.device).id, options.batch_size,
+                          options.threads, options.memory_format, options.device)
+    return store.get_measurement(key)

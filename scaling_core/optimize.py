@@ -57,7 +57,7 @@ def within_plan(network: TaskArch) -> bool:
 
 
 def _predicted(model: LinearProfile, head: str, recipe: Recipe, phi: float) -> float:
-    """Predicted latency, or infinity outside the fitted region (no extrapolation) or below 32 px."""
+    """Predicted latency, or infinity outside the fitted region (no extrapolation) or below the smallest input."""
     try:
         network = network_at(head, recipe, phi)
     except ConfigError:

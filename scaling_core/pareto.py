@@ -27,6 +27,7 @@ from .sweep import sweep
 RECIPES_FILE = DATA_DIR / "pareto" / "recipes.json"
 COEFFICIENT_RANGE = (0.5, 2.5)
 MAX_USER_RECIPES = 12
+CSV_RECIPE = "your CSV"  # the group of uploaded rows that match no grid point; no recipe may take its name
 NAME_PATTERN = re.compile(r"^[\w .()+\-]{1,40}$")
 
 
@@ -72,7 +73,7 @@ def parse_user_recipes(text: str) -> tuple[NamedRecipe, ...]:
         name = fields[0]
         if not NAME_PATTERN.match(name):
             raise ConfigError(f"{where} name", name, "1–40 letters, digits, spaces or . ( ) + - _")
-        if name in {r.name for r in builtin_recipes()} | {r.name for r in recipes}:
+        if name in {r.name for r in builtin_recipes()} | {r.name for r in recipes} | {CSV_RECIPE}:
             raise ConfigError(f"{where} name", name, "a name not used by another recipe")
         coefficients = []
         for symbol, raw in zip(("alpha", "beta", "gamma"), fields[1:]):
@@ -127,7 +128,7 @@ def grid_frame(recipes: Sequence[NamedRecipe], phis: Sequence[float], *, base: s
                res_multiple: int = 8, num_classes: int | None = None) -> pd.DataFrame:
     """Costs of every recipe at every φ (one vectorised sweep per recipe), with its name and modelled memory.
 
-    Configurations the sweep cannot hold (below 32 px) are left out; attrs["dropped"] counts them.
+    Configurations the sweep cannot hold (below the base's smallest input) are left out; attrs["dropped"] counts them.
     """
     if not recipes:
         raise ConfigError("recipes", [], "at least one recipe")

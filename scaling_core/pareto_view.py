@@ -10,22 +10,21 @@ import pandas as pd
 
 from .accuracy import calibration, modelled_accuracy, published_points
 from .arch import scale_recipe
+from .base import load_base
 from .cost import count
 from .errors import ConfigError
+from .explorer import policy_of
 from .latency_model import LinearProfile, predict_ms
 from .optimize import within_plan
-from .pareto import (COST_OBJECTIVES, NamedRecipe, builtin_recipes, grid_frame, mark_front, memory_mb,
+from .pareto import (COST_OBJECTIVES, CSV_RECIPE, NamedRecipe, builtin_recipes, grid_frame, mark_front, memory_mb,
                      parse_user_recipes, phi_grid)
 from .presets import scale_preset
 from .recipe import Recipe
-from .rounding import RoundingPolicy
 from .state import AppState
 from .sweep import sweep
 from .tasks import TaskArch, as_task
 from .user_accuracy import SOURCE as CSV_SOURCE
 from .user_accuracy import match_key
-
-CSV_RECIPE = "your CSV"
 
 
 def page_recipes(state: AppState) -> tuple[NamedRecipe, ...]:
@@ -33,12 +32,19 @@ def page_recipes(state: AppState) -> tuple[NamedRecipe, ...]:
     return builtin_recipes() + parse_user_recipes(state.pareto_recipes)
 
 
-def _with_measurements(frame: pd.DataFrame, measured: pd.DataFrame, state: AppState) -> pd.DataFrame:
-    """User rows replace the estimates they match; unmatched rows become points of their own."""
+def recipes_frame(recipes: tuple[NamedRecipe, ...]) -> pd.DataFrame:
+    """The recipes compared: coefficients, per-step cost α·β²·γ², and where each comes from."""
+    return pd.DataFrame([{"recipe": r.name, "alpha": r.recipe.alpha, "beta": r.recipe.beta, "gamma": r.recipe.gamma,
+                          "per_step_cost": r.recipe.cost_factor, "source": r.citation} for r in recipes])
+
+
+def _with_measurements(frame: pd.DataFrame, measured: pd.DataFrame | None,
+                       state: AppState) -> tuple[pd.DataFrame, list[str]]:
+    """User rows replace the estimates they match; unmatched rows become points of their own; notes on rows left out."""
     frame = frame.copy()
     frame["latency_csv_ms"] = np.nan
     if measured is None or measured.empty:
-        return frame
+        return frame, []
     keys = match_key(frame["depth_multiplier"], frame["width_multiplier"], frame["resolution_multiplier"])
     by_key = {match_key(r.d, r.w, r.r): r for r in measured.itertuples()}
     matched = set()
@@ -50,22 +56,24 @@ def _with_measurements(frame: pd.DataFrame, measured: pd.DataFrame, state: AppSt
                 row.accuracy, np.nan, CSV_SOURCE, False, row.latency_ms]
     extra = [r for r in measured.itertuples() if match_key(r.d, r.w, r.r) not in matched]
     if not extra:
-        return frame
+        return frame, []
     own = sweep([Recipe(r.d, r.w, r.r) for r in extra], [1.0], base=state.base, num_classes=state.num_classes,
-                policies=(RoundingPolicy(resolution_multiple=state.res_multiple),), drop_invalid=True)
+                policies=(policy_of(state),), drop_invalid=True)
     kept = {match_key(*k) for k in zip(own["depth_multiplier"], own["width_multiplier"], own["resolution_multiplier"])}
+    notes = [f"line {r.line}: d, w, r = {r.d:g}, {r.w:g}, {r.r:g} give a network the page cannot count (resolution "
+             f"below {load_base(state.base).min_resolution_px} px, or too large); left out"
+             for r in extra if match_key(r.d, r.w, r.r) not in kept]
     extra = [r for r in extra if match_key(r.d, r.w, r.r) in kept]
     own = own.assign(recipe=CSV_RECIPE, accuracy=[r.accuracy for r in extra], accuracy_error=np.nan,
                      accuracy_source=CSV_SOURCE, extrapolated=False, latency_csv_ms=[r.latency_ms for r in extra],
                      memory_mb=memory_mb(own))
-    return pd.concat([frame, own], ignore_index=True)
+    return pd.concat([frame, own], ignore_index=True), notes
 
 
 def row_network(row: pd.Series, state: AppState) -> TaskArch:
     """The classification network of one grid row (its recipe at its φ, the page's rounding and base)."""
     return as_task(scale_recipe(Recipe(row["alpha"], row["beta"], row["gamma"]), row["phi"], base=state.base,
-                                policy=RoundingPolicy(resolution_multiple=state.res_multiple),
-                                num_classes=state.num_classes))
+                                policy=policy_of(state), num_classes=state.num_classes))
 
 
 @dataclass(frozen=True)
@@ -76,6 +84,7 @@ class ParetoResult:
     published: pd.DataFrame
     cost_column: str
     dropped: int
+    notes: tuple[str, ...] = ()
 
     @property
     def front(self) -> pd.DataFrame:
@@ -92,7 +101,7 @@ def pareto_result(state: AppState, measured: pd.DataFrame | None = None, profile
                        res_multiple=state.res_multiple, num_classes=state.num_classes)
     dropped = frame.attrs["dropped"]
     frame = frame.join(modelled_accuracy(frame, state.base_top1))
-    frame = _with_measurements(frame, measured, state)
+    frame, notes = _with_measurements(frame, measured, state)
     networks = [row_network(row, state) for _, row in frame.iterrows()] if (profile or measured_latency) else []
     if profile is not None:
         frame["latency_predicted_ms"] = [predict_ms(profile, n) for n in networks]
@@ -105,10 +114,18 @@ def pareto_result(state: AppState, measured: pd.DataFrame | None = None, profile
     if cost not in frame:
         raise ConfigError("pareto_cost", state.pareto_cost, "macs, params or activations until the Hardware page "
                           "has fitted a latency model (predicted) or the store holds measurements (measured)")
-    latency_column = cost if cost.startswith("latency") else None
+    # The latency budget binds on the latency axis, else on the predicted latency when a profile exists.
+    latency_column = cost if cost.startswith("latency") else (
+        "latency_predicted_ms" if "latency_predicted_ms" in frame else None)
+    latency_budget = state.pareto_latency_budget_ms
+    if latency_budget and latency_column is None:
+        notes.append(f"The latency budget of {latency_budget:g} ms is not applied: no latency model is fitted for "
+                     "this machine and setup (Hardware page), and the cost axis is not a latency.")
+        latency_budget = 0.0
     budgets = {"macs_budget_g": state.pareto_macs_budget_g, "memory_budget_mb": state.pareto_memory_budget_mb,
-               "latency_budget_ms": state.pareto_latency_budget_ms if latency_column else 0.0}
-    return ParetoResult(mark_front(frame, cost, budgets, latency_column), published_reference(state), cost, dropped)
+               "latency_budget_ms": latency_budget}
+    return ParetoResult(mark_front(frame, cost, budgets, latency_column), published_reference(state), cost, dropped,
+                        tuple(notes))
 
 
 def published_reference(state: AppState) -> pd.DataFrame:

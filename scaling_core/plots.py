@@ -141,14 +141,21 @@ def throughput_figure(frame: pd.DataFrame) -> go.Figure:
 
 HOVER_COLUMNS = ("row_id", "recipe", "alpha", "beta", "gamma", "phi", "depth_multiplier", "width_multiplier",
                  "resolution_multiplier", "resolution_px", "total_blocks", "macs", "params", "activations",
-                 "memory_mb", "accuracy", "accuracy_error", "accuracy_source", "extrapolated", "over_budget")
-PARETO_HOVER = ("<b>%{customdata[1]}</b> at φ = %{customdata[5]:.2f}<br>"
-                "α=%{customdata[2]:.4f}, β=%{customdata[3]:.4f}, γ=%{customdata[4]:.4f}<br>"
-                "d=%{customdata[6]:.3f}, w=%{customdata[7]:.3f}, r=%{customdata[8]:.3f}, %{customdata[9]} px, "
-                "%{customdata[10]} blocks<br>MACs %{customdata[11]:,} · params %{customdata[12]:,} · "
-                "activations %{customdata[13]:,} · memory %{customdata[14]:.1f} MiB (modelled)<br>"
-                "top-1 %{customdata[15]:.2f}% ± %{customdata[16]:.2f} (%{customdata[17]}; extrapolated: "
-                "%{customdata[18]})<br>over budget: %{customdata[19]}<extra></extra>")
+                 "memory_mb", "accuracy_text", "over_budget")
+_AT = {name: f"customdata[{i}]" for i, name in enumerate(HOVER_COLUMNS)}
+PARETO_HOVER = ("<b>%{{{recipe}}}</b> at φ = %{{{phi}:.2f}}<br>α=%{{{alpha}:.4f}}, β=%{{{beta}:.4f}}, "
+                "γ=%{{{gamma}:.4f}}<br>d=%{{{depth_multiplier}:.3f}}, w=%{{{width_multiplier}:.3f}}, "
+                "r=%{{{resolution_multiplier}:.3f}}, %{{{resolution_px}}} px, %{{{total_blocks}}} blocks<br>"
+                "MACs %{{{macs}:,}} · params %{{{params}:,}} · activations %{{{activations}:,}} · memory "
+                "%{{{memory_mb}:.1f}} MiB (modelled)<br>top-1 %{{{accuracy_text}}}<br>over budget: "
+                "%{{{over_budget}}}<extra></extra>").format(**_AT)
+
+
+def _accuracy_text(rows: pd.DataFrame) -> pd.Series:
+    """"81.35% ± 0.66 (modelled, extrapolated)" or "79.50% (measured (your CSV))"."""
+    error = rows["accuracy_error"].map(lambda e: "" if pd.isna(e) else f" ± {e:.2f}")
+    note = rows["extrapolated"].map(lambda x: ", extrapolated" if x else "")
+    return rows["accuracy"].map("{:.2f}%".format) + error + " (" + rows["accuracy_source"] + note + ")"
 
 
 def pareto_figure(frame: pd.DataFrame, cost_column: str, cost_label: str,
@@ -156,8 +163,9 @@ def pareto_figure(frame: pd.DataFrame, cost_column: str, cost_label: str,
     """Accuracy against a cost: each recipe joined along its own front, the global front outlined,
     dominated points dimmed, points over a budget grey, extrapolated estimates hollow."""
     fig = go.Figure()
-    data = frame.assign(row_id=frame.index, over_budget=frame["over_budget"].replace("", "no"))
-    data = data[data[cost_column].notna()]
+    data = frame[frame[cost_column].notna() & frame["accuracy"].notna()]
+    data = data.assign(row_id=data.index, over_budget=data["over_budget"].replace("", "no"),
+                       accuracy_text=_accuracy_text(data))
     feasible = data[data["feasible"]]
     palette = plotly.colors.qualitative.Plotly
     for i, (recipe, rows) in enumerate(feasible.groupby("recipe", sort=False)):

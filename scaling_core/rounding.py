@@ -10,7 +10,6 @@ from .errors import ConfigError
 
 RESOLUTION_MULTIPLES = (1, 8, 16, 32)
 DEPTH_ROUNDINGS = ("ceil", "round")
-MIN_RESOLUTION_PX = 32
 
 
 @dataclass(frozen=True)

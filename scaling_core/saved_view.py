@@ -8,38 +8,49 @@ from typing import Any
 import pandas as pd
 
 
+def saved_at(result: dict) -> str:
+    """When a result was saved, in UTC."""
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(result["created_at"]))
+
+
 def key_figures(result: dict) -> dict[str, Any]:
-    """The figures a reader compares, flattened from a saved result's payload (missing ones left out)."""
+    """The figures a reader compares, flattened from a saved result's payload (those it lacks left out)."""
     payload = result["payload"]
-    figures: dict[str, Any] = {
-        "name": result["name"], "author": result["author"], "page": result["page"],
-        "saved": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(result["created_at"])),
-    }
+    figures: dict[str, Any] = {"name": result["name"], "author": result["author"], "page": result["page"],
+                               "saved": saved_at(result)}
     if "label" in payload:
         figures["network"] = payload["label"]
-        figures.update({f"recipe {k}": v for k, v in payload["recipe"].items()})
-        figures.update({"φ": payload["phi"], "preset": payload["preset"], "base": payload["base"],
-                        "head": payload["head"]})
-        figures.update({f"{k} multiplier": v for k, v in payload["multipliers"].items()})
-        costs = payload["costs"]
-        figures.update({"input (px)": costs["resolution_px"], "MACs · modelled": costs["macs"],
-                        "params · modelled": costs["params"], "activations · modelled": costs["activations"]})
-    accuracy = payload.get("accuracy")
-    if accuracy:
-        figures[f"top-1 (%) · {accuracy['source']}"] = accuracy["top1"]
+        figures.update({f"recipe {k}": v for k, v in payload.get("recipe", {}).items()})
+        figures.update({k: payload.get(key) for k, key in (("φ", "phi"), ("preset", "preset"), ("base", "base"),
+                                                             ("head", "head"))})
+        figures.update({f"{k} multiplier": v for k, v in payload.get("multipliers", {}).items()})
+        costs = payload.get("costs", {})
+        figures.update({label: costs.get(key) for label, key in (
+            ("input (px)", "resolution_px"), ("MACs · modelled", "macs"), ("params · modelled", "params"),
+            ("activations · modelled", "activations"))})
+    accuracy = payload.get("accuracy") or {}
+    if "top1" in accuracy:
+        figures[f"top-1 (%) · {accuracy.get('source', 'unknown source')}"] = accuracy["top1"]
         if accuracy.get("error_points") is not None:
             figures["top-1 leave-one-out error (points)"] = accuracy["error_points"]
-    front = payload.get("pareto", {}).get("front")
-    if front is not None:
-        figures["Pareto front size"] = len(front)
-        figures["Pareto cost axis"] = payload["pareto"]["cost"]
-    provenance = payload.get("provenance", {})
-    if provenance:
-        figures["hardware"] = provenance["hardware"].get("device_name")
-        figures["hardware fingerprint"] = provenance["hardware"].get("id")
+    pareto = payload.get("pareto") or {}
+    if "front" in pareto:
+        figures["Pareto front size"] = len(pareto["front"])
+        figures["Pareto cost axis"] = pareto.get("cost")
+    measurement = payload.get("measurement") or {}
+    if "best_ms" in measurement:
+        figures["latency best (ms) · measured"] = measurement["best_ms"]
+    if payload.get("measurements"):
+        figures["measured rows (your CSV)"] = len(payload["measurements"])
+    provenance = payload.get("provenance") or {}
+    hardware = provenance.get("hardware") or {}
+    if hardware:
+        figures["hardware"] = hardware.get("device_name")
+        figures["hardware fingerprint"] = hardware.get("id")
+    if provenance.get("versions"):
         figures["versions"] = ", ".join(f"{k} {v}" for k, v in provenance["versions"].items())
     figures["notes"] = result["notes"]
-    return figures
+    return {k: v for k, v in figures.items() if v is not None}
 
 
 def side_by_side(first: dict, second: dict) -> pd.DataFrame:
@@ -65,5 +76,5 @@ def _text(value: Any) -> str:
 def results_table(results: list[dict]) -> pd.DataFrame:
     """The list of saved results: id, name, author, page, time, network."""
     return pd.DataFrame([{"id": r["id"], "name": r["name"], "author": r["author"], "page": r["page"],
-                          "saved": key_figures(r)["saved"], "network": r["payload"].get("label", "")}
+                          "saved": saved_at(r), "network": str(r["payload"].get("label", ""))}
                          for r in results], columns=["id", "name", "author", "page", "saved", "network"])

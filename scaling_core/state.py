@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, fields, replace
 from typing import Any, Callable, Mapping
 
-from .accuracy import reference_base_top1
+from .accuracy import BASE_TOP1_RANGE, reference_base_top1
 from .base import available_bases
 from .errors import ConfigError
 from .hardware import default_threads
@@ -103,7 +103,7 @@ STATE_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("pareto_cost", str, choices=tuple(COST_OBJECTIVES)),
     FieldSpec("pareto_phi_max", float, 0.5, 8.0),
     FieldSpec("pareto_phi_step", float, choices=(0.1, 0.25, 0.5, 1.0)),
-    FieldSpec("base_top1", float, 1.0, 99.9),
+    FieldSpec("base_top1", float, *BASE_TOP1_RANGE),
     FieldSpec("pareto_macs_budget_g", float, 0.0, 1000.0),
     FieldSpec("pareto_latency_budget_ms", float, 0.0, 10_000.0),
     FieldSpec("pareto_memory_budget_mb", float, 0.0, 1_000_000.0),

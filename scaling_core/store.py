@@ -185,8 +185,8 @@ class Store:
         """Saved results, newest first; those whose name, author or notes contain text (any case) if given."""
         query = select(results).order_by(results.c.id.desc())
         if text.strip():
-            pattern = f"%{text.strip().lower()}%"
-            query = query.where(or_(*(func.lower(results.c[c]).like(pattern) for c in ("name", "author", "notes"))))
+            query = query.where(or_(*(func.lower(results.c[c]).contains(text.strip().lower(), autoescape=True)
+                                      for c in ("name", "author", "notes"))))
         with self.engine.connect() as connection:
             return [_decoded(r) for r in connection.execute(query).mappings()]
 

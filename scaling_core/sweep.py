@@ -12,7 +12,7 @@ from .base import BaseSpec, load_base
 from .cost import count
 from .errors import ConfigError
 from .recipe import Recipe, compound_multipliers
-from .rounding import MIN_RESOLUTION_PX, RoundingPolicy, round_resolution
+from .rounding import RoundingPolicy, round_resolution
 
 
 def sweep(recipes: Sequence[Recipe], phis: Iterable[float], *, base: BaseSpec | str = "efficientnet-b0",
@@ -60,7 +60,8 @@ def _sweep_policy(base: BaseSpec, num_classes: int, policy: RoundingPolicy, grid
             if np.any(rows):
                 i = int(np.argmax(rows))
                 raise ConfigError(parameter, values[i].item(),
-                                  f"{INVALID_REASONS[parameter]}; {int(rows.sum())} configurations fail "
+                                  f"{INVALID_REASONS[parameter].format(min_px=base.min_resolution_px)}; "
+                                  f"{int(rows.sum())} configurations fail "
                                   f"(first: alpha={grid['alpha'][i]:g}, beta={grid['beta'][i]:g}, "
                                   f"gamma={grid['gamma'][i]:g}, phi={grid['phi'][i]:g})")
     n = grid["phi"].size
@@ -88,7 +89,7 @@ def _sweep_policy(base: BaseSpec, num_classes: int, policy: RoundingPolicy, grid
 
 INT64_SAFE = 2.0**62
 INVALID_REASONS = {
-    "resolution": f"≥ {MIN_RESOLUTION_PX} px after rounding",
+    "resolution": "≥ {min_px} px after rounding (the product of the base's strides)",
     "phi": f"small enough that MACs stay below {INT64_SAFE:.2e} in a sweep (count such a configuration alone)",
 }
 
@@ -103,5 +104,5 @@ def _invalid_rows(base: BaseSpec, baseline_macs: int, policy: RoundingPolicy,
     """
     d, w, r = grid["depth_multiplier"], grid["width_multiplier"], grid["resolution_multiplier"]
     resolution_px = round_resolution(base.resolution_px, r, policy.resolution_multiple)
-    return {"resolution": (resolution_px < MIN_RESOLUTION_PX, resolution_px),
+    return {"resolution": (resolution_px < base.min_resolution_px, resolution_px),
             "phi": (baseline_macs * (d + 1) * (w + 1.5) ** 2 * (r + 1) ** 2 * 4 > INT64_SAFE, grid["phi"])}

@@ -71,13 +71,16 @@ def parse_measurements(data: bytes | str, recipes: Mapping[str, Recipe]) -> tupl
                           "a comma-separated file with a header row") from None
     table.columns = [str(c).strip().lower() for c in table.columns]
     columns = set(table.columns)
+    if len(columns) < len(table.columns):
+        repeated = sorted({c for c in table.columns if list(table.columns).count(c) > 1})
+        raise ConfigError("CSV columns", repeated, "each column once (names are compared ignoring case)")
     if "accuracy" not in columns:
         raise ConfigError("CSV columns", sorted(columns), "an accuracy column (top-1 in %)")
     if not any(set(way) <= columns for way in WAYS):
         raise ConfigError("CSV columns", sorted(columns), "d,w,r or alpha,beta,gamma,phi or recipe,phi")
     if len(table) > MAX_ROWS:
         raise ConfigError("CSV rows", len(table), f"at most {MAX_ROWS:,}")
-    rows, errors = [], []
+    rows, errors, seen = [], [], {}
     for i, row in table.iterrows():
         line = int(i) + 2  # the header is line 1
         try:
@@ -88,6 +91,12 @@ def parse_measurements(data: bytes | str, recipes: Mapping[str, Recipe]) -> tupl
         except ConfigError as exc:
             errors.append(f"line {line}: {exc}")
             continue
+        key = match_key(d, w, r)
+        if key in seen:
+            errors.append(f"line {line}: the same configuration (d, w, r = {d:g}, {w:g}, {r:g}) as line {seen[key]}, "
+                          "which is kept")
+            continue
+        seen[key] = line
         note = str(row["note"]) if "note" in columns and pd.notna(row["note"]) else ""
         rows.append({"d": d, "w": w, "r": r, "accuracy": accuracy, "latency_ms": latency, "note": note,
                      "line": line})

@@ -60,6 +60,11 @@ def test_a_task_network_exports_its_own_costs():
     (json.dumps({"format": "something else"}), "format"),
     (json.dumps({"format": FORMAT, "version": 99}), "version"),
     (json.dumps({"format": FORMAT, "version": 1, "query": {"phi": 3}}), "query"),
+    (json.dumps({"format": FORMAT, "version": 1, "query": {}, "label": "x"}), "recipe"),
+    (json.dumps({"format": FORMAT, "version": 1, "query": {}, "label": 7}), "label"),
+    (json.dumps({"format": FORMAT, "version": 1, "query": {}, "label": "x", "recipe": {}, "multipliers": {},
+                 "costs": {"macs": "many"}}), "costs.macs"),
+    (json.dumps({"format": FORMAT, "version": 1, "query": {}, "accuracy": {"top1": "high"}}), "accuracy"),
 ])
 def test_bad_imports_are_clear_errors(data, parameter):
     with pytest.raises(ConfigError, match=parameter):

@@ -11,7 +11,8 @@ from scaling_core.errors import ConfigError
 from scaling_core.latency_model import FEATURES, LinearProfile
 from scaling_core.pareto import (builtin_recipes, canonical_user_recipes, format_user_recipes, grid_frame,
                                  mark_front, non_dominated, parse_user_recipes, phi_grid, reference_cost)
-from scaling_core.pareto_view import CSV_RECIPE, pareto_result
+from scaling_core.pareto import CSV_RECIPE
+from scaling_core.pareto_view import pareto_result
 from scaling_core.state import AppState, parse_query
 from scaling_core.user_accuracy import SOURCE, parse_measurements
 
@@ -116,3 +117,20 @@ def test_latency_objectives_use_the_profile_or_the_store():
     assert set(measured.loc[measured["latency_measured_ms"].isna(), "feasible"]) == {False}
     with pytest.raises(ConfigError, match="pareto_cost"):
         pareto_result(AppState(pareto_cost="latency_predicted"))
+
+
+def test_rows_that_cannot_be_counted_and_budgets_that_cannot_bind_are_reported():
+    measured = pd.DataFrame([{"d": 0.01, "w": 1.0, "r": 0.01, "accuracy": 50.0, "latency_ms": np.nan, "note": "",
+                              "line": 7}])
+    result = pareto_result(AppState(pareto_phi_max=1.0, pareto_latency_budget_ms=20.0), measured)
+    assert any(note.startswith("line 7:") and "left out" in note for note in result.notes)
+    assert any("latency budget of 20 ms is not applied" in note for note in result.notes)
+    assert CSV_RECIPE not in set(result.frame["recipe"])
+    with pytest.raises(ConfigError, match="name"):
+        parse_user_recipes(f"{CSV_RECIPE},1.3,1.2,1.0")
+
+
+def test_the_latency_budget_binds_on_the_predicted_latency_on_any_axis():
+    profile = LinearProfile(FEATURES, tuple([1.0] + [10.0] * (len(FEATURES) - 1)))
+    frame = pareto_result(AppState(pareto_phi_max=2.0, pareto_latency_budget_ms=25.0), profile=profile).frame
+    assert (frame["feasible"] == (frame["latency_predicted_ms"] <= 25.0)).all() and not frame["feasible"].all()

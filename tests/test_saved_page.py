@@ -79,3 +79,24 @@ def test_filter_delete_and_a_missing_result(store):
     assert not at.exception and [r["name"] for r in store.list_results()] == ["keep me"]
     at = open_app(None, {"result": str(dropped)})  # the link as a teammate opens it
     assert any(f"Result #{dropped} does not exist" in e.value for e in at.error) and not at.exception
+
+
+def test_results_from_another_version_or_a_bare_import_do_not_break_the_page(store):
+    odd = store.save_result("from the future", "cy", "", "robustness", {"phi": "1.0"}, {"format": "x"})
+    bare = store.save_result("bare", "cy", "", "explorer", {}, {"label": "n", "recipe": {}})
+    at = open_app("app_pages/saved.py", {"result": str(odd), "compare": str(bare)})
+    assert not at.exception
+    assert any("page = 'robustness'" in e.value and "explorer" in e.value for e in at.error)
+    assert list(at.dataframe[0].value["name"]) == ["bare", "from the future"]
+
+
+def test_opening_a_saved_pareto_view_brings_its_measurements_back(store):
+    rows = [{"d": 1.2, "w": 1.1, "r": 1.15, "accuracy": 99.0, "latency_ms": None, "note": "", "line": 2}]
+    query = {"pareto_phi_max": "2.0"}
+    saved = store.save_result("measured front", "ana", "", "pareto", query, {"measurements": rows})
+    at = open_app("app_pages/saved.py", {"result": str(saved)})
+    at.button(key="open_view").click().run()
+    assert not at.exception and "Pareto" in titles(at)
+    assert any("1 measured rows in use (saved result" in c.value for c in at.caption)
+    hit = [o for o in at.selectbox(key="pareto_pick").options if "99.00%" in o]
+    assert hit and "measured (your CSV)" in hit[0]

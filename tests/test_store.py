@@ -114,6 +114,7 @@ def test_saved_results_round_trip_filter_and_delete(store_url):
     assert [r["id"] for r in reopened.list_results()] == [second, first]
     assert [r["id"] for r in reopened.list_results("bo")] == [second]
     assert [r["id"] for r in reopened.list_results("DRONE")] == [first]
+    assert reopened.list_results("b_ f") == [] and reopened.list_results("%") == []  # no wildcards
     assert reopened.delete_result(first) and not reopened.delete_result(first)
     assert reopened.get_result(first) is None and [r["id"] for r in reopened.list_results()] == [second]
 

@@ -38,10 +38,17 @@ def test_every_bad_row_is_reported_with_its_line_and_the_rest_are_kept():
 @pytest.mark.parametrize("data, parameter", [
     ("d,w,r\n1,1,1\n", "accuracy column"),
     ("accuracy,phi\n80,1\n", "d,w,r or alpha"),
-    (b"\xff\xfe\x00garbage", "CSV"),
-    ("", "CSV"),
+    (b"\xff\xfe\x00garbage", "CSV = "),
+    ("", "CSV = "),
+    ("accuracy,D,d,w,r\n80,1,1,1,1\n", "CSV columns = \\['d'\\]"),
     ("accuracy,d,w,r\n" + "80,1,1,1\n" * (MAX_BYTES // 8), "CSV size"),
 ])
 def test_unusable_files_are_one_clear_error(data, parameter):
     with pytest.raises(ConfigError, match=parameter):
         parse_measurements(data, RECIPES)
+
+
+def test_a_repeated_configuration_is_reported_and_the_first_kept():
+    rows, problems = parse_measurements("d,w,r,accuracy\n1.2,1,1,78\n1.2,1.0,1.0,79\n", RECIPES)
+    assert list(rows["accuracy"]) == [78.0]
+    assert problems == ["line 3: the same configuration (d, w, r = 1.2, 1, 1) as line 2, which is kept"]

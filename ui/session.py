@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Callable, TypeVar
 
+import pandas as pd
 import streamlit as st
 
 from scaling_core.errors import ConfigError
@@ -21,6 +22,7 @@ _STATE = "_app_state"
 _LINK_ERRORS = "_link_errors"
 _NOTICE = "_notice"
 _RESULT_LINK = "_result_link"
+_MEASURED = "_pareto_measured"
 
 
 def init_state() -> None:
@@ -102,3 +104,16 @@ def shown(compute: Callable[..., T], *args: Any) -> T | None:
     except ConfigError as exc:
         st.error(str(exc))
         return None
+
+
+def measurements() -> tuple[pd.DataFrame, str] | None:
+    """The measured-accuracy rows in use on the Pareto page and where they came from, if any."""
+    return st.session_state.get(_MEASURED)
+
+
+def set_measurements(rows: pd.DataFrame | None, origin: str = "") -> None:
+    """Use these measured rows (from an upload or a saved result) from now on; None to stop using any."""
+    if rows is None:
+        st.session_state.pop(_MEASURED, None)
+    else:
+        st.session_state[_MEASURED] = (rows, origin)

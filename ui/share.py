@@ -64,3 +64,9 @@ def _save(page: str, state: AppState, export: Callable[[], dict] | None) -> None
         st.error(str(exc))
         return
     st.success(f"Saved as result #{result_id}: {result_link(page, result_id)}")
+
+
+def stop_page(page: str) -> None:
+    """End the page's run early, keeping the sidebar's share box (its link still reproduces the view)."""
+    share_panel(page, None)
+    st.stop()
