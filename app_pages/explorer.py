@@ -4,11 +4,10 @@ import streamlit as st
 
 from scaling_core import cost as cost_module
 from scaling_core.accuracy import estimate
-from scaling_core.explorer import cost_curve, explore
+from scaling_core.explorer import cost_curve, explore, top1_of
 from scaling_core.export import configuration_export
 from scaling_core.plots import cost_curve_figure, stage_cost_figure
 from scaling_core.presets import preset_table
-from scaling_core.state import CUSTOM
 from scaling_core.summary import COST_SOURCE
 from scaling_core.tasks import as_task
 from ui.controls import scaling_controls
@@ -49,8 +48,11 @@ cols[1].metric("MACs relative to the base · modelled", f"{view.macs_ratio_to_ba
 cols[2].metric("law (α·β²·γ²)^φ · formula", f"{view.law_ratio(state.phi):.3f}×",
                help=f"α·β²·γ² = {view.recipe.cost_factor:.4f} for the current recipe.")
 cols[3].metric("2^φ · formula", f"{2 ** state.phi:.3f}×")
-top1 = shown(estimate, m.depth, m.width, m.resolution, state.base_top1, None if state.preset == CUSTOM else state.preset)
-if top1 is not None:
+top1 = shown(top1_of, state, m)
+if top1 is None:
+    st.caption(f"No ImageNet accuracy is shown for the base {state.base}: the published rows and the model "
+               "calibrated on them describe EfficientNet-B0 scaled.")
+else:
     cols = st.columns(4)
     cols[0].metric(f"ImageNet top-1 · {top1.source}", top1.label(), help=top1.citation + (
         f". Modelled from the base's {top1.base_top1:g}% (set it on the Pareto page); extrapolated means outside "

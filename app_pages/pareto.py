@@ -11,6 +11,7 @@ from scaling_core.errors import ConfigError
 from scaling_core.export import provenance, view_export
 from scaling_core.hardware_view import options_of
 from scaling_core.latency import measure_cached
+from scaling_core.lab_data import dataset_table
 from scaling_core.latency_model import FitReport, profile_identity
 from scaling_core.pareto import (COST_OBJECTIVES, CSV_RECIPE, NamedRecipe, format_user_recipes, parse_user_recipes,
                                  reference_cost)
@@ -38,6 +39,8 @@ with st.sidebar:
     slider("pareto_phi_max", "largest φ", 0.25, fmt="%.2f")
     choice("pareto_phi_step", "φ step")
     choice("pareto_cost", "cost axis", format_func=lambda k: COST_OBJECTIVES[k].label)
+    choice("pareto_source", "accuracy source", format_func=lambda s: "ImageNet: published and modelled" if
+           s == "imagenet" else f"measured by the lab: {dataset_table()[s[4:]].title}")
     spec = FIELD_BY_NAME["base_top1"]
     st.number_input("base network's top-1 (%)", spec.minimum, spec.maximum, step=0.1, format="%.1f",
                     help="The accuracy the estimates start from. Default: EfficientNet-B0's published 77.1% "
@@ -129,7 +132,7 @@ with results_area:
     cost = COST_OBJECTIVES[state.pareto_cost]
     profile_row = store.get_profile(profile_identity(options)) if store and options else None
     profile = FitReport.from_dict(profile_row).model if profile_row else None
-    if state.pareto_cost == "latency_predicted" and profile is None:
+    if state.pareto_cost == "latency_predicted" and profile is None and state.pareto_source == "imagenet":
         st.warning("No latency model for this machine and measuring setup yet: fit one on the Hardware page.")
         st.page_link(PAGES["hardware"].path, label="Go to Hardware", icon=PAGES["hardware"].icon)
         stop_page("pareto")
@@ -139,7 +142,7 @@ with results_area:
             stop_page("pareto")
         lookup = stored_latency(store, options)
 
-    result = shown(pareto_result, state, in_use[0] if in_use else None, profile, lookup)
+    result = shown(pareto_result, state, in_use[0] if in_use else None, profile, lookup, store)
     if result is None:
         stop_page("pareto")
     frame = result.frame
@@ -152,7 +155,7 @@ with results_area:
         st.caption(f"{result.dropped} configurations are left out: their resolution rounds below the base's smallest "
                    "input.")
 
-    if state.pareto_cost == "latency_measured":
+    if state.pareto_cost == "latency_measured" and state.pareto_source == "imagenet":
         missing = frame[frame["latency_measured_ms"].isna() & (frame["over_budget"] == "")]
 
         @st.fragment

@@ -9,6 +9,7 @@ from typing import Sequence
 
 from .cli_accuracy import ACCURACY_COMMANDS, add_accuracy_commands
 from .cli_hardware import HARDWARE_COMMANDS, add_hardware_commands
+from .cli_lab import LAB_COMMANDS, add_lab_commands
 from .errors import ConfigError, require_finite
 from .presets import fitted_phi, get_preset, preset_names, scale_preset
 from .recipe import Recipe
@@ -44,6 +45,7 @@ def make_parser() -> argparse.ArgumentParser:
     law.add_argument("--json", action="store_true", help="print JSON instead of text")
     add_hardware_commands(commands)
     add_accuracy_commands(commands)
+    add_lab_commands(commands)
     return parser
 
 
@@ -202,7 +204,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; ConfigError becomes one line on stderr and exit status 2."""
     args = make_parser().parse_args(argv)
     try:
-        return {"cost": run_cost, "law": run_law, **HARDWARE_COMMANDS, **ACCURACY_COMMANDS}[args.command](args)
+        return {"cost": run_cost, "law": run_law, **HARDWARE_COMMANDS, **ACCURACY_COMMANDS,
+                **LAB_COMMANDS}[args.command](args)
     except ConfigError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 2

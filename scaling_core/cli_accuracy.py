@@ -45,8 +45,8 @@ def run_accuracy(args: argparse.Namespace) -> int:
     from .cli import resolve_arch
     network = resolve_arch(args)
     m = network.multipliers
-    result = estimate(m.depth, m.width, m.resolution, args.base_top1,
-                      args.preset if args.preset is not None and network.task == "classification" else None)
+    official = args.preset is not None and network.task == "classification" and args.num_classes in (None, 1000)
+    result = estimate(m.depth, m.width, m.resolution, args.base_top1, args.preset if official else None)
     if args.json:
         print(json.dumps({"label": network.label, "d": m.depth, "w": m.width, "r": m.resolution,
                           **result.__dict__}, indent=2))

@@ -8,6 +8,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from .accuracy import AccuracyEstimate, estimate
 from .arch import ScaledArch, scale_recipe
 from .cost import CostReport, count
 from .errors import ConfigError
@@ -104,3 +105,15 @@ def cost_curve(recipe: Recipe, base: str, res_multiple: int, num_classes: int, p
                   num_classes=num_classes, drop_invalid=True)
     frame["law_2_phi"] = 2.0 ** frame["phi"]
     return frame
+
+
+IMAGENET_CLASSES = 1000
+
+
+def top1_of(state: AppState, multipliers) -> AccuracyEstimate | None:
+    """The network's ImageNet top-1: published for an official variant with its 1000-class head, else modelled;
+    None for a base the accuracy rows say nothing about."""
+    if state.base != preset_table().base:
+        return None
+    preset = state.preset if state.preset != CUSTOM and state.num_classes == IMAGENET_CLASSES else None
+    return estimate(multipliers.depth, multipliers.width, multipliers.resolution, state.base_top1, preset)

@@ -18,7 +18,7 @@ from .latency_model import LinearProfile, predict_ms
 from .optimize import within_plan
 from .pareto import (COST_OBJECTIVES, CSV_RECIPE, NamedRecipe, builtin_recipes, grid_frame, mark_front, memory_mb,
                      parse_user_recipes, phi_grid)
-from .presets import scale_preset
+from .presets import preset_table, scale_preset
 from .recipe import Recipe
 from .state import AppState
 from .sweep import sweep
@@ -92,16 +92,46 @@ class ParetoResult:
         return self.frame[self.frame["on_front"]].sort_values(self.cost_column)
 
 
+def lab_frame(state: AppState, store=None) -> pd.DataFrame:
+    """The lab's measured results as Pareto points: mean accuracy over seeds (± their standard deviation)."""
+    from .lab_data import dataset_table
+    from .lab_view import lab_results
+
+    dataset = state.pareto_source.split(":", 1)[1]
+    results = lab_results(dataset, state.lab_recipes.split(","), store)
+    if results.empty:
+        raise ConfigError("pareto_source", state.pareto_source, "a dataset with lab results (train some on the Lab "
+                          "page or with `python -m scaling_core lab run`)")
+    title = dataset_table()[dataset].title
+    return results.assign(
+        accuracy=results["accuracy_mean"], accuracy_error=results["accuracy_std"],
+        accuracy_source=[f"measured by the lab on {title}, mean of {n} seeds" for n in results["seeds"]],
+        extrapolated=False, memory_mb=memory_mb(results), latency_measured_ms=results["latency_ms"].astype(float),
+        latency_csv_ms=np.nan).reset_index(drop=True)
+
+
 def pareto_result(state: AppState, measured: pd.DataFrame | None = None, profile: LinearProfile | None = None,
-                  measured_latency: Callable[[TaskArch], float | None] | None = None) -> ParetoResult:
-    """The page's grid with accuracy (modelled, or the user's CSV), latency (predicted, measured) and the front."""
+                  measured_latency: Callable[[TaskArch], float | None] | None = None, store=None) -> ParetoResult:
+    """The page's grid with accuracy (modelled, the user's CSV, or the lab's), latency and the front."""
     if state.pareto_cost not in COST_OBJECTIVES:
         raise ConfigError("pareto_cost", state.pareto_cost, f"one of {', '.join(COST_OBJECTIVES)}")
+    if state.pareto_source != "imagenet":
+        if state.pareto_cost == "latency_predicted":
+            raise ConfigError("pareto_cost", state.pareto_cost, "macs, params, activations or latency_measured with "
+                              "lab accuracy (the latency model is fitted on ImageNet-size networks)")
+        frame = lab_frame(state, store)
+        cost = COST_OBJECTIVES[state.pareto_cost].column
+        budgets = {"macs_budget_g": state.pareto_macs_budget_g, "memory_budget_mb": state.pareto_memory_budget_mb,
+                   "latency_budget_ms": state.pareto_latency_budget_ms}
+        return ParetoResult(mark_front(frame, cost, budgets, "latency_measured_ms"), pd.DataFrame(), cost, 0)
     frame = grid_frame(page_recipes(state), phi_grid(state.pareto_phi_max, state.pareto_phi_step), base=state.base,
                        res_multiple=state.res_multiple, num_classes=state.num_classes)
     dropped = frame.attrs["dropped"]
     frame = frame.join(modelled_accuracy(frame, state.base_top1))
     frame, notes = _with_measurements(frame, measured, state)
+    if state.base != preset_table().base:
+        notes.append(f"The published rows and the model calibrated on them describe {preset_table().base} scaled; for "
+                     f"the base {state.base} the modelled accuracy assumes it answers d, w, r the same way.")
     networks = [row_network(row, state) for _, row in frame.iterrows()] if (profile or measured_latency) else []
     if profile is not None:
         frame["latency_predicted_ms"] = [predict_ms(profile, n) for n in networks]
@@ -155,6 +185,10 @@ def stored_latency(store, options) -> Callable[[TaskArch], float | None]:
 
 def accuracy_caption(state: AppState) -> str:
     """Where the accuracy axis comes from, with the model's leave-one-out error."""
+    if state.pareto_source != "imagenet":
+        return (f"Accuracy: measured by the lab ({state.pareto_source[4:]}): test accuracy of the lab base scaled by "
+                "each recipe, mean over seeds, ± their standard deviation (Lab page). The φ grid and your recipes "
+                "above apply to the ImageNet source only.")
     cal = calibration()
     return (f"Accuracy: ImageNet top-1 of the classification network, modelled from the base's "
             f"{state.base_top1:g}% with the error model calibrated on {cal.rows} published rows "

@@ -202,3 +202,43 @@ def pareto_figure(frame: pd.DataFrame, cost_column: str, cost_label: str,
                       title="Accuracy against cost: each recipe's curve and the front over all of them")
     return fig
 
+
+
+def lab_accuracy_figure(frame: pd.DataFrame, cost_column: str, cost_label: str) -> go.Figure:
+    """Measured test accuracy (mean, min–max over seeds) against a cost per recipe, the measured front outlined,
+    and the ImageNet-calibrated model's shape dashed beside each recipe."""
+    fig = go.Figure()
+    palette = plotly.colors.qualitative.Plotly
+    for i, (recipe, rows) in enumerate(frame.groupby("recipe", sort=False)):
+        rows = rows.sort_values(cost_column)
+        color = palette[i % len(palette)]
+        fig.add_scatter(x=rows[cost_column], y=rows["accuracy_mean"], mode="lines+markers", name=f"{recipe} (measured)",
+                        line={"color": color}, legendgroup=recipe,
+                        error_y={"type": "data", "symmetric": False,
+                                 "array": rows["accuracy_max"] - rows["accuracy_mean"],
+                                 "arrayminus": rows["accuracy_mean"] - rows["accuracy_min"]},
+                        customdata=rows[["phi", "seeds", "resolution_px", "accuracy_std"]],
+                        hovertemplate=recipe + " φ=%{customdata[0]:g}, %{customdata[2]} px: %{y:.2f}% (mean of "
+                                      "%{customdata[1]} seeds, sd %{customdata[3]:.2f}; bars min–max)<extra></extra>")
+        fig.add_scatter(x=rows[cost_column], y=rows["modelled_shape"], mode="lines", legendgroup=recipe,
+                        name=f"{recipe} (modelled shape)", line={"color": color, "dash": "dash"}, opacity=0.6,
+                        hovertemplate=recipe + ": %{y:.2f}% (modelled from the φ = 0 accuracy)<extra></extra>")
+    front = frame[frame["on_front"]].sort_values(cost_column)
+    fig.add_scatter(x=front[cost_column], y=front["accuracy_mean"], mode="markers", name="measured front",
+                    marker={"size": 14, "color": "rgba(0,0,0,0)", "line": {"color": "black", "width": 2}},
+                    hoverinfo="skip")
+    fig.update_layout(xaxis_type="log", xaxis_title=f"{cost_label} (log)", yaxis_title="test accuracy (%)",
+                      legend={"orientation": "h", "y": -0.25}, margin={"t": 60},
+                      title="Measured accuracy against cost, with the ImageNet-calibrated model's shape")
+    return fig
+
+
+def training_curves_figure(curves: pd.DataFrame) -> go.Figure:
+    """Test accuracy after each epoch, one line per recipe, φ and seed (measured)."""
+    fig = go.Figure()
+    for (recipe, phi, seed), rows in curves.groupby(["recipe", "phi", "seed"], sort=False):
+        fig.add_scatter(x=rows["epoch"], y=rows["test_accuracy"], mode="lines+markers",
+                        name=f"{recipe} φ={phi:g} seed {seed}", legendgroup=f"{recipe} {phi}")
+    fig.update_layout(xaxis_title="epoch", yaxis_title="test accuracy (%)", margin={"t": 60},
+                      title="Training curves (measured)")
+    return fig

@@ -10,6 +10,8 @@ from .accuracy import BASE_TOP1_RANGE, reference_base_top1
 from .base import available_bases
 from .errors import ConfigError
 from .hardware import default_threads
+from .lab import lab_settings
+from .lab_data import dataset_names
 from .pareto import COST_OBJECTIVES, canonical_user_recipes
 from .presets import get_preset, preset_names, preset_table
 from .recipe import Recipe
@@ -77,6 +79,15 @@ class FieldSpec:
         return repr(float(value)) if self.kind is float else str(value)
 
 
+def canonical_lab_recipes(text: str) -> str:
+    """Lab recipe names (comma-separated, known, each once, at least one) in their canonical form."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    known = lab_settings().recipes
+    if not names or any(n not in known for n in names) or len(set(names)) < len(names):
+        raise ConfigError("lab_recipes", text, f"one or more of {', '.join(known)}, each once")
+    return ",".join(names)
+
+
 STATE_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("phi", float, 0.0, 8.0),
     FieldSpec("alpha", float, 0.5, 2.5),
@@ -109,6 +120,10 @@ STATE_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("pareto_memory_budget_mb", float, 0.0, 1_000_000.0),
     FieldSpec("pareto_recipes", str, canonical=canonical_user_recipes,
               description="recipes as name,alpha,beta,gamma separated by ; (coefficients in [0.5, 2.5])"),
+    FieldSpec("pareto_source", str, choices=("imagenet", *(f"lab:{name}" for name in dataset_names()))),
+    FieldSpec("lab_dataset", str, choices=dataset_names()),
+    FieldSpec("lab_recipes", str, canonical=lambda text: canonical_lab_recipes(text),
+              description="recipe names separated by commas: " + ", ".join(lab_settings().recipes)),
     FieldSpec("result", int, 0, 2**31 - 1, page=SAVED_PAGE),
     FieldSpec("compare", int, 0, 2**31 - 1, page=SAVED_PAGE),
     FieldSpec("saved_filter", str, canonical=lambda text: text.strip()[:100], description="any text", page=SAVED_PAGE),
@@ -153,6 +168,9 @@ class AppState:
     result: int = 0
     compare: int = 0
     saved_filter: str = ""
+    pareto_source: str = "imagenet"
+    lab_dataset: str = lab_settings().default_grid["dataset"]
+    lab_recipes: str = ",".join(lab_settings().default_grid["recipes"])
 
 
 def parse_query(query: Mapping[str, str | list[str]]) -> tuple[AppState, list[str]]:

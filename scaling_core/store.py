@@ -1,4 +1,4 @@
-"""The results store: measured latencies, fitted latency profiles and saved results, through SQLAlchemy.
+"""The results store: measured latencies, fitted latency profiles, saved results and lab runs, through SQLAlchemy.
 
 SQLite by default at $XDG_DATA_HOME/compound-scaling-lab/store.sqlite (~/.local/share/… when
 XDG_DATA_HOME is unset); any SQLAlchemy URL through SCALING_LAB_STORE_URL or the CLI's --store,
@@ -12,11 +12,11 @@ import hashlib
 import json
 import os
 import time
-from dataclasses import fields, is_dataclass
+from dataclasses import asdict, fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (BigInteger, Column, Float, Integer, MetaData, String, Table, Text, UniqueConstraint,
+from sqlalchemy import (BigInteger, Column, Float, Integer, LargeBinary, MetaData, String, Table, Text, UniqueConstraint,
                         create_engine, delete, event, func, insert, or_, select)
 from sqlalchemy.engine import Engine
 
@@ -71,6 +71,21 @@ results = Table(
     Column("page", String(32), nullable=False),
     Column("query", Text, nullable=False),
     Column("payload", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+lab_runs = Table(
+    "lab_runs", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(64), nullable=False, unique=True),
+    Column("dataset", String(32), nullable=False),
+    Column("network_key", String(16), nullable=False, index=True),
+    Column("seed", Integer, nullable=False),
+    Column("budget", Text, nullable=False),
+    Column("code_version", String(16), nullable=False),
+    Column("accuracy", Float, nullable=False),
+    Column("curve", Text, nullable=False),
+    Column("train_time_s", Float, nullable=False),
+    Column("checkpoint", LargeBinary, nullable=False),
     Column("created_at", Float, nullable=False),
 )
 RESULT_TEXT_LIMITS = {"name": 200, "author": 200, "notes": 10_000}
@@ -194,6 +209,31 @@ class Store:
         """Delete a saved result; whether it existed."""
         with self.engine.begin() as connection:
             return connection.execute(delete(results).where(results.c.id == int(result_id))).rowcount > 0
+
+    def put_lab_run(self, row: dict) -> None:
+        """Store one lab run (an existing key is kept: runs are deterministic)."""
+        statement = _insert(self.engine)(lab_runs).values(**row).on_conflict_do_nothing(index_elements=["key"])
+        with self.engine.begin() as connection:
+            connection.execute(statement)
+
+    def lab_run_keys(self, keys: list[str]) -> set[str]:
+        """Which of these run keys the store already holds."""
+        with self.engine.connect() as connection:
+            return set(connection.execute(select(lab_runs.c.key).where(lab_runs.c.key.in_(keys))).scalars())
+
+    def lab_runs_of(self, dataset: str, network_key: str, budget, code_version: str) -> list[dict]:
+        """The runs (without checkpoints) of one network on one dataset under one budget and code version."""
+        columns = [c for c in lab_runs.c if c.name != "checkpoint"]
+        query = select(*columns).where(lab_runs.c.dataset == dataset, lab_runs.c.network_key == network_key,
+                                       lab_runs.c.budget == json.dumps(asdict(budget)),
+                                       lab_runs.c.code_version == code_version).order_by(lab_runs.c.seed)
+        with self.engine.connect() as connection:
+            return [dict(r) for r in connection.execute(query).mappings()]
+
+    def lab_checkpoint(self, key: str) -> bytes | None:
+        """The trained weights (torch state_dict bytes) of a run."""
+        with self.engine.connect() as connection:
+            return connection.execute(select(lab_runs.c.checkpoint).where(lab_runs.c.key == key)).scalar()
 
 
 def _decoded(row) -> dict:

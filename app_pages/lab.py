@@ -1,0 +1,115 @@
+"""Lab: networks of the same family trained on real images here; measured accuracy beside the modelled shape."""
+
+import streamlit as st
+
+from scaling_core import lab as lab_module
+from scaling_core.base import load_base
+from scaling_core.lab import lab_settings
+from scaling_core.lab_data import dataset_table, load_dataset
+from scaling_core.lab_view import curves_frame, lab_results, modelled_shape
+from scaling_core.pareto import mark_front
+from scaling_core.plots import lab_accuracy_figure, training_curves_figure
+from scaling_core.store import default_store_url
+from ui import lab_jobs
+from ui.controls import choice
+from ui.export import chart, csv_button
+from ui.session import apply_changes, current_state, start_page
+from ui.share import share_panel
+from ui.store import app_store
+
+RECIPES_WIDGET = "w_lab_recipes"
+SEEN_RUNS = "_lab_runs_seen"
+TWO = st.column_config.NumberColumn(format="%.2f")
+LOCALIZED = st.column_config.NumberColumn(format="localized")
+settings = lab_settings()
+
+
+
+def recipes_changed() -> None:
+    """The multiselect edits the comma-separated state field (an empty choice keeps the last one)."""
+    picked = st.session_state[RECIPES_WIDGET]
+    if picked:
+        apply_changes(lab_recipes=",".join(picked))
+
+
+with st.sidebar:
+    st.header("Lab")
+    choice("lab_dataset", "Dataset", format_func=lambda name: dataset_table()[name].title)
+    st.session_state[RECIPES_WIDGET] = current_state().lab_recipes.split(",")
+    st.multiselect("Recipes", list(settings.recipes), key=RECIPES_WIDGET, on_change=recipes_changed,
+                   format_func=lambda alias: settings.recipes[alias])
+
+state = start_page("Lab", "Compound scaling seen happening: the lab base (a tiny EfficientNet, data/bases/lab-tiny.json) "
+                   "scaled by the same recipes, rounding, builder and counter as the big models, trained here on real "
+                   "images that ship inside Python packages.", "lab")
+info = dataset_table()[state.lab_dataset]
+budget = settings.budget
+st.caption(f"Dataset: {info.title} — {info.citation}. Fixed split: {1 - info.test_fraction:.0%} train / "
+           f"{info.test_fraction:.0%} test, stratified, seed {info.split_seed}. Budget: {budget.epochs} epochs, batch "
+           f"{budget.batch_size}, AdamW (lr {budget.learning_rate:g}, weight decay {budget.weight_decay:g}), one-cycle "
+           f"schedule; the input is the images resampled (bilinear, antialiased) to r × "
+           f"{load_base(settings.base).resolution_px} px.")
+
+store = app_store()
+aliases = state.lab_recipes.split(",")
+frame = lab_results(state.lab_dataset, aliases, store)
+if frame.empty:
+    st.info(f"No results for {info.title} yet: start a run below, or `python -m scaling_core lab run --dataset "
+            f"{state.lab_dataset}`.")
+else:
+    frame = frame.assign(accuracy=frame["accuracy_mean"], modelled_shape=modelled_shape(frame))
+    frame = mark_front(frame, "macs", {})
+    st.caption("Sources: " + "; ".join(sorted(set(frame["source"]))) + ". Accuracy: mean over seeds (bars: min–max). "
+               "Dashed: the ImageNet-calibrated model (scaling_core/accuracy.py) started from the measured φ = 0 "
+               "accuracy — modelled, assuming this task answers d, w, r as the ImageNet rows did.")
+    left, right = st.columns(2)
+    chart(lab_accuracy_figure(frame, "macs", "MACs (multiply-adds, modelled: exact count)"), "lab-accuracy-macs", left)
+    timed = frame[frame["latency_ms"].notna()]
+    if not timed.empty:
+        chart(lab_accuracy_figure(timed, "latency_ms", "latency (ms, measured: 1 thread, batch 1)"),
+              "lab-accuracy-latency", right)
+    st.subheader(f"Measured front (accuracy against MACs): {int(frame['on_front'].sum())} configurations")
+    table = frame.drop(columns=["curves", "network_key", "dataset", "accuracy", "feasible", "over_budget",
+                                "on_recipe_front"])
+    st.dataframe(table, hide_index=True, width="stretch", column_config={
+        **{c: TWO for c in ("accuracy_mean", "accuracy_std", "accuracy_min", "accuracy_max", "modelled_shape",
+                            "latency_ms", "train_time_s")}, **{c: LOCALIZED for c in ("macs", "params", "activations")}})
+    csv_button(table, f"lab-{state.lab_dataset}", "Results as CSV")
+    curves = curves_frame(frame)
+    if not curves.empty:
+        chart(training_curves_figure(curves), "lab-curves")
+
+st.subheader("Train here")
+grid = settings.default_grid
+key = (state.lab_dataset, tuple(aliases), tuple(grid["phis"]), grid["seeds"], default_store_url())
+st.write(f"Grid: {', '.join(settings.recipes[a] for a in aliases)} × φ ∈ {grid['phis']} × {grid['seeds']} seeds "
+         f"on {info.title}. Runs already in the store are not repeated; the rest train in {settings.workers} "
+         "background processes, and the charts above fill in as runs land.")
+if st.button("Start training", key="lab_start", disabled=store is None):
+    load_dataset(state.lab_dataset)  # a missing package is reported here, not in the background
+    lab_jobs.start(key, state.lab_dataset, aliases, grid["phis"], grid["seeds"], default_store_url())
+
+
+@st.fragment(run_every=3)
+def progress() -> None:
+    """The background job's progress, polled; each run that lands reruns the page, so its result shows."""
+    job = lab_jobs.job(key)
+    if job is None:
+        return
+    if st.session_state.get(SEEN_RUNS, job.done) != job.done:
+        st.session_state[SEEN_RUNS] = job.done
+        st.rerun(scope="app")
+    st.session_state[SEEN_RUNS] = job.done
+    if job.error:
+        st.error(f"The run stopped: {job.error}")
+    elif job.finished:
+        st.success(f"Finished: {job.done} runs trained.")
+    else:
+        st.progress(job.done / job.total if job.total else 0.0,
+                    text=f"Trained {job.done} of {job.total if job.total is not None else '…'} runs")
+
+
+progress()
+with st.expander("How the lab trains"):
+    st.markdown(f"```\n{lab_module.__doc__.strip()}\n```")
+share_panel("lab", None)

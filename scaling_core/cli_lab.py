@@ -1,0 +1,94 @@
+"""The `lab` commands: `lab run` trains a recipes × φ × seeds grid (cached), `lab report` prints what was measured."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict, replace
+from pathlib import Path
+
+from .errors import ConfigError
+
+
+def _list(kind):
+    def parse(text: str):
+        try:
+            return [kind(part) for part in text.split(",") if part.strip()]
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"a comma-separated list of {kind.__name__} values, got {text!r}")
+    return parse
+
+
+def add_lab_commands(commands) -> None:
+    """Register `lab run` and `lab report`."""
+    from .lab import lab_settings
+    from .lab_data import dataset_names
+
+    grid = lab_settings().default_grid
+    lab = commands.add_parser("lab", help="train scaled networks on a real dataset (measured accuracy)")
+    verbs = lab.add_subparsers(dest="lab_command", required=True, parser_class=type(lab))
+    for verb, text in (("run", "train the grid's missing runs (cached in the store), then report"),
+                       ("report", "the measured accuracy of the grid, from the store or a shipped file")):
+        parser = verbs.add_parser(verb, help=text)
+        parser.add_argument("--dataset", default=grid["dataset"], choices=dataset_names())
+        parser.add_argument("--recipes", type=_list(str), default=grid["recipes"],
+                            help=f"comma-separated: {', '.join(lab_settings().recipes)}")
+        parser.add_argument("--phis", type=_list(float), default=grid["phis"], help="comma-separated φ values")
+        parser.add_argument("--seeds", type=int, default=grid["seeds"], help="seeds per configuration (0, 1, …)")
+        parser.add_argument("--epochs", type=int, help="override the budget's epochs (default: data/lab/settings.json)")
+        parser.add_argument("--store", help="SQLAlchemy URL of the results store (default: SCALING_LAB_STORE_URL)")
+        parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    run = verbs.choices["run"]
+    run.add_argument("--workers", type=int, help="training processes (default: data/lab/settings.json)")
+    run.add_argument("--save-to", help="also write the report, the runs and their provenance to this JSON file "
+                                        "(how data/lab/<dataset>.json is made)")
+
+
+def run_lab(args: argparse.Namespace) -> int:
+    """`lab run` and `lab report`."""
+    from .lab import lab_report, lab_settings, run_grid
+    from .store import Store
+
+    budget = lab_settings().budget
+    if args.epochs is not None:
+        if not 1 <= args.epochs <= 100:
+            raise ConfigError("--epochs", args.epochs, "an integer in [1, 100]")
+        budget = replace(budget, epochs=args.epochs)
+    store = Store(args.store)
+    if args.lab_command == "run":
+        from tqdm import tqdm
+        bar = tqdm(desc="training", unit="run", file=sys.stderr)
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+        run_grid(args.dataset, args.recipes, args.phis, args.seeds, store, budget, args.workers, progress)
+        bar.close()
+    report = lab_report(args.dataset, args.recipes, args.phis, store, budget)
+    if args.lab_command == "run" and args.save_to:
+        save_shipped(Path(args.save_to), args, budget, report)
+    if args.json:
+        print(report.to_json(orient="records", indent=2))
+    else:
+        print(report.drop(columns=["curves", "network_key", "code_version", "dataset", "alias"]).to_string(index=False))
+    return 0
+
+
+def save_shipped(path: Path, args: argparse.Namespace, budget, report) -> None:
+    """The report with the command and provenance that made it, as JSON (the shipped results)."""
+    from .export import provenance
+    from .lab import code_version
+
+    command = (f"python -m scaling_core lab run --dataset {args.dataset} --recipes {','.join(args.recipes)} "
+               f"--phis {','.join(f'{p:g}' for p in args.phis)} --seeds {args.seeds}"
+               + (f" --epochs {args.epochs}" if args.epochs else "") + f" --save-to {path}")
+    document = {"dataset": args.dataset, "command": command, "budget": asdict(budget), "code_version": code_version(),
+                "provenance": provenance(), "report": json.loads(report.to_json(orient="records"))}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=1))
+
+
+LAB_COMMANDS = {"lab": run_lab}

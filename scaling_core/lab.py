@@ -1,0 +1,193 @@
+"""The lab: train compound-scaled networks on real images on this machine, so accuracy is measured, not modelled.
+
+The networks are the lab base (data/bases/lab-tiny.json) scaled by the same `Recipe`, rounding,
+builder and counter as the big models. Budget (data/lab/settings.json): a fixed number of epochs
+with AdamW and a one-cycle learning-rate schedule, the same for every network, whatever its size.
+Each run is keyed by (dataset, discrete network, seed, budget, code version): the same network
+reached by two recipes (φ = 0 always is) is trained once per seed, and re-running fills only what
+is missing. Runs are deterministic: one thread per process, seeded initialisation and shuffling.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .arch import ScaledArch, scale_recipe
+from .cost import count
+from .errors import ConfigError
+from .lab_data import dataset_info
+from .lab_train import Budget, train
+from .pareto import NamedRecipe, builtin_recipes
+from .paths import BASES_DIR, DATA_DIR
+from .rounding import RoundingPolicy
+from .store import describe
+
+SETTINGS_FILE = DATA_DIR / "lab" / "settings.json"
+# What a run's result depends on: training, data, the network's description and its builder.
+CODE_FILES = ("lab_train.py", "lab_data.py", "build.py", "arch.py", "rounding.py")
+
+
+@dataclass(frozen=True)
+class LabSettings:
+    """data/lab/settings.json as typed values."""
+
+    base: str
+    policy: RoundingPolicy
+    budget: Budget
+    recipes: dict[str, str]
+    default_grid: dict
+    latency: dict
+    workers: int
+
+
+@lru_cache(maxsize=1)
+def lab_settings() -> LabSettings:
+    """The shipped settings."""
+    raw = json.loads(SETTINGS_FILE.read_text())
+    return LabSettings(raw["base"], RoundingPolicy(**raw["rounding"]), Budget(**raw["budget"]), raw["recipes"],
+                       raw["default_grid"], raw["latency"], raw["workers"])
+
+
+def lab_recipe(alias: str) -> NamedRecipe:
+    """A recipe by its lab alias (efficientnet, width, depth, resolution, dwr, segmentation)."""
+    names = lab_settings().recipes
+    if alias not in names:
+        raise ConfigError("recipe", alias, f"one of {', '.join(names)}")
+    return next(r for r in builtin_recipes() if r.name == names[alias])
+
+
+def lab_network(dataset: str, alias: str, phi: float) -> ScaledArch:
+    """The lab base scaled by a recipe at φ, with the dataset's class count."""
+    settings = lab_settings()
+    named = lab_recipe(alias)
+    return scale_recipe(named.recipe, phi, base=settings.base, policy=settings.policy,
+                        num_classes=dataset_info(dataset).classes, label=f"{named.name}, φ={phi:g}")
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """A hash of the code and settings a run depends on: a change to any of them starts new runs."""
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in [here / name for name in CODE_FILES] + [SETTINGS_FILE, DATA_DIR / "lab" / "datasets.json",
+                                                        BASES_DIR / f"{lab_settings().base}.json"]:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def run_key(dataset: str, network: ScaledArch, seed: int, budget: Budget) -> str:
+    """The cache key of one run."""
+    text = json.dumps([dataset, describe(network), int(seed), asdict(budget), code_version()], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def network_key(network: ScaledArch) -> str:
+    """A short key of the discrete network (what recipes at φ that coincide share)."""
+    return hashlib.sha256(json.dumps(describe(network), sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _train_job(job: dict) -> dict:
+    """One run in a worker process: its store row."""
+    result = train(job["dataset"], job["network"], job["seed"], job["budget"])
+    return {"key": job["key"], "dataset": job["dataset"], "network_key": network_key(job["network"]),
+            "seed": job["seed"], "budget": json.dumps(asdict(job["budget"])), "code_version": code_version(),
+            "accuracy": result.accuracy, "curve": json.dumps(result.curve), "train_time_s": result.train_time_s,
+            "checkpoint": result.checkpoint, "created_at": time.time()}
+
+
+@dataclass(frozen=True)
+class GridPoint:
+    """One recipe at one φ of a lab grid, and its network."""
+
+    alias: str
+    phi: float
+    network: ScaledArch
+
+
+def grid_points(dataset: str, aliases: Sequence[str], phis: Sequence[float]) -> list[GridPoint]:
+    """The grid's points (recipes × φ)."""
+    if not aliases or not phis:
+        raise ConfigError("grid", f"{len(aliases)} recipes × {len(phis)} phis", "at least one recipe and one phi")
+    return [GridPoint(alias, float(phi), lab_network(dataset, alias, phi)) for alias in aliases for phi in phis]
+
+
+def run_grid(dataset: str, aliases: Sequence[str], phis: Sequence[float], seeds: int, store,
+             budget: Budget | None = None, workers: int | None = None,
+             progress: Callable[[int, int], None] | None = None) -> int:
+    """Train every missing run of the grid (each distinct network once per seed); the number trained.
+
+    Latency of each distinct network is measured first (1 thread, batch 1; stored and reused), while
+    no training competes for the cores.
+    """
+    from .latency import MeasureOptions, measure_cached
+
+    settings = lab_settings()
+    budget = budget or settings.budget
+    if not 1 <= int(seeds) <= 20:
+        raise ConfigError("seeds", seeds, "an integer in [1, 20]")
+    networks = {network_key(p.network): p.network for p in grid_points(dataset, aliases, phis)}
+    options = MeasureOptions(batch_size=settings.latency["batch_size"], threads=settings.latency["threads"],
+                             min_run_time_s=settings.latency["min_run_time_s"])
+    for network in networks.values():
+        measure_cached(network, options, store)
+    jobs = [{"dataset": dataset, "network": network, "seed": seed, "budget": budget,
+             "key": run_key(dataset, network, seed, budget)} for network in networks.values() for seed in range(seeds)]
+    done = store.lab_run_keys([j["key"] for j in jobs])
+    jobs = [j for j in jobs if j["key"] not in done]
+    if progress:
+        progress(0, len(jobs))
+    workers = max(1, min(workers or settings.workers, len(jobs) or 1))
+    # Largest first: the slowest runs start early and the two workers finish together.
+    jobs.sort(key=lambda j: -count(j["network"]).macs)
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        futures = [pool.submit(_train_job, job) for job in jobs]
+        for finished, future in enumerate(as_completed(futures), start=1):
+            store.put_lab_run(future.result())
+            if progress:
+                progress(finished, len(jobs))
+    return len(jobs)
+
+
+def lab_report(dataset: str, aliases: Sequence[str], phis: Sequence[float], store,
+               budget: Budget | None = None) -> pd.DataFrame:
+    """Per recipe and φ: costs, measured latency, accuracy mean and spread over the seeds found in the store."""
+    from .latency import MeasureOptions, stored_measurement
+
+    settings = lab_settings()
+    budget = budget or settings.budget
+    options = MeasureOptions(batch_size=settings.latency["batch_size"], threads=settings.latency["threads"],
+                             min_run_time_s=settings.latency["min_run_time_s"])
+    rows = []
+    for point in grid_points(dataset, aliases, phis):
+        runs = store.lab_runs_of(dataset, network_key(point.network), budget, code_version())
+        accuracy = np.array([r["accuracy"] for r in runs], dtype=float)
+        report = count(point.network)
+        latency = stored_measurement(point.network, options, store)
+        m = point.network.multipliers
+        rows.append({"dataset": dataset, "recipe": lab_recipe(point.alias).name, "alias": point.alias,
+                     "phi": point.phi, "depth_multiplier": m.depth, "width_multiplier": m.width,
+                     "resolution_multiplier": m.resolution, "resolution_px": point.network.resolution_px,
+                     "total_blocks": sum(stage.repeats for stage in point.network.stages),
+                     "alpha": lab_recipe(point.alias).recipe.alpha, "beta": lab_recipe(point.alias).recipe.beta,
+                     "gamma": lab_recipe(point.alias).recipe.gamma,
+                     "macs": int(report.macs), "params": int(report.params), "activations": int(report.activations),
+                     "latency_ms": latency["best_ms"] if latency else None, "seeds": len(runs),
+                     "accuracy_mean": float(accuracy.mean()) if len(runs) else None,
+                     "accuracy_std": float(accuracy.std(ddof=1)) if len(runs) > 1 else None,
+                     "accuracy_min": float(accuracy.min()) if len(runs) else None,
+                     "accuracy_max": float(accuracy.max()) if len(runs) else None,
+                     "train_time_s": float(np.mean([r["train_time_s"] for r in runs])) if runs else None,
+                     "network_key": network_key(point.network),
+                     "curves": [json.loads(r["curve"]) for r in runs], "code_version": code_version()})
+    return pd.DataFrame(rows)
