@@ -66,6 +66,7 @@ else:
     chart(lab_accuracy_figure(frame, "macs", "MACs (multiply-adds, modelled: exact count)"), "lab-accuracy-macs", left)
     timed = frame[frame["latency_ms"].notna()]
     if not timed.empty:
+        timed = mark_front(timed, "latency_ms", {})
         chart(lab_accuracy_figure(timed, "latency_ms", "latency (ms, measured: 1 thread, batch 1)"),
               "lab-accuracy-latency", right)
     st.subheader(f"Measured front (accuracy against MACs): {int(frame['on_front'].sum())} configurations")

@@ -229,7 +229,7 @@ def lab_accuracy_figure(frame: pd.DataFrame, cost_column: str, cost_label: str) 
                     hoverinfo="skip")
     fig.update_layout(xaxis_type="log", xaxis_title=f"{cost_label} (log)", yaxis_title="test accuracy (%)",
                       legend={"orientation": "h", "y": -0.25}, margin={"t": 60},
-                      title="Measured accuracy against cost, with the ImageNet-calibrated model's shape")
+                      title=f"Accuracy against {cost_label.split(' (')[0]}: measured, and the model's shape")
     return fig
 
 

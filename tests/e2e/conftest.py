@@ -38,6 +38,15 @@ def screenshot(request):
         # Streamlit scrolls inside its main container, so a tall window, not full_page, shows the whole page.
         page.set_viewport_size({"width": 1400, "height": 3200})
         settled(page)
+        page.wait_for_function(  # charts and tables draw lazily, after the run has settled
+            """() => {
+                const shown = selector => [...document.querySelectorAll(selector)].filter(e => {
+                    const box = e.getBoundingClientRect();  // wholly in the window, not folded away
+                    return box.height > 0 && box.bottom < window.innerHeight && e.checkVisibility(); });
+                return shown("[data-testid='stPlotlyChart']").every(c => c.querySelector(".main-svg"))
+                    && shown("[data-testid='stDataFrame']").every(t => t.querySelector("canvas")); }""",
+            timeout=60_000)
+        page.wait_for_timeout(500)
         path = SCREENSHOTS / f"{request.node.name}-{name}.png"
         page.screenshot(path=str(path))
         return path
