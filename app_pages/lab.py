@@ -88,7 +88,8 @@ st.write(f"Grid: {', '.join(settings.recipes[a] for a in aliases)} × φ ∈ {gr
          "background processes, and the charts above fill in as runs land.")
 if st.button("Start training", key="lab_start", disabled=store is None):
     load_dataset(state.lab_dataset)  # a missing package is reported here, not in the background
-    lab_jobs.start(key, state.lab_dataset, aliases, grid["phis"], grid["seeds"], default_store_url())
+    if lab_jobs.start(key, state.lab_dataset, aliases, grid["phis"], grid["seeds"], default_store_url()) is None:
+        st.warning("Another grid is training on this server; start this one when it has finished.")
 
 
 @st.fragment(run_every=3)

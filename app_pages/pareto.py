@@ -15,7 +15,7 @@ from scaling_core.lab_data import dataset_table
 from scaling_core.latency_model import FitReport, profile_identity
 from scaling_core.pareto import (COST_OBJECTIVES, CSV_RECIPE, NamedRecipe, format_user_recipes, parse_user_recipes,
                                  reference_cost)
-from scaling_core.pareto_view import (accuracy_caption, page_recipes, pareto_result, recipes_frame, row_network,
+from scaling_core.pareto_view import (LAB_LATENCY, accuracy_caption, page_recipes, pareto_result, recipes_frame, row_network,
                                       stored_latency)
 from scaling_core.plots import pareto_figure
 from scaling_core.recipe import Recipe
@@ -127,17 +127,18 @@ with st.expander("The accuracy model, its calibration and the published table"):
     st.dataframe(published_frame(), hide_index=True, width="stretch")
 
 with results_area:
+    lab_source = state.pareto_source != "imagenet"
     store = app_store()
     options = shown(options_of, state)
     cost = COST_OBJECTIVES[state.pareto_cost]
     profile_row = store.get_profile(profile_identity(options)) if store and options else None
     profile = FitReport.from_dict(profile_row).model if profile_row else None
-    if state.pareto_cost == "latency_predicted" and profile is None and state.pareto_source == "imagenet":
+    if state.pareto_cost == "latency_predicted" and profile is None and not lab_source:
         st.warning("No latency model for this machine and measuring setup yet: fit one on the Hardware page.")
         st.page_link(PAGES["hardware"].path, label="Go to Hardware", icon=PAGES["hardware"].icon)
         stop_page("pareto")
     lookup = None
-    if state.pareto_cost == "latency_measured":
+    if state.pareto_cost == "latency_measured" and not lab_source:
         if store is None or options is None:
             stop_page("pareto")
         lookup = stored_latency(store, options)
@@ -146,7 +147,8 @@ with results_area:
     if result is None:
         stop_page("pareto")
     frame = result.frame
-    st.caption(f"{accuracy_caption(state)} Cost axis: {cost.label} — {cost.source}. " + (
+    cost_source = LAB_LATENCY if lab_source and cost.column.startswith("latency") else cost.source
+    st.caption(f"{accuracy_caption(state)} Cost axis: {cost.label} — {cost_source}. " + (
         "Predicted latencies outside the latency model's fitted region are extrapolations "
         f"({int(frame['latency_extrapolated'].sum())} points here)." if "latency_extrapolated" in frame else ""))
     for note in result.notes:
@@ -155,7 +157,7 @@ with results_area:
         st.caption(f"{result.dropped} configurations are left out: their resolution rounds below the base's smallest "
                    "input.")
 
-    if state.pareto_cost == "latency_measured" and state.pareto_source == "imagenet":
+    if state.pareto_cost == "latency_measured" and not lab_source:
         missing = frame[frame["latency_measured_ms"].isna() & (frame["over_budget"] == "")]
 
         @st.fragment
@@ -190,7 +192,9 @@ with results_area:
         f"{frame.loc[i, 'recipe']} at φ = {frame.loc[i, 'phi']:g} — {frame.loc[i, 'accuracy']:.2f}% "
         f"({frame.loc[i, 'accuracy_source']}), {int(frame.loc[i, 'macs']):,} MACs", index=1 if picked else 0,
         key="pareto_pick")
-    if choice_index is not None and st.button("Open it in the Explorer", key="to_explorer"):
+    if lab_source:
+        st.caption("Lab points are networks of the lab base: open them on the Lab page, not in the Explorer.")
+    elif choice_index is not None and st.button("Open it in the Explorer", key="to_explorer"):
         row = frame.loc[choice_index]
         sent = shown(with_network, state, row["alpha"], row["beta"], row["gamma"], row["phi"])
         if sent is not None:
@@ -199,9 +203,9 @@ with results_area:
     if CSV_RECIPE in set(frame["recipe"]):
         st.caption(f"'{CSV_RECIPE}' points are your rows that match no grid point: α, β, γ are their d, w, r at φ = 1.")
 
-    evidence = f"{accuracy_caption(state)} Cost: {cost.label} — {cost.source}."
-    settings = {k: v for k, v in state.__dict__.items()
-                if k.startswith("pareto") or k in ("base", "base_top1", "res_multiple", "num_classes")}
+    evidence = f"{accuracy_caption(state)} Cost: {cost.label} — {cost_source}."
+    settings = {k: v for k, v in state.__dict__.items() if k.startswith(("pareto", "lab"))
+                or k in ("base", "base_top1", "res_multiple", "num_classes")}
     cols = st.columns(3)
     csv_button(front, "pareto-front", "Front as CSV", cols[0])
     csv_button(frame, "pareto-grid", "Whole grid as CSV", cols[1])

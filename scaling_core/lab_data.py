@@ -102,6 +102,10 @@ def load_dataset(name: str) -> Dataset:
     images, labels = LOADERS[info.source]()
     images = np.asarray(images, dtype=np.float32)[:, None]
     labels = np.asarray(labels, dtype=np.int64)
+    counts = np.bincount(labels, minlength=info.classes)
+    if len(counts) != info.classes or counts.min() < 2 or len(labels) != len(images):
+        raise ConfigError(f"dataset {name} labels", counts.tolist(),
+                          f"every class 0…{info.classes - 1} with at least 2 images, one label per image")
     train_x, test_x, train_y, test_y = train_test_split(images, labels, test_size=info.test_fraction,
                                                         random_state=info.split_seed, stratify=labels)
     return Dataset(info, train_x, train_y, test_x, test_y)

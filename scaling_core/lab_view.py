@@ -33,15 +33,18 @@ def lab_results(dataset: str, aliases: list[str], store=None) -> pd.DataFrame:
     if document is not None:
         rows = pd.DataFrame(document["report"])
         rows = rows[rows["alias"].isin(aliases)]
-        frames.append(rows.assign(source=f"measured: shipped data/lab/{dataset}.json (code {document['code_version']})"))
+        frames.append(rows.assign(source=f"measured: shipped data/lab/{dataset}.json (code {document['code_version']}, "
+                                         f"{document['provenance']['hardware']['device_name']})"))
     if store is not None:
         phis = sorted(set(grid["phis"]) | (set(frames[0]["phi"]) if frames else set()))
         here = lab_report(dataset, aliases, phis, store)
-        here = here[here["seeds"] > 0]
-        frames.append(here.assign(source=f"measured here (code {code_version()})"))
+        # The store replaces a shipped point only with at least as many seeds, so a run in progress cannot.
+        shipped_seeds = {(r.alias, r.phi): r.seeds for r in frames[0].itertuples()} if frames else {}
+        here = here[[s > 0 and s >= shipped_seeds.get((a, p), 0)
+                     for a, p, s in zip(here["alias"], here["phi"], here["seeds"])]]
+        frames.append(here.assign(source=f"measured: the results store (code {code_version(dataset)})"))
     if not frames:
         return pd.DataFrame()
-    # This store's runs replace the shipped ones for the same recipe and φ.
     frame = pd.concat(frames, ignore_index=True).drop_duplicates(["alias", "phi"], keep="last")
     frame = frame[frame["seeds"] > 0].sort_values(["alias", "phi"]).reset_index(drop=True)
     for column in ("accuracy_mean", "accuracy_std", "accuracy_min", "accuracy_max"):
@@ -68,5 +71,5 @@ def curves_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per recipe, φ, seed and epoch: training loss and test accuracy (%)."""
     rows = [{"recipe": r["recipe"], "phi": r["phi"], "seed": seed, **point,
              "test_accuracy": 100.0 * point["test_accuracy"]}
-            for _, r in frame.iterrows() for seed, curve in enumerate(r["curves"]) for point in curve]
+            for _, r in frame.iterrows() for seed, curve in zip(r["run_seeds"], r["curves"]) for point in curve]
     return pd.DataFrame(rows, columns=["recipe", "phi", "seed", "epoch", "train_loss", "test_accuracy"])

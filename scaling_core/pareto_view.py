@@ -183,6 +183,10 @@ def stored_latency(store, options) -> Callable[[TaskArch], float | None]:
     return lambda network: stored.get(measurement_key(describe(network), machine.id, *setup))
 
 
+LAB_LATENCY = ("measured by the lab: median of interleaved rounds, 1 thread, batch 1, on the machine that trained "
+               "(see the Lab page's sources)")
+
+
 def accuracy_caption(state: AppState) -> str:
     """Where the accuracy axis comes from, with the model's leave-one-out error."""
     if state.pareto_source != "imagenet":

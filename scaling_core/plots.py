@@ -217,9 +217,11 @@ def lab_accuracy_figure(frame: pd.DataFrame, cost_column: str, cost_label: str) 
                         error_y={"type": "data", "symmetric": False,
                                  "array": rows["accuracy_max"] - rows["accuracy_mean"],
                                  "arrayminus": rows["accuracy_mean"] - rows["accuracy_min"]},
-                        customdata=rows[["phi", "seeds", "resolution_px", "accuracy_std"]],
-                        hovertemplate=recipe + " φ=%{customdata[0]:g}, %{customdata[2]} px: %{y:.2f}% (mean of "
-                                      "%{customdata[1]} seeds, sd %{customdata[3]:.2f}; bars min–max)<extra></extra>")
+                        customdata=np.column_stack([rows["phi"], rows["resolution_px"], [
+                            f"mean of {n} seeds, sd {sd:.2f}" if n > 1 else "one seed"
+                            for n, sd in zip(rows["seeds"], rows["accuracy_std"])]]),
+                        hovertemplate=recipe + " φ=%{customdata[0]}, %{customdata[1]} px: %{y:.2f}% "
+                                      "(%{customdata[2]}; bars min–max)<extra></extra>")
         fig.add_scatter(x=rows[cost_column], y=rows["modelled_shape"], mode="lines", legendgroup=recipe,
                         name=f"{recipe} (modelled shape)", line={"color": color, "dash": "dash"}, opacity=0.6,
                         hovertemplate=recipe + ": %{y:.2f}% (modelled from the φ = 0 accuracy)<extra></extra>")

@@ -82,6 +82,7 @@ lab_runs = Table(
     Column("seed", Integer, nullable=False),
     Column("budget", Text, nullable=False),
     Column("code_version", String(16), nullable=False),
+    Column("fingerprint_id", String(16), nullable=False),
     Column("accuracy", Float, nullable=False),
     Column("curve", Text, nullable=False),
     Column("train_time_s", Float, nullable=False),

@@ -1,6 +1,7 @@
 """The lab: its base is the same family, its datasets load offline, training is deterministic, runs are cached."""
 
 import json
+import time
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from scaling_core.lab_train import Budget, train
 from scaling_core.lab_data import dataset_names, load_dataset, resample
 from scaling_core.lab_view import shipped
 from scaling_core.store import Store
+from sqlalchemy import text
 from scaling_core.verify import verify
 
 TINY = Budget(epochs=1, batch_size=256, learning_rate=0.004, weight_decay=1e-4)
@@ -73,9 +75,10 @@ def test_a_tiny_grid_trains_through_the_cli_and_a_second_run_trains_nothing(tmp_
     report = json.loads(capsys.readouterr().out)
     assert [(r["alias"], r["phi"], r["seeds"]) for r in report] == [
         ("efficientnet", 0.0, 2), ("efficientnet", 1.0, 2), ("width", 0.0, 2), ("width", 1.0, 2)]
-    assert report[0]["accuracy_mean"] == report[2]["accuracy_mean"]  # φ = 0 is one network, trained once per seed
-    assert all(r["latency_ms"] > 0 and len(r["curves"]) == 2 for r in report)
+    assert all(r["latency_ms"] > 0 and len(r["curves"]) == 2 and r["run_seeds"] == [0, 1] for r in report)
     store = Store(url)
+    with store.engine.connect() as connection:  # φ = 0 is one network for both recipes: 3 networks × 2 seeds
+        assert connection.execute(text("SELECT count(*) FROM lab_runs")).scalar() == 6
     budget = Budget(**{**lab_settings().budget.__dict__, "epochs": 1})
     assert run_grid("digits", ["efficientnet", "width"], [0, 1], 2, store, budget) == 0  # all cached
     assert len(store.lab_run_keys([run_key("digits", lab_network("digits", "width", 1.0), s, budget)
@@ -84,8 +87,8 @@ def test_a_tiny_grid_trains_through_the_cli_and_a_second_run_trains_nothing(tmp_
                  "--seeds", "2", "--epochs", "1", "--store", url, "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == report
     document = json.loads(shipped_file.read_text())
-    assert document["code_version"] == code_version() and "lab run --dataset digits" in document["command"]
-    assert document["report"] == report
+    assert document["code_version"] == code_version("digits") and "lab run --dataset digits" in document["command"]
+    assert document["report"] == report and document["runs_trained"] == 6
 
 
 def test_bad_lab_arguments_name_the_parameter(tmp_path, capsys):
@@ -99,10 +102,26 @@ def test_bad_lab_arguments_name_the_parameter(tmp_path, capsys):
     assert lab_report("digits", ["width"], [0], Store(url))["seeds"].tolist() == [0]
 
 
-def test_the_shipped_results_show_accuracy_rising_with_phi_for_efficientnet():
+def test_the_shipped_results_are_current_and_show_efficientnet_gaining_on_the_base():
     document = shipped("mnist5k")
     assert document is not None, "data/lab/mnist5k.json is made by `python -m scaling_core lab run --save-to …`"
+    assert document["code_version"] == code_version("mnist5k"), "the lab's code changed: re-run the shipped grid"
+    assert document["wall_time_s"] < 15 * 60
     rows = sorted((r for r in document["report"] if r["alias"] == "efficientnet"), key=lambda r: r["phi"])
     assert [r["phi"] for r in rows] == lab_settings().default_grid["phis"]
     assert all(r["seeds"] == lab_settings().default_grid["seeds"] for r in rows)
-    assert rows[-1]["accuracy_mean"] > rows[0]["accuracy_mean"]
+    base = rows[0]["accuracy_mean"] + rows[0]["accuracy_std"]
+    assert all(r["accuracy_mean"] > base for r in rows[1:])  # every scaled network beats the base beyond its spread
+
+
+def test_one_background_grid_at_a_time(tmp_path):
+    from ui import lab_jobs
+    url = f"sqlite:///{tmp_path / 'lab.sqlite'}"
+    first = lab_jobs.start(("digits", "a"), "digits", ["width"], [0.0], 1, url)
+    assert lab_jobs.start(("digits", "b"), "digits", ["depth"], [0.0], 1, url) is None  # refused while one trains
+    assert lab_jobs.start(("digits", "a"), "digits", ["width"], [0.0], 1, url) is first
+    deadline = time.monotonic() + 120
+    while not first.finished and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert first.finished and first.error is None and (first.done, first.total) == (1, 1)
+    assert lab_report("digits", ["width"], [0.0], Store(url))["seeds"].tolist() == [1]

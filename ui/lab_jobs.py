@@ -1,7 +1,8 @@
-"""Lab runs started from the page: a background thread per grid, shared by all sessions of the server.
+"""Lab runs started from the page: one background grid at a time per server, shared by all its sessions.
 
 The thread trains in worker processes and writes each run to the store as it lands, so the page
-(and any other page or session) never waits for it; the page polls the job's progress.
+(and any other page or session) never waits for it; the page polls the job's progress. One grid at
+a time: two would put four training processes on two cores, and time latencies while training.
 """
 
 from __future__ import annotations
@@ -27,22 +28,29 @@ class Job:
 
 
 @st.cache_resource
-def _jobs() -> dict[tuple, Job]:
-    return {}
+def _jobs() -> tuple[dict[tuple, Job], threading.Lock]:
+    return {}, threading.Lock()
 
 
 def job(key: tuple) -> Job | None:
     """The job of a grid, if one was started on this server."""
-    return _jobs().get(key)
+    return _jobs()[0].get(key)
 
 
-def start(key: tuple, dataset: str, aliases: list[str], phis: list[float], seeds: int, store_url: str) -> Job:
-    """Start training a grid in the background (or return the job already running it)."""
-    jobs = _jobs()
-    running = jobs.get(key)
-    if running is not None and not running.finished:
-        return running
-    record = Job()
+def running() -> tuple | None:
+    """The key of the grid training now on this server, if any."""
+    return next((key for key, record in _jobs()[0].items() if not record.finished), None)
+
+
+def start(key: tuple, dataset: str, aliases: list[str], phis: list[float], seeds: int, store_url: str) -> Job | None:
+    """Start training a grid in the background; None while another grid is training on this server."""
+    jobs, lock = _jobs()
+    with lock:
+        busy = running()
+        if busy is not None:
+            return jobs[busy] if busy == key else None
+        record = Job()
+        jobs[key] = record
 
     def progress(done: int, total: int) -> None:
         record.done, record.total = done, total
@@ -56,6 +64,5 @@ def start(key: tuple, dataset: str, aliases: list[str], phis: list[float], seeds
             record.finished = True
 
     record.thread = threading.Thread(target=work, name=f"lab {dataset}", daemon=True)
-    jobs[key] = record
     record.thread.start()
     return record
