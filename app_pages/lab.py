@@ -13,7 +13,7 @@ from scaling_core.store import default_store_url
 from ui import lab_jobs
 from ui.controls import choice
 from ui.export import chart, csv_button
-from ui.session import apply_changes, current_state, start_page
+from ui.session import apply_changes, current_state, shown, start_page
 from ui.share import share_panel
 from ui.store import app_store
 
@@ -67,11 +67,11 @@ else:
     timed = frame[frame["latency_ms"].notna()]
     if not timed.empty:
         timed = mark_front(timed, "latency_ms", {})
-        chart(lab_accuracy_figure(timed, "latency_ms", "latency (ms, measured: 1 thread, batch 1)"),
+        chart(lab_accuracy_figure(timed, "latency_ms", "latency (ms, measured: median, 1 thread, batch 1)"),
               "lab-accuracy-latency", right)
     st.subheader(f"Measured front (accuracy against MACs): {int(frame['on_front'].sum())} configurations")
-    table = frame.drop(columns=["curves", "network_key", "dataset", "accuracy", "feasible", "over_budget",
-                                "on_recipe_front"])
+    table = frame.drop(columns=["curves", "run_seeds", "network_key", "dataset", "accuracy", "feasible",
+                                "over_budget", "on_recipe_front"])
     st.dataframe(table, hide_index=True, width="stretch", column_config={
         **{c: TWO for c in ("accuracy_mean", "accuracy_std", "accuracy_min", "accuracy_max", "modelled_shape",
                             "latency_ms", "train_time_s")}, **{c: LOCALIZED for c in ("macs", "params", "activations")}})
@@ -86,8 +86,8 @@ key = (state.lab_dataset, tuple(aliases), tuple(grid["phis"]), grid["seeds"], de
 st.write(f"Grid: {', '.join(settings.recipes[a] for a in aliases)} × φ ∈ {grid['phis']} × {grid['seeds']} seeds "
          f"on {info.title}. Runs already in the store are not repeated; the rest train in {settings.workers} "
          "background processes, and the charts above fill in as runs land.")
-if st.button("Start training", key="lab_start", disabled=store is None):
-    load_dataset(state.lab_dataset)  # a missing package is reported here, not in the background
+if st.button("Start training", key="lab_start", disabled=store is None) and shown(load_dataset, state.lab_dataset):
+    # The dataset loads here first, so a missing package is reported on the page, not lost in the background.
     if lab_jobs.start(key, state.lab_dataset, aliases, grid["phis"], grid["seeds"], default_store_url()) is None:
         st.warning("Another grid is training on this server; start this one when it has finished.")
 

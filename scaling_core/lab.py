@@ -32,6 +32,7 @@ from .pareto import NamedRecipe, builtin_recipes
 from .paths import DATA_DIR
 from .rounding import RoundingPolicy
 from .store import describe
+from .tasks import as_task
 
 SETTINGS_FILE = DATA_DIR / "lab" / "settings.json"
 # What a run's result depends on beyond its key (network description, budget, seed): the training loop,
@@ -187,7 +188,7 @@ def measure_latency(networks: list[ScaledArch], store, rounds: int = 3) -> None:
     from .latency import measure_interleaved, measurement_row, stored_measurement
 
     options = lab_latency_options()
-    missing = [n for n in networks if stored_measurement(n, options, store) is None]
+    missing = [as_task(n) for n in networks if stored_measurement(n, options, store) is None]
     if missing:
         for network, measurement in zip(missing, measure_interleaved(missing, options, rounds)):
             store.put_measurement(measurement_row(network, measurement), replace=True)
