@@ -1,5 +1,6 @@
 """The lab: its base is the same family, its datasets load offline, training is deterministic, runs are cached."""
 
+import io
 import json
 import time
 
@@ -59,7 +60,7 @@ def test_training_is_deterministic_for_a_seed_and_differs_across_seeds():
     network = lab_network("digits", "width", 0.5)
     first, second = train("digits", network, 3, TINY), train("digits", network, 3, TINY)
     assert first.accuracy == second.accuracy and first.curve == second.curve
-    weights = [torch.load(__import__("io").BytesIO(r.checkpoint)) for r in (first, second)]
+    weights = [torch.load(io.BytesIO(r.checkpoint)) for r in (first, second)]
     assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
     other = train("digits", network, 4, TINY)
     assert other.curve != first.curve
@@ -81,8 +82,11 @@ def test_a_tiny_grid_trains_through_the_cli_and_a_second_run_trains_nothing(tmp_
         assert connection.execute(text("SELECT count(*) FROM lab_runs")).scalar() == 6
     budget = Budget(**{**lab_settings().budget.__dict__, "epochs": 1})
     assert run_grid("digits", ["efficientnet", "width"], [0, 1], 2, store, budget) == 0  # all cached
-    assert len(store.lab_run_keys([run_key("digits", lab_network("digits", "width", 1.0), s, budget)
-                                   for s in (0, 1)])) == 2
+    keys = [run_key("digits", lab_network("digits", "width", 1.0), s, budget) for s in (0, 1)]
+    assert len(store.lab_run_keys(keys)) == 2
+    from scaling_core.build import build_model  # the kept checkpoint loads into the network it trained
+    weights = torch.load(io.BytesIO(store.lab_checkpoint(keys[0])))
+    build_model(lab_network("digits", "width", 1.0)).load_state_dict(weights)
     assert main(["lab", "report", "--dataset", "digits", "--recipes", "efficientnet,width", "--phis", "0,1",
                  "--seeds", "2", "--epochs", "1", "--store", url, "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == report
