@@ -32,7 +32,7 @@ def store_url(request, tmp_path):
     from sqlalchemy import create_engine, text
     engine = create_engine(url)
     with engine.begin() as connection:  # each test starts from empty tables
-        connection.execute(text("DROP TABLE IF EXISTS measurements, latency_profiles, results"))
+        connection.execute(text("DROP TABLE IF EXISTS measurements, latency_profiles, results, lab_runs"))
     engine.dispose()
     return url
 
@@ -146,3 +146,20 @@ def test_two_sessions_saving_at_once_both_land(store_url, tmp_path):
     assert [s.wait(timeout=240) for s in savers] == [0, 0]
     names = {r["name"] for r in Store(store_url).list_results()}
     assert names == {f"{name}-{i}" for name in ("left", "right") for i in range(40)}
+
+
+def test_lab_runs_keep_their_checkpoint_and_are_found_by_network_budget_and_code(store_url):
+    from scaling_core.lab_train import Budget
+    store = Store(store_url)
+    budget = Budget(3, 128, 0.004, 0.0001)
+    run = {"key": "k" * 64, "dataset": "digits", "network_key": "n" * 16, "seed": 0, "budget": json.dumps(
+        {"epochs": 3, "batch_size": 128, "learning_rate": 0.004, "weight_decay": 0.0001}), "code_version": "c" * 12,
+        "fingerprint_id": "f" * 16, "accuracy": 0.9, "curve": "[]", "train_time_s": 1.0,
+        "checkpoint": bytes(range(256)) * 4000, "created_at": 1.0}
+    store.put_lab_run(run)
+    store.put_lab_run({**run, "accuracy": 0.1})  # the same key again: kept, not replaced
+    assert store.lab_run_keys(["k" * 64, "other"]) == {"k" * 64}
+    [found] = store.lab_runs_of("digits", "n" * 16, budget, "c" * 12)
+    assert found["accuracy"] == 0.9 and "checkpoint" not in found
+    assert store.lab_runs_of("digits", "n" * 16, budget, "other") == []
+    assert store.lab_checkpoint("k" * 64) == run["checkpoint"] and store.lab_checkpoint("missing") is None
