@@ -121,9 +121,8 @@ def pareto_result(state: AppState, measured: pd.DataFrame | None = None, profile
                               "lab accuracy (the latency model is fitted on ImageNet-size networks)")
         frame = lab_frame(state, store)
         cost = COST_OBJECTIVES[state.pareto_cost].column
-        budgets = {"macs_budget_g": state.pareto_macs_budget_g, "memory_budget_mb": state.pareto_memory_budget_mb,
-                   "latency_budget_ms": state.pareto_latency_budget_ms}
-        return ParetoResult(mark_front(frame, cost, budgets, "latency_measured_ms"), pd.DataFrame(), cost, 0)
+        return ParetoResult(mark_front(frame, cost, _budgets(state, state.pareto_latency_budget_ms),
+                                       "latency_measured_ms"), pd.DataFrame(), cost, 0)
     frame = grid_frame(page_recipes(state), phi_grid(state.pareto_phi_max, state.pareto_phi_step), base=state.base,
                        res_multiple=state.res_multiple, num_classes=state.num_classes)
     dropped = frame.attrs["dropped"]
@@ -152,10 +151,15 @@ def pareto_result(state: AppState, measured: pd.DataFrame | None = None, profile
         notes.append(f"The latency budget of {latency_budget:g} ms is not applied: no latency model is fitted for "
                      "this machine and setup (Hardware page), and the cost axis is not a latency.")
         latency_budget = 0.0
-    budgets = {"macs_budget_g": state.pareto_macs_budget_g, "memory_budget_mb": state.pareto_memory_budget_mb,
-               "latency_budget_ms": latency_budget}
-    return ParetoResult(mark_front(frame, cost, budgets, latency_column), published_reference(state), cost, dropped,
+    return ParetoResult(mark_front(frame, cost, _budgets(state, latency_budget), latency_column),
+                        published_reference(state), cost, dropped,
                         tuple(notes))
+
+
+def _budgets(state: AppState, latency_budget_ms: float) -> dict[str, float]:
+    """The page's budgets in mark_front's terms (0 = none)."""
+    return {"macs_budget_g": state.pareto_macs_budget_g, "memory_budget_mb": state.pareto_memory_budget_mb,
+            "latency_budget_ms": latency_budget_ms}
 
 
 def published_reference(state: AppState) -> pd.DataFrame:
