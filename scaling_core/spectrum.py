@@ -9,12 +9,14 @@ interval from the fit's standard error (scipy.stats.linregress, Student t).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Callable, Sequence
 
 import numpy as np
 from scipy import stats
 
-from .errors import ConfigError
+from .errors import ConfigError, require_finite
 
 LUMA = np.array([0.299, 0.587, 0.114])
 
@@ -100,19 +102,82 @@ def synthetic_image(side: int, alpha: float, seed: int = 0) -> np.ndarray:
     return np.real(np.fft.ifft2(spectrum))
 
 
-def captured_share(spectrum: Spectrum, native_px: int, input_px: int,
-                   band: tuple[float, float] | None = None) -> float:
-    """Share of the spectral power (within a band of the native image's frequencies, if given) that survives
-    resampling the image from native_px to input_px: what lies below the new Nyquist frequency,
-    0.5 × input_px / native_px cycles per native pixel (an ideal antialiasing filter)."""
-    if input_px <= 0 or native_px <= 0:
-        raise ConfigError("resolution", (native_px, input_px), "positive sizes in pixels")
-    f, p = spectrum.frequency, spectrum.power
-    # Each annulus holds about 2πf bins' worth of power: weight by the ring's circumference.
-    weight = p * f
-    chosen = np.ones_like(f, dtype=bool) if band is None else (f >= band[0]) & (f <= band[1])
+def _band_mask(cycles: np.ndarray, band: tuple[float, float] | None) -> np.ndarray:
+    if band is None:
+        return np.ones_like(cycles, dtype=bool)
+    low, high = band
+    if not 0 <= low < high:
+        raise ConfigError("detail band", band, "0 ≤ low < high, in cycles per image")
+    return (cycles >= low) & (cycles <= high)
+
+
+def captured_share(spectrum: Spectrum, input_px, band: tuple[float, float] | None = None,
+                   gain: Callable[[np.ndarray], np.ndarray] | None = None):
+    """Share of the image's spectral power (within a band in cycles per image, if given) an input of input_px carries.
+
+    The image's shorter side is resampled to input_px with an ideal antialiasing filter, so what survives is
+    what lies below the new Nyquist frequency, input_px / 2 cycles per image. An optional gain (power transfer
+    against cycles per image, e.g. motion blur) multiplies what survives; the share stays relative to the
+    unblurred power. Each annulus holds power over a ring of circumference ∝ f: the weight is P(f)·f.
+    input_px may be a number or an array (one share per element).
+    """
+    sizes = np.asarray(input_px, dtype=np.float64)
+    if np.any(~np.isfinite(sizes)) or np.any(sizes <= 0):
+        raise ConfigError("input resolution", input_px, "positive sizes in pixels")
+    cycles = spectrum.cycles_per_image
+    chosen = _band_mask(cycles, band)
+    weight = spectrum.power * cycles
     total = weight[chosen].sum()
     if total <= 0:
-        raise ConfigError("band", band, "a band with spectral power in it")
-    cutoff = 0.5 * min(1.0, input_px / native_px)
-    return float(weight[chosen & (f <= cutoff)].sum() / total)
+        raise ConfigError("detail band", band, f"a band with spectral power in it (this image: 0 to {cycles[-1]:.0f} "
+                                               "cycles per image)")
+    kept = np.where(chosen, weight * (1.0 if gain is None else gain(cycles)), 0.0)
+    running = np.concatenate([[0.0], np.cumsum(kept)])
+    return running[np.searchsorted(cycles, sizes / 2, side="right")] / total
+
+
+def resolution_for_share(spectrum: Spectrum, target: float, band: tuple[float, float] | None = None) -> int:
+    """The smallest input size in pixels whose Nyquist frequency keeps `target` of the power (at most the native side)."""
+    target = require_finite("target share", target, minimum=0.0, exclusive=True, maximum=1.0)
+    cycles = spectrum.cycles_per_image
+    shares = captured_share(spectrum, 2 * cycles, band)
+    reached = int(np.argmax(shares >= target - 1e-12))
+    return min(spectrum.side, int(math.ceil(2 * cycles[reached] - 1e-9)))
+
+
+@dataclass(frozen=True)
+class SlopeSpread:
+    """The spread of fitted slopes over a set of images."""
+
+    mean: float
+    std: float
+    low: float
+    high: float
+    count: int
+
+
+def slope_spread(fits: Sequence[SlopeFit]) -> SlopeSpread:
+    """Mean, sample standard deviation (0 for one image), smallest and largest α of a set of fits."""
+    if not fits:
+        raise ConfigError("images", 0, "at least one image")
+    alphas = np.array([f.alpha for f in fits])
+    std = float(alphas.std(ddof=1)) if len(alphas) > 1 else 0.0
+    return SlopeSpread(float(alphas.mean()), std, float(alphas.min()), float(alphas.max()), len(alphas))
+
+
+def mean_spectrum(spectra: Sequence[Spectrum], points: int = 64) -> Spectrum:
+    """The geometric mean of spectra normalised to unit total power, on a common grid in cycles per image.
+
+    Images of different sizes share frequencies in cycles per image; the grid runs log-spaced from 1 cycle
+    to the smallest image's Nyquist, and the result is expressed on that smallest image's pixel grid.
+    Normalising first weighs every image equally, whatever its contrast.
+    """
+    if not spectra:
+        raise ConfigError("images", 0, "at least one image")
+    side = min(s.side for s in spectra)
+    grid = np.geomspace(1.0, side / 2, points)
+    logs = []
+    for s in spectra:
+        power = s.power / np.sum(s.power * s.frequency)
+        logs.append(np.interp(np.log(grid), np.log(s.cycles_per_image), np.log(power)))
+    return Spectrum(grid / side, np.exp(np.mean(logs, axis=0)), side)

@@ -11,11 +11,13 @@ from .base import available_bases
 from .errors import ConfigError
 from .hardware import default_threads
 from .lab import lab_settings
+from .domain_fit import CRITERIA
 from .lab_data import dataset_names
 from .pareto import COST_OBJECTIVES, canonical_user_recipes
 from .presets import get_preset, preset_names, preset_table
 from .recipe import Recipe
 from .rounding import RESOLUTION_MULTIPLES
+from .spectrum_images import domain_table, spectrum_settings
 from .tasks import NECK_SCALINGS, TASKS, detection_preset_names
 
 CUSTOM = "custom"
@@ -88,6 +90,16 @@ def canonical_lab_recipes(text: str) -> str:
     return ",".join(names)
 
 
+def canonical_domains(text: str) -> str:
+    """Spectrum domain names (comma-separated, known, each once; none is allowed) in their canonical form."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    known = domain_table()
+    if any(n not in known for n in names) or len(set(names)) < len(names):
+        raise ConfigError("spectrum_domains", text, f"any of {', '.join(known)}, each once")
+    return ",".join(names)
+
+
+SPECTRUM = spectrum_settings()
 STATE_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("phi", float, 0.0, 8.0),
     FieldSpec("alpha", float, 0.5, 2.5),
@@ -124,6 +136,18 @@ STATE_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("lab_dataset", str, choices=dataset_names()),
     FieldSpec("lab_recipes", str, canonical=lambda text: canonical_lab_recipes(text),
               description="recipe names separated by commas: " + ", ".join(lab_settings().recipes)),
+    FieldSpec("spectrum_domains", str, canonical=canonical_domains,
+              description="domain names separated by commas: " + ", ".join(domain_table())),
+    FieldSpec("spectrum_criterion", str, choices=tuple(CRITERIA)),
+    FieldSpec("spectrum_target", float, 0.5, 0.999),
+    FieldSpec("spectrum_slope_low", float, 0.005, 0.45),
+    FieldSpec("spectrum_slope_high", float, 0.01, 0.5),
+    FieldSpec("spectrum_detail_low", float, 0.0, 4096.0),
+    FieldSpec("spectrum_detail_high", float, 1.0, 8192.0),
+    FieldSpec("spectrum_phi_max", float, 0.5, 8.0),
+    FieldSpec("motion_speed_dps", float, 0.0, 2000.0),
+    FieldSpec("motion_exposure_ms", float, 0.0, 1000.0),
+    FieldSpec("motion_fov_deg", float, 1.0, 180.0),
     FieldSpec("result", int, 0, 2**31 - 1, page=SAVED_PAGE),
     FieldSpec("compare", int, 0, 2**31 - 1, page=SAVED_PAGE),
     FieldSpec("saved_filter", str, canonical=lambda text: text.strip()[:100], description="any text", page=SAVED_PAGE),
@@ -171,6 +195,17 @@ class AppState:
     pareto_source: str = "imagenet"
     lab_dataset: str = lab_settings().default_grid["dataset"]
     lab_recipes: str = ",".join(lab_settings().default_grid["recipes"])
+    spectrum_domains: str = ",".join(domain_table())
+    spectrum_criterion: str = "power"
+    spectrum_target: float = SPECTRUM.target_share
+    spectrum_slope_low: float = SPECTRUM.slope_band[0]
+    spectrum_slope_high: float = SPECTRUM.slope_band[1]
+    spectrum_detail_low: float = float(SPECTRUM.detail_band[0])
+    spectrum_detail_high: float = float(SPECTRUM.detail_band[1])
+    spectrum_phi_max: float = SPECTRUM.phi_max
+    motion_speed_dps: float = SPECTRUM.motion["angular_speed_dps"]
+    motion_exposure_ms: float = 1000 * SPECTRUM.motion["exposure_s"]
+    motion_fov_deg: float = SPECTRUM.motion["fov_deg"]
 
 
 def parse_query(query: Mapping[str, str | list[str]]) -> tuple[AppState, list[str]]:

@@ -14,6 +14,8 @@ QUERIES = {
     "pareto": {"pareto_cost": "activations", "pareto_phi_max": "3.0", "pareto_phi_step": "0.5",
                "pareto_recipes": "mine,1.3,1.15,1.05", "base_top1": "76.3", "pareto_memory_budget_mb": "80.0"},
     "lab": {"lab_dataset": "mnist5k", "lab_recipes": "width,resolution", "pareto_source": "lab:mnist5k"},
+    "spectrum": {"spectrum_domains": "texture,medical", "spectrum_criterion": "detail", "spectrum_phi_max": "2.0",
+                 "motion_speed_dps": "120.0", "spectrum_detail_low": "40.0"},
     "saved": {"saved_filter": "nothing matches this", "phi": "3.0"},
 }
 

@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 
 from scaling_core.errors import ConfigError
-from scaling_core.spectrum import captured_share, fit_slope, grayscale, radial_psd, synthetic_image
+from scaling_core.spectrum import (Spectrum, captured_share, fit_slope, grayscale, mean_spectrum, radial_psd,
+                                   resolution_for_share, slope_spread, synthetic_image)
 
 
-@pytest.mark.parametrize("alpha", [1.0, 1.5, 2.0, 3.0, 4.0])
+@pytest.mark.parametrize("alpha", [1.0, 1.5, 2.0, 2.5, 3.0, 4.0])
 def test_the_fitted_slope_recovers_a_known_power_law_within_a_tenth(alpha):
     fits = [fit_slope(radial_psd(synthetic_image(256, alpha, seed))) for seed in range(3)]
     for fit in fits:
@@ -23,12 +24,56 @@ def test_white_noise_is_flat_and_a_smooth_image_is_steep():
 
 def test_captured_share_grows_with_resolution_and_is_whole_at_native_size():
     spectrum = radial_psd(synthetic_image(256, 1.0, 1))
-    shares = [captured_share(spectrum, 256, px) for px in (32, 64, 128, 256, 512)]
-    assert all(a < b for a, b in zip(shares, shares[1:4])) and shares[3] == shares[4] == 1.0
-    detail = captured_share(spectrum, 256, 128, band=(0.2, 0.5))
-    assert detail < captured_share(spectrum, 256, 128)  # the detail band is what a smaller input loses first
+    shares = captured_share(spectrum, [32, 64, 128, 256, 512])
+    assert np.all(np.diff(shares[:4]) > 0) and shares[3:] == pytest.approx([1.0, 1.0])
+    detail = captured_share(spectrum, 128, band=(50, 128))
+    assert detail < captured_share(spectrum, 128)  # the detail band is what a smaller input loses first
     steep = radial_psd(synthetic_image(256, 3.0, 1))
-    assert captured_share(steep, 256, 64) > captured_share(spectrum, 256, 64)  # natural images lose less
+    assert captured_share(steep, 64) > captured_share(spectrum, 64)  # steep spectra lose less
+
+
+def test_captured_share_is_the_ring_weighted_power_below_the_new_nyquist():
+    # A flat spectrum on rings at 1, 2, …, 64 cycles per image: each ring holds power ∝ its radius.
+    cycles = np.arange(1, 65, dtype=float)
+    flat = Spectrum(cycles / 128, np.ones(64), 128)
+    assert captured_share(flat, 32) == pytest.approx(cycles[:16].sum() / cycles.sum())
+    assert captured_share(flat, 32, band=(9, 24)) == pytest.approx(cycles[8:16].sum() / cycles[8:24].sum())
+    halved = captured_share(flat, 128, gain=lambda c: np.where(c > 32, 0.5, 1.0))
+    assert halved == pytest.approx((cycles[:32].sum() + 0.5 * cycles[32:].sum()) / cycles.sum())
+
+
+def test_the_resolution_for_a_share_is_the_smallest_that_keeps_it():
+    spectrum = radial_psd(synthetic_image(256, 2.0, 3))
+    for target in (0.5, 0.9, 0.95):
+        px = resolution_for_share(spectrum, target)
+        assert captured_share(spectrum, px) >= target > captured_share(spectrum, px - 2)
+    assert captured_share(spectrum, resolution_for_share(spectrum, 1.0)) == pytest.approx(1.0)
+    flatter = radial_psd(synthetic_image(256, 1.0, 3))
+    assert resolution_for_share(flatter, 0.95) > resolution_for_share(spectrum, 0.95)
+    with pytest.raises(ConfigError, match="target share"):
+        resolution_for_share(spectrum, 1.5)
+    with pytest.raises(ConfigError, match="detail band"):
+        captured_share(spectrum, 64, band=(300, 400))  # beyond the image's 128 cycles
+
+
+def test_the_mean_spectrum_of_images_of_different_sizes_keeps_their_common_slope():
+    spectra = [radial_psd(synthetic_image(side, 2.0, seed)) for side, seed in ((128, 0), (256, 1), (192, 2))]
+    mean = mean_spectrum(spectra)
+    assert mean.side == 128 and mean.cycles_per_image[-1] == pytest.approx(64)
+    assert fit_slope(mean).alpha == pytest.approx(2.0, abs=0.15)
+    # Contrast does not weigh: scaling one image's power leaves the mean's shape alone.
+    louder = Spectrum(spectra[1].frequency, 1000 * spectra[1].power, spectra[1].side)
+    assert np.allclose(mean_spectrum([spectra[0], louder, spectra[2]]).power, mean.power)
+
+
+def test_the_spread_of_slopes():
+    fits = [fit_slope(radial_psd(synthetic_image(128, alpha, 0))) for alpha in (1.0, 2.0, 3.0)]
+    spread = slope_spread(fits)
+    assert spread.count == 3 and spread.low < spread.mean < spread.high
+    assert spread.std == pytest.approx(np.std([f.alpha for f in fits], ddof=1))
+    assert slope_spread(fits[:1]).std == 0.0
+    with pytest.raises(ConfigError, match="images"):
+        slope_spread([])
 
 
 def test_colour_images_use_luma_and_bad_input_names_the_parameter():

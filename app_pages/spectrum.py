@@ -1,0 +1,215 @@
+"""Spectrum: which domains need resolution more than width, from the power spectra of real images."""
+
+import json
+
+import streamlit as st
+
+from scaling_core import domain_fit, motion_blur
+from scaling_core.base import load_base
+from scaling_core.domain_fit import (CRITERIA, analyse_domains, blur_plateau, capture_frame, domains_frame,
+                                     images_frame, recipe_frame, recipe_resolutions, recommend)
+from scaling_core.errors import ConfigError
+from scaling_core.export import view_export
+from scaling_core.motion_blur import Motion
+from scaling_core.pareto import NamedRecipe, canonical_user_recipes, format_user_recipes, parse_user_recipes
+from scaling_core.recipe import Recipe
+from scaling_core.spectrum_images import decode_upload, domain_images, domain_table, spectrum_settings
+from scaling_core.spectrum_plots import blur_figure, capture_figure, slopes_figure, spectra_figure
+from scaling_core.state import FIELD_BY_NAME, with_network
+from ui.controls import choice, scaling_controls
+from ui.export import chart, csv_button
+from ui.pages import PAGES
+from ui.session import apply_changes, bind, current_state, set_state, shown, start_page
+from ui.share import share_panel, stop_page
+
+DOMAINS_WIDGET = "w_spectrum_domains_pick"
+UPLOADS = "yours"
+THREE = st.column_config.NumberColumn(format="%.3f")
+PERCENT = st.column_config.NumberColumn(format="percent")
+settings = spectrum_settings()
+limits = settings.upload
+
+
+def domains_changed() -> None:
+    """The multiselect edits the comma-separated state field."""
+    apply_changes(spectrum_domains=",".join(st.session_state[DOMAINS_WIDGET]))
+
+
+def records(frame) -> list[dict]:
+    """A table as JSON-ready rows (missing values as null)."""
+    return json.loads(frame.to_json(orient="records"))
+
+
+def number(name: str, label: str, step: float, fmt: str = "%.3f", container=st, **kwargs) -> None:
+    """A number input over a state field's allowed range."""
+    spec = FIELD_BY_NAME[name]
+    container.number_input(label, spec.minimum, spec.maximum, step=step, format=fmt,
+                           help=kwargs.pop("help", f"Allowed: {spec.allowed()}."), **kwargs, **bind(name))
+
+
+@st.cache_data(show_spinner="Measuring the packaged images' spectra…", max_entries=16)
+def packaged(names: tuple[str, ...], slope_band: tuple, detail_band: tuple, target: float):
+    """The packaged domains analysed (cached per settings: the spectra do not change)."""
+    return analyse_domains({n: domain_images(n) for n in names}, slope_band, detail_band, target)
+
+
+@st.cache_data(show_spinner="Measuring your images' spectra…", max_entries=8)
+def uploaded(files: tuple[tuple[str, bytes], ...], slope_band: tuple, detail_band: tuple, target: float):
+    """The user's valid images analysed together, and the message for each file that is not one."""
+    images, errors = [], []
+    for name, data in files:
+        try:
+            images.append(decode_upload(name, data))
+        except ConfigError as exc:
+            errors.append(str(exc))
+    summaries = analyse_domains({UPLOADS: images}, slope_band, detail_band, target) if images else []
+    return summaries, errors
+
+
+scaling_controls(classification=False)
+with st.sidebar:
+    st.header("Spectrum")
+    st.session_state[DOMAINS_WIDGET] = [n for n in current_state().spectrum_domains.split(",") if n]
+    st.multiselect("Packaged domains", list(domain_table()), key=DOMAINS_WIDGET, on_change=domains_changed,
+                   format_func=lambda name: domain_table()[name].title)
+    files = st.file_uploader(f"Your images ({', '.join(limits.formats)}; up to {limits.max_files} files of "
+                             f"{limits.max_bytes / 1e6:g} MB and {limits.max_pixels / 1e6:g} megapixels)",
+                             type=["png", "jpg", "jpeg", "tif", "tiff"], accept_multiple_files=True,
+                             key="spectrum_upload",
+                             help="Analysed in this session only: a link does not carry your pixels.")
+    choice("spectrum_criterion", "The recipe must keep", format_func=CRITERIA.get)
+    number("spectrum_target", "Share to keep", 0.01, "%.3f")
+    number("spectrum_phi_max", "Largest φ", 0.5, "%.1f")
+    left, right = st.columns(2)
+    number("spectrum_detail_low", "Detail band from", 8.0, "%.0f", left, help="cycles per image")
+    number("spectrum_detail_high", "to (cycles/image)", 8.0, "%.0f", right, help="cycles per image")
+    left, right = st.columns(2)
+    number("spectrum_slope_low", "Slope fit from", 0.005, "%.3f", left, help="cycles per pixel")
+    number("spectrum_slope_high", "to (cycles/px)", 0.005, "%.3f", right, help="cycles per pixel")
+    st.subheader("Camera motion")
+    number("motion_speed_dps", "Angular speed (°/s)", 10.0, "%.0f")
+    number("motion_exposure_ms", "Exposure (ms)", 1.0, "%.1f")
+    number("motion_fov_deg", "Field of view (°)", 5.0, "%.0f")
+
+state = start_page("Spectrum", "An image is a 2-D signal. Input resolution sets the highest frequency a network can "
+                   "see (r/2 cycles per image), so a domain whose power reaches high frequencies wants more of the "
+                   "budget in γ than one whose power sits low. Measured here on real images that ship inside "
+                   "Python packages, and on yours.", "spectrum")
+slope_band = (state.spectrum_slope_low, state.spectrum_slope_high)
+detail_band = (state.spectrum_detail_low, state.spectrum_detail_high)
+if not slope_band[0] < slope_band[1]:
+    st.error(str(ConfigError("slope band", slope_band, "low < high cycles per pixel")))
+    stop_page("spectrum")
+if not detail_band[0] < detail_band[1]:
+    st.error(str(ConfigError("detail band", detail_band, "low < high cycles per image")))
+    stop_page("spectrum")
+
+names = tuple(n for n in state.spectrum_domains.split(",") if n)
+summaries = list(packaged(names, slope_band, detail_band, state.spectrum_target)) if names else []
+if files:
+    if len(files) > limits.max_files:
+        st.error(str(ConfigError("uploaded files", len(files), f"at most {limits.max_files}; using the first "
+                                                               f"{limits.max_files}")))
+    yours, errors = uploaded(tuple((f.name, f.getvalue()) for f in files[:limits.max_files]), slope_band,
+                             detail_band, state.spectrum_target)
+    for message in errors:
+        st.error(f"{message}. The file is skipped; the other images are analysed.")
+    summaries += yours
+if not summaries:
+    st.info("Pick a packaged domain or upload an image in the sidebar.")
+    stop_page("spectrum")
+
+target = state.spectrum_target
+images, domains = images_frame(summaries, target), domains_frame(summaries, target)
+st.subheader("Spectra and their slopes")
+st.caption(f"Measured. Each image: luma (ITU-R BT.601), mean removed, 2-D Hann window, |FFT|² averaged over rings "
+           f"of equal frequency. α is the least-squares slope of log power against log frequency over "
+           f"{slope_band[0]:g}–{slope_band[1]:g} cycles per pixel, with its 95% interval (Student t). A domain's "
+           "mean is the geometric mean of its images' spectra, each normalised to unit power, in cycles per image.")
+left, right = st.columns(2)
+chart(spectra_figure(summaries, slope_band), "spectra", left)
+chart(slopes_figure(images), "slopes", right)
+shares = {c: PERCENT for c in domain_fit.SHARE_COLUMNS}
+st.dataframe(domains, hide_index=True, width="stretch",
+             column_config={c: THREE for c in domains.columns if c.startswith("alpha")})
+st.dataframe(images, hide_index=True, width="stretch",
+             column_config={c: THREE for c in images.columns if c.startswith(("alpha", "r_squared"))})
+csv_button(images, "spectrum-images", "Images as CSV")
+
+st.subheader("What an input keeps")
+base_px = load_base(state.base).resolution_px
+recipe = Recipe(state.alpha, state.beta, state.gamma)
+phis = [float(p) for p in range(int(state.spectrum_phi_max) + 1)]
+resolutions = recipe_resolutions(recipe, phis, base_px, state.res_multiple)
+motion = shown(lambda: Motion(state.motion_speed_dps, state.motion_exposure_ms / 1000, state.motion_fov_deg))
+if motion is None:
+    stop_page("spectrum")
+largest = max(s.spectrum.side for d in summaries for s in d.images)
+grid = sorted({*range(8, largest + 8, 8), *resolutions.tolist()})
+capture = capture_frame(summaries, grid, detail_band, motion)
+column, what = ("power_share", "all power") if state.spectrum_criterion == "power" else \
+    ("detail_share", f"the {detail_band[0]:g}–{detail_band[1]:g} cycles/image band")
+st.caption(f"Measured on the images: the share of their spectral power below an input's Nyquist frequency, as if "
+           f"the shorter side were resampled to r px with an ideal antialiasing filter. Marked: your recipe (α = "
+           f"{recipe.alpha:.3f}, β = {recipe.beta:.3f}, γ = {recipe.gamma:.3f}) at φ = 0…{phis[-1]:g} on "
+           f"{state.base} ({base_px} px, rounded to multiples of {state.res_multiple}). The detail band is in cycles "
+           f"per image; the default is {settings.detail_band_why}.")
+marks = [(f"φ={p:g}: {r} px", r) for p, r in zip(phis, resolutions.tolist())]
+chart(capture_figure(capture, column, what, marks, target), "spectrum-capture")
+steps = recipe_frame(summaries, recipe, phis, base_px, detail_band, motion, state.res_multiple)
+st.dataframe(steps, hide_index=True, width="stretch", column_config=shares)
+
+st.subheader("A recipe for each domain")
+recommendations = [recommend(s.required_px(state.spectrum_criterion), base_px, state.spectrum_phi_max, s.domain,
+                             state.spectrum_criterion, settings.law_target, state.res_multiple)
+                   for s in summaries if s.required_px(state.spectrum_criterion) is not None]
+st.caption(f"Modelled: the rule below, applied to the median over each domain's images of the input size that keeps "
+           f"{target:.0%} of {CRITERIA[state.spectrum_criterion]} (measured). γ is raised until r(φ = "
+           f"{state.spectrum_phi_max:g}) reaches that size, and the rest of α·β²·γ² = {settings.law_target:g} goes to "
+           "depth and width in EfficientNet's proportion. Compare EfficientNet's own γ = 1.15.")
+table = [{"domain": r.domain, "needed_px": r.required_px, "alpha": r.recipe.alpha, "beta": r.recipe.beta,
+          "gamma": r.recipe.gamma, f"r(φ={r.phi:g})_px": r.resolution_px, "note": r.limited or ""}
+         for r in recommendations]
+st.dataframe(table, hide_index=True, width="stretch", column_config={c: THREE for c in ("alpha", "beta", "gamma")})
+if recommendations:
+    picked = st.selectbox("Use a domain's recipe", range(len(recommendations)), key="spectrum_pick",
+                          format_func=lambda i: f"{recommendations[i].domain}: α = {recommendations[i].recipe.alpha:.3f}"
+                                                f", β = {recommendations[i].recipe.beta:.3f}, γ = "
+                                                f"{recommendations[i].recipe.gamma:.3f}")
+    chosen = recommendations[picked]
+    left, right = st.columns(2)
+    if left.button("Open it in the Explorer", key="spectrum_to_explorer"):
+        sent = shown(with_network, state, chosen.recipe.alpha, chosen.recipe.beta, chosen.recipe.gamma, chosen.phi)
+        if sent is not None:
+            set_state(sent)
+            st.switch_page(PAGES["explorer"].path)
+    if right.button("Add it to the Pareto page", key="spectrum_to_pareto"):
+        name = f"{chosen.domain} fit ({chosen.criterion})"
+        mine = [r for r in parse_user_recipes(state.pareto_recipes) if r.name != name]
+        text = shown(canonical_user_recipes,
+                     format_user_recipes([*mine, NamedRecipe(name, chosen.recipe, "yours", builtin=False)]))
+        if text is not None:
+            apply_changes(pareto_recipes=text)
+            st.switch_page(PAGES["pareto"].path)
+with st.expander("The rule and its assumptions"):
+    st.markdown(f"```\n{domain_fit.__doc__.strip()}\n```")
+
+st.subheader("Motion blur: where more resolution stops helping")
+st.caption(f"Modelled transfer on the measured spectra. A camera turning at {state.motion_speed_dps:g}°/s for "
+           f"{state.motion_exposure_ms:g} ms across a {state.motion_fov_deg:g}° field of view smears each point over "
+           f"L = ω·t·r/FOV = {motion.sweep:.4f}·r px, which multiplies the power at f cycles per pixel by sinc²(π f L) "
+           f"(averaged over the motion's direction). Defaults: {settings.motion_why}.")
+chart(blur_figure(capture, column, what, motion), "spectrum-blur")
+plateau = blur_plateau(summaries, detail_band, motion)
+if plateau.empty:
+    st.write("No motion: the blur is zero at every resolution, and more resolution keeps helping up to the images' "
+             "own size.")
+else:
+    st.write(f"The blur reaches 2 px at **{motion.saturating_px():.0f} px**; past it every added frequency lies beyond "
+             "the blur's first zero. Shares kept there and at twice that size (means over each domain's images):")
+    st.dataframe(plateau, hide_index=True, width="stretch", column_config=shares)
+with st.expander("The blur model and its assumptions"):
+    st.markdown(f"```\n{motion_blur.__doc__.strip()}\n```")
+
+share_panel("spectrum", lambda: view_export(state, "spectrum", {
+    "images": records(images), "domains": records(domains), "recommendations": table, "recipe_steps": records(steps)}))

@@ -1,0 +1,71 @@
+"""Linear motion blur from a moving camera: its length in pixels and its low-pass transfer.
+
+Modelled. A camera turning at ω degrees per second during an exposure of t seconds, with a horizontal
+field of view of FOV degrees imaged onto r pixels, smears each point over
+
+    L(r) = ω · t · r / FOV   pixels,
+
+so the blur grows linearly with resolution for fixed motion. A box blur of L pixels along the motion
+multiplies the amplitude at f cycles per pixel by |sinc(π f L)| = |sin(π f L) / (π f L)|. In cycles per
+image c = f · r, the product f · L = c · ω t / FOV does not depend on r: more pixels resolve finer
+frequencies, but the blur has already removed them. Beyond the resolution at which L reaches 2 pixels,
+r = 2 · FOV / (ω t), every added frequency lies past the blur's first zero (c = FOV / (ω t)) and adds at most
+the sidelobes' few percent of its power: more resolution stops helping.
+
+Assumptions: a constant angular speed during the exposure (a box kernel), motion along one direction
+(a radially averaged spectrum sees the transfer averaged over the motion's orientation relative to each
+frequency), the whole image blurred alike (pure rotation, no parallax), and no sensor noise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import require_finite
+
+ORIENTATIONS = 180
+
+
+@dataclass(frozen=True)
+class Motion:
+    """A camera's angular speed (degrees per second), exposure (seconds) and field of view (degrees)."""
+
+    angular_speed_dps: float
+    exposure_s: float
+    fov_deg: float
+
+    def __post_init__(self) -> None:
+        require_finite("angular speed (°/s)", self.angular_speed_dps, minimum=0.0, maximum=2000.0)
+        require_finite("exposure (s)", self.exposure_s, minimum=0.0, maximum=1.0)
+        require_finite("field of view (°)", self.fov_deg, minimum=1.0, maximum=180.0)
+
+    @property
+    def sweep(self) -> float:
+        """The share of the field of view swept during one exposure, ω·t / FOV."""
+        return self.angular_speed_dps * self.exposure_s / self.fov_deg
+
+    def blur_px(self, resolution_px):
+        """The blur length in pixels at a resolution (number or array): ω·t·r / FOV."""
+        return self.sweep * np.asarray(resolution_px, dtype=np.float64)
+
+    def saturating_px(self) -> float:
+        """The resolution at which the blur reaches 2 pixels, beyond which more pixels add only blurred detail."""
+        return float("inf") if self.sweep == 0 else 2.0 / self.sweep
+
+    def power_gain(self, cycles_per_image: np.ndarray) -> np.ndarray:
+        """The blur's power transfer at each radial frequency, averaged over the motion's orientation."""
+        return radial_power_gain(np.asarray(cycles_per_image, dtype=np.float64) * self.sweep)
+
+
+def transfer(f_cycles_per_px, length_px):
+    """|sinc(π f L)|: the amplitude transfer of a box blur of L pixels along its direction."""
+    return np.abs(np.sinc(np.multiply(f_cycles_per_px, length_px)))
+
+
+def radial_power_gain(f_times_length) -> np.ndarray:
+    """sinc²(π f L cos θ) averaged over θ in [0, π): the power transfer a radially averaged spectrum sees."""
+    theta = (np.arange(ORIENTATIONS) + 0.5) * np.pi / ORIENTATIONS
+    product = np.asarray(f_times_length, dtype=np.float64)
+    return np.mean(np.sinc(np.multiply.outer(product, np.cos(theta))) ** 2, axis=-1)
