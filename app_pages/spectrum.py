@@ -6,8 +6,9 @@ import streamlit as st
 
 from scaling_core import domain_fit, motion_blur
 from scaling_core.base import load_base
-from scaling_core.domain_fit import (CRITERIA, analyse_domains, blur_plateau, capture_frame, domains_frame,
-                                     images_frame, recipe_frame, recipe_resolutions, recommend)
+from scaling_core.domain_fit import (CRITERIA, analyse_domains, analyse_image, blur_plateau, capture_frame,
+                                     domains_frame, images_frame, recipe_frame, recipe_resolutions, recommend,
+                                     summarise)
 from scaling_core.errors import ConfigError
 from scaling_core.export import view_export
 from scaling_core.motion_blur import Motion
@@ -55,15 +56,14 @@ def packaged(names: tuple[str, ...], slope_band: tuple, detail_band: tuple, targ
 
 @st.cache_data(show_spinner="Measuring your images' spectra…", max_entries=8)
 def uploaded(files: tuple[tuple[str, bytes], ...], slope_band: tuple, detail_band: tuple, target: float):
-    """The user's valid images analysed together, and the message for each file that is not one."""
-    images, errors = [], []
+    """The user's images that can be analysed, together, and the message for each file that cannot."""
+    analyses, errors = [], []
     for name, data in files:
         try:
-            images.append(decode_upload(name, data))
+            analyses.append(analyse_image(decode_upload(name, data), UPLOADS, slope_band, detail_band, target))
         except ConfigError as exc:
             errors.append(str(exc))
-    summaries = analyse_domains({UPLOADS: images}, slope_band, detail_band, target) if images else []
-    return summaries, errors
+    return ([summarise(UPLOADS, analyses, slope_band)] if analyses else []), errors
 
 
 scaling_controls(classification=False)
@@ -105,7 +105,10 @@ if not detail_band[0] < detail_band[1]:
     stop_page("spectrum")
 
 names = tuple(n for n in state.spectrum_domains.split(",") if n)
-summaries = list(packaged(names, slope_band, detail_band, state.spectrum_target)) if names else []
+summaries = shown(packaged, names, slope_band, detail_band, state.spectrum_target) if names else []
+if summaries is None:
+    stop_page("spectrum")
+summaries = list(summaries)
 if files:
     if len(files) > limits.max_files:
         st.error(str(ConfigError("uploaded files", len(files), f"at most {limits.max_files}; using the first "
@@ -114,18 +117,24 @@ if files:
                              detail_band, state.spectrum_target)
     for message in errors:
         st.error(f"{message}. The file is skipped; the other images are analysed.")
+    if errors and not yours:
+        stop_page("spectrum")
     summaries += yours
 if not summaries:
     st.info("Pick a packaged domain or upload an image in the sidebar.")
     stop_page("spectrum")
 
 target = state.spectrum_target
+largest = max(s.spectrum.side for d in summaries for s in d.images)
 images, domains = images_frame(summaries, target), domains_frame(summaries, target)
 st.subheader("Spectra and their slopes")
 st.caption(f"Measured. Each image: luma (ITU-R BT.601), mean removed, 2-D Hann window, |FFT|² averaged over rings "
            f"of equal frequency. α is the least-squares slope of log power against log frequency over "
-           f"{slope_band[0]:g}–{slope_band[1]:g} cycles per pixel, with its 95% interval (Student t). A domain's "
-           "mean is the geometric mean of its images' spectra, each normalised to unit power, in cycles per image.")
+           f"{slope_band[0]:g}–{slope_band[1]:g} cycles per pixel, with the fit's 95% interval (Student t, rings taken "
+           "as independent: it understates the spread between images, which the domain's standard deviation shows). "
+           "A domain's mean is the geometric mean of its images' spectra, each normalised to unit power, in cycles "
+           "per image. The input size needed grows with an image's own size (a larger file holds finer detail): "
+           "compare `side_px` and the share of it that is needed.")
 left, right = st.columns(2)
 chart(spectra_figure(summaries, slope_band), "spectra", left)
 chart(slopes_figure(images), "slopes", right)
@@ -139,12 +148,11 @@ csv_button(images, "spectrum-images", "Images as CSV")
 st.subheader("What an input keeps")
 base_px = load_base(state.base).resolution_px
 recipe = Recipe(state.alpha, state.beta, state.gamma)
-phis = [float(p) for p in range(int(state.spectrum_phi_max) + 1)]
+phis = sorted({*map(float, range(int(state.spectrum_phi_max) + 1)), state.spectrum_phi_max})
 resolutions = recipe_resolutions(recipe, phis, base_px, state.res_multiple)
 motion = shown(lambda: Motion(state.motion_speed_dps, state.motion_exposure_ms / 1000, state.motion_fov_deg))
 if motion is None:
     stop_page("spectrum")
-largest = max(s.spectrum.side for d in summaries for s in d.images)
 grid = sorted({*range(8, largest + 8, 8), *resolutions.tolist()})
 capture = capture_frame(summaries, grid, detail_band, motion)
 column, what = ("power_share", "all power") if state.spectrum_criterion == "power" else \
@@ -157,6 +165,8 @@ st.caption(f"Measured on the images: the share of their spectral power below an 
 marks = [(f"φ={p:g}: {r} px", r) for p, r in zip(phis, resolutions.tolist())]
 chart(capture_figure(capture, column, what, marks, target), "spectrum-capture")
 steps = recipe_frame(summaries, recipe, phis, base_px, detail_band, motion, state.res_multiple)
+st.caption("Below: the shares at your recipe's r(φ); the `_blurred` columns are modelled (the motion-blur "
+           "transfer further down applied to the measured spectra).")
 st.dataframe(steps, hide_index=True, width="stretch", column_config=shares)
 
 st.subheader("A recipe for each domain")
@@ -166,12 +176,16 @@ recommendations = [recommend(s.required_px(state.spectrum_criterion), base_px, s
 st.caption(f"Modelled: the rule below, applied to the median over each domain's images of the input size that keeps "
            f"{target:.0%} of {CRITERIA[state.spectrum_criterion]} (measured). γ is raised until r(φ = "
            f"{state.spectrum_phi_max:g}) reaches that size, and the rest of α·β²·γ² = {settings.law_target:g} goes to "
-           "depth and width in EfficientNet's proportion. Compare EfficientNet's own γ = 1.15.")
+           "depth and width in EfficientNet's proportion. Compare EfficientNet's own γ = 1.15 (published: Tan & Le, "
+           "ICML 2019).")
 table = [{"domain": r.domain, "needed_px": r.required_px, "alpha": r.recipe.alpha, "beta": r.recipe.beta,
           "gamma": r.recipe.gamma, f"r(φ={r.phi:g})_px": r.resolution_px, "note": r.limited or ""}
          for r in recommendations]
 st.dataframe(table, hide_index=True, width="stretch", column_config={c: THREE for c in ("alpha", "beta", "gamma")})
-if recommendations:
+if not recommendations:
+    st.info(f"No image reaches the detail band ({detail_band[0]:g}–{detail_band[1]:g} cycles per image; the largest "
+            f"image carries {largest // 2} cycles): choose a lower band, or the criterion 'all spectral power'.")
+else:
     picked = st.selectbox("Use a domain's recipe", range(len(recommendations)), key="spectrum_pick",
                           format_func=lambda i: f"{recommendations[i].domain}: α = {recommendations[i].recipe.alpha:.3f}"
                                                 f", β = {recommendations[i].recipe.beta:.3f}, γ = "
@@ -194,7 +208,7 @@ if recommendations:
 with st.expander("The rule and its assumptions"):
     st.markdown(f"```\n{domain_fit.__doc__.strip()}\n```")
 
-st.subheader("Motion blur: where more resolution stops helping")
+st.subheader("Motion blur: what more resolution still adds")
 st.caption(f"Modelled transfer on the measured spectra. A camera turning at {state.motion_speed_dps:g}°/s for "
            f"{state.motion_exposure_ms:g} ms across a {state.motion_fov_deg:g}° field of view smears each point over "
            f"L = ω·t·r/FOV = {motion.sweep:.4f}·r px, which multiplies the power at f cycles per pixel by sinc²(π f L) "
@@ -205,8 +219,9 @@ if plateau.empty:
     st.write("No motion: the blur is zero at every resolution, and more resolution keeps helping up to the images' "
              "own size.")
 else:
-    st.write(f"The blur reaches 2 px at **{motion.saturating_px():.0f} px**; past it every added frequency lies beyond "
-             "the blur's first zero. Shares kept there and at twice that size (means over each domain's images):")
+    st.write(f"The blur reaches 2 px at **{motion.saturating_px():.0f} px** (modelled); past it every added frequency "
+             "lies beyond the blur's first zero along the motion and keeps a falling share of its power. Shares kept "
+             "there and at twice that size (measured spectra, modelled blur; means over each domain's images):")
     st.dataframe(plateau, hide_index=True, width="stretch", column_config=shares)
 with st.expander("The blur model and its assumptions"):
     st.markdown(f"```\n{motion_blur.__doc__.strip()}\n```")

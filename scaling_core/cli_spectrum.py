@@ -72,6 +72,8 @@ def run_spectrum(args: argparse.Namespace) -> int:
     print(domains.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     print(f"\nRecommended recipes (modelled: scaling_core/domain_fit.py), α·β²·γ² = 2, sized for φ = {args.phi:g} "
           f"on a {base_px} px base, criterion: {args.criterion}")
+    if not recipes:
+        print("  none: no image reaches the detail band; choose a lower --detail-band or --criterion power")
     for r in recipes:
         print(f"  {r['domain']}: α = {r['alpha']:.3f}, β = {r['beta']:.3f}, γ = {r['gamma']:.3f} → r(φ) = "
               f"{r['resolution_px_at_phi']} px for {r['required_px']:.0f} px needed" +

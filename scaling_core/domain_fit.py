@@ -30,8 +30,8 @@ from .errors import ConfigError, require_finite
 from .motion_blur import Motion
 from .recipe import Recipe
 from .rounding import round_resolution
-from .spectrum import (SlopeFit, SlopeSpread, Spectrum, captured_share, fit_slope, mean_spectrum, radial_psd,
-                       resolution_for_share, slope_spread)
+from .spectrum import (SlopeFit, SlopeSpread, Spectrum, band_mask, captured_share, fit_slope, grayscale,
+                       mean_spectrum, radial_psd, resolution_for_share, slope_spread)
 from .spectrum_images import NamedImage
 
 CRITERIA = {"power": "all spectral power", "detail": "the detail band's power"}
@@ -69,13 +69,14 @@ class DomainSummary:
 
 
 def _holds_band(spectrum: Spectrum, band: tuple[float, float]) -> bool:
-    cycles = spectrum.cycles_per_image
-    return bool(np.any((cycles >= band[0]) & (cycles <= band[1])))
+    return bool(np.any(band_mask(spectrum.cycles_per_image, band)))
 
 
 def analyse_image(image: NamedImage, domain: str, slope_band: tuple[float, float],
                   detail_band: tuple[float, float], target: float) -> ImageAnalysis:
-    """Spectrum, slope and needed input sizes of one image."""
+    """Spectrum, slope and needed input sizes of one image (ConfigError naming the image if it has no structure)."""
+    if np.ptp(grayscale(image.pixels)) == 0:
+        raise ConfigError(f"image {image.name}", "uniform", "an image whose pixels vary")
     spectrum = radial_psd(image.pixels)
     detail = resolution_for_share(spectrum, target, detail_band) if _holds_band(spectrum, detail_band) else None
     return ImageAnalysis(domain, image.name, image.citation, spectrum, fit_slope(spectrum, slope_band),
@@ -96,6 +97,7 @@ def summarise(domain: str, analyses: Sequence[ImageAnalysis], slope_band: tuple[
 def analyse_domains(groups: dict[str, Sequence[NamedImage]], slope_band: tuple[float, float],
                     detail_band: tuple[float, float], target: float) -> list[DomainSummary]:
     """Every group of images (a packaged domain, or the user's files) analysed and summarised."""
+    band_mask(np.zeros(1), detail_band)
     return [summarise(name, [analyse_image(i, name, slope_band, detail_band, target) for i in images], slope_band)
             for name, images in groups.items()]
 
@@ -105,6 +107,7 @@ def images_frame(summaries: Sequence[DomainSummary], target: float) -> pd.DataFr
     rows = [{"domain": a.domain, "image": a.name, "side_px": a.spectrum.side, "alpha": a.fit.alpha,
              "alpha_low": a.fit.low, "alpha_high": a.fit.high, "r_squared": a.fit.r_squared,
              f"px_for_{target:.0%}_power": a.power_px, f"px_for_{target:.0%}_detail": a.detail_px,
+             "power_px_of_side": a.power_px / a.spectrum.side,
              "source": a.citation} for s in summaries for a in s.images]
     return pd.DataFrame(rows)
 
@@ -115,6 +118,8 @@ def domains_frame(summaries: Sequence[DomainSummary], target: float) -> pd.DataF
         "domain": s.domain, "images": s.slopes.count, "alpha_mean": s.slopes.mean, "alpha_std": s.slopes.std,
         "alpha_min": s.slopes.low, "alpha_max": s.slopes.high, "alpha_of_mean_spectrum": s.mean_fit.alpha,
         f"median_px_for_{target:.0%}_power": s.power_px, f"median_px_for_{target:.0%}_detail": s.detail_px,
+        "median_side_px": float(np.median([a.spectrum.side for a in s.images])),
+        "median_power_px_of_side": float(np.median([a.power_px / a.spectrum.side for a in s.images])),
     } for s in summaries])
 
 
@@ -175,6 +180,8 @@ def recommend(required_px: float, base_px: int, phi: float, domain: str = "", cr
     depth_share = math.log(REFERENCE.alpha) / (math.log(REFERENCE.alpha) + 2 * math.log(REFERENCE.beta))
     recipe = Recipe(rest**depth_share, rest ** ((1 - depth_share) / 2), gamma)
     resolution = int(recipe_resolutions(recipe, [phi], base_px, multiple)[0])
+    if limited is None and resolution < required_px:
+        limited = f"rounding to a multiple of {multiple} px leaves r(φ = {phi:g}) at {resolution} px"
     return Recommendation(domain, criterion, required_px, phi, recipe, resolution, limited)
 
 

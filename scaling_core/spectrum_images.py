@@ -141,17 +141,26 @@ def decode_upload(filename: str, data: bytes, limits: UploadLimits | None = None
         with Image.open(io.BytesIO(data)) as image:
             # The header gives the size before any pixel is decoded: refuse bombs here, not after expanding them.
             width, height = image.size
-            if image.format not in limits.formats:
+            # A phone's JPEG is often a multi-picture file (MPO): its first picture is the photograph.
+            kind = "JPEG" if image.format == "MPO" else image.format
+            if kind not in limits.formats:
                 raise ConfigError(parameter, image.format, f"a {', '.join(limits.formats)} image")
             if width * height > limits.max_pixels:
                 raise ConfigError(parameter, f"{width} × {height} px", f"at most {limits.max_pixels:,} pixels "
                                   "(a guard against decompression bombs)")
             if min(width, height) < limits.min_side:
                 raise ConfigError(parameter, f"{width} × {height} px", f"both sides at least {limits.min_side} px")
+            bits = max(image.tag_v2.get(258, (8,))) if kind == "TIFF" else 8
+            if bits > 8 and image.mode not in GRAY_DEEP_MODES:
+                # Pillow reads 16-bit colour TIFFs as 8-bit RGB, which would quietly change the spectrum.
+                raise ConfigError(parameter, f"{bits}-bit colour ({image.mode})", "8-bit colour or 16-bit grayscale")
             pixels = _as_array(image)
     except ConfigError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:
+        raise ConfigError(parameter, "more pixels than Pillow's guard allows",
+                          f"at most {limits.max_pixels:,} pixels (a guard against decompression bombs)") from None
+    except UnidentifiedImageError:
         raise ConfigError(parameter, "unreadable", f"a {', '.join(limits.formats)} image file") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise ConfigError(parameter, "corrupt", f"a complete {', '.join(limits.formats)} image ({exc})") from None
@@ -160,8 +169,14 @@ def decode_upload(filename: str, data: bytes, limits: UploadLimits | None = None
     return NamedImage(filename, pixels, "your upload")
 
 
+GRAY_DEEP_MODES = ("I", "I;16", "I;16B", "I;16L", "F")
+
+
 def _as_array(image) -> np.ndarray:
-    """Pixels as numbers: 16-bit and float images keep their values, everything else becomes RGB or gray."""
-    if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
+    """Pixels as numbers: 16-bit and float gray images keep their values, everything else becomes RGB or gray.
+
+    A multi-page TIFF gives its first page (Pillow opens there).
+    """
+    if image.mode in GRAY_DEEP_MODES:
         return np.asarray(image, dtype=np.float64)
     return np.asarray(image.convert("L" if image.mode in ("1", "L", "LA") else "RGB"))

@@ -57,8 +57,9 @@ def slopes_figure(images: pd.DataFrame) -> go.Figure:
                         error_x={"type": "data", "symmetric": False, "array": rows["alpha_high"] - rows["alpha"],
                                  "arrayminus": rows["alpha"] - rows["alpha_low"]},
                         hovertemplate="%{text}: α = %{x:.2f}<extra></extra>")
-    fig.add_vline(x=2.0, line_dash="dot", line_color="grey", annotation_text="α = 2 (typical natural scene)")
-    fig.update_layout(xaxis_title="fitted slope α of P ∝ 1/f^α (bars: 95% interval)", showlegend=False,
+    fig.add_vline(x=2.0, line_dash="dot", line_color="grey",
+                  annotation_text="α ≈ 2: natural scenes (published: Field 1987; van der Schaaf & van Hateren 1996)")
+    fig.update_layout(xaxis_title="fitted slope α of P ∝ 1/f^α (bars: the fit's 95% interval, rings as independent)", showlegend=False,
                       title="Spectral slopes by domain (measured)", margin={"t": 60, "b": 40})
     return fig
 

@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 
 from scaling_core.domain_fit import (analyse_domains, blur_plateau, capture_frame, domains_frame, images_frame,
@@ -35,7 +36,7 @@ def test_the_recommended_recipe_keeps_the_cost_and_reaches_the_needed_size_when_
     assert r.recipe.cost_factor == pytest.approx(2.0)
     wanted = (required / 224) ** (1 / phi)
     if 1 <= wanted <= math.sqrt(2):
-        assert r.limited is None and 224 * r.recipe.gamma ** phi == pytest.approx(required)
+        assert (r.limited is None) == (r.resolution_px >= required) and 224 * r.recipe.gamma ** phi == pytest.approx(required)
     elif wanted < 1:
         assert r.recipe.gamma == 1.0 and "already carries" in r.limited
     else:
@@ -44,6 +45,19 @@ def test_the_recommended_recipe_keeps_the_cost_and_reaches_the_needed_size_when_
         assert r.recipe.alpha == pytest.approx(1.0) and r.recipe.beta == pytest.approx(1.0)
     else:  # depth and width share the rest as EfficientNet's (1.2, 1.1) do
         assert math.log(r.recipe.alpha) / math.log(r.recipe.beta) == pytest.approx(math.log(1.2) / math.log(1.1))
+
+
+def test_rounding_that_leaves_the_input_short_is_said():
+    short = recommend(300, 224, 3.0)
+    assert short.resolution_px < 300 and "rounding" in short.limited
+
+
+def test_a_uniform_image_or_a_bad_band_is_named():
+    flat = NamedImage("grey.png", np.full((64, 64), 0.5), "test")
+    with pytest.raises(ConfigError, match="image grey.png"):
+        analyse_domains({"yours": [flat]}, BAND, DETAIL, 0.95)
+    with pytest.raises(ConfigError, match="detail band"):
+        analyse_domains({"yours": []}, BAND, (300.0, 100.0), 0.95)
 
 
 def test_a_bad_recommendation_request_names_the_parameter():

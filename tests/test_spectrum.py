@@ -84,3 +84,9 @@ def test_colour_images_use_luma_and_bad_input_names_the_parameter():
         grayscale(np.zeros((4, 4)))
     with pytest.raises(ConfigError, match="band"):
         fit_slope(radial_psd(np.random.default_rng(0).normal(size=(32, 32))), band=(0.3, 0.2))
+
+
+def test_a_non_square_image_counts_cycles_per_image_on_its_shorter_side():
+    spectrum = radial_psd(synthetic_image(128, 2.0, 0)[:64, :])
+    assert spectrum.side == 64 and spectrum.cycles_per_image[-1] == pytest.approx(32, abs=1)
+    assert captured_share(spectrum, 64) == pytest.approx(1.0)

@@ -69,3 +69,12 @@ def test_a_decompression_bomb_is_refused_from_its_header():
     assert len(bomb) < 100_000
     with pytest.raises(ConfigError, match=r"3000 × 3000 px.*decompression bombs"):
         decode_upload("bomb.png", bomb, LIMITS)
+
+
+def test_deep_colour_tiffs_are_refused_rather_than_cut_to_8_bits(tmp_path):
+    import tifffile
+
+    path = tmp_path / "deep.tif"
+    tifffile.imwrite(path, np.full((64, 64, 3), 1000, dtype=np.uint16), photometric="rgb")
+    with pytest.raises(ConfigError, match=r"16-bit colour.*16-bit grayscale"):
+        decode_upload("deep.tif", path.read_bytes(), LIMITS)

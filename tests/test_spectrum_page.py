@@ -14,7 +14,7 @@ PAGE = "app_pages/spectrum.py"
 
 def png(pixels: np.ndarray) -> bytes:
     buffer = io.BytesIO()
-    scaled = (pixels - pixels.min()) / np.ptp(pixels) * 255
+    scaled = (pixels - pixels.min()) / max(np.ptp(pixels), 1e-12) * 255
     Image.fromarray(scaled.astype(np.uint8)).save(buffer, format="PNG")
     return buffer.getvalue()
 
@@ -29,9 +29,11 @@ def test_an_upload_is_analysed_beside_the_domains_and_a_corrupt_file_is_named_an
     assert not at.exception and not at.error
     good = png(synthetic_image(256, 1.5, 0))
     at.file_uploader(key="spectrum_upload").set_value([
-        ("mine.png", good, "image/png"), ("broken.png", good[:300], "image/png")]).run()
+        ("mine.png", good, "image/png"), ("broken.png", good[:300], "image/png"),
+        ("blank.png", png(np.zeros((64, 64))), "image/png")]).run()
     assert not at.exception
     assert [e.value for e in at.error if "broken.png" in e.value and "skipped" in e.value]
+    assert [e.value for e in at.error if "blank.png" in e.value and "uniform" in e.value]
     domains = table(at, "domain")
     assert list(domains["domain"]) == ["natural", "yours"]
     yours = domains.set_index("domain").loc["yours"]
@@ -46,7 +48,7 @@ def test_settings_go_to_the_url_and_shape_what_is_shown(store):
                   timeout=180)
     assert not at.exception
     assert at.query_params["spectrum_criterion"] == "detail" and at.query_params["spectrum_target"] == "0.9"
-    assert "px_for_90%_detail" in table(at, "domain").columns[-1]
+    assert "median_px_for_90%_detail" in table(at, "domain").columns
     at.multiselect(key="w_spectrum_domains_pick").select("astronomy").run()
     assert at.query_params["spectrum_domains"] == "texture,astronomy"
     assert list(table(at, "domain")["domain"]) == ["texture", "astronomy"]
@@ -55,6 +57,12 @@ def test_settings_go_to_the_url_and_shape_what_is_shown(store):
 def test_bad_bands_and_an_empty_choice_say_so_and_the_page_keeps_running(store):
     at = open_app(PAGE, {"spectrum_detail_low": "300", "spectrum_detail_high": "100"}, timeout=180)
     assert not at.exception and any("detail band" in e.value and "low < high" in e.value for e in at.error)
+    at = open_app(PAGE, {"spectrum_domains": "natural", "spectrum_slope_low": "0.3", "spectrum_slope_high": "0.302"},
+                  timeout=180)
+    assert not at.exception and any("slope band" in e.value and "3 frequency rings" in e.value for e in at.error)
+    at = open_app(PAGE, {"spectrum_domains": "texture", "spectrum_criterion": "detail",
+                         "spectrum_detail_low": "3000", "spectrum_detail_high": "4000"}, timeout=180)
+    assert not at.exception and any("No image reaches the detail band" in i.value for i in at.info)
     at = open_app(PAGE, {"spectrum_domains": ""}, timeout=180)
     assert not at.exception and any("Pick a packaged domain" in i.value for i in at.info)
 
