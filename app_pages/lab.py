@@ -11,13 +11,12 @@ from scaling_core.pareto import mark_front
 from scaling_core.plots import lab_accuracy_figure, training_curves_figure
 from scaling_core.store import default_store_url
 from ui import lab_jobs
-from ui.controls import choice
+from ui.controls import lab_controls
 from ui.export import chart, csv_button
-from ui.session import apply_changes, current_state, shown, start_page
+from ui.session import shown, start_page
 from ui.share import share_panel
 from ui.store import app_store
 
-RECIPES_WIDGET = "w_lab_recipes"
 SEEN_RUNS = "_lab_runs_seen"
 TWO = st.column_config.NumberColumn(format="%.2f")
 LOCALIZED = st.column_config.NumberColumn(format="localized")
@@ -25,19 +24,9 @@ settings = lab_settings()
 
 
 
-def recipes_changed() -> None:
-    """The multiselect edits the comma-separated state field (an empty choice keeps the last one)."""
-    picked = st.session_state[RECIPES_WIDGET]
-    if picked:
-        apply_changes(lab_recipes=",".join(picked))
-
-
 with st.sidebar:
     st.header("Lab")
-    choice("lab_dataset", "Dataset", format_func=lambda name: dataset_table()[name].title)
-    st.session_state[RECIPES_WIDGET] = current_state().lab_recipes.split(",")
-    st.multiselect("Recipes", list(settings.recipes), key=RECIPES_WIDGET, on_change=recipes_changed,
-                   format_func=lambda alias: settings.recipes[alias])
+    lab_controls()
 
 state = start_page("Lab", "Compound scaling seen happening: the lab base (a tiny EfficientNet, data/bases/lab-tiny.json) "
                    "scaled by the same recipes, rounding, builder and counter as the big models, trained here on real "

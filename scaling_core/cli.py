@@ -10,6 +10,7 @@ from typing import Sequence
 from .cli_accuracy import ACCURACY_COMMANDS, add_accuracy_commands
 from .cli_hardware import HARDWARE_COMMANDS, add_hardware_commands
 from .cli_lab import LAB_COMMANDS, add_lab_commands
+from .cli_robustness import ROBUSTNESS_COMMANDS, add_robustness_commands
 from .cli_spectrum import SPECTRUM_COMMANDS, add_spectrum_commands
 from .errors import ConfigError, require_finite
 from .presets import fitted_phi, get_preset, preset_names, scale_preset
@@ -48,6 +49,7 @@ def make_parser() -> argparse.ArgumentParser:
     add_accuracy_commands(commands)
     add_lab_commands(commands)
     add_spectrum_commands(commands)
+    add_robustness_commands(commands)
     return parser
 
 
@@ -207,7 +209,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     try:
         return {"cost": run_cost, "law": run_law, **HARDWARE_COMMANDS, **ACCURACY_COMMANDS,
-                **LAB_COMMANDS, **SPECTRUM_COMMANDS}[args.command](args)
+                **LAB_COMMANDS, **SPECTRUM_COMMANDS,
+                **ROBUSTNESS_COMMANDS}[args.command](args)
     except ConfigError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 2

@@ -48,26 +48,40 @@ def add_lab_commands(commands) -> None:
                                         "(how data/lab/<dataset>.json is made)")
 
 
-def run_lab(args: argparse.Namespace) -> int:
-    """`lab run` and `lab report`."""
-    from .lab import lab_report, lab_settings, run_grid
-    from .store import Store
+def lab_budget(epochs: int | None):
+    """The lab's training budget, with its epochs overridden when given (ConfigError outside [1, 100])."""
+    from .lab import lab_settings
 
     budget = lab_settings().budget
-    if args.epochs is not None:
-        if not 1 <= args.epochs <= 100:
-            raise ConfigError("--epochs", args.epochs, "an integer in [1, 100]")
-        budget = replace(budget, epochs=args.epochs)
+    if epochs is None:
+        return budget
+    if not 1 <= epochs <= 100:
+        raise ConfigError("--epochs", epochs, "an integer in [1, 100]")
+    return replace(budget, epochs=epochs)
+
+
+def progress_bar(description: str):
+    """A tqdm bar on stderr and the (done, total) callback that moves it."""
+    from tqdm import tqdm
+
+    bar = tqdm(desc=description, unit="run", file=sys.stderr)
+
+    def progress(done: int, total: int) -> None:
+        bar.total, bar.n = total, done
+        bar.refresh()
+
+    return bar, progress
+
+
+def run_lab(args: argparse.Namespace) -> int:
+    """`lab run` and `lab report`."""
+    from .lab import lab_report, run_grid
+    from .store import Store
+
+    budget = lab_budget(args.epochs)
     store = Store(args.store)
     if args.lab_command == "run":
-        from tqdm import tqdm
-        bar = tqdm(desc="training", unit="run", file=sys.stderr)
-
-        def progress(done: int, total: int) -> None:
-            bar.total = total
-            bar.n = done
-            bar.refresh()
-
+        bar, progress = progress_bar("training")
         start = time.perf_counter()
         trained = run_grid(args.dataset, args.recipes, args.phis, args.seeds, store, budget, args.workers, progress)
         bar.close()

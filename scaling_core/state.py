@@ -13,6 +13,8 @@ from .hardware import default_threads
 from .lab import lab_settings
 from .domain_fit import CRITERIA
 from .lab_data import dataset_names
+from .margin_model import canonical_model
+from .robustness import ATTACKS, robustness_settings
 from .pareto import COST_OBJECTIVES, canonical_user_recipes
 from .presets import get_preset, preset_names, preset_table
 from .recipe import Recipe
@@ -148,6 +150,11 @@ STATE_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("motion_speed_dps", float, 0.0, 2000.0),
     FieldSpec("motion_exposure_ms", float, 0.0, 1000.0),
     FieldSpec("motion_fov_deg", float, 1.0, 180.0),
+    FieldSpec("robust_attack", str, choices=(*ATTACKS, *robustness_settings().corruptions)),
+    FieldSpec("robust_level", float, 0.0, 1.0),
+    FieldSpec("robust_recipe", str, choices=tuple(lab_settings().recipes)),
+    FieldSpec("robust_model", str, canonical=canonical_model,
+              description="empty (the calibrated model) or mu:base,d,w,r;sigma:base,d,w,r;g:base,d,w,r"),
     FieldSpec("result", int, 0, 2**31 - 1, page=SAVED_PAGE),
     FieldSpec("compare", int, 0, 2**31 - 1, page=SAVED_PAGE),
     FieldSpec("saved_filter", str, canonical=lambda text: text.strip()[:100], description="any text", page=SAVED_PAGE),
@@ -206,6 +213,10 @@ class AppState:
     motion_speed_dps: float = SPECTRUM.motion["angular_speed_dps"]
     motion_exposure_ms: float = 1000 * SPECTRUM.motion["exposure_s"]
     motion_fov_deg: float = SPECTRUM.motion["fov_deg"]
+    robust_attack: str = "pgd"
+    robust_level: float = 0.1
+    robust_recipe: str = "efficientnet"
+    robust_model: str = ""
 
 
 def parse_query(query: Mapping[str, str | list[str]]) -> tuple[AppState, list[str]]:

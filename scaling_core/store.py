@@ -89,6 +89,14 @@ lab_runs = Table(
     Column("checkpoint", LargeBinary, nullable=False),
     Column("created_at", Float, nullable=False),
 )
+robustness_runs = Table(
+    "robustness_runs", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(64), nullable=False, unique=True),
+    Column("run_key", String(64), nullable=False, index=True),
+    Column("result", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
 RESULT_TEXT_LIMITS = {"name": 200, "author": 200, "notes": 10_000}
 
 
@@ -235,6 +243,20 @@ class Store:
         """The trained weights (torch state_dict bytes) of a run."""
         with self.engine.connect() as connection:
             return connection.execute(select(lab_runs.c.checkpoint).where(lab_runs.c.key == key)).scalar()
+
+    def put_robustness(self, key: str, run_key: str, result: dict) -> None:
+        """Store one run's robustness measurement (an existing key is kept: evaluations are deterministic)."""
+        statement = _insert(self.engine)(robustness_runs).values(
+            key=key, run_key=run_key, result=json.dumps(result), created_at=time.time(),
+        ).on_conflict_do_nothing(index_elements=["key"])
+        with self.engine.begin() as connection:
+            connection.execute(statement)
+
+    def robustness(self, keys: list[str]) -> dict[str, dict]:
+        """The stored robustness measurements among these keys."""
+        query = select(robustness_runs.c.key, robustness_runs.c.result).where(robustness_runs.c.key.in_(keys))
+        with self.engine.connect() as connection:
+            return {key: json.loads(text) for key, text in connection.execute(query)}
 
 
 def _decoded(row) -> dict:

@@ -16,6 +16,8 @@ QUERIES = {
     "lab": {"lab_dataset": "mnist5k", "lab_recipes": "width,resolution", "pareto_source": "lab:mnist5k"},
     "spectrum": {"spectrum_domains": "texture,medical", "spectrum_criterion": "detail", "spectrum_phi_max": "2.0",
                  "motion_speed_dps": "120.0", "spectrum_detail_low": "40.0"},
+    "robustness": {"robust_attack": "fgsm", "robust_level": "0.05", "robust_recipe": "width",
+                   "lab_recipes": "efficientnet,width"},
     "saved": {"saved_filter": "nothing matches this", "phi": "3.0"},
 }
 

@@ -163,3 +163,11 @@ def test_lab_runs_keep_their_checkpoint_and_are_found_by_network_budget_and_code
     assert found["accuracy"] == 0.9 and "checkpoint" not in found
     assert store.lab_runs_of("digits", "n" * 16, budget, "other") == []
     assert store.lab_checkpoint("k" * 64) == run["checkpoint"] and store.lab_checkpoint("missing") is None
+
+
+def test_robustness_evaluations_round_trip_and_are_kept(store_url):
+    store = Store(store_url)
+    result = {"clean": 0.9, "curves": {"pgd": [0.9, 0.5]}, "margins": [1.5, -0.25], "gradient_norms": [3.0, 4.0]}
+    store.put_robustness("e" * 64, "k" * 64, result)
+    store.put_robustness("e" * 64, "k" * 64, {**result, "clean": 0.1})  # the same key again: kept
+    assert store.robustness(["e" * 64, "missing"]) == {"e" * 64: result}

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from scaling_core.lab import lab_settings
+from scaling_core.lab_data import dataset_table
 from scaling_core.state import CUSTOM, FIELD_BY_NAME
-from ui.session import bind
+from ui.session import apply_changes, bind, current_state
 
 SYMBOLS = {"alpha": "α (depth)", "beta": "β (width)", "gamma": "γ (resolution)"}
 
@@ -42,3 +44,22 @@ def scaling_controls(*, classification: bool) -> None:
             spec = FIELD_BY_NAME["num_classes"]
             st.number_input("Classes", int(spec.minimum), int(spec.maximum), step=1, **bind("num_classes"))
         choice("base", "Base network")
+
+
+LAB_RECIPES_WIDGET = "w_lab_recipes"
+
+
+def _lab_recipes_changed() -> None:
+    """The multiselect edits the comma-separated state field (an empty choice keeps the last one)."""
+    picked = st.session_state[LAB_RECIPES_WIDGET]
+    if picked:
+        apply_changes(lab_recipes=",".join(picked))
+
+
+def lab_controls() -> None:
+    """The lab's dataset and recipes (the Lab and Robustness pages share them)."""
+    recipes = lab_settings().recipes
+    choice("lab_dataset", "Dataset", format_func=lambda name: dataset_table()[name].title)
+    st.session_state[LAB_RECIPES_WIDGET] = current_state().lab_recipes.split(",")
+    st.multiselect("Recipes", list(recipes), key=LAB_RECIPES_WIDGET, on_change=_lab_recipes_changed,
+                   format_func=recipes.get)

@@ -23,6 +23,7 @@ PAGES = {p.key: p for p in (
     PageSpec("pareto", "app_pages/pareto.py", "Pareto", "📈", "Decide"),
     PageSpec("lab", "app_pages/lab.py", "Lab", "🧪", "Decide"),
     PageSpec("spectrum", "app_pages/spectrum.py", "Spectrum", "🌈", "Decide"),
+    PageSpec("robustness", "app_pages/robustness.py", "Robustness", "🛡️", "Decide"),
     PageSpec("saved", "app_pages/saved.py", "Saved results", "🗂️", "Share"),
 )}
 DEFAULT_PAGE = "explorer"

@@ -1,0 +1,175 @@
+"""Measured robustness of the lab's trained networks: attacks, corruptions, margins and gradient norms.
+
+Each lab run (a network trained on a dataset with a seed, scaling_core.lab) is loaded from its
+checkpoint in the results store and evaluated on the first `test_images` of the dataset's fixed test
+split, at the network's own input size (data/robustness/settings.json; the attacks are described in
+scaling_core.attacks). Evaluations are deterministic (one thread, seeded noise and random starts) and
+cached in the store, keyed by the run, the settings and a hash of this code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import io
+import json
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from functools import lru_cache
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Callable, Sequence
+
+from .arch import ScaledArch
+from .cost import count
+from .lab import grid_points, lab_recipe, lab_settings, network_key, run_grid, run_key
+from .lab_train import Budget
+from .paths import DATA_DIR
+
+ROBUSTNESS_DIR = DATA_DIR / "robustness"
+ATTACKS = ("fgsm", "pgd")
+
+
+@dataclass(frozen=True)
+class RobustnessSettings:
+    """data/robustness/settings.json as typed values."""
+
+    eps: tuple[float, ...]
+    pgd_steps: int
+    pgd_step_size: float
+    corruptions: dict[str, tuple[float, ...]]
+    test_images: int
+    seed: int
+    neutral: dict[str, float]
+
+    def as_dict(self) -> dict:
+        """The settings an evaluation depends on, as JSON-ready data (part of every cache key)."""
+        return {"eps": list(self.eps), "pgd_steps": self.pgd_steps, "pgd_step_size": self.pgd_step_size,
+                "corruptions": {k: list(v) for k, v in self.corruptions.items()}, "test_images": self.test_images,
+                "seed": self.seed}
+
+
+@lru_cache(maxsize=1)
+def robustness_settings() -> RobustnessSettings:
+    """The shipped settings."""
+    raw = json.loads((ROBUSTNESS_DIR / "settings.json").read_text())
+    return RobustnessSettings(tuple(raw["eps"]), raw["pgd"]["steps"], raw["pgd"]["step_size"],
+                              {k: tuple(v) for k, v in raw["corruptions"].items()}, raw["test_images"], raw["seed"],
+                              raw["neutral"])
+
+
+def evaluation_version() -> str:
+    """A hash of the code an evaluation depends on: the attacks and `evaluate` itself."""
+    digest = hashlib.sha256((Path(__file__).resolve().parent / "attacks.py").read_bytes())
+    digest.update(inspect.getsource(evaluate).encode())
+    return digest.hexdigest()[:12]
+
+
+def evaluation_key(lab_run_key: str, settings: RobustnessSettings) -> str:
+    """The cache key of one run's evaluation."""
+    text = json.dumps([lab_run_key, settings.as_dict(), evaluation_version()], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def evaluate(dataset: str, network: ScaledArch, checkpoint: bytes, settings: RobustnessSettings) -> dict:
+    """One trained network's clean accuracy, FGSM and PGD curves, corruption curves, margins and gradient norms."""
+    import torch
+
+    from .attacks import Normalised, accuracy, corrupt, fgsm, margins_and_gradients, pgd
+    from .base import load_base
+    from .build import build_model
+    from .lab_data import load_dataset, resample
+
+    torch.set_num_threads(1)
+    data = load_dataset(dataset)
+    px = network.resolution_px
+    train_x = resample(data.train_x, px)  # the training's standardisation, recomputed exactly as it was made
+    model = build_model(network)
+    model.load_state_dict(torch.load(io.BytesIO(checkpoint)))
+    model = Normalised(model.eval(), train_x.mean(), train_x.std()).eval()
+    x = resample(data.test_x[:settings.test_images], px).clamp(0.0, 1.0)
+    y = torch.as_tensor(data.test_y[:settings.test_images])
+    generator = torch.Generator().manual_seed(settings.seed)
+    curves = {"fgsm": [accuracy(model, fgsm(model, x, y, eps), y) for eps in settings.eps],
+              "pgd": [accuracy(model, pgd(model, x, y, eps, settings.pgd_steps, settings.pgd_step_size, generator), y)
+                      for eps in settings.eps]}
+    scale = px / load_base(lab_settings().base).resolution_px
+    for name, severities in settings.corruptions.items():
+        levels = [s * scale if name == "gaussian_blur" else s for s in severities]
+        curves[name] = [accuracy(model, corrupt(name, x, s, generator), y) for s in levels]
+    margin, gradient = margins_and_gradients(model, x, y)
+    return {"clean": accuracy(model, x, y), "curves": curves, "margins": margin.tolist(),
+            "gradient_norms": gradient.tolist()}
+
+
+def _evaluate_job(job: dict) -> tuple[str, str, dict]:
+    from .store import Store
+
+    checkpoint = Store(job["store_url"]).lab_checkpoint(job["run_key"])
+    return job["key"], job["run_key"], evaluate(job["dataset"], job["network"], checkpoint, job["settings"])
+
+
+@dataclass(frozen=True)
+class RunRef:
+    """One trained run of a grid point: its recipe, φ, seed, network and keys."""
+
+    alias: str
+    phi: float
+    seed: int
+    network: ScaledArch
+    run_key: str
+    key: str
+
+
+def grid_runs(dataset: str, aliases: Sequence[str], phis: Sequence[float], seeds: int, budget: Budget,
+              settings: RobustnessSettings) -> list[RunRef]:
+    """Every (recipe, φ, seed) of a grid with its lab run key and evaluation key."""
+    runs = []
+    for point in grid_points(dataset, aliases, phis):
+        for seed in range(seeds):
+            lab_key = run_key(dataset, point.network, seed, budget)
+            runs.append(RunRef(point.alias, point.phi, seed, point.network, lab_key, evaluation_key(lab_key, settings)))
+    return runs
+
+
+def run_robustness(dataset: str, aliases: Sequence[str], phis: Sequence[float], seeds: int, store,
+                   budget: Budget | None = None, workers: int | None = None,
+                   progress: Callable[[int, int], None] | None = None) -> int:
+    """Train what the grid lacks (scaling_core.lab), then evaluate every run not yet evaluated; the number evaluated."""
+    budget = budget or lab_settings().budget
+    settings = robustness_settings()
+    run_grid(dataset, aliases, phis, seeds, store, budget, workers)
+    runs = {r.key: r for r in grid_runs(dataset, aliases, phis, seeds, budget, settings)}
+    done = store.robustness(list(runs))
+    jobs = [{"key": r.key, "run_key": r.run_key, "dataset": dataset, "network": r.network, "settings": settings,
+             "store_url": store.url} for k, r in runs.items() if k not in done]
+    if progress:
+        progress(0, len(jobs))
+    jobs.sort(key=lambda j: -count(j["network"]).macs)
+    workers = max(1, min(workers or lab_settings().workers, len(jobs) or 1))
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        futures = [pool.submit(_evaluate_job, job) for job in jobs]
+        for finished, future in enumerate(as_completed(futures), start=1):
+            store.put_robustness(*future.result())
+            if progress:
+                progress(finished, len(jobs))
+    return len(jobs)
+
+
+def robustness_runs(dataset: str, aliases: Sequence[str], phis: Sequence[float], seeds: int, store,
+                    budget: Budget | None = None) -> list[dict]:
+    """The stored evaluations of a grid: one record per run, with its recipe, φ, seed and network's costs."""
+    budget = budget or lab_settings().budget
+    runs = grid_runs(dataset, aliases, phis, seeds, budget, robustness_settings())
+    found = store.robustness([r.key for r in runs])
+    records = []
+    for r in runs:
+        if r.key not in found:
+            continue
+        m = r.network.multipliers
+        records.append({"alias": r.alias, "recipe": lab_recipe(r.alias).name, "phi": r.phi, "seed": r.seed,
+                        "network_key": network_key(r.network), "macs": int(count(r.network).macs),
+                        "depth_multiplier": m.depth, "width_multiplier": m.width, "resolution_multiplier": m.resolution,
+                        "resolution_px": r.network.resolution_px, **found[r.key]})
+    return records
+
