@@ -10,7 +10,7 @@ from scaling_core.export import parse_import
 from scaling_core.saved_view import key_figures, results_table, side_by_side
 from scaling_core.state import parse_query, to_query
 from ui.pages import PAGES
-from ui.session import apply_changes, bind, current_state, set_measurements, start_page
+from ui.session import apply_changes, bind, current_state, keep_link_errors, set_measurements, start_page
 from ui.share import result_link, share_panel, stop_page
 from ui.store import app_store
 
@@ -86,8 +86,7 @@ if page is None:
                   "figures above are all this version can show of it.")
 elif cols[0].button(f"Open the {page.title} view it was saved from", key="open_view"):
     saved_state, problems = parse_query(opened["query"])
-    for problem in problems:
-        st.warning(problem)
+    keep_link_errors(problems)
     apply_changes(**{k: v for k, v in saved_state.__dict__.items() if k not in ("result", "compare", "saved_filter")})
     rows = opened["payload"].get("measurements")
     set_measurements(pd.DataFrame(rows) if rows else None, f"saved result #{opened['id']}")

@@ -71,6 +71,11 @@ def _changed(name: str) -> None:
     st.session_state[_NOTICE] = notice
 
 
+def keep_link_errors(errors: list[str]) -> None:
+    """Errors of a link being followed within the session, shown once on the page it opens."""
+    st.session_state[_LINK_ERRORS] = [*st.session_state.get(_LINK_ERRORS, []), *errors]
+
+
 def show_messages() -> None:
     """Errors in the link and the last notice, each shown once (until the next interaction)."""
     for message in st.session_state.pop(_LINK_ERRORS, []):
