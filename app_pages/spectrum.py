@@ -16,11 +16,11 @@ from scaling_core.pareto import NamedRecipe, canonical_user_recipes, format_user
 from scaling_core.recipe import Recipe
 from scaling_core.spectrum_images import decode_upload, domain_images, domain_table, spectrum_settings
 from scaling_core.spectrum_plots import blur_figure, capture_figure, slopes_figure, spectra_figure
-from scaling_core.state import FIELD_BY_NAME, with_network
-from ui.controls import choice, scaling_controls
+from scaling_core.state import with_network
+from ui.controls import choice, number, scaling_controls
 from ui.export import chart, csv_button
 from ui.pages import PAGES
-from ui.session import apply_changes, bind, current_state, set_state, shown, start_page
+from ui.session import apply_changes, current_state, set_state, shown, start_page
 from ui.share import share_panel, stop_page
 
 DOMAINS_WIDGET = "w_spectrum_domains_pick"
@@ -39,13 +39,6 @@ def domains_changed() -> None:
 def records(frame) -> list[dict]:
     """A table as JSON-ready rows (missing values as null)."""
     return json.loads(frame.to_json(orient="records"))
-
-
-def number(name: str, label: str, step: float, fmt: str = "%.3f", container=st, **kwargs) -> None:
-    """A number input over a state field's allowed range."""
-    spec = FIELD_BY_NAME[name]
-    container.number_input(label, spec.minimum, spec.maximum, step=step, format=fmt,
-                           help=kwargs.pop("help", f"Allowed: {spec.allowed()}."), **kwargs, **bind(name))
 
 
 @st.cache_data(show_spinner="Measuring the packaged images' spectra…", max_entries=16)

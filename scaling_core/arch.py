@@ -29,9 +29,16 @@ class ConvBNAct:
     stride: int
 
 
+SE_POSITIONS = ("after_depthwise", "before_depthwise")
+
+
 @dataclass(frozen=True)
 class MBConv:
-    """Inverted bottleneck: [1×1 expand], k×k depthwise, [squeeze-excite], 1×1 project, [residual]."""
+    """Inverted bottleneck: [1×1 expand], k×k depthwise, [squeeze-excite], 1×1 project, [residual].
+
+    se_position "before_depthwise" moves squeeze-excite in front of the depthwise convolution (it then
+    pools and gates the expanded map at the block's input resolution); EfficientNet puts it after.
+    """
 
     kind: ClassVar[str] = "mbconv"
     in_channels: int
@@ -41,6 +48,8 @@ class MBConv:
     kernel: int
     stride: int
     expand_ratio: int
+    # Networks described before the option existed keep their cache keys: the store leaves the default out.
+    se_position: str = field(default="after_depthwise", metadata={"omit_default_from_key": True})
 
     @property
     def has_expansion(self):
@@ -94,7 +103,8 @@ class ScaledArch:
 
 
 def discretise(base: BaseSpec, depth, width, resolution, policy: RoundingPolicy, num_classes: int,
-               as_int: Callable = int, multipliers: Multipliers | None = None, label: str = "") -> ScaledArch:
+               as_int: Callable = int, multipliers: Multipliers | None = None, label: str = "",
+               se_position: str = "after_depthwise") -> ScaledArch:
     """Round continuous (d, w, r) into a ScaledArch; with as_int=identity, fields may be numpy arrays (sweeps)."""
     divisor = policy.width_divisor
 
@@ -108,7 +118,7 @@ def discretise(base: BaseSpec, depth, width, resolution, policy: RoundingPolicy,
     for s in base.stages:
         out_ch = channels(s.out_channels)
         repeats = as_int(round_repeats(s.repeats, depth, policy.depth_rounding))
-        blocks = [_mbconv(c_in, out_ch, s.expand_ratio, s.se_ratio, s.kernel, stride, divisor, as_int)
+        blocks = [_mbconv(c_in, out_ch, s.expand_ratio, s.se_ratio, s.kernel, stride, divisor, as_int, se_position)
                   for c_in, stride in ((in_ch, s.stride), (out_ch, 1))]
         stages.append(Stage(blocks[0], blocks[1], repeats))
         in_ch = out_ch
@@ -117,21 +127,24 @@ def discretise(base: BaseSpec, depth, width, resolution, policy: RoundingPolicy,
                       Classifier(head.out_channels, num_classes, base.dropout), label)
 
 
-def _mbconv(in_ch, out_ch, expand_ratio, se_ratio, kernel, stride, divisor, as_int) -> MBConv:
+def _mbconv(in_ch, out_ch, expand_ratio, se_ratio, kernel, stride, divisor, as_int, se_position) -> MBConv:
     se = squeeze_channels(in_ch, se_ratio) if se_ratio > 0 else 0 * np.asarray(in_ch)
     return MBConv(in_ch, as_int(expanded_channels(in_ch, expand_ratio, divisor)), as_int(se), out_ch, kernel, stride,
-                  expand_ratio)
+                  expand_ratio, se_position)
 
 
 def scale(multipliers: Multipliers, *, base: BaseSpec | str = "efficientnet-b0",
-          policy: RoundingPolicy | None = None, num_classes: int | None = None, label: str = "") -> ScaledArch:
+          policy: RoundingPolicy | None = None, num_classes: int | None = None, label: str = "",
+          se_position: str = "after_depthwise") -> ScaledArch:
     """The discrete architecture for continuous multipliers; ConfigError for out-of-range input."""
+    if se_position not in SE_POSITIONS:
+        raise ConfigError("se_position", se_position, f"one of {', '.join(SE_POSITIONS)}")
     base = load_base(base) if isinstance(base, str) else base
     policy = policy or RoundingPolicy()
     num_classes = require_classes(base.num_classes if num_classes is None else num_classes)
     _check_sizes(base, multipliers)
     arch = discretise(base, multipliers.depth, multipliers.width, multipliers.resolution, policy, int(num_classes),
-                      multipliers=multipliers, label=label)
+                      multipliers=multipliers, label=label, se_position=se_position)
     if arch.resolution_px < base.min_resolution_px:
         raise ConfigError("resolution", arch.resolution_px,
                           f"≥ {base.min_resolution_px} px, the product of {base.name}'s strides (r = {multipliers.resolution:.4g} × {base.resolution_px} px "

@@ -39,17 +39,18 @@ class SqueezeExcite(nn.Module):
 
 
 class MBConvBlock(nn.Module):
-    """Inverted bottleneck with squeeze-excite, as MBConv in torchvision and the TF reference."""
+    """Inverted bottleneck with squeeze-excite, as MBConv in torchvision and the TF reference (SE after the
+    depthwise convolution), or with SE before it (spec.se_position)."""
 
     def __init__(self, spec: MBConv, norm: NormLayer, activation: Activation) -> None:
         super().__init__()
         layers: list[nn.Module] = []
         if spec.has_expansion:
             layers.append(_conv_norm_act(spec.in_channels, spec.expanded_channels, 1, 1, norm, activation))
-        layers.append(_conv_norm_act(spec.expanded_channels, spec.expanded_channels, spec.kernel, spec.stride,
-                                     norm, activation, groups=spec.expanded_channels))
-        if spec.se_channels > 0:
-            layers.append(SqueezeExcite(spec.expanded_channels, spec.se_channels, activation))
+        depthwise = _conv_norm_act(spec.expanded_channels, spec.expanded_channels, spec.kernel, spec.stride,
+                                   norm, activation, groups=spec.expanded_channels)
+        excite = [SqueezeExcite(spec.expanded_channels, spec.se_channels, activation)] if spec.se_channels > 0 else []
+        layers += [*excite, depthwise] if spec.se_position == "before_depthwise" else [depthwise, *excite]
         layers.append(_conv_norm_act(spec.expanded_channels, spec.out_channels, 1, 1, norm, None))
         self.block = nn.Sequential(*layers)
         self.residual = bool(spec.has_residual)

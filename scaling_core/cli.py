@@ -8,6 +8,7 @@ import sys
 from typing import Sequence
 
 from .cli_accuracy import ACCURACY_COMMANDS, add_accuracy_commands
+from .cli_deployment import DEPLOYMENT_COMMANDS, add_deployment_commands
 from .cli_hardware import HARDWARE_COMMANDS, add_hardware_commands
 from .cli_lab import LAB_COMMANDS, add_lab_commands
 from .cli_robustness import ROBUSTNESS_COMMANDS, add_robustness_commands
@@ -50,6 +51,7 @@ def make_parser() -> argparse.ArgumentParser:
     add_lab_commands(commands)
     add_spectrum_commands(commands)
     add_robustness_commands(commands)
+    add_deployment_commands(commands)
     return parser
 
 
@@ -210,7 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return {"cost": run_cost, "law": run_law, **HARDWARE_COMMANDS, **ACCURACY_COMMANDS,
                 **LAB_COMMANDS, **SPECTRUM_COMMANDS,
-                **ROBUSTNESS_COMMANDS}[args.command](args)
+                **ROBUSTNESS_COMMANDS, **DEPLOYMENT_COMMANDS}[args.command](args)
     except ConfigError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 2

@@ -152,22 +152,29 @@ def run_fit_latency(args: argparse.Namespace) -> int:
     return 0
 
 
+def stored_or_fitted_profile(store, options):
+    """The store's latency profile for this machine and setup, fitted first (minutes, with progress) if missing."""
+    from .latency_model import FitReport, fit_latency, profile_identity
+
+    raw = store.get_profile(profile_identity(options))
+    if raw is not None:
+        return FitReport.from_dict(raw)
+    sys.stderr.write("no latency profile for this machine and setup in the store: running fit-latency first\n")
+    bar, progress = _progress(1, "fitting")
+    report = fit_latency(options, store, progress=progress)
+    bar.close()
+    return report
+
+
 def run_optimize(args: argparse.Namespace) -> int:
     """Best recipe under the budget by the stored profile (fitted first if missing, rescaled to a fresh
     measurement of the unscaled network), then the winner measured."""
-    from .latency_model import FitReport, default_plan, fit_latency, profile_identity
+    from .latency_model import default_plan
     from .optimize import optimize_measured
     from .store import Store
 
     store, options = Store(args.store), _options(args, default_plan()["min_run_time_s"])
-    raw = store.get_profile(profile_identity(options))
-    if raw is None:
-        sys.stderr.write("no latency profile for this machine and setup in the store: running fit-latency first\n")
-        bar, progress = _progress(1, "fitting")
-        report = fit_latency(options, store, progress=progress)
-        bar.close()
-    else:
-        report = FitReport.from_dict(raw)
+    report = stored_or_fitted_profile(store, options)
     picked = optimize_measured(report.model, args.budget_ms, options, store, args.head, args.objective)
     choice, row, factor = picked.choice, picked.measured, picked.recalibration_factor
     m = choice.network.multipliers

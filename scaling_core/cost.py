@@ -113,15 +113,20 @@ def count_conv_bn_act(spec: ConvBNAct, size):
 
 
 def count_mbconv(spec: MBConv, size):
-    """[1×1 expand + BN + SiLU] → depthwise k×k + BN + SiLU → [SE: pool, 1×1+bias, SiLU, 1×1+bias, sigmoid] → 1×1 + BN."""
+    """[1×1 expand + BN + SiLU] → depthwise k×k + BN + SiLU → [SE: pool, 1×1+bias, SiLU, 1×1+bias, sigmoid] → 1×1 + BN.
+
+    With se_position "before_depthwise" the SE pools the expanded map before the depthwise stride.
+    """
     expand, _ = conv_counts(spec.in_channels, spec.expanded_channels, 1, 1, size)
     total = _where(spec.has_expansion, expand)
-    depthwise, size = conv_counts(spec.expanded_channels, spec.expanded_channels, spec.kernel, spec.stride, size,
-                            depthwise=True)
+    depthwise, out_size = conv_counts(spec.expanded_channels, spec.expanded_channels, spec.kernel, spec.stride, size,
+                                      depthwise=True)
     total = total + depthwise
+    se_size = size if spec.se_position == "before_depthwise" else out_size
+    size = out_size
     squeeze, _ = conv_counts(spec.expanded_channels, spec.se_channels, 1, 1, 1, bias=True, batch_norm=False)
     excite, _ = conv_counts(spec.se_channels, spec.expanded_channels, 1, 1, 1, bias=True, batch_norm=False)
-    pool = Counts({"adaptive_avg_pool2d": spec.expanded_channels * size * size})
+    pool = Counts({"adaptive_avg_pool2d": spec.expanded_channels * se_size * se_size})
     total = total + _where(spec.se_channels > 0, pool + squeeze + excite)
     project, size = conv_counts(spec.expanded_channels, spec.out_channels, 1, 1, size)
     return total + project, size

@@ -70,12 +70,13 @@ def lab_recipe(alias: str) -> NamedRecipe:
     return next(r for r in builtin_recipes() if r.name == names[alias])
 
 
-def lab_network(dataset: str, alias: str, phi: float) -> ScaledArch:
-    """The lab base scaled by a recipe at φ, with the dataset's class count."""
+def lab_network(dataset: str, alias: str, phi: float, se_position: str = "after_depthwise") -> ScaledArch:
+    """The lab base scaled by a recipe at φ, with the dataset's class count (and squeeze-excite where asked)."""
     settings = lab_settings()
     named = lab_recipe(alias)
     return scale_recipe(named.recipe, phi, base=settings.base, policy=settings.policy,
-                        num_classes=dataset_info(dataset).classes, label=f"{named.name}, φ={phi:g}")
+                        num_classes=dataset_info(dataset).classes, label=f"{named.name}, φ={phi:g}",
+                        se_position=se_position)
 
 
 @lru_cache(maxsize=8)
@@ -124,16 +125,18 @@ class GridPoint:
     network: ScaledArch
 
 
-def grid_points(dataset: str, aliases: Sequence[str], phis: Sequence[float]) -> list[GridPoint]:
+def grid_points(dataset: str, aliases: Sequence[str], phis: Sequence[float],
+                se_position: str = "after_depthwise") -> list[GridPoint]:
     """The grid's points (recipes × φ)."""
     if not aliases or not phis:
         raise ConfigError("grid", f"{len(aliases)} recipes × {len(phis)} phis", "at least one recipe and one phi")
-    return [GridPoint(alias, float(phi), lab_network(dataset, alias, phi)) for alias in aliases for phi in phis]
+    return [GridPoint(alias, float(phi), lab_network(dataset, alias, phi, se_position))
+            for alias in aliases for phi in phis]
 
 
 def run_grid(dataset: str, aliases: Sequence[str], phis: Sequence[float], seeds: int, store,
              budget: Budget | None = None, workers: int | None = None,
-             progress: Callable[[int, int], None] | None = None) -> int:
+             progress: Callable[[int, int], None] | None = None, se_position: str = "after_depthwise") -> int:
     """Train every missing run of the grid (each distinct network once per seed); the number trained.
 
     Latency of each distinct network is measured first (1 thread, batch 1; stored and reused), while
@@ -143,7 +146,7 @@ def run_grid(dataset: str, aliases: Sequence[str], phis: Sequence[float], seeds:
     budget = budget or settings.budget
     if not 1 <= int(seeds) <= 20:
         raise ConfigError("seeds", seeds, "an integer in [1, 20]")
-    networks = {network_key(p.network): p.network for p in grid_points(dataset, aliases, phis)}
+    networks = {network_key(p.network): p.network for p in grid_points(dataset, aliases, phis, se_position)}
     measure_latency(list(networks.values()), store)
     jobs = [{"dataset": dataset, "network": network, "seed": seed, "budget": budget,
              "key": run_key(dataset, network, seed, budget)} for network in networks.values() for seed in range(seeds)]

@@ -65,6 +65,23 @@ def transfer(f_cycles_per_px, length_px):
     return np.abs(np.sinc(np.multiply(f_cycles_per_px, length_px)))
 
 
+def blur_kernel(length_px: float, tail_px: int = 48) -> np.ndarray:
+    """The sampled 1-D kernel of a box blur of L pixels on a band-limited image (centred, odd length, sum 1).
+
+    Tap k is (1/L)·∫ sinc(u) du over [k − L/2, k + L/2]: the box convolved with the ideal interpolator, so
+    its transform is sinc(f L) for |f| ≤ ½, up to the truncated tails. A blur under a pixel is still a blur:
+    no rounding of L.
+    """
+    from scipy.special import sici
+
+    length = require_finite("blur length (px)", length_px, minimum=0.0, maximum=10_000.0)
+    if length == 0:
+        return np.ones(1)
+    k = np.arange(-int(np.ceil(length / 2)) - tail_px, int(np.ceil(length / 2)) + tail_px + 1, dtype=np.float64)
+    taps = (sici(np.pi * (k + length / 2))[0] - sici(np.pi * (k - length / 2))[0]) / (np.pi * length)
+    return taps / taps.sum()
+
+
 def radial_power_gain(f_times_length) -> np.ndarray:
     """sinc²(π f L cos θ) averaged over θ in [0, π): the power transfer a radially averaged spectrum sees."""
     theta = (np.arange(ORIENTATIONS) + 0.5) * np.pi / ORIENTATIONS

@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import inspect
-import io
 import json
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from functools import lru_cache
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Callable, Sequence
 
 from .arch import ScaledArch
 from .cost import count
-from .lab import grid_points, lab_recipe, lab_settings, network_key, run_grid, run_key
+from .lab import lab_recipe, lab_settings, network_key, run_grid
+from .lab_evaluations import RunRef, evaluate_missing, grid_runs, trained_classifier
 from .lab_train import Budget
 from .paths import DATA_DIR
 
@@ -59,34 +57,26 @@ def robustness_settings() -> RobustnessSettings:
 
 
 def evaluation_version() -> str:
-    """A hash of the code an evaluation depends on: the attacks and `evaluate` itself."""
-    digest = hashlib.sha256((Path(__file__).resolve().parent / "attacks.py").read_bytes())
+    """A hash of the code an evaluation depends on: loading the run, the attacks and `evaluate` itself."""
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in ("lab_evaluations.py", "attacks.py"):
+        digest.update((here / name).read_bytes())
     digest.update(inspect.getsource(evaluate).encode())
     return digest.hexdigest()[:12]
-
-
-def evaluation_key(lab_run_key: str, settings: RobustnessSettings) -> str:
-    """The cache key of one run's evaluation."""
-    text = json.dumps([lab_run_key, settings.as_dict(), evaluation_version()], sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def evaluate(dataset: str, network: ScaledArch, checkpoint: bytes, settings: RobustnessSettings) -> dict:
     """One trained network's clean accuracy, FGSM and PGD curves, corruption curves, margins and gradient norms."""
     import torch
 
-    from .attacks import Normalised, accuracy, corrupt, fgsm, margins_and_gradients, pgd
+    from .attacks import accuracy, corrupt, fgsm, margins_and_gradients, pgd
     from .base import load_base
-    from .build import build_model
-    from .lab_data import load_dataset, resample
+    from .lab_data import resample
 
     torch.set_num_threads(1)
-    data = load_dataset(dataset)
+    model, data = trained_classifier(dataset, network, checkpoint)
     px = network.resolution_px
-    train_x = resample(data.train_x, px)  # the training's standardisation, recomputed exactly as it was made
-    model = build_model(network)
-    model.load_state_dict(torch.load(io.BytesIO(checkpoint)))
-    model = Normalised(model.eval(), train_x.mean(), train_x.std()).eval()
     x = resample(data.test_x[:settings.test_images], px).clamp(0.0, 1.0)
     y = torch.as_tensor(data.test_y[:settings.test_images])
     generator = torch.Generator().manual_seed(settings.seed)
@@ -102,34 +92,10 @@ def evaluate(dataset: str, network: ScaledArch, checkpoint: bytes, settings: Rob
             "gradient_norms": gradient.tolist()}
 
 
-def _evaluate_job(job: dict) -> tuple[str, str, dict]:
-    from .store import Store
-
-    checkpoint = Store(job["store_url"]).lab_checkpoint(job["run_key"])
-    return job["key"], job["run_key"], evaluate(job["dataset"], job["network"], checkpoint, job["settings"])
-
-
-@dataclass(frozen=True)
-class RunRef:
-    """One trained run of a grid point: its recipe, φ, seed, network and keys."""
-
-    alias: str
-    phi: float
-    seed: int
-    network: ScaledArch
-    run_key: str
-    key: str
-
-
-def grid_runs(dataset: str, aliases: Sequence[str], phis: Sequence[float], seeds: int, budget: Budget,
-              settings: RobustnessSettings) -> list[RunRef]:
-    """Every (recipe, φ, seed) of a grid with its lab run key and evaluation key."""
-    runs = []
-    for point in grid_points(dataset, aliases, phis):
-        for seed in range(seeds):
-            lab_key = run_key(dataset, point.network, seed, budget)
-            runs.append(RunRef(point.alias, point.phi, seed, point.network, lab_key, evaluation_key(lab_key, settings)))
-    return runs
+def robustness_grid(dataset: str, aliases: Sequence[str], phis: Sequence[float], seeds: int,
+                    budget: Budget) -> list[RunRef]:
+    """The grid's runs keyed for their robustness evaluation."""
+    return grid_runs(dataset, aliases, phis, seeds, budget, robustness_settings().as_dict(), evaluation_version())
 
 
 def run_robustness(dataset: str, aliases: Sequence[str], phis: Sequence[float], seeds: int, store,
@@ -137,31 +103,17 @@ def run_robustness(dataset: str, aliases: Sequence[str], phis: Sequence[float], 
                    progress: Callable[[int, int], None] | None = None) -> int:
     """Train what the grid lacks (scaling_core.lab), then evaluate every run not yet evaluated; the number evaluated."""
     budget = budget or lab_settings().budget
-    settings = robustness_settings()
     run_grid(dataset, aliases, phis, seeds, store, budget, workers)
-    runs = {r.key: r for r in grid_runs(dataset, aliases, phis, seeds, budget, settings)}
-    done = store.robustness(list(runs))
-    jobs = [{"key": r.key, "run_key": r.run_key, "dataset": dataset, "network": r.network, "settings": settings,
-             "store_url": store.url} for k, r in runs.items() if k not in done]
-    if progress:
-        progress(0, len(jobs))
-    jobs.sort(key=lambda j: -count(j["network"]).macs)
-    workers = max(1, min(workers or lab_settings().workers, len(jobs) or 1))
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-        futures = [pool.submit(_evaluate_job, job) for job in jobs]
-        for finished, future in enumerate(as_completed(futures), start=1):
-            store.put_robustness(*future.result())
-            if progress:
-                progress(finished, len(jobs))
-    return len(jobs)
+    return evaluate_missing("robustness", dataset, robustness_grid(dataset, aliases, phis, seeds, budget), evaluate,
+                            robustness_settings(), store, workers, progress)
 
 
 def robustness_runs(dataset: str, aliases: Sequence[str], phis: Sequence[float], seeds: int, store,
                     budget: Budget | None = None) -> list[dict]:
     """The stored evaluations of a grid: one record per run, with its recipe, φ, seed and network's costs."""
     budget = budget or lab_settings().budget
-    runs = grid_runs(dataset, aliases, phis, seeds, budget, robustness_settings())
-    found = store.robustness([r.key for r in runs])
+    runs = robustness_grid(dataset, aliases, phis, seeds, budget)
+    found = store.evaluations("robustness", [r.key for r in runs])
     records = []
     for r in runs:
         if r.key not in found:

@@ -11,6 +11,7 @@ from .base import available_bases
 from .errors import ConfigError
 from .hardware import default_threads
 from .lab import lab_settings
+from .deployment_runs import deployment_defaults
 from .domain_fit import CRITERIA
 from .lab_data import dataset_names
 from .margin_model import canonical_model
@@ -102,6 +103,8 @@ def canonical_domains(text: str) -> str:
 
 
 SPECTRUM = spectrum_settings()
+DEPLOY = deployment_defaults()
+THERMAL, QUANT = DEPLOY["thermal"], DEPLOY["quantization"]
 STATE_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("phi", float, 0.0, 8.0),
     FieldSpec("alpha", float, 0.5, 2.5),
@@ -155,6 +158,22 @@ STATE_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("robust_recipe", str, choices=tuple(lab_settings().recipes)),
     FieldSpec("robust_model", str, canonical=canonical_model,
               description="empty (the calibrated model) or mu:base,d,w,r;sigma:base,d,w,r;g:base,d,w,r"),
+    FieldSpec("deploy_phi_max", float, 0.5, 8.0),
+    FieldSpec("thermal_ambient_c", float, -40.0, 60.0),
+    FieldSpec("thermal_resistance_k_per_w", float, 0.1, 1000.0),
+    FieldSpec("thermal_capacitance_j_per_k", float, 0.1, 100_000.0),
+    FieldSpec("thermal_throttle_c", float, 0.0, 150.0),
+    FieldSpec("thermal_hysteresis_k", float, 0.1, 50.0),
+    FieldSpec("thermal_static_w", float, 0.0, 100.0),
+    FieldSpec("thermal_pj_per_mac", float, 0.01, 10_000.0),
+    FieldSpec("thermal_pj_per_byte", float, 0.0, 100_000.0),
+    FieldSpec("thermal_target_fps", float, 0.0, 1000.0),
+    FieldSpec("thermal_required_fps", float, 0.0, 1000.0),
+    FieldSpec("thermal_duration_s", float, 10.0, 100_000.0),
+    FieldSpec("thermal_phi", float, -1.0, 8.0),
+    FieldSpec("quant_bits", int, choices=tuple(QUANT["bits"])),
+    FieldSpec("quant_scheme", str, choices=tuple(QUANT["schemes"])),
+    FieldSpec("quant_gain", float, 0.001, 1_000_000.0),
     FieldSpec("result", int, 0, 2**31 - 1, page=SAVED_PAGE),
     FieldSpec("compare", int, 0, 2**31 - 1, page=SAVED_PAGE),
     FieldSpec("saved_filter", str, canonical=lambda text: text.strip()[:100], description="any text", page=SAVED_PAGE),
@@ -217,6 +236,22 @@ class AppState:
     robust_level: float = 0.1
     robust_recipe: str = "efficientnet"
     robust_model: str = ""
+    deploy_phi_max: float = DEPLOY["drone"]["phi_max"]
+    thermal_ambient_c: float = THERMAL["ambient_c"]
+    thermal_resistance_k_per_w: float = THERMAL["resistance_k_per_w"]
+    thermal_capacitance_j_per_k: float = THERMAL["capacitance_j_per_k"]
+    thermal_throttle_c: float = THERMAL["throttle_c"]
+    thermal_hysteresis_k: float = THERMAL["hysteresis_k"]
+    thermal_static_w: float = THERMAL["static_w"]
+    thermal_pj_per_mac: float = THERMAL["pj_per_mac"]
+    thermal_pj_per_byte: float = THERMAL["pj_per_byte"]
+    thermal_target_fps: float = THERMAL["target_fps"]
+    thermal_required_fps: float = THERMAL["required_fps"]
+    thermal_duration_s: float = THERMAL["duration_s"]
+    thermal_phi: float = 1.0
+    quant_bits: int = 4
+    quant_scheme: str = "per_tensor"
+    quant_gain: float = QUANT["gain"]
 
 
 def parse_query(query: Mapping[str, str | list[str]]) -> tuple[AppState, list[str]]:

@@ -89,14 +89,19 @@ lab_runs = Table(
     Column("checkpoint", LargeBinary, nullable=False),
     Column("created_at", Float, nullable=False),
 )
-robustness_runs = Table(
-    "robustness_runs", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("key", String(64), nullable=False, unique=True),
-    Column("run_key", String(64), nullable=False, index=True),
-    Column("result", Text, nullable=False),
-    Column("created_at", Float, nullable=False),
-)
+
+
+def _evaluation_table(name: str) -> Table:
+    """A table of deterministic evaluations of lab runs: one JSON result per key."""
+    return Table(name, metadata,
+                 Column("id", Integer, primary_key=True, autoincrement=True),
+                 Column("key", String(64), nullable=False, unique=True),
+                 Column("run_key", String(64), nullable=False, index=True),
+                 Column("result", Text, nullable=False),
+                 Column("created_at", Float, nullable=False))
+
+
+EVALUATIONS = {"robustness": _evaluation_table("robustness_runs"), "deployment": _evaluation_table("deployment_runs")}
 RESULT_TEXT_LIMITS = {"name": 200, "author": 200, "notes": 10_000}
 
 
@@ -115,8 +120,9 @@ def describe(value: Any) -> Any:
     """A JSON-ready, type-tagged description of a frozen spec (labels and continuous multipliers left out)."""
     if is_dataclass(value):
         skipped = {"label", "multipliers", "policy"}
-        return {"type": type(value).__name__,
-                **{f.name: describe(getattr(value, f.name)) for f in fields(value) if f.name not in skipped}}
+        kept = [f for f in fields(value) if f.name not in skipped and not (
+            f.metadata.get("omit_default_from_key") and getattr(value, f.name) == f.default)]
+        return {"type": type(value).__name__, **{f.name: describe(getattr(value, f.name)) for f in kept}}
     if isinstance(value, (tuple, list)):
         return [describe(v) for v in value]
     return value
@@ -244,17 +250,18 @@ class Store:
         with self.engine.connect() as connection:
             return connection.execute(select(lab_runs.c.checkpoint).where(lab_runs.c.key == key)).scalar()
 
-    def put_robustness(self, key: str, run_key: str, result: dict) -> None:
-        """Store one run's robustness measurement (an existing key is kept: evaluations are deterministic)."""
-        statement = _insert(self.engine)(robustness_runs).values(
+    def put_evaluation(self, kind: str, key: str, run_key: str, result: dict) -> None:
+        """Store one run's evaluation of a kind (EVALUATIONS); an existing key is kept: evaluations are deterministic."""
+        statement = _insert(self.engine)(EVALUATIONS[kind]).values(
             key=key, run_key=run_key, result=json.dumps(result), created_at=time.time(),
         ).on_conflict_do_nothing(index_elements=["key"])
         with self.engine.begin() as connection:
             connection.execute(statement)
 
-    def robustness(self, keys: list[str]) -> dict[str, dict]:
-        """The stored robustness measurements among these keys."""
-        query = select(robustness_runs.c.key, robustness_runs.c.result).where(robustness_runs.c.key.in_(keys))
+    def evaluations(self, kind: str, keys: list[str]) -> dict[str, dict]:
+        """The stored evaluations of a kind among these keys."""
+        table = EVALUATIONS[kind]
+        query = select(table.c.key, table.c.result).where(table.c.key.in_(keys))
         with self.engine.connect() as connection:
             return {key: json.loads(text) for key, text in connection.execute(query)}
 

@@ -71,3 +71,13 @@ def test_golden_snapshot_equals_fvcore(row):
     assert result.ok, result.differences
     assert (result.fvcore.params, result.fvcore.activations) == (row["params"], row["activations"])
     assert {k: v for k, v in row["macs_by_op"].items() if v} == result.fvcore.macs_by_op
+
+
+@pytest.mark.parametrize("phi", [0.0, 1.5])
+def test_squeeze_excite_before_the_depthwise_conv_equals_fvcore(phi):
+    before = scale_recipe(Recipe(1.2, 1.1, 1.15), phi, se_position="before_depthwise")
+    after = scale_recipe(Recipe(1.2, 1.1, 1.15), phi)
+    assert_equal_to_fvcore(before)
+    # Same weights, but the pools of strided blocks see the larger map in front of the depthwise stride.
+    assert count(before).params == count(after).params
+    assert count(before).macs_by_op["adaptive_avg_pool2d"] > count(after).macs_by_op["adaptive_avg_pool2d"]

@@ -42,3 +42,18 @@ def test_a_motion_out_of_range_names_the_parameter():
         Motion(60.0, 0.01, 0.0)
     with pytest.raises(ConfigError, match="exposure"):
         Motion(60.0, -1.0, 90.0)
+
+
+@pytest.mark.parametrize("length", [0.5, 1.0, 2.5, 4.0, 7.3])
+def test_the_image_blur_kernel_has_the_sinc_transfer(length):
+    from scaling_core.motion_blur import blur_kernel
+
+    kernel = blur_kernel(length)
+    assert kernel.sum() == pytest.approx(1.0) and len(kernel) % 2 == 1
+    spectrum = np.abs(np.fft.rfft(kernel, 8192))
+    f = np.fft.rfftfreq(8192)
+    assert np.max(np.abs(spectrum - transfer(f, length))) < 0.02
+    # The first zero along the motion falls at f = 1/L when it lies below Nyquist.
+    if length > 2:
+        assert spectrum[np.argmin(np.abs(f - 1.0 / length))] < 0.02
+    assert np.array_equal(blur_kernel(0.0), [1.0])

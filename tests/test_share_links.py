@@ -18,6 +18,8 @@ QUERIES = {
                  "motion_speed_dps": "120.0", "spectrum_detail_low": "40.0"},
     "robustness": {"robust_attack": "fgsm", "robust_level": "0.05", "robust_recipe": "width",
                    "lab_recipes": "efficientnet,width"},
+    "deployment": {"hw_budget_ms": "45.0", "motion_exposure_ms": "8.0", "thermal_throttle_c": "60.0",
+                   "thermal_phi": "1.5", "quant_bits": "6", "quant_scheme": "per_channel", "deploy_phi_max": "2.0"},
     "saved": {"saved_filter": "nothing matches this", "phi": "3.0"},
 }
 

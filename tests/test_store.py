@@ -168,6 +168,7 @@ def test_lab_runs_keep_their_checkpoint_and_are_found_by_network_budget_and_code
 def test_robustness_evaluations_round_trip_and_are_kept(store_url):
     store = Store(store_url)
     result = {"clean": 0.9, "curves": {"pgd": [0.9, 0.5]}, "margins": [1.5, -0.25], "gradient_norms": [3.0, 4.0]}
-    store.put_robustness("e" * 64, "k" * 64, result)
-    store.put_robustness("e" * 64, "k" * 64, {**result, "clean": 0.1})  # the same key again: kept
-    assert store.robustness(["e" * 64, "missing"]) == {"e" * 64: result}
+    store.put_evaluation("robustness", "e" * 64, "k" * 64, result)
+    store.put_evaluation("robustness", "e" * 64, "k" * 64, {**result, "clean": 0.1})  # the same key again: kept
+    assert store.evaluations("robustness", ["e" * 64, "missing"]) == {"e" * 64: result}
+    assert store.evaluations("deployment", ["e" * 64]) == {}

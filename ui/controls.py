@@ -19,6 +19,13 @@ def slider(name: str, label: str, step: float, fmt: str = "%.3f") -> None:
               **bind(name))
 
 
+def number(name: str, label: str, step: float, fmt: str = "%.3f", container=st, **kwargs) -> None:
+    """A number input over a state field's allowed range."""
+    spec = FIELD_BY_NAME[name]
+    container.number_input(label, spec.minimum, spec.maximum, step=step, format=fmt,
+                           help=kwargs.pop("help", f"Allowed: {spec.allowed()}."), **kwargs, **bind(name))
+
+
 def choice(name: str, label: str, **kwargs) -> None:
     """A select box over a state field's choices."""
     st.selectbox(label, FIELD_BY_NAME[name].choices, **kwargs, **bind(name))

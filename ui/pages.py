@@ -24,6 +24,7 @@ PAGES = {p.key: p for p in (
     PageSpec("lab", "app_pages/lab.py", "Lab", "🧪", "Decide"),
     PageSpec("spectrum", "app_pages/spectrum.py", "Spectrum", "🌈", "Decide"),
     PageSpec("robustness", "app_pages/robustness.py", "Robustness", "🛡️", "Decide"),
+    PageSpec("deployment", "app_pages/deployment.py", "Deployment", "🚁", "Decide"),
     PageSpec("saved", "app_pages/saved.py", "Saved results", "🗂️", "Share"),
 )}
 DEFAULT_PAGE = "explorer"
