@@ -9,6 +9,7 @@ from typing import Sequence
 
 from .cli_accuracy import ACCURACY_COMMANDS, add_accuracy_commands
 from .cli_deployment import DEPLOYMENT_COMMANDS, add_deployment_commands
+from .cli_representation import REPRESENTATION_COMMANDS, add_representation_commands
 from .cli_hardware import HARDWARE_COMMANDS, add_hardware_commands
 from .cli_lab import LAB_COMMANDS, add_lab_commands
 from .cli_robustness import ROBUSTNESS_COMMANDS, add_robustness_commands
@@ -52,6 +53,7 @@ def make_parser() -> argparse.ArgumentParser:
     add_spectrum_commands(commands)
     add_robustness_commands(commands)
     add_deployment_commands(commands)
+    add_representation_commands(commands)
     return parser
 
 
@@ -212,7 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return {"cost": run_cost, "law": run_law, **HARDWARE_COMMANDS, **ACCURACY_COMMANDS,
                 **LAB_COMMANDS, **SPECTRUM_COMMANDS,
-                **ROBUSTNESS_COMMANDS, **DEPLOYMENT_COMMANDS}[args.command](args)
+                **ROBUSTNESS_COMMANDS, **DEPLOYMENT_COMMANDS, **REPRESENTATION_COMMANDS}[args.command](args)
     except ConfigError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 2

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-import time
-from pathlib import Path
 
 from .cli_hardware import _measuring_arguments, _options, stored_or_fitted_profile
-from .cli_lab import _list, lab_budget, progress_bar
+from .cli_lab import _list, lab_budget, with_progress
 from .errors import ConfigError
 
 
@@ -90,23 +87,18 @@ def _measured_records(args: argparse.Namespace, store) -> tuple[list[dict], str]
     """Train and evaluate what the measured grids lack (unless --no-run), then the records and their source."""
     from .deployment_runs import measure_settings, run_deployment
     from .deployment_view import records_for
-    from .export import provenance
+    from .shipped import save_records
 
     budget = lab_budget(args.epochs)
     if not args.no_run:
-        bar, progress = progress_bar("evaluating")
-        start = time.perf_counter()
-        done = run_deployment(args.dataset, args.phis, args.seeds, store, budget, args.workers, progress)
-        bar.close()
-        sys.stderr.write(f"evaluated {done} runs in {time.perf_counter() - start:.0f} s (the rest were in the store)\n")
+        with_progress("evaluating", "evaluated {} runs", lambda progress: run_deployment(
+            args.dataset, args.phis, args.seeds, store, budget, args.workers, progress))
     records, source = records_for(args.dataset, args.phis, args.seeds, store, budget)
     if not records:
         raise ConfigError("deployment measurements", "none", "evaluations of the measured grid in the store (run "
                                                              "without --no-run)")
     if args.save_to:
-        document = {"dataset": args.dataset, "settings": measure_settings().__dict__, "provenance": provenance(),
-                    "created": time.strftime("%Y-%m-%d"), "records": records}
-        Path(args.save_to).write_text(json.dumps(document) + "\n")
+        save_records(args.save_to, {"dataset": args.dataset, "settings": measure_settings().__dict__}, records)
     return records, source
 
 

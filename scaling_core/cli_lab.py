@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 import time
+from typing import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -73,6 +74,17 @@ def progress_bar(description: str):
     return bar, progress
 
 
+def with_progress(doing: str, done: str, work: Callable[[Callable[[int, int], None]], int]) -> tuple[int, float]:
+    """Run work(progress) under a progress bar, say on stderr how many it `done` and in how long; both returned."""
+    bar, progress = progress_bar(doing)
+    start = time.perf_counter()
+    count = work(progress)
+    bar.close()
+    elapsed = time.perf_counter() - start
+    sys.stderr.write(f"{done.format(count)} in {elapsed:.0f} s (the rest were in the store)\n")
+    return count, elapsed
+
+
 def run_lab(args: argparse.Namespace) -> int:
     """`lab run` and `lab report`."""
     from .lab import lab_report, run_grid
@@ -81,12 +93,8 @@ def run_lab(args: argparse.Namespace) -> int:
     budget = lab_budget(args.epochs)
     store = Store(args.store)
     if args.lab_command == "run":
-        bar, progress = progress_bar("training")
-        start = time.perf_counter()
-        trained = run_grid(args.dataset, args.recipes, args.phis, args.seeds, store, budget, args.workers, progress)
-        bar.close()
-        elapsed = time.perf_counter() - start
-        sys.stderr.write(f"trained {trained} runs in {elapsed:.0f} s (the rest were in the store)\n")
+        trained, elapsed = with_progress("training", "trained {} runs", lambda progress: run_grid(
+            args.dataset, args.recipes, args.phis, args.seeds, store, budget, args.workers, progress))
     report = lab_report(args.dataset, args.recipes, args.phis, store, budget, args.seeds)
     if args.lab_command == "report" and not report["seeds"].any():
         report = shipped_report(args.dataset, args.recipes, args.phis)

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-import time
-from pathlib import Path
 
-from .cli_lab import _list, lab_budget, progress_bar
+from .cli_lab import _list, lab_budget, with_progress
 from .errors import ConfigError
 
 
@@ -41,29 +38,22 @@ def add_robustness_commands(commands) -> None:
 
 def run_robustness_command(args: argparse.Namespace) -> int:
     """Evaluate what is missing (unless --no-run), then print the chosen perturbation's curves and the model's fit."""
-    from .export import provenance
     from .robustness import robustness_settings, run_robustness
     from .robustness_view import (curves_frame, model_fit, moments_frame, records_for, robustness_summary,
                                   seed_summary)
+    from .shipped import save_records
     from .store import Store
 
     budget = lab_budget(args.epochs)
     store = Store(args.store)
     if not args.no_run:
-        bar, progress = progress_bar("evaluating")
-        start = time.perf_counter()
-        evaluated = run_robustness(args.dataset, args.recipes, args.phis, args.seeds, store, budget, args.workers,
-                                   progress)
-        bar.close()
-        sys.stderr.write(f"evaluated {evaluated} runs in {time.perf_counter() - start:.0f} s (the rest were in the "
-                         "store)\n")
+        with_progress("evaluating", "evaluated {} runs", lambda progress: run_robustness(
+            args.dataset, args.recipes, args.phis, args.seeds, store, budget, args.workers, progress))
     records, source = records_for(args.dataset, args.recipes, args.phis, args.seeds, store, budget)
     if not records:
         raise ConfigError("robustness results", "none", "evaluations of this grid in the store (run without --no-run)")
     if args.save_to:
-        document = {"dataset": args.dataset, "settings": robustness_settings().as_dict(), "provenance": provenance(),
-                    "created": time.strftime("%Y-%m-%d"), "records": records}
-        Path(args.save_to).write_text(json.dumps(document) + "\n")
+        save_records(args.save_to, {"dataset": args.dataset, "settings": robustness_settings().as_dict()}, records)
     curves, moments = curves_frame(records), moments_frame(records)
     summary = robustness_summary(curves, args.attack, args.reference_eps)
     table = seed_summary(curves)

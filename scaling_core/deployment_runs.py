@@ -22,7 +22,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .arch import ScaledArch
 from .cost import count
 from .lab import lab_recipe, lab_settings, network_key, run_grid
 from .lab_evaluations import RunRef, evaluate_missing, grid_runs, trained_classifier
@@ -80,7 +79,7 @@ def blur_images(images, length_px: float):
     return F.conv2d(images, weight, padding=(0, len(kernel) // 2), groups=channels)
 
 
-def evaluate(dataset: str, network: ScaledArch, checkpoint: bytes, settings: MeasureSettings) -> dict:
+def evaluate(dataset: str, run: RunRef, checkpoint: bytes, settings: MeasureSettings) -> dict:
     """One trained network's accuracy under each blur sweep and its SQNR and accuracy at each bit width and scheme."""
     import torch
 
@@ -88,6 +87,7 @@ def evaluate(dataset: str, network: ScaledArch, checkpoint: bytes, settings: Mea
     from .quantize import QuantScheme, count_quantizers, input_peaks, quantized, sqnr_db
 
     torch.set_num_threads(1)
+    network = run.network
     model, data = trained_classifier(dataset, network, checkpoint)
     px = network.resolution_px
     x = resample(data.test_x[:settings.test_images], px).clamp(0.0, 1.0)

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
-from .deployment_runs import DEPLOYMENT_DIR, deployment_defaults, deployment_records
+from .deployment_runs import deployment_defaults, deployment_records
 from .errors import ConfigError
 from .latency_model import LinearProfile, predict_ms
 from .optimize import network_at, within_plan
 from .quantize import calibrate_gain, model_output_sqnr_db
 from .recipe import Recipe
+from .shipped import stored_or_shipped
 from .task_cost import count_task
 from .thermal import ThermalDevice, Workload, inference_energy_j, simulate, steady_state_c, level_power_w
 
@@ -106,27 +105,11 @@ def thermal_choice(frame: pd.DataFrame, required_fps: float) -> pd.Series | None
     return None if meets.empty else meets.loc[meets["phi"].idxmax()]
 
 
-@lru_cache(maxsize=8)
-def shipped_records(dataset: str) -> tuple[dict | None, tuple[dict, ...]]:
-    """The shipped evaluations of a dataset (data/deployment/<dataset>.json): its header and its records."""
-    path = DEPLOYMENT_DIR / f"{dataset}.json"
-    if not path.is_file():
-        return None, ()
-    document = json.loads(path.read_text())
-    return {k: v for k, v in document.items() if k != "records"}, tuple(document["records"])
-
-
 def records_for(dataset: str, phis: Sequence[float], seeds: int, store, budget=None) -> tuple[list[dict], str]:
     """The store's evaluations of the measured grids where it holds any, else the shipped ones; and their source."""
-    records = deployment_records(dataset, phis, seeds, store, budget) if store is not None else []
-    if records:
-        return records, "measured here: the results store"
-    header, shipped = shipped_records(dataset)
-    chosen = [r for r in shipped if r["phi"] in set(map(float, phis)) and r["seed"] < seeds]
-    if not chosen:
-        return [], ""
-    return chosen, (f"measured: shipped data/deployment/{dataset}.json "
-                    f"({header['provenance']['hardware']['device_name']}, {header['created']})")
+    stored = deployment_records(dataset, phis, seeds, store, budget) if store is not None else []
+    phis = set(map(float, phis))
+    return stored_or_shipped(stored, "deployment", dataset, lambda r: r["phi"] in phis and r["seed"] < seeds)
 
 
 def quantization_curves(records: Sequence[dict]) -> pd.DataFrame:

@@ -1,7 +1,9 @@
 """The lab's datasets: real images that ship inside packages, a fixed stratified split, resampling to r × base.
 
 Loaders are a table keyed by the `source` named in data/lab/datasets.json; each returns images
-(N, H, W) in [0, 1] and integer labels. Nothing is downloaded.
+(N, H, W) in [0, 1] and integer labels. Nothing is downloaded. An entry may keep some of its
+source's classes (`labels`, renumbered 0…k−1 in the order listed): the few-shot sets train on
+some digits and test on the others.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ class DatasetInfo:
     test_fraction: float
     split_seed: int
     citation: str
+    labels: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,8 @@ class Dataset:
 @lru_cache(maxsize=1)
 def dataset_table() -> dict[str, DatasetInfo]:
     """The shipped datasets by name."""
-    return {d["name"]: DatasetInfo(**d) for d in json.loads(DATASETS_FILE.read_text())["datasets"]}
+    return {d["name"]: DatasetInfo(**{**d, "labels": tuple(d["labels"]) if "labels" in d else None})
+            for d in json.loads(DATASETS_FILE.read_text())["datasets"]}
 
 
 def dataset_names() -> tuple[str, ...]:
@@ -102,6 +106,9 @@ def load_dataset(name: str) -> Dataset:
     images, labels = LOADERS[info.source]()
     images = np.asarray(images, dtype=np.float32)[:, None]
     labels = np.asarray(labels, dtype=np.int64)
+    if info.labels is not None:
+        kept = np.isin(labels, info.labels)
+        images, labels = images[kept], np.array([info.labels.index(v) for v in labels[kept]], dtype=np.int64)
     counts = np.bincount(labels, minlength=info.classes)
     if len(counts) != info.classes or counts.min() < 2 or len(labels) != len(images):
         raise ConfigError(f"dataset {name} labels", counts.tolist(),

@@ -18,7 +18,6 @@ from .cost import count
 from .lab import grid_points, lab_settings, run_key
 from .lab_train import Budget
 
-Evaluate = Callable[[str, ScaledArch, bytes, Any], dict]
 
 
 @dataclass(frozen=True)
@@ -31,6 +30,10 @@ class RunRef:
     network: ScaledArch
     run_key: str
     key: str
+
+
+# evaluate(dataset, run, the checkpoint of run.run_key, settings) -> a JSON-ready dict
+Evaluate = Callable[[str, RunRef, bytes, Any], dict]
 
 
 def evaluation_key(lab_run_key: str, settings: dict, version: str) -> str:
@@ -71,7 +74,7 @@ def _job(job: dict) -> tuple[str, str, dict]:
     from .store import Store
 
     checkpoint = Store(job["store_url"]).lab_checkpoint(job["run_key"])
-    return job["key"], job["run_key"], job["evaluate"](job["dataset"], job["network"], checkpoint, job["settings"])
+    return job["key"], job["run_key"], job["evaluate"](job["dataset"], job["run"], checkpoint, job["settings"])
 
 
 def evaluate_missing(kind: str, dataset: str, runs: Sequence[RunRef], evaluate: Evaluate, settings: Any, store,
@@ -82,11 +85,11 @@ def evaluate_missing(kind: str, dataset: str, runs: Sequence[RunRef], evaluate: 
     """
     runs = {r.key: r for r in runs}
     done = store.evaluations(kind, list(runs))
-    jobs = [{"key": r.key, "run_key": r.run_key, "dataset": dataset, "network": r.network, "settings": settings,
+    jobs = [{"key": r.key, "run_key": r.run_key, "dataset": dataset, "run": r, "settings": settings,
              "evaluate": evaluate, "store_url": store.url} for k, r in runs.items() if k not in done]
     if progress:
         progress(0, len(jobs))
-    jobs.sort(key=lambda j: -count(j["network"]).macs)
+    jobs.sort(key=lambda j: -count(j["run"].network).macs)
     workers = max(1, min(workers or lab_settings().workers, len(jobs) or 1))
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
         futures = [pool.submit(_job, job) for job in jobs]
@@ -95,3 +98,14 @@ def evaluate_missing(kind: str, dataset: str, runs: Sequence[RunRef], evaluate: 
             if progress:
                 progress(finished, len(jobs))
     return len(jobs)
+
+
+def embed(classifier, pixels, batch_size: int = 512):
+    """Frozen features of a trained_classifier: the head conv's output, globally pooled (what the classifier reads)."""
+    import torch
+
+    net = classifier.model
+    with torch.no_grad():
+        parts = [torch.flatten(net.pool(net.head(net.stages(net.stem((batch - classifier.mean) / classifier.std)))), 1)
+                 for batch in torch.split(torch.as_tensor(pixels), batch_size)]
+    return torch.cat(parts).numpy().astype("float64")

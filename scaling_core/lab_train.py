@@ -1,10 +1,18 @@
-"""One lab run: train a network on a lab dataset for the fixed budget, deterministically on one thread."""
+"""One lab run: train a network on a lab dataset for the fixed budget, deterministically on one thread.
+
+A run may learn from a teacher as well (knowledge distillation, Hinton et al. 2015, "Distilling
+the knowledge in a neural network"): the loss is α·T²·KL(teacher_T ‖ student_T) + (1 − α)·CE with
+both softmaxes at temperature T; the T² keeps the soft term's gradients on the scale of the hard
+term's as T changes. At α = 0 it is the plain run, bit for bit.
+"""
 
 from __future__ import annotations
 
 import io
 import time
 from dataclasses import dataclass
+
+import numpy as np
 
 from .arch import ScaledArch
 from .lab_data import load_dataset, resample
@@ -21,6 +29,15 @@ class Budget:
 
 
 @dataclass(frozen=True)
+class Distillation:
+    """A teacher's logits on the training images (in the dataset's training order), its temperature and weight α."""
+
+    teacher_logits: np.ndarray
+    temperature: float
+    alpha: float
+
+
+@dataclass(frozen=True)
 class TrainResult:
     """Test accuracy after the budget, the per-epoch curve, the training steps' wall time and the trained weights."""
 
@@ -30,48 +47,88 @@ class TrainResult:
     checkpoint: bytes
 
 
-def train(dataset: str, network: ScaledArch, seed: int, budget: Budget) -> TrainResult:
-    """Train one network on one dataset with one seed (deterministic on one thread)."""
+@dataclass(frozen=True)
+class Split:
+    """A dataset's images at one input size, standardised by the training images' mean and deviation."""
+
+    train_x: object
+    train_y: object
+    test_x: object
+    test_y: object
+
+
+def split_at(dataset: str, px: int) -> Split:
+    """The dataset at px × px, standardised as every lab run is."""
     import torch
-    import torch.nn.functional as F
+
+    data = load_dataset(dataset)
+    train_x, test_x = resample(data.train_x, px), resample(data.test_x, px)
+    mean, std = train_x.mean(), train_x.std()
+    return Split((train_x - mean) / std, torch.as_tensor(data.train_y), (test_x - mean) / std,
+                 torch.as_tensor(data.test_y))
+
+
+def train(dataset: str, network: ScaledArch, seed: int, budget: Budget,
+          distillation: Distillation | None = None) -> TrainResult:
+    """Train one network on one dataset with one seed (deterministic on one thread), from a teacher if given."""
+    import torch
 
     from .build import build_model
 
     torch.set_num_threads(1)
-    data = load_dataset(dataset)
-    px = network.resolution_px
-    train_x, test_x = resample(data.train_x, px), resample(data.test_x, px)
-    mean, std = train_x.mean(), train_x.std()
-    train_x, test_x = (train_x - mean) / std, (test_x - mean) / std
-    train_y, test_y = torch.as_tensor(data.train_y), torch.as_tensor(data.test_y)
+    split = split_at(dataset, network.resolution_px)
     torch.manual_seed(seed)
-    model = build_model(network).train()
+    model = build_model(network)
+    curve, elapsed = fit(model, split, seed, budget, distillation)
+    buffer = io.BytesIO()
+    torch.save(model.state_dict(), buffer)
+    return TrainResult(curve[-1]["test_accuracy"], tuple(curve), elapsed, buffer.getvalue())
+
+
+def fit(model, split: Split, seed: int, budget: Budget,
+        distillation: Distillation | None = None) -> tuple[list[dict], float]:
+    """Train a model in place for the budget (AdamW, one-cycle schedule): per-epoch curve and training seconds."""
+    import torch
+    import torch.nn.functional as F
+
     optimiser = torch.optim.AdamW(model.parameters(), lr=budget.learning_rate, weight_decay=budget.weight_decay)
-    steps_per_epoch = -(-len(train_y) // budget.batch_size)
+    steps_per_epoch = -(-len(split.train_y) // budget.batch_size)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=budget.learning_rate,
                                                    total_steps=budget.epochs * steps_per_epoch)
+    teacher = None if distillation is None else torch.as_tensor(distillation.teacher_logits, dtype=torch.float32)
     shuffle = torch.Generator().manual_seed(seed)
     curve = []
     elapsed = 0.0
     for epoch in range(1, budget.epochs + 1):
         model.train()
-        order = torch.randperm(len(train_y), generator=shuffle)
+        order = torch.randperm(len(split.train_y), generator=shuffle)
         total = 0.0
         start = time.perf_counter()
         for step in range(steps_per_epoch):
             batch = order[step * budget.batch_size:(step + 1) * budget.batch_size]
-            loss = F.cross_entropy(model(train_x[batch]), train_y[batch])
+            logits = model(split.train_x[batch])
+            loss = F.cross_entropy(logits, split.train_y[batch])
+            if teacher is not None:
+                loss = (1 - distillation.alpha) * loss + distillation.alpha * soft_loss(
+                    logits, teacher[batch], distillation.temperature)
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
             schedule.step()
             total += loss.item() * len(batch)
         elapsed += time.perf_counter() - start  # training steps only, not the evaluation below
-        curve.append({"epoch": epoch, "train_loss": total / len(train_y),
-                      "test_accuracy": evaluate(model, test_x, test_y)})
-    buffer = io.BytesIO()
-    torch.save(model.state_dict(), buffer)
-    return TrainResult(curve[-1]["test_accuracy"], tuple(curve), elapsed, buffer.getvalue())
+        curve.append({"epoch": epoch, "train_loss": total / len(split.train_y),
+                      "test_accuracy": evaluate(model, split.test_x, split.test_y)})
+    return curve, elapsed
+
+
+def soft_loss(student_logits, teacher_logits, temperature: float):
+    """T²·KL(softmax(teacher/T) ‖ softmax(student/T)), mean over the batch."""
+    import torch.nn.functional as F
+
+    return temperature ** 2 * F.kl_div(F.log_softmax(student_logits / temperature, dim=1),
+                                       F.log_softmax(teacher_logits / temperature, dim=1),
+                                       reduction="batchmean", log_target=True)
 
 
 def evaluate(model, images, labels, batch_size: int = 512) -> float:

@@ -17,7 +17,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .arch import ScaledArch
 from .cost import count
 from .lab import lab_recipe, lab_settings, network_key, run_grid
 from .lab_evaluations import RunRef, evaluate_missing, grid_runs, trained_classifier
@@ -66,7 +65,7 @@ def evaluation_version() -> str:
     return digest.hexdigest()[:12]
 
 
-def evaluate(dataset: str, network: ScaledArch, checkpoint: bytes, settings: RobustnessSettings) -> dict:
+def evaluate(dataset: str, run: RunRef, checkpoint: bytes, settings: RobustnessSettings) -> dict:
     """One trained network's clean accuracy, FGSM and PGD curves, corruption curves, margins and gradient norms."""
     import torch
 
@@ -75,6 +74,7 @@ def evaluate(dataset: str, network: ScaledArch, checkpoint: bytes, settings: Rob
     from .lab_data import resample
 
     torch.set_num_threads(1)
+    network = run.network
     model, data = trained_classifier(dataset, network, checkpoint)
     px = network.resolution_px
     x = resample(data.test_x[:settings.test_images], px).clamp(0.0, 1.0)

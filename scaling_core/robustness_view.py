@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
@@ -12,7 +10,8 @@ import pandas as pd
 
 from .margin_model import MarginModel, calibrate, fit_error, from_moments, predict
 from .errors import ConfigError
-from .robustness import ATTACKS, ROBUSTNESS_DIR, RobustnessSettings, robustness_runs, robustness_settings
+from .robustness import ATTACKS, RobustnessSettings, robustness_runs, robustness_settings
+from .shipped import stored_or_shipped
 
 KEYS = ["alias", "recipe", "phi"]
 RUN_COLUMNS = ("alias", "recipe", "phi", "seed", "macs", "depth_multiplier", "width_multiplier",
@@ -50,27 +49,12 @@ def moments_frame(records: Sequence[dict]) -> pd.DataFrame:
                             "gradient_norm_mean": float(np.mean(r["gradient_norms"]))} for r in records])
 
 
-@lru_cache(maxsize=8)
-def shipped_records(dataset: str) -> tuple[dict | None, tuple[dict, ...]]:
-    """The shipped evaluations of a dataset (data/robustness/<dataset>.json): its header and its records."""
-    path = ROBUSTNESS_DIR / f"{dataset}.json"
-    if not path.is_file():
-        return None, ()
-    document = json.loads(path.read_text())
-    return {k: v for k, v in document.items() if k != "records"}, tuple(document["records"])
-
-
 def records_for(dataset: str, aliases, phis, seeds: int, store, budget=None) -> tuple[list[dict], str]:
     """The store's evaluations of the grid where it holds any, else the shipped ones; and where they come from."""
-    records = robustness_runs(dataset, aliases, phis, seeds, store, budget) if store is not None else []
-    if records:
-        return records, "measured here: the results store"
-    header, shipped = shipped_records(dataset)
-    chosen = [r for r in shipped if r["alias"] in aliases and r["phi"] in set(map(float, phis)) and r["seed"] < seeds]
-    if not chosen:
-        return [], ""
-    return chosen, (f"measured: shipped data/robustness/{dataset}.json ({header['provenance']['hardware']['device_name']}"
-                    f", {header['created']})")
+    stored = robustness_runs(dataset, aliases, phis, seeds, store, budget) if store is not None else []
+    phis = set(map(float, phis))
+    return stored_or_shipped(stored, "robustness", dataset,
+                             lambda r: r["alias"] in aliases and r["phi"] in phis and r["seed"] < seeds)
 
 
 def seed_summary(curves: pd.DataFrame) -> pd.DataFrame:

@@ -19,6 +19,7 @@ from .robustness import ATTACKS, robustness_settings
 from .pareto import COST_OBJECTIVES, canonical_user_recipes
 from .presets import get_preset, preset_names, preset_table
 from .recipe import Recipe
+from .representation import representation_defaults
 from .rounding import RESOLUTION_MULTIPLES
 from .spectrum_images import domain_table, spectrum_settings
 from .tasks import NECK_SCALINGS, TASKS, detection_preset_names
@@ -105,6 +106,7 @@ def canonical_domains(text: str) -> str:
 SPECTRUM = spectrum_settings()
 DEPLOY = deployment_defaults()
 THERMAL, QUANT = DEPLOY["thermal"], DEPLOY["quantization"]
+REPRESENTATION = representation_defaults()
 STATE_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("phi", float, 0.0, 8.0),
     FieldSpec("alpha", float, 0.5, 2.5),
@@ -174,6 +176,18 @@ STATE_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("quant_bits", int, choices=tuple(QUANT["bits"])),
     FieldSpec("quant_scheme", str, choices=tuple(QUANT["schemes"])),
     FieldSpec("quant_gain", float, 0.001, 1_000_000.0),
+    FieldSpec("cover_d", int, 1, 5000),
+    FieldSpec("cover_bias", bool),
+    FieldSpec("fewshot_recipe", str, choices=tuple(REPRESENTATION["fewshot"]["recipes"])),
+    FieldSpec("fewshot_shots", int, choices=tuple(REPRESENTATION["fewshot"]["shots"])),
+    FieldSpec("fewshot_ways", int, 2, 20),
+    FieldSpec("fewshot_snr0", float, 0.01, 100.0),
+    FieldSpec("fewshot_eta", float, -5.0, 5.0),
+    FieldSpec("fewshot_dim0", float, 1.0, 4096.0),
+    FieldSpec("fewshot_zeta", float, -5.0, 5.0),
+    FieldSpec("distill_temperature", float, 0.01, 100.0),
+    FieldSpec("distill_alpha", float, 0.0, 1.0),
+    FieldSpec("distill_weight_decay", float, 0.0, 1.0),
     FieldSpec("result", int, 0, 2**31 - 1, page=SAVED_PAGE),
     FieldSpec("compare", int, 0, 2**31 - 1, page=SAVED_PAGE),
     FieldSpec("saved_filter", str, canonical=lambda text: text.strip()[:100], description="any text", page=SAVED_PAGE),
@@ -252,6 +266,18 @@ class AppState:
     quant_bits: int = 4
     quant_scheme: str = "per_tensor"
     quant_gain: float = QUANT["gain"]
+    cover_d: int = REPRESENTATION["cover"]["dimension"]
+    cover_bias: bool = REPRESENTATION["cover"]["bias"]
+    fewshot_recipe: str = REPRESENTATION["fewshot"]["recipes"][0]
+    fewshot_shots: int = 5
+    fewshot_ways: int = REPRESENTATION["fewshot"]["ways"]
+    fewshot_snr0: float = REPRESENTATION["model"]["snr0"]
+    fewshot_eta: float = REPRESENTATION["model"]["eta"]
+    fewshot_dim0: float = REPRESENTATION["model"]["dim0"]
+    fewshot_zeta: float = REPRESENTATION["model"]["zeta"]
+    distill_temperature: float = REPRESENTATION["distillation"]["temperature"]
+    distill_alpha: float = REPRESENTATION["distillation"]["alpha"]
+    distill_weight_decay: float = REPRESENTATION["distillation"]["weight_decay"]
 
 
 def parse_query(query: Mapping[str, str | list[str]]) -> tuple[AppState, list[str]]:

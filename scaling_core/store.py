@@ -101,7 +101,8 @@ def _evaluation_table(name: str) -> Table:
                  Column("created_at", Float, nullable=False))
 
 
-EVALUATIONS = {"robustness": _evaluation_table("robustness_runs"), "deployment": _evaluation_table("deployment_runs")}
+EVALUATIONS = {kind: _evaluation_table(f"{kind}_runs")
+               for kind in ("robustness", "deployment", "representation", "distillation")}
 RESULT_TEXT_LIMITS = {"name": 200, "author": 200, "notes": 10_000}
 
 

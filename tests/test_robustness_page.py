@@ -4,7 +4,7 @@ import json
 
 from apptest import metric, open_app
 
-from scaling_core.robustness_view import shipped_records
+from scaling_core.shipped import shipped_records
 
 PAGE = "app_pages/robustness.py"
 
@@ -18,7 +18,7 @@ def test_the_page_shows_measured_and_modelled_curves_and_the_models_error(store)
     assert not at.exception and not at.error
     assert any("shipped data/robustness/mnist5k.json" in c.value for c in at.caption)
     assert {"φ = 0 (measured)", "φ = 3 (modelled)"} <= traces(at)
-    header, records = shipped_records("mnist5k")
+    header, records = shipped_records("robustness", "mnist5k")
     summary = next(d.value for d in at.dataframe if "auc" in d.value.columns)
     assert len(summary) == len({(r["alias"], r["phi"]) for r in records})
     calibrated = float(metric(at, "Calibrated on the curves").split()[0])

@@ -25,6 +25,7 @@ PAGES = {p.key: p for p in (
     PageSpec("spectrum", "app_pages/spectrum.py", "Spectrum", "🌈", "Decide"),
     PageSpec("robustness", "app_pages/robustness.py", "Robustness", "🛡️", "Decide"),
     PageSpec("deployment", "app_pages/deployment.py", "Deployment", "🚁", "Decide"),
+    PageSpec("representation", "app_pages/representation.py", "Representation", "🧠", "Decide"),
     PageSpec("saved", "app_pages/saved.py", "Saved results", "🗂️", "Share"),
 )}
 DEFAULT_PAGE = "explorer"

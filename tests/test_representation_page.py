@@ -1,0 +1,59 @@
+"""The Representation page, headless, on the shipped few-shot and distillation evaluations."""
+
+import json
+
+import pytest
+from apptest import metric, open_app
+
+from scaling_core.representation import representation_defaults
+from scaling_core.representation_view import fitted_laws
+from scaling_core.shipped import shipped_records
+
+PAGE = "app_pages/representation.py"
+
+
+def traces(at) -> set[str]:
+    return {t.get("name") for c in at.get("plotly_chart") for t in json.loads(c.proto.spec)["data"]}
+
+
+def test_the_page_shows_cover_few_shot_and_students_measured_and_modelled(store):
+    at = open_app(PAGE, timeout=240)
+    assert not at.exception and not at.error
+    assert any("shipped data/representation/fewshot-mnist5k-0to4.json" in c.value for c in at.caption)
+    assert any("shipped data/representation/distillation-mnist5k.json" in c.value for c in at.caption)
+    names = traces(at)
+    assert {"C(N, 65) / 2^N (exact count)", "5-shot (measured)", "5-shot (modelled)", "y = x",
+            "the teacher itself (measured)"} <= names
+    assert any(n.startswith("student φ = 0") for n in names)
+    _, records = shipped_records("representation", "fewshot-mnist5k-0to4")
+    capacity = next(d.value for d in at.dataframe if "cover_capacity" in d.value.columns)
+    assert len(capacity) == len({(r["alias"], r["phi"]) for r in records})
+    students = next(d.value for d in at.dataframe if "gain_points" in d.value.columns)
+    assert set(students["teacher"]) == {"alone", "teacher φ = 1", "teacher φ = 3"}
+    rms = float(metric(at, "Model vs measured").split()[0])
+    assert 0 < rms < 100
+
+
+def test_the_simulation_check_and_the_fit_button_change_what_is_shown(store):
+    at = open_app(PAGE, {"cover_d": "8"}, timeout=240)
+    at.toggle[0].set_value(True).run()
+    assert not at.exception
+    assert "Monte Carlo: random Gaussian points, LP test (simulated)" in traces(at)
+    at = open_app(PAGE, {"fewshot_recipe": "width", "fewshot_snr0": "9.0"}, timeout=240)
+    at.button(key="fewshot_use_fit").click().run()
+    assert not at.exception
+    _, records = shipped_records("representation", "fewshot-mnist5k-0to4")
+    fit = fitted_laws(records, "width")
+    assert float(at.query_params["fewshot_snr0"]) == pytest.approx(fit["snr0"], abs=1e-3)
+    assert float(at.query_params["fewshot_zeta"]) == pytest.approx(fit["zeta"], abs=1e-3)
+
+
+def test_bad_links_and_settings_without_students_say_so_and_the_page_goes_on(store):
+    at = open_app(None, {"cover_d": "0", "fewshot_ways": "99", "distill_alpha": "0.5"}, timeout=240)
+    errors = " ".join(e.value for e in at.error)  # shown once, on the page the link opens
+    assert "cover_d" in errors and "[1, 5000]" in errors and "fewshot_ways" in errors and "[2, 20]" in errors
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert at.query_params["cover_d"] == str(representation_defaults()["cover"]["dimension"])
+    assert any("No students trained with" in i.value and "--alpha 0.5" in i.value for i in at.info)
+    assert "5-shot (measured)" in traces(at)
