@@ -93,9 +93,14 @@ dimension = state.cover_d + 1 if state.cover_bias else state.cover_d
 st.caption(f"Exact: of the 2^N labellings of N points in general position in R^{state.cover_d}, C(N, {dimension}) = "
            f"2·Σ_(k<{dimension}) binom(N − 1, k) are linearly separable (Cover 1965); half are at N = 2·{dimension}, "
            "the capacity. The check simulates random Gaussian points and tests each labelling with a linear program.")
-simulate = st.toggle(f"Check by simulation ({DEFAULTS['cover']['trials']} labellings per load)", value=False)
-checks = cached_checks(state.cover_d, state.cover_bias, DEFAULTS["cover"]["trials"], DEFAULTS["seed"]) if simulate \
-    else []
+simulate_max = DEFAULTS["cover"]["simulate_max_dimension"]
+can_simulate = state.cover_d <= simulate_max
+st.toggle(f"Check by simulation ({DEFAULTS['cover']['trials']} labellings per load)", disabled=not can_simulate,
+          help=f"Offered up to d = {simulate_max}: a linear program costs about d^2.5. For larger d run "
+               f"`python -m scaling_core cover --dimension {state.cover_d} --monte-carlo TRIALS`.",
+          **bind("cover_simulate"))
+checks = cached_checks(state.cover_d, state.cover_bias, DEFAULTS["cover"]["trials"], DEFAULTS["seed"]) \
+    if state.cover_simulate and can_simulate else []
 chart(cover_figure(state.cover_d, state.cover_bias, 4 * dimension, checks), "representation-cover")
 
 records, source = cached_records(default_store_url())
@@ -108,7 +113,13 @@ else:
     capacity = capacity_table(records)
     st.dataframe(capacity.drop(columns="alias"), hide_index=True, width="stretch",
                  column_config={c: st.column_config.NumberColumn(format="%.2f") for c in
-                                ("effective_dim", "classes_separable", "probe_train_accuracy", "clean_accuracy")})
+                                ("within_class_effective_dim", "classes_separable", "probe_train_accuracy",
+                                 "clean_accuracy")})
+    st.caption("cover_capacity_modelled: 2(d + 1), the N at which half of all labellings of points in general "
+               "position are separable (modelled, Cover 1965). Measured: rank of the unseen classes' features; "
+               "within_class_effective_dim, the participation ratio (Σλ)²/Σλ² of their within-class scatter; "
+               "classes_separable, the share of one-against-rest splits of the training classes a hyperplane "
+               "separates; the probe's training and the network's test accuracy (%).")
     chart(separability_figure(dichotomy_frame(records)), "representation-dichotomies")
     st.caption("Measured: random ±1 labellings of held-out features, tested with a linear program; the dashed line "
                "is Cover's count for points in general position (modelled). Features of a trained network are not "
@@ -126,16 +137,22 @@ else:
     chart(fewshot_figure(summary, curve if curve is not None else summary.iloc[0:0], name), "representation-fewshot")
     st.caption(f"Measured: {ways}-way K-shot episodes ({FEW['episodes']} per network, {FEW['queries']} queries per "
                f"class) on {FEW['novel_dataset']}, classified by the nearest class mean of the frozen features; mean "
-               f"over {FEW['seeds']} seeds, bars their range. Modelled ({state.fewshot_ways}-way, dashed): the Gaussian "
+               f"over {FEW['seeds']} seeds, bars their range; each run's 95% interval over its episodes is in the "
+               f"hover and the table below. Modelled ({state.fewshot_ways}-way, dashed): the Gaussian "
                "prototype model with Δ/σ = s0·e^(ηφ) and effective dimension d0·e^(ζφ) — the sidebar's parameters.")
-    fit = fitted_laws(records, state.fewshot_recipe)
-    cols = st.columns(4)
-    for col, (key, label) in zip(cols, (("snr0", "s0"), ("eta", "η"), ("dim0", "d0"), ("zeta", "ζ"))):
-        col.metric(f"{label} fitted to {name} (measured statistics)", f"{fit[key]:.3f}")
-    if st.button(f"Use the fit to {name}", key="fewshot_use_fit"):
-        apply_changes(fewshot_snr0=round(fit["snr0"], 3), fewshot_eta=round(fit["eta"], 3),
-                      fewshot_dim0=round(fit["dim0"], 2), fewshot_zeta=round(fit["zeta"], 3))
-        st.rerun()
+    fitted_phis = {r["phi"] for r in records if r["alias"] == state.fewshot_recipe}
+    fit = shown(fitted_laws, records, state.fewshot_recipe) if len(fitted_phis) > 1 else None
+    if fit is None:
+        st.info(f"The laws need {name} measured at two or more φ; the results hold {len(fitted_phis)}. Run "
+                f"`python -m scaling_core fewshot --recipes {state.fewshot_recipe}` to measure the grid.")
+    else:
+        cols = st.columns(4)
+        for col, (key, label) in zip(cols, (("snr0", "s0"), ("eta", "η"), ("dim0", "d0"), ("zeta", "ζ"))):
+            col.metric(f"{label} fitted to {name} (measured statistics)", f"{fit[key]:.3f}")
+        if st.button(f"Use the fit to {name}", key="fewshot_use_fit"):
+            apply_changes(fewshot_snr0=round(fit["snr0"], 3), fewshot_eta=round(fit["eta"], 3),
+                          fewshot_dim0=round(fit["dim0"], 2), fewshot_zeta=round(fit["zeta"], 3))
+            st.rerun()
 
     check, rms = cached_check(default_store_url(), source, ways)
     chosen = check[check["shots"] == state.fewshot_shots]
@@ -154,6 +171,11 @@ else:
                f"{DEFAULTS['probe']['draws']} draws of the labelled images and over seeds), on the unseen digits and "
                f"on {DEFAULTS['probe']['transfer_dataset']} (another dataset); dotted: the same probe on the raw "
                "pixels at the network's input size.")
+    st.dataframe(summary.drop(columns="alias"), hide_index=True, width="stretch",
+                 column_config={c: st.column_config.NumberColumn(format="%.2f") for c in
+                                ("accuracy", "seed_min", "seed_max", "episode_ci", "effective_snr", "effective_dim")})
+    st.caption("Measured, % of queries right: the mean over seeds, the seeds' lowest and highest, and episode_ci, "
+               "the mean over seeds of each run's 95% half-interval over its episodes.")
     csv_button(summary, "fewshot-summary", "Few-shot accuracy as CSV")
 
 st.subheader("Is a bigger network a better teacher?")
@@ -188,6 +210,5 @@ with st.expander("How these are measured and modelled"):
     st.json(DEFAULTS)
 
 share_panel("representation", lambda: view_export(state, "representation", {
-    "source": source, "fewshot": json.loads(fewshot_summary(fewshot_frame(records)).to_json(orient="records"))
-    if records else [], "students": json.loads(student_table.to_json(orient="records"))
-    if student_table is not None else []}))
+    "source": source, "fewshot": json.loads(summary.to_json(orient="records")) if records else [],
+    "students": json.loads(student_table.to_json(orient="records")) if student_table is not None else []}))

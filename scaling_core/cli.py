@@ -9,9 +9,9 @@ from typing import Sequence
 
 from .cli_accuracy import ACCURACY_COMMANDS, add_accuracy_commands
 from .cli_deployment import DEPLOYMENT_COMMANDS, add_deployment_commands
-from .cli_representation import REPRESENTATION_COMMANDS, add_representation_commands
 from .cli_hardware import HARDWARE_COMMANDS, add_hardware_commands
 from .cli_lab import LAB_COMMANDS, add_lab_commands
+from .cli_representation import REPRESENTATION_COMMANDS, add_representation_commands
 from .cli_robustness import ROBUSTNESS_COMMANDS, add_robustness_commands
 from .cli_spectrum import SPECTRUM_COMMANDS, add_spectrum_commands
 from .errors import ConfigError, require_finite

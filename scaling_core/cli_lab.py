@@ -6,9 +6,9 @@ import argparse
 import json
 import sys
 import time
-from typing import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
+from typing import Callable
 
 from .errors import ConfigError
 

@@ -25,14 +25,13 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from numbers import Integral
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import linprog
 from scipy.stats import binomtest
 
-from .errors import ConfigError
+from .errors import ConfigError, require_count
 
 CONFIDENCE = 0.95
 _LP_OPTIMAL = 0
@@ -42,17 +41,10 @@ _LP_INFEASIBLE = 2
 MARGIN_TOLERANCE = 1e-6
 
 
-def _require_count(parameter: str, value: object, minimum: int = 1) -> int:
-    """Return value as int if it is an integer ≥ minimum (bools excluded), else raise ConfigError."""
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
-        raise ConfigError(parameter, value, f"an integer ≥ {minimum}")
-    return int(value)
-
-
 def cover_count(n: int, d: int) -> int:
     """Number of the 2^n dichotomies of n points in general position in R^d separable through the origin."""
-    n = _require_count("n", n)
-    d = _require_count("d", d)
+    n = require_count("n", n)
+    d = require_count("d", d)
     # binom(n−1, k+1) = binom(n−1, k)·(n−1−k)/(k+1), exactly: one small multiply per term, not a
     # fresh math.comb, keeps n in the thousands fast. Terms with k ≥ n are zero.
     term = total = 1
@@ -75,8 +67,8 @@ def separable_probability_float(n: int, d: int) -> float:
 
 def capacity_curve(d: int, n_max: int) -> tuple[np.ndarray, np.ndarray]:
     """Points n = 1 … n_max and the separable probability P(n, d) of each, for plotting."""
-    d = _require_count("d", d)
-    n_max = _require_count("n_max", n_max)
+    d = require_count("d", d)
+    n_max = require_count("n_max", n_max)
     probability = np.empty(n_max)
     # S(n) = Σ_{k<d} binom(n−1, k) obeys S(n+1) = 2·S(n) − binom(n−1, d−1) (Pascal's rule), so the
     # whole curve costs one binomial per point instead of d, and that binomial is updated from the last
@@ -95,7 +87,7 @@ def capacity_curve_by_ratio(d: int, ratio_max: float = 4.0) -> tuple[np.ndarray,
     if isinstance(ratio_max, bool) or not isinstance(ratio_max, (int, float)) or not (
             math.isfinite(ratio_max) and ratio_max > 0):
         raise ConfigError("ratio_max", ratio_max, "a finite number > 0")
-    d = _require_count("d", d)
+    d = require_count("d", d)
     n, probability = capacity_curve(d, max(1, math.ceil(ratio_max * d)))
     return n / d, probability
 
@@ -180,10 +172,10 @@ class SeparabilityEstimate:
 
 def monte_carlo_separability(n: int, d: int, trials: int, seed: int, bias: bool = False) -> SeparabilityEstimate:
     """Draw n standard Gaussian points in R^d and ±1 labels per trial; count LP-separable dichotomies."""
-    n = _require_count("n", n)
-    d = _require_count("d", d)
-    trials = _require_count("trials", trials)
-    rng = np.random.default_rng(seed)
+    n = require_count("n", n)
+    d = require_count("d", d)
+    trials = require_count("trials", trials)
+    rng = np.random.default_rng(require_count("seed", seed, 0))
     separable = 0
     for _ in range(trials):
         # Gaussian points are in general position with probability 1, as the theorem needs.
@@ -226,12 +218,12 @@ def dichotomy_separability(features: np.ndarray, ns: Sequence[int], trials: int,
 
     For each n: `trials` times draw n distinct row indices and random ±1 labels and run the LP test
     with a bias. `cover_rank` is P(n, rank + 1) with rank the numerical rank of the centred features
-    (the dimension of the affine hull the points actually span); `cover_full` is P(n, dims + 1).
+    (the dimension of the affine hull the points actually span).
     """
     features = _as_features(features)
-    trials = _require_count("trials", trials)
+    trials = require_count("trials", trials)
     rows, dims = features.shape
-    counts = [_require_count("ns", n) for n in ns]
+    counts = [require_count("ns", n) for n in ns]
     if not counts:
         raise ConfigError("ns", list(ns), "at least one number of points")
     too_many = [n for n in counts if n > rows]
@@ -239,7 +231,7 @@ def dichotomy_separability(features: np.ndarray, ns: Sequence[int], trials: int,
         raise ConfigError("ns", too_many, f"at most the number of feature rows ({rows})")
     whitened = whiten(features)
     rank = whitened.shape[1]
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(require_count("seed", seed, 0))
     records = []
     for n in counts:
         separable = sum(
@@ -248,22 +240,7 @@ def dichotomy_separability(features: np.ndarray, ns: Sequence[int], trials: int,
         low, high = _proportion_interval(separable, trials)
         records.append({"n": n, "separable": separable / trials, "ci_low": low, "ci_high": high,
                         "trials": trials, "cover_rank": separable_probability_float(n, rank + 1),
-                        "cover_full": separable_probability_float(n, dims + 1), "rank": rank, "dims": dims})
+                        "rank": rank, "dims": dims})
     return pd.DataFrame.from_records(records, columns=["n", "separable", "ci_low", "ci_high", "trials",
-                                                       "cover_rank", "cover_full", "rank", "dims"])
+                                                       "cover_rank", "rank", "dims"])
 
-
-def effective_dimension(features: np.ndarray) -> float:
-    """Participation ratio (Σλ)² / Σλ² of the feature covariance eigenvalues λ: between 1 and the rank.
-
-    It equals k when the variance is spread evenly over k directions and is near 1 when one direction
-    dominates, so unlike the rank it discounts directions that carry little variance.
-    """
-    features = _as_features(features)
-    # The covariance eigenvalues are the squared singular values of the centred matrix (up to a common
-    # factor that cancels in the ratio); the SVD avoids forming the dims × dims covariance.
-    eigenvalues = np.linalg.svd(features - features.mean(axis=0), compute_uv=False) ** 2
-    total = eigenvalues.sum()
-    if total == 0:
-        raise ConfigError("features", "identical rows", "rows that vary (some nonzero variance)")
-    return float(total ** 2 / np.sum(eigenvalues ** 2))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from numbers import Integral
 
 
 class ConfigError(ValueError):
@@ -32,3 +33,10 @@ def require_finite(parameter: str, value: float, *, minimum: float | None = None
     if maximum is not None and number > maximum:
         raise ConfigError(parameter, value, allowed)
     return number
+
+
+def require_count(parameter: str, value: object, minimum: int = 1) -> int:
+    """Return value as int if it is an integer ≥ minimum (bools excluded), else raise ConfigError."""
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
+        raise ConfigError(parameter, value, f"an integer ≥ {minimum}")
+    return int(value)

@@ -27,12 +27,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from numbers import Integral
 
 import numpy as np
 from scipy import integrate, special, stats
 
-from .errors import ConfigError, require_finite
+from .errors import ConfigError, require_count, require_finite
 
 CONFIDENCE_Z = 1.96  # two-sided 95% normal interval
 MODELLED_SEED = 0
@@ -70,13 +69,6 @@ class EmbeddingStatistics:
     dims: int
 
 
-def _require_count(parameter: str, value: object, minimum: int = 1) -> int:
-    """Return value as int if it is an integer ≥ minimum (bools excluded), else raise ConfigError."""
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
-        raise ConfigError(parameter, value, f"an integer ≥ {minimum}")
-    return int(value)
-
-
 def _log_radial(b: float, nu: int) -> float:
     """log ∫₀^∞ ρ^ν exp(−ρ²/2 + bρ) dρ by Gauss–Legendre over a window around the integrand's peak."""
     peak = (b + math.sqrt(b * b + 4 * nu)) / 2
@@ -92,8 +84,8 @@ def _log_radial(b: float, nu: int) -> float:
 def two_way_accuracy(snr: float, dim: int, shots: int) -> float:
     """Exact 2-way K-shot prototype accuracy of the Gaussian model, by quadrature (derivation in the module doc)."""
     s = require_finite("snr", snr, minimum=0.0)
-    d = _require_count("dim", dim)
-    k = _require_count("shots", shots)
+    d = require_count("dim", dim)
+    k = require_count("shots", shots)
     c = s / (2 * math.sqrt(1 + 1 / (2 * k)))
     lam = s * math.sqrt(k / 2)
     if d == 1:
@@ -135,30 +127,51 @@ def _nearest_prototype_accuracy(queries: np.ndarray, prototypes: np.ndarray) -> 
     return (scores.argmax(axis=-1) == truth).mean(axis=(1, 2))
 
 
+def _span_noise(rng: np.random.Generator, size: int, count: int, dim: int) -> np.ndarray:
+    """`count` independent N(0, I_dim) vectors per episode, in an orthonormal basis of their own span.
+
+    Distances and inner products among them, which are all the classifier sees of them, depend only on
+    their Gram matrix, and for dim > count that is Wishart: L·Lᵀ with L lower triangular,
+    L_ii² ~ χ²(dim − i) and N(0, 1) below the diagonal (Bartlett's decomposition). L's rows are the
+    vectors in count dimensions, so the cost does not grow with dim.
+    """
+    if dim <= count:
+        return rng.standard_normal((size, count, dim))
+    lower = np.tril(rng.standard_normal((size, count, count)), -1)
+    diagonal = np.arange(count)
+    lower[:, diagonal, diagonal] = np.sqrt(rng.chisquare(dim - diagonal, size=(size, count)))
+    return lower
+
+
 def simulate_accuracy(snr: float, dim: int, shots: int, ways: int, queries: int, episodes: int,
                       seed: int) -> Estimate:
-    """Monte Carlo N-way K-shot accuracy of the Gaussian model (σ = 1, Δ = snr, queries per class); seeded."""
+    """Monte Carlo N-way K-shot accuracy of the Gaussian model (σ = 1, Δ = snr, queries per class); seeded.
+
+    Its cost does not depend on dim: the class means span N − 1 dimensions, the prototype noise outside
+    them is drawn in the basis of its own span (`_span_noise`), and only the query noise inside the span
+    of means and prototypes (at most 2N − 1 dimensions) changes which prototype is nearest — the rest
+    adds the same ‖·‖² to every distance — so queries are drawn there.
+    """
     s = require_finite("snr", snr, minimum=0.0)
-    n = _require_count("ways", ways, 2)
-    d = _require_count("dim", dim)
+    n = require_count("ways", ways, 2)
+    d = require_count("dim", dim)
     if d < n - 1:
         raise ConfigError("dim", dim, f"an integer ≥ ways − 1 = {n - 1} (the class means form a regular simplex)")
-    k = _require_count("shots", shots)
-    q = _require_count("queries", queries)
-    e = _require_count("episodes", episodes, 2)
+    k = require_count("shots", shots)
+    q = require_count("queries", queries)
+    e = require_count("episodes", episodes, 2)
     rng = np.random.default_rng(seed)
-    means = np.zeros((n, d))
-    means[:, : n - 1] = _simplex(n, s)
-    batch = max(1, _BATCH_ELEMENTS // (n * (d + q * 2 * n)))
+    simplex = _simplex(n, s)
+    batch = max(1, _BATCH_ELEMENTS // (n * (4 * n + q * 2 * n)))
     results = []
     for start in range(0, e, batch):
         size = min(batch, e - start)
-        prototypes = means + rng.standard_normal((size, n, d)) / math.sqrt(k)
-        # Only the query noise inside span(means, prototypes) changes which prototype is nearest (the rest
-        # adds the same ‖·‖² to every distance), and it is N(0, I) there: work in an orthonormal basis of
-        # that span (at most 2N dimensions) instead of drawing d-dimensional queries.
-        both = np.concatenate([np.broadcast_to(means, prototypes.shape), prototypes], axis=1)
-        coords = np.linalg.qr(np.swapaxes(both, 1, 2), mode="r")  # (size, r, 2N), r = min(d, 2N)
+        inside = simplex + rng.standard_normal((size, n, n - 1)) / math.sqrt(k)
+        outside = _span_noise(rng, size, n, d - (n - 1)) / math.sqrt(k)
+        prototypes = np.concatenate([inside, outside], axis=2)
+        means = np.zeros_like(prototypes)
+        means[:, :, : n - 1] = simplex
+        coords = np.linalg.qr(np.swapaxes(np.concatenate([means, prototypes], axis=1), 1, 2), mode="r")
         class_coords = np.swapaxes(coords[:, :, :n], 1, 2)
         proto_coords = np.swapaxes(coords[:, :, n:], 1, 2)
         query = class_coords[:, :, None, :] + rng.standard_normal((size, n, q, coords.shape[1]))
@@ -193,10 +206,10 @@ def episode_accuracy(features: np.ndarray, labels: np.ndarray, ways: int, shots:
                      episodes: int, seed: int) -> Estimate:
     """Measured N-way K-shot nearest-class-mean accuracy over random episodes (queries per class) of the features."""
     x, index, classes = _labelled_features(features, labels)
-    n = _require_count("ways", ways, 2)
-    k = _require_count("shots", shots)
-    q = _require_count("queries", queries)
-    e = _require_count("episodes", episodes, 2)
+    n = require_count("ways", ways, 2)
+    k = require_count("shots", shots)
+    q = require_count("queries", queries)
+    e = require_count("episodes", episodes, 2)
     if n > classes.size:
         raise ConfigError("ways", ways, f"an integer in [2, {classes.size}] (the classes present)")
     counts = np.bincount(index)

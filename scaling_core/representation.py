@@ -20,7 +20,6 @@ Evaluations are deterministic and cached in the store, keyed by the run, the set
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -71,13 +70,11 @@ def fewshot_settings() -> FewShotSettings:
 
 
 def evaluation_version() -> str:
-    """A hash of the code an evaluation depends on: loading the run, the few-shot and separability code, `evaluate`."""
+    """A hash of the code an evaluation depends on: loading the run, this module, the few-shot and separability code."""
     here = Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for name in ("lab_evaluations.py", "fewshot.py", "cover.py"):
+    for name in ("lab_evaluations.py", "representation.py", "fewshot.py", "cover.py", "errors.py"):
         digest.update((here / name).read_bytes())
-    digest.update(inspect.getsource(evaluate).encode())
-    digest.update(inspect.getsource(linear_probe).encode())
     return digest.hexdigest()[:12]
 
 

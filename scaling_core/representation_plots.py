@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from typing import Sequence
 
-import numpy as np
 import pandas as pd
 import plotly.colors
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .cover import SeparabilityEstimate, capacity_curve
+from .cover import SeparabilityEstimate, capacity_curve, capacity_curve_by_ratio
 
 COLOURS = plotly.colors.qualitative.Plotly
 # Below the plot, clear of the x axis's title.
@@ -44,9 +43,9 @@ def separability_figure(rows: pd.DataFrame) -> go.Figure:
     """Measured share of random dichotomies of a backbone's features that a hyperplane separates, against N/(rank+1),
     beside Cover's count at the features' median rank (on this axis it barely moves with the rank)."""
     fig = go.Figure()
-    ratio = np.linspace(0.5, 4.0, 141)
     dimension = int(rows["rank"].median()) + 1
-    fig.add_scatter(x=ratio, y=[_cover_ratio(r, dimension) for r in ratio], mode="lines", line={"dash": "dash"},
+    ratio, probability = capacity_curve_by_ratio(dimension, 4.0)
+    fig.add_scatter(x=ratio, y=probability, mode="lines", line={"dash": "dash"},
                     name=f"Cover, points in general position, rank + 1 = {dimension} (modelled)", hoverinfo="skip")
     for i, ((recipe, phi), group) in enumerate(rows.groupby(["recipe", "phi"], sort=False)):
         x = group["n"] / (group["rank"] + 1)
@@ -57,12 +56,6 @@ def separability_figure(rows: pd.DataFrame) -> go.Figure:
     fig.update_layout(xaxis_title="N / (rank + 1)", yaxis_title="share of random labellings separable",
                       legend=LEGEND, title="Random dichotomies of held-out features", margin={"t": 50})
     return fig
-
-
-def _cover_ratio(ratio: float, dimension: int) -> float:
-    from .cover import separable_probability_float
-
-    return separable_probability_float(max(1, int(round(ratio * dimension))), dimension)
 
 
 def students_figure(summary: pd.DataFrame) -> go.Figure:
@@ -100,16 +93,18 @@ def pruning_figure(summary: pd.DataFrame) -> go.Figure:
 
 
 def fewshot_figure(measured: pd.DataFrame, modelled: pd.DataFrame, recipe: str) -> go.Figure:
-    """N-way K-shot accuracy against φ for one recipe: measured (mean over seeds, episode CI) and modelled."""
+    """N-way K-shot accuracy against φ for one recipe: measured (mean and range over seeds) and modelled."""
     fig = go.Figure()
     chosen = measured[measured["recipe"] == recipe]
     for i, (shots, group) in enumerate(chosen.groupby("shots", sort=True)):
         colour = COLOURS[i % len(COLOURS)]
         fig.add_scatter(x=group["phi"], y=group["accuracy"], mode="lines+markers", name=f"{shots}-shot (measured)",
                         line={"color": colour},
-                        error_y={"type": "data", "symmetric": False, "array": group["ci_high"] - group["accuracy"],
-                                 "arrayminus": group["accuracy"] - group["ci_low"]},
-                        hovertemplate="φ = %{x}: %{y:.1f}%<extra>measured, mean over seeds (bars: their range)</extra>")
+                        error_y={"type": "data", "symmetric": False, "array": group["seed_max"] - group["accuracy"],
+                                 "arrayminus": group["accuracy"] - group["seed_min"]},
+                        customdata=group[["episode_ci"]],
+                        hovertemplate="φ = %{x}: %{y:.1f}% (episodes' 95% CI ±%{customdata[0]:.1f} per seed)"
+                                      "<extra>measured, mean over seeds (bars: their range)</extra>")
         model = modelled[modelled["shots"] == shots]
         if not model.empty:
             fig.add_scatter(x=model["phi"], y=model["accuracy"], mode="lines", line={"color": colour, "dash": "dash"},

@@ -57,10 +57,12 @@ def fewshot_frame(records: Sequence[dict]) -> pd.DataFrame:
 
 
 def fewshot_summary(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per recipe, φ and shots: accuracy (%) mean over seeds, with the seeds' range as ci_low … ci_high."""
+    """Per recipe, φ and shots: accuracy (%) mean over seeds, the seeds' range (seed_min … seed_max) and the
+    mean over seeds of each run's 95% half-interval over its episodes (episode_ci, points)."""
+    frame = frame.assign(episode_ci=(frame["ci_high"] - frame["ci_low"]) / 2)
     table = (frame.groupby([*KEYS, "shots"], sort=False)
              .agg(macs=("macs", "first"), seeds=("seed", "count"), accuracy=("accuracy", "mean"),
-                  ci_low=("accuracy", "min"), ci_high=("accuracy", "max"),
+                  seed_min=("accuracy", "min"), seed_max=("accuracy", "max"), episode_ci=("episode_ci", "mean"),
                   effective_snr=("effective_snr", "mean"), effective_dim=("effective_dim", "mean"))
              .reset_index())
     return table.sort_values(["recipe", "shots", "phi"]).reset_index(drop=True)
@@ -122,10 +124,11 @@ def dichotomy_frame(records: Sequence[dict]) -> pd.DataFrame:
 
 
 def capacity_table(records: Sequence[dict]) -> pd.DataFrame:
-    """Per recipe and φ: the head's width d, Cover's capacity 2(d + 1), the features' measured rank and effective
-    dimension, and how separable the training classes are (mean over seeds)."""
-    rows = [{**{k: r[k] for k in KEYS}, "head_width": r["dims"], "cover_capacity": 2 * (r["dims"] + 1),
-             "rank": r["dichotomies"][0]["rank"], "effective_dim": r["statistics"]["effective_dim"],
+    """Per recipe and φ: the head's width d, Cover's capacity 2(d + 1) for points in general position
+    (modelled), the unseen classes' feature rank and within-class effective dimension (measured), and how
+    separable the training classes are (measured; mean over seeds)."""
+    rows = [{**{k: r[k] for k in KEYS}, "head_width": r["dims"], "cover_capacity_modelled": 2 * (r["dims"] + 1),
+             "rank": r["dichotomies"][0]["rank"], "within_class_effective_dim": r["statistics"]["effective_dim"],
              "classes_separable": r["base_probe"]["separable_classes"],
              "probe_train_accuracy": 100 * r["base_probe"]["train_accuracy"], "clean_accuracy": 100 * r["clean"]}
             for r in records]

@@ -178,6 +178,7 @@ STATE_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("quant_gain", float, 0.001, 1_000_000.0),
     FieldSpec("cover_d", int, 1, 5000),
     FieldSpec("cover_bias", bool),
+    FieldSpec("cover_simulate", bool),
     FieldSpec("fewshot_recipe", str, choices=tuple(REPRESENTATION["fewshot"]["recipes"])),
     FieldSpec("fewshot_shots", int, choices=tuple(REPRESENTATION["fewshot"]["shots"])),
     FieldSpec("fewshot_ways", int, 2, 20),
@@ -268,6 +269,7 @@ class AppState:
     quant_gain: float = QUANT["gain"]
     cover_d: int = REPRESENTATION["cover"]["dimension"]
     cover_bias: bool = REPRESENTATION["cover"]["bias"]
+    cover_simulate: bool = False
     fewshot_recipe: str = REPRESENTATION["fewshot"]["recipes"][0]
     fewshot_shots: int = 5
     fewshot_ways: int = REPRESENTATION["fewshot"]["ways"]

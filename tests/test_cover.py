@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from scaling_core.cover import (MARGIN_TOLERANCE, _max_margin, capacity_curve, capacity_curve_by_ratio, cover_count,
-                                dichotomy_separability, effective_dimension, is_linearly_separable,
+                                dichotomy_separability, is_linearly_separable,
                                 monte_carlo_separability, separable_probability, separable_probability_float, whiten)
 from scaling_core.errors import ConfigError
 
@@ -138,13 +138,12 @@ def test_bad_labels_and_points_are_config_errors():
 def test_dichotomies_of_full_rank_features():
     features = np.random.default_rng(5).standard_normal((300, 8))
     table = dichotomy_separability(features, [5, 40], trials=80, seed=11)
-    assert list(table.columns) == ["n", "separable", "ci_low", "ci_high", "trials", "cover_rank", "cover_full",
-                                   "rank", "dims"]
+    assert list(table.columns) == ["n", "separable", "ci_low", "ci_high", "trials", "cover_rank", "rank",
+                                   "dims"]
     small, large = table.itertuples()
     assert small.separable == 1.0 and small.cover_rank == 1.0  # 5 points, 9 weights with the bias
     assert large.separable <= 0.05 and large.cover_rank < 0.001
     assert table["rank"].tolist() == [8, 8] and table["dims"].tolist() == [8, 8]
-    assert table["cover_rank"].tolist() == table["cover_full"].tolist()
 
 
 def test_dichotomies_of_low_rank_features_follow_the_rank():
@@ -152,7 +151,7 @@ def test_dichotomies_of_low_rank_features_follow_the_rank():
     features = rng.standard_normal((300, 3)) @ rng.standard_normal((3, 8)) + 4.0  # a 3-D affine subspace of R^8
     row = dichotomy_separability(features, [8], trials=150, seed=12).iloc[0]
     assert row["rank"] == 3 and row["dims"] == 8
-    assert row["cover_rank"] == 0.5 and row["cover_full"] == 1.0
+    assert row["cover_rank"] == 0.5
     assert row["ci_low"] <= 0.5 <= row["ci_high"] < 1.0
 
 
@@ -164,17 +163,6 @@ def test_dichotomy_input_checks():
     with pytest.raises(ConfigError) as error:
         dichotomy_separability(features, [4], trials=0, seed=0)
     assert error.value.parameter == "trials"
-
-
-def test_effective_dimension_is_the_participation_ratio():
-    axes = np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]])
-    assert effective_dimension(axes) == pytest.approx(2.0)
-    assert effective_dimension(axes * [2.0, 1.0]) == pytest.approx(25 / 17)  # λ ∝ (4, 1): 5² / 17
-    assert effective_dimension(axes * [1.0, 0.0]) == pytest.approx(1.0)
-    isotropic = np.random.default_rng(1).standard_normal((20000, 8))
-    assert effective_dimension(isotropic) == pytest.approx(8.0, rel=0.01)
-    with pytest.raises(ConfigError):
-        effective_dimension(np.ones((5, 3)))
 
 
 @pytest.mark.parametrize(("call", "parameter"), [

@@ -56,7 +56,9 @@ def test_the_distill_command_trains_teachers_and_students_and_prunes_them(tmp_pa
         assert [p["sparsity"] for p in sweep] == [0.0, 0.5, 0.9]
         assert sweep[0]["accuracy"] == pytest.approx(record["accuracy"])
         assert [round(p["measured_sparsity"], 2) for p in sweep] == [0.0, 0.5, 0.9]
-        assert sweep[-1]["accuracy_finetuned"] >= sweep[-1]["accuracy"] - 0.05
+        # Half the weights gone costs a lot, and one epoch of fine-tuning with the zeros kept wins most back.
+        assert sweep[1]["accuracy"] < record["accuracy"] - 0.1
+        assert sweep[1]["accuracy_finetuned"] > sweep[1]["accuracy"] + 0.2
     assert main([*args, "--no-run"]) == 0
     assert json.loads(capsys.readouterr().out)["records"] == out["records"]
     assert main([*args[:-1], "--temperature", "0"]) == 2

@@ -73,6 +73,35 @@ def test_accuracy_increases_with_shots_and_snr():
     assert two_way_accuracy(2.0, 256, 5) < two_way_accuracy(2.0, 16, 5)
 
 
+def _brute_force_accuracy(snr, dim, shots, ways, queries, episodes, seed):
+    """The model drawn in full: every mean, support and query in all dim coordinates."""
+    rng = np.random.default_rng(seed)
+    means = np.eye(ways, dim) * snr / math.sqrt(2)  # basis vectors: every pair snr apart
+    per_episode = []
+    for _ in range(episodes):
+        prototypes = means + rng.standard_normal((ways, dim)) / math.sqrt(shots)
+        x = means[:, None, :] + rng.standard_normal((ways, queries, dim))
+        nearest = np.argmin(((x[:, :, None, :] - prototypes) ** 2).sum(-1), axis=-1)
+        per_episode.append(np.mean(nearest == np.arange(ways)[:, None]))
+    per_episode = np.array(per_episode)
+    return per_episode.mean(), per_episode.std(ddof=1) / math.sqrt(episodes)
+
+
+def test_simulation_in_the_noise_span_matches_drawing_every_dimension():
+    # dim − (ways − 1) = 36 > ways: the prototype noise outside the means is drawn through Bartlett's
+    # decomposition, not coordinate by coordinate.
+    brute, brute_se = _brute_force_accuracy(2.5, 40, 5, ways=5, queries=15, episodes=3000, seed=2)
+    sim = simulate_accuracy(2.5, 40, 5, ways=5, queries=15, episodes=20_000, seed=7)
+    assert abs(sim.mean - brute) <= 1.96 * math.hypot(brute_se, (sim.ci_high - sim.mean) / 1.96)
+
+
+def test_simulation_cost_does_not_grow_with_the_dimension():
+    # 10^10 dimensions would need tens of GB if any vector were drawn in full; the prototype noise
+    # then swamps a separation of 2, so the classifier is at chance.
+    huge = simulate_accuracy(2.0, 10**10, 5, ways=5, queries=15, episodes=2000, seed=0)
+    assert huge.ci_low <= 0.2 <= huge.ci_high
+
+
 def test_simulation_is_deterministic_per_seed():
     first = simulate_accuracy(2.0, 64, 5, ways=5, queries=15, episodes=500, seed=3)
     assert simulate_accuracy(2.0, 64, 5, ways=5, queries=15, episodes=500, seed=3) == first

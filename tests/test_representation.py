@@ -61,7 +61,7 @@ def test_the_cover_command_prints_the_exact_count_and_a_simulation_that_agrees(t
     _, shipped = shipped_records("representation", "fewshot-mnist5k-0to4")
     if shipped:  # an empty store: the shipped evaluations are shown, and say so
         assert "shipped" in backbones["source"]
-        assert all(row["cover_capacity"] == 2 * (row["head_width"] + 1) for row in backbones["rows"])
+        assert all(row["cover_capacity_modelled"] == 2 * (row["head_width"] + 1) for row in backbones["rows"])
     assert main(["cover", "--dimension", "0", "--store", url]) == 2
     assert "--dimension" in capsys.readouterr().err
 

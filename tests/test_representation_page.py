@@ -26,7 +26,7 @@ def test_the_page_shows_cover_few_shot_and_students_measured_and_modelled(store)
             "the teacher itself (measured)"} <= names
     assert any(n.startswith("student φ = 0") for n in names)
     _, records = shipped_records("representation", "fewshot-mnist5k-0to4")
-    capacity = next(d.value for d in at.dataframe if "cover_capacity" in d.value.columns)
+    capacity = next(d.value for d in at.dataframe if "cover_capacity_modelled" in d.value.columns)
     assert len(capacity) == len({(r["alias"], r["phi"]) for r in records})
     students = next(d.value for d in at.dataframe if "gain_points" in d.value.columns)
     assert set(students["teacher"]) == {"alone", "teacher φ = 1", "teacher φ = 3"}
@@ -39,6 +39,7 @@ def test_the_simulation_check_and_the_fit_button_change_what_is_shown(store):
     at.toggle[0].set_value(True).run()
     assert not at.exception
     assert "Monte Carlo: random Gaussian points, LP test (simulated)" in traces(at)
+    assert at.query_params["cover_simulate"] == "1"  # a shared link draws the check too
     at = open_app(PAGE, {"fewshot_recipe": "width", "fewshot_snr0": "9.0"}, timeout=240)
     at.button(key="fewshot_use_fit").click().run()
     assert not at.exception
@@ -57,3 +58,27 @@ def test_bad_links_and_settings_without_students_say_so_and_the_page_goes_on(sto
     assert at.query_params["cover_d"] == str(representation_defaults()["cover"]["dimension"])
     assert any("No students trained with" in i.value and "--alpha 0.5" in i.value for i in at.info)
     assert "5-shot (measured)" in traces(at)
+
+
+def test_a_partial_grid_in_the_store_says_what_the_laws_need(store, monkeypatch):
+    # What the store answers after `fewshot --recipes efficientnet --phis 0,1`: one recipe, two φ.
+    _, shipped = shipped_records("representation", "fewshot-mnist5k-0to4")
+    partial = [r for r in shipped if r["alias"] == "efficientnet" and r["phi"] in (0.0, 1.0)]
+    monkeypatch.setattr("scaling_core.representation_view.records_for",
+                        lambda *args, **kwargs: (partial, "measured here: the results store"))
+    at = open_app(PAGE, {"fewshot_recipe": "width"}, timeout=240)
+    assert not at.exception and not at.error
+    assert any("The laws need width-only measured at two or more φ; the results hold 0" in i.value for i in at.info)
+    at = open_app(PAGE, {"fewshot_recipe": "efficientnet"}, timeout=240)
+    assert not at.exception
+    assert metric(at, "s0 fitted to EfficientNet")
+
+
+def test_the_simulation_is_offered_only_where_it_is_quick_and_the_model_takes_any_dimension(store):
+    limit = representation_defaults()["cover"]["simulate_max_dimension"]
+    at = open_app(PAGE, {"cover_d": str(limit + 1), "cover_simulate": "1", "fewshot_dim0": "4096",
+                         "fewshot_zeta": "5"}, timeout=240)
+    assert not at.exception and not at.error
+    assert at.toggle[0].disabled
+    assert "Monte Carlo: random Gaussian points, LP test (simulated)" not in traces(at)
+    assert "5-shot (modelled)" in traces(at)
