@@ -20,8 +20,8 @@ QUERIES = {
                    "lab_recipes": "efficientnet,width"},
     "deployment": {"hw_budget_ms": "45.0", "motion_exposure_ms": "8.0", "thermal_throttle_c": "60.0",
                    "thermal_phi": "1.5", "quant_bits": "6", "quant_scheme": "per_channel", "deploy_phi_max": "2.0"},
-    "representation": {"cover_d": "32", "cover_bias": "0", "cover_simulate": "1", "fewshot_recipe": "width", "fewshot_shots": "1",
-                       "fewshot_ways": "3", "fewshot_eta": "0.2", "distill_alpha": "0.5"},
+    "representation": {"cover_d": "32", "cover_bias": "0", "cover_simulate": "1", "fewshot_recipe": "width",
+                       "fewshot_shots": "1", "fewshot_ways": "3", "fewshot_eta": "0.2", "distill_alpha": "0.5"},
     "saved": {"saved_filter": "nothing matches this", "phi": "3.0"},
 }
 
