@@ -13,7 +13,8 @@ init_state()
 sections: dict[str, list] = {}
 for spec in PAGES.values():
     sections.setdefault(spec.section, []).append(
-        st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.key, default=spec.key == DEFAULT_PAGE))
+        st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.key, default=spec.key == DEFAULT_PAGE)
+    )
 navigation = st.navigation(sections)
 if pop_result_link() and navigation.url_path != "saved":
     # A link such as /?result=7 names a saved result: show it where results are shown.

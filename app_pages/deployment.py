@@ -5,25 +5,50 @@ import json
 import pandas as pd
 import streamlit as st
 
-from scaling_core import drone, quantize, thermal
-from scaling_core.deployment_plots import (blur_accuracy_figure, latency_figure, se_figure, sqnr_bits_figure,
-                                           thermal_trace_figure, throughput_figure, transfer_figure)
-from scaling_core.deployment_runs import deployment_defaults, measure_settings
-from scaling_core.deployment_view import (EnergyModel, modelled_sqnr, quantization_curves, quantization_fit,
-                                          phi_grid, quantization_summary, records_for, se_comparison, thermal_choice,
-                                          thermal_frame, thermal_trace)
-from scaling_core.drone import (best_resolution, blur_curves, blur_fit, blur_summary, dataset_spectrum,
-                                drone_choice, latency_frame, modelled_blur)
-from scaling_core.export import view_export
-from scaling_core.hardware_view import options_of
-from scaling_core.lab_data import dataset_info
-from scaling_core.latency import measure_cached
-from scaling_core.latency_model import FitReport, LinearProfile, profile_identity
-from scaling_core.motion_blur import Motion
-from scaling_core.optimize import network_at
-from scaling_core.recipe import Recipe
-from scaling_core.store import default_store_url
-from scaling_core.thermal import ThermalDevice
+from scaling_core.app.export import view_export
+from scaling_core.app.plots.deployment import (
+    blur_accuracy_figure,
+    latency_figure,
+    se_figure,
+    sqnr_bits_figure,
+    thermal_trace_figure,
+    throughput_figure,
+    transfer_figure,
+)
+from scaling_core.app.views.deployment import (
+    EnergyModel,
+    modelled_sqnr,
+    phi_grid,
+    quantization_curves,
+    quantization_fit,
+    quantization_summary,
+    records_for,
+    se_comparison,
+    thermal_choice,
+    thermal_frame,
+    thermal_trace,
+)
+from scaling_core.app.views.hardware import options_of
+from scaling_core.core.recipe import Recipe
+from scaling_core.hardware.latency_model import FitReport, LinearProfile, profile_identity
+from scaling_core.hardware.measure import measure_cached
+from scaling_core.hardware.optimize import network_at
+from scaling_core.lab.data import dataset_info
+from scaling_core.storage.store import default_store_url
+from scaling_core.studies.deployment import drone, quantize, thermal
+from scaling_core.studies.deployment.drone import (
+    best_resolution,
+    blur_curves,
+    blur_fit,
+    blur_summary,
+    dataset_spectrum,
+    drone_choice,
+    latency_frame,
+    modelled_blur,
+)
+from scaling_core.studies.deployment.measurements import deployment_defaults, measure_settings
+from scaling_core.studies.deployment.thermal import ThermalDevice
+from scaling_core.studies.spectrum.motion_blur import Motion
 from ui.controls import choice, number, slider
 from ui.export import chart, csv_button
 from ui.session import shown, start_page
@@ -42,8 +67,16 @@ def cached_records(dataset: str, url: str) -> tuple[list[dict], str]:
 
 
 @st.cache_data(show_spinner="Simulating the thermal model for each φ…", max_entries=16)
-def cached_thermal(weights: tuple, features: tuple, recipe: Recipe, phis: tuple, device: ThermalDevice,
-                   energy: EnergyModel, target_fps: float, duration_s: float) -> pd.DataFrame:
+def cached_thermal(
+    weights: tuple,
+    features: tuple,
+    recipe: Recipe,
+    phis: tuple,
+    device: ThermalDevice,
+    energy: EnergyModel,
+    target_fps: float,
+    duration_s: float,
+) -> pd.DataFrame:
     """thermal_frame, cached on every input (the simulation is exact but runs once per φ)."""
     return thermal_frame(LinearProfile(features, weights), recipe, list(phis), device, energy, target_fps, duration_s)
 
@@ -51,13 +84,19 @@ def cached_thermal(weights: tuple, features: tuple, recipe: Recipe, phis: tuple,
 with st.sidebar:
     st.header("Deployment")
     slider("deploy_phi_max", "Largest φ shown", 0.25, "%.2f")
-    st.caption("The recipe is the Explorer's; latency comes from this machine's fitted model (Hardware page) with "
-               "the Hardware page's threads.")
+    st.caption(
+        "The recipe is the Explorer's; latency comes from this machine's fitted model (Hardware page) with "
+        "the Hardware page's threads."
+    )
 
-state = start_page("Deployment", "The physics between a scaled network and a device: a drone's latency budget and "
-                   "motion blur, a fanless device's thermal throttling, and low-bit quantization noise. Each section "
-                   "states its model, lets you change it, and sets it beside measurements on this machine and on "
-                   "the lab's trained networks.", "deployment")
+state = start_page(
+    "Deployment",
+    "The physics between a scaled network and a device: a drone's latency budget and "
+    "motion blur, a fanless device's thermal throttling, and low-bit quantization noise. Each section "
+    "states its model, lets you change it, and sets it beside measurements on this machine and on "
+    "the lab's trained networks.",
+    "deployment",
+)
 recipe = Recipe(state.alpha, state.beta, state.gamma)
 phis = phi_grid(state.deploy_phi_max)
 store = app_store()
@@ -65,9 +104,11 @@ options = shown(options_of, state)
 raw_profile = store.get_profile(profile_identity(options)) if store is not None and options is not None else None
 profile = FitReport.from_dict(raw_profile).model if raw_profile is not None else None
 if profile is None:
-    st.info(f"No latency model of this machine with {state.hw_threads} thread(s) yet: fit it on the Hardware page "
-            "(or `python -m scaling_core fit-latency`). Until then the latency and thermal parts are not shown; the "
-            "measured blur and quantization results are.")
+    st.info(
+        f"No latency model of this machine with {state.hw_threads} thread(s) yet: fit it on the Hardware page "
+        "(or `python -m scaling_core fit-latency`). Until then the latency and thermal parts are not shown; the "
+        "measured blur and quantization results are."
+    )
 records, source = cached_records(MEASURED["dataset"], default_store_url())
 
 # --- Drone ---------------------------------------------------------------------------------------------------
@@ -97,10 +138,16 @@ if profile is not None and motion is not None:
             if row is not None:
                 measured_ms = row["median_ms"]
                 verdict = "meets" if measured_ms <= state.hw_budget_ms else "misses"
-                st.metric("Measured median · measured", f"{measured_ms:.1f} ms",
-                          delta=f"{verdict} the {state.hw_budget_ms:g} ms budget", delta_color="off")
-    chart(latency_figure(per_phi, state.hw_budget_ms, None if picked is None else picked.phi, measured_ms),
-          "drone-latency")
+                st.metric(
+                    "Measured median · measured",
+                    f"{measured_ms:.1f} ms",
+                    delta=f"{verdict} the {state.hw_budget_ms:g} ms budget",
+                    delta_color="off",
+                )
+    chart(
+        latency_figure(per_phi, state.hw_budget_ms, None if picked is None else picked.phi, measured_ms),
+        "drone-latency",
+    )
     lengths = {f"φ = {phis[-1]:g}": float(per_phi["blur_px"].iloc[-1])} if not per_phi.empty else {}
     if picked is not None:
         lengths = {f"chosen φ = {picked.phi:.2f}": picked.blur_px, **lengths}
@@ -108,8 +155,10 @@ if profile is not None and motion is not None:
 
 st.subheader("Accuracy under blur, measured on the lab's networks")
 if not records:
-    st.info("No measured deployment results yet: run `python -m scaling_core quantize` (it trains the measured grid "
-            "if needed, then evaluates blur and quantization).")
+    st.info(
+        "No measured deployment results yet: run `python -m scaling_core quantize` (it trains the measured grid "
+        "if needed, then evaluates blur and quantization)."
+    )
 else:
     curves = blur_curves(records, SETTINGS.sweeps)
     summary = blur_summary(curves)
@@ -118,14 +167,22 @@ else:
     chance = 1.0 / dataset_info(MEASURED["dataset"]).classes
     spectrum = dataset_spectrum(MEASURED["dataset"])
     fit = blur_fit(curves, spectrum, chance)
-    st.caption(f"Source: {source}. {SETTINGS.test_images} test images, blurred along the width by sweep × input px "
-               f"pixels. Your motion's sweep ω·t/FOV is {sweep:.4f}; the nearest measured sweep, {nearest:g}, is "
-               "shown, with the model at the same sweep (dashed, κ calibrated).")
-    chart(blur_accuracy_figure(summary, modelled_blur(curves, spectrum, chance, nearest, fit.calibrated_exponent),
-                               nearest), "drone-blur-accuracy")
+    st.caption(
+        f"Source: {source}. {SETTINGS.test_images} test images, blurred along the width by sweep × input px "
+        f"pixels. Your motion's sweep ω·t/FOV is {sweep:.4f}; the nearest measured sweep, {nearest:g}, is "
+        "shown, with the model at the same sweep (dashed, κ calibrated)."
+    )
+    chart(
+        blur_accuracy_figure(
+            summary, modelled_blur(curves, spectrum, chance, nearest, fit.calibrated_exponent), nearest
+        ),
+        "drone-blur-accuracy",
+    )
     turning = pd.concat([best_resolution(summary, s) for s in SETTINGS.sweeps], ignore_index=True)
-    st.caption("Where raising the input size stops paying, per measured sweep: the best input and what the largest "
-               "input loses against it (measured, points).")
+    st.caption(
+        "Where raising the input size stops paying, per measured sweep: the best input and what the largest "
+        "input loses against it (measured, points)."
+    )
     st.dataframe(turning, hide_index=True, width="stretch")
     cols = st.columns(2)
     cols[0].metric("Blur model error at κ = 1 · modelled vs measured", f"{fit.rms_points:.1f} points")
@@ -138,33 +195,67 @@ with st.expander("The model (modelled)"):
     st.markdown(f"```\n{thermal.__doc__.strip()}\n```")
     st.caption(DEFAULTS["thermal"]["note"] + " Energy defaults: " + DEFAULTS["thermal"]["energy_citation"])
 cols = st.columns(4)
-for i, (name, label, step) in enumerate((
-        ("thermal_ambient_c", "Ambient (°C)", 1.0), ("thermal_resistance_k_per_w", "Thermal resistance (K/W)", 1.0),
-        ("thermal_capacitance_j_per_k", "Heat capacity (J/K)", 1.0), ("thermal_throttle_c", "Throttle at (°C)", 1.0),
-        ("thermal_hysteresis_k", "Hysteresis (K)", 0.5), ("thermal_static_w", "Static power (W)", 0.1),
-        ("thermal_pj_per_mac", "Energy per MAC (pJ)", 0.1), ("thermal_pj_per_byte", "Energy per byte (pJ)", 10.0),
+for i, (name, label, step) in enumerate(
+    (
+        ("thermal_ambient_c", "Ambient (°C)", 1.0),
+        ("thermal_resistance_k_per_w", "Thermal resistance (K/W)", 1.0),
+        ("thermal_capacitance_j_per_k", "Heat capacity (J/K)", 1.0),
+        ("thermal_throttle_c", "Throttle at (°C)", 1.0),
+        ("thermal_hysteresis_k", "Hysteresis (K)", 0.5),
+        ("thermal_static_w", "Static power (W)", 0.1),
+        ("thermal_pj_per_mac", "Energy per MAC (pJ)", 0.1),
+        ("thermal_pj_per_byte", "Energy per byte (pJ)", 10.0),
         ("thermal_target_fps", "Target rate (/s, 0: back to back)", 1.0),
-        ("thermal_required_fps", "Required sustained rate (/s)", 1.0), ("thermal_duration_s", "Run (s)", 60.0),
-        ("thermal_phi", "φ of the trace", 0.25))):
+        ("thermal_required_fps", "Required sustained rate (/s)", 1.0),
+        ("thermal_duration_s", "Run (s)", 60.0),
+        ("thermal_phi", "φ of the trace", 0.25),
+    )
+):
     number(name, label, step, "%.2f", container=cols[i % 4])
-device = shown(lambda: ThermalDevice(state.thermal_ambient_c, state.thermal_resistance_k_per_w,
-                                     state.thermal_capacitance_j_per_k, state.thermal_throttle_c,
-                                     state.thermal_hysteresis_k, state.thermal_static_w,
-                                     tuple(DEFAULTS["thermal"]["levels"])))
+device = shown(
+    lambda: ThermalDevice(
+        state.thermal_ambient_c,
+        state.thermal_resistance_k_per_w,
+        state.thermal_capacitance_j_per_k,
+        state.thermal_throttle_c,
+        state.thermal_hysteresis_k,
+        state.thermal_static_w,
+        tuple(DEFAULTS["thermal"]["levels"]),
+    )
+)
 energy = EnergyModel(state.thermal_pj_per_mac, state.thermal_pj_per_byte, DEFAULTS["thermal"]["bytes_per_value"])
 thermal_table = None
 if profile is not None and device is not None:
-    thermal_table = shown(cached_thermal, profile.weights, profile.features, recipe, tuple(phis), device, energy,
-                          state.thermal_target_fps, state.thermal_duration_s)
+    thermal_table = shown(
+        cached_thermal,
+        profile.weights,
+        profile.features,
+        recipe,
+        tuple(phis),
+        device,
+        energy,
+        state.thermal_target_fps,
+        state.thermal_duration_s,
+    )
 if thermal_table is not None and not thermal_table.empty:
     pick = thermal_choice(thermal_table, state.thermal_required_fps)
-    st.metric(f"Largest φ sustaining {state.thermal_required_fps:g}/s · modelled",
-              "none" if pick is None else f"{pick['phi']:g}",
-              help=None if pick is None else f"{pick['sustained_fps']:.1f}/s sustained, {pick['cold_fps']:.1f}/s cold")
+    st.metric(
+        f"Largest φ sustaining {state.thermal_required_fps:g}/s · modelled",
+        "none" if pick is None else f"{pick['phi']:g}",
+        help=None if pick is None else f"{pick['sustained_fps']:.1f}/s sustained, {pick['cold_fps']:.1f}/s cold",
+    )
     left, right = st.columns(2)
     chart(throughput_figure(thermal_table, state.thermal_required_fps), "thermal-throughput", left)
-    trace = shown(thermal_trace, profile, recipe, state.thermal_phi, device, energy, state.thermal_target_fps,
-                  state.thermal_duration_s)
+    trace = shown(
+        thermal_trace,
+        profile,
+        recipe,
+        state.thermal_phi,
+        device,
+        energy,
+        state.thermal_target_fps,
+        state.thermal_duration_s,
+    )
     if trace is not None:
         chart(thermal_trace_figure(trace, device.throttle_c, state.thermal_phi), "thermal-trace", right)
     st.dataframe(thermal_table, hide_index=True, width="stretch")
@@ -179,36 +270,56 @@ with cols[0]:
     choice("quant_bits", "Bits of the SE comparison")
 with cols[1]:
     choice("quant_scheme", "Weights quantized", format_func=lambda s: s.replace("_", " "))
-number("quant_gain", "Model gain K", 0.5, "%.3f", container=cols[2],
-       help="K: the mean of each quantizer's downstream gain times its signal's squared crest factor.")
+number(
+    "quant_gain",
+    "Model gain K",
+    0.5,
+    "%.3f",
+    container=cols[2],
+    help="K: the mean of each quantizer's downstream gain times its signal's squared crest factor.",
+)
 quant_fit = None
 if records:
     summary = quantization_summary(quantization_curves(records))
     comparison = se_comparison(summary, state.quant_bits)
     quant_fit = shown(quantization_fit, summary, state.quant_gain)
-    st.caption(f"Source: {source}. The lab's EfficientNet and depth-only networks trained with squeeze-excite after "
-               "the depthwise conv (EfficientNet's order) and again with it before; "
-               f"{SETTINGS.test_images} test images; SQNR of the logits against the float model; mean over seeds.")
+    st.caption(
+        f"Source: {source}. The lab's EfficientNet and depth-only networks trained with squeeze-excite after "
+        "the depthwise conv (EfficientNet's order) and again with it before; "
+        f"{SETTINGS.test_images} test images; SQNR of the logits against the float model; mean over seeds."
+    )
     chart(sqnr_bits_figure(summary, modelled_sqnr(summary, state.quant_gain), state.quant_scheme), "quant-sqnr")
     chart(se_figure(comparison, state.quant_bits), "quant-se")
     st.dataframe(comparison, hide_index=True, width="stretch")
     st.caption("Accuracy drop (points, measured) against bits:")
     chosen = summary[summary["scheme"] == state.quant_scheme]
-    drops = chosen.pivot_table(index=["recipe", "se_position", "phi"], columns="bits", values="drop_points",
-                               sort=False)
+    drops = chosen.pivot_table(index=["recipe", "se_position", "phi"], columns="bits", values="drop_points", sort=False)
     drops.columns = [f"{bits} bits" for bits in drops.columns]
     st.dataframe(drops.reset_index(), hide_index=True, width="stretch")
     if quant_fit is not None:
         cols = st.columns(2)
-        cols[0].metric(f"Model error at K = {state.quant_gain:g} · modelled vs measured (≥ 4 bits)",
-                       f"{quant_fit.rms_db:.1f} dB")
-        cols[1].metric("Calibrated K per SE position and scheme", f"{quant_fit.calibrated_rms_db:.1f} dB",
-                       help=", ".join(f"{p}, {s}: K = {k:.2f}" for (p, s), k in quant_fit.calibrated.items()))
+        cols[0].metric(
+            f"Model error at K = {state.quant_gain:g} · modelled vs measured (≥ 4 bits)", f"{quant_fit.rms_db:.1f} dB"
+        )
+        cols[1].metric(
+            "Calibrated K per SE position and scheme",
+            f"{quant_fit.calibrated_rms_db:.1f} dB",
+            help=", ".join(f"{p}, {s}: K = {k:.2f}" for (p, s), k in quant_fit.calibrated.items()),
+        )
     csv_button(summary, "deployment-quantization", "Quantization measurements as CSV")
 
-share_panel("deployment", lambda: view_export(state, "deployment", {
-    "measured_source": source,
-    "drone": None if picked is None else picked.__dict__,
-    "thermal": None if thermal_table is None else json.loads(thermal_table.to_json(orient="records")),
-    "quantization_model": None if quant_fit is None else {
-        "gain": quant_fit.gain, "rms_db": quant_fit.rms_db, "calibrated_rms_db": quant_fit.calibrated_rms_db}}))
+share_panel(
+    "deployment",
+    lambda: view_export(
+        state,
+        "deployment",
+        {
+            "measured_source": source,
+            "drone": None if picked is None else picked.__dict__,
+            "thermal": None if thermal_table is None else json.loads(thermal_table.to_json(orient="records")),
+            "quantization_model": None
+            if quant_fit is None
+            else {"gain": quant_fit.gain, "rms_db": quant_fit.rms_db, "calibrated_rms_db": quant_fit.calibrated_rms_db},
+        },
+    ),
+)

@@ -2,14 +2,14 @@
 
 import streamlit as st
 
-from scaling_core import cost as cost_module
-from scaling_core.accuracy import estimate
-from scaling_core.explorer import cost_curve, explore, top1_of
-from scaling_core.export import configuration_export
-from scaling_core.plots import cost_curve_figure, stage_cost_figure
-from scaling_core.presets import preset_table
-from scaling_core.summary import COST_SOURCE
-from scaling_core.tasks import as_task
+from scaling_core.accuracy.model import estimate
+from scaling_core.app.export import configuration_export
+from scaling_core.app.plots.charts import cost_curve_figure, stage_cost_figure
+from scaling_core.app.views.explorer import cost_curve, explore, top1_of
+from scaling_core.core import cost as cost_module
+from scaling_core.core.presets import preset_table
+from scaling_core.tasks.heads import as_task
+from scaling_core.tasks.summary import COST_SOURCE
 from ui.controls import scaling_controls
 from ui.export import chart
 from ui.fvcore_panel import fvcore_panel
@@ -17,9 +17,12 @@ from ui.session import shown, start_page
 from ui.share import share_panel, stop_page
 
 scaling_controls(classification=True)
-state = start_page("Explorer", "Depth d = α^φ, width w = β^φ, resolution r = γ^φ (Tan & Le, EfficientNet, ICML "
-                   "2019), rounded as the reference implementations do. Copy the address bar to share exactly "
-                   "this view.")
+state = start_page(
+    "Explorer",
+    "Depth d = α^φ, width w = β^φ, resolution r = γ^φ (Tan & Le, EfficientNet, ICML "
+    "2019), rounded as the reference implementations do. Copy the address bar to share exactly "
+    "this view.",
+)
 view = shown(explore, state)
 if view is None:
     stop_page("explorer")
@@ -34,29 +37,54 @@ cols[1].metric("width w", f"{m.width:.4f}", help="β^φ (or the official width),
 cols[2].metric("resolution r", f"{m.resolution:.4f}", help="γ^φ (or official resolution / 224).")
 cols[3].metric("input resolution (px)", f"{arch.resolution_px}")
 cols = st.columns(4)
-cols[0].metric("MACs (multiply-adds) · modelled", f"{int(report.macs):,}",
-               help="Exact analytic count; all operators fvcore counts (conv, linear, batch norm, pooling).")
+cols[0].metric(
+    "MACs (multiply-adds) · modelled",
+    f"{int(report.macs):,}",
+    help="Exact analytic count; all operators fvcore counts (conv, linear, batch norm, pooling).",
+)
 cols[1].metric("FLOPs = 2 × MACs · modelled", f"{int(report.flops):,}")
 cols[2].metric("parameters · modelled", f"{int(report.params):,}")
-cols[3].metric("activations · modelled", f"{int(report.activations):,}",
-               help="Output elements of all conv and linear layers (Dollár et al., CVPR 2021).")
+cols[3].metric(
+    "activations · modelled",
+    f"{int(report.activations):,}",
+    help="Output elements of all conv and linear layers (Dollár et al., CVPR 2021).",
+)
 cols = st.columns(4)
-cols[0].metric("conv+linear MACs · modelled", f"{int(report.total.conv_linear_macs):,}",
-               help="The figure papers and torchvision publish as FLOPs.")
-cols[1].metric("MACs relative to the base · modelled", f"{view.macs_ratio_to_base:.3f}×",
-               help="Achieved after rounding, against the unscaled base under the same rounding.")
-cols[2].metric("law (α·β²·γ²)^φ · formula", f"{view.law_ratio(state.phi):.3f}×",
-               help=f"α·β²·γ² = {view.recipe.cost_factor:.4f} for the current recipe.")
-cols[3].metric("2^φ · formula", f"{2 ** state.phi:.3f}×")
+cols[0].metric(
+    "conv+linear MACs · modelled",
+    f"{int(report.total.conv_linear_macs):,}",
+    help="The figure papers and torchvision publish as FLOPs.",
+)
+cols[1].metric(
+    "MACs relative to the base · modelled",
+    f"{view.macs_ratio_to_base:.3f}×",
+    help="Achieved after rounding, against the unscaled base under the same rounding.",
+)
+cols[2].metric(
+    "law (α·β²·γ²)^φ · formula",
+    f"{view.law_ratio(state.phi):.3f}×",
+    help=f"α·β²·γ² = {view.recipe.cost_factor:.4f} for the current recipe.",
+)
+cols[3].metric("2^φ · formula", f"{2**state.phi:.3f}×")
 top1 = shown(top1_of, state, m)
 if top1 is None:
-    st.caption(f"No ImageNet accuracy is shown for the base {state.base}: the published rows and the model "
-               "calibrated on them describe EfficientNet-B0 scaled.")
+    st.caption(
+        f"No ImageNet accuracy is shown for the base {state.base}: the published rows and the model "
+        "calibrated on them describe EfficientNet-B0 scaled."
+    )
 else:
     cols = st.columns(4)
-    cols[0].metric(f"ImageNet top-1 · {top1.source}", top1.label(), help=top1.citation + (
-        f". Modelled from the base's {top1.base_top1:g}% (set it on the Pareto page); extrapolated means outside "
-        "the (d, w, r) region of the published rows." if top1.source == "modelled" else "."))
+    cols[0].metric(
+        f"ImageNet top-1 · {top1.source}",
+        top1.label(),
+        help=top1.citation
+        + (
+            f". Modelled from the base's {top1.base_top1:g}% (set it on the Pareto page); extrapolated means outside "
+            "the (d, w, r) region of the published rows."
+            if top1.source == "modelled"
+            else "."
+        ),
+    )
     if top1.source == "published":
         modelled = estimate(m.depth, m.width, m.resolution, state.base_top1)
         cols[1].metric("ImageNet top-1 · modelled", modelled.label(), help=modelled.citation)
@@ -64,33 +92,54 @@ else:
 if view.preset_comparison is not None:
     table = preset_table()
     st.subheader("Official variant vs the formula")
-    st.caption(f"The published variants are not exactly α^φ, β^φ, γ^φ. The official multipliers are explained best "
-               f"by φ = {view.fitted_phi:.2f} (least squares in log space). "
-               f"Official multipliers: {table.citation}. Published figures: {table.reference_citation}; "
-               f"{table.paper_citation}.")
-    st.dataframe(view.preset_comparison, width="stretch", column_config={
-        **{name: st.column_config.NumberColumn(format="%.4f") for name in ("depth d", "width w", "resolution r")},
-        **{name: st.column_config.NumberColumn(format="localized")
-           for name in ("params", "MACs (multiply-adds)", "conv+linear MACs")}})
+    st.caption(
+        f"The published variants are not exactly α^φ, β^φ, γ^φ. The official multipliers are explained best "
+        f"by φ = {view.fitted_phi:.2f} (least squares in log space). "
+        f"Official multipliers: {table.citation}. Published figures: {table.reference_citation}; "
+        f"{table.paper_citation}."
+    )
+    st.dataframe(
+        view.preset_comparison,
+        width="stretch",
+        column_config={
+            **{name: st.column_config.NumberColumn(format="%.4f") for name in ("depth d", "width w", "resolution r")},
+            **{
+                name: st.column_config.NumberColumn(format="localized")
+                for name in ("params", "MACs (multiply-adds)", "conv+linear MACs")
+            },
+        },
+    )
 
 st.subheader("Stage by stage")
-st.caption("Layout of each stage's first block (later blocks take the stage's output width and stride 1); "
-           "costs are the whole stage's.")
-st.dataframe(view.parts, width="stretch", hide_index=True,
-             column_order=[c for c in view.parts.columns if c != "expand_ratio"],
-             column_config={"in_channels": "in", "out_channels": "out", "expanded_channels": "expanded",
-                            "se_channels": "SE", "output_px": "output px",
-                            "macs": st.column_config.NumberColumn("MACs", format="localized"),
-                            "macs_share": st.column_config.NumberColumn("MACs share", format="percent"),
-                            **{name: st.column_config.NumberColumn(format="localized")
-                               for name in ("params", "activations")}})
+st.caption(
+    "Layout of each stage's first block (later blocks take the stage's output width and stride 1); "
+    "costs are the whole stage's."
+)
+st.dataframe(
+    view.parts,
+    width="stretch",
+    hide_index=True,
+    column_order=[c for c in view.parts.columns if c != "expand_ratio"],
+    column_config={
+        "in_channels": "in",
+        "out_channels": "out",
+        "expanded_channels": "expanded",
+        "se_channels": "SE",
+        "output_px": "output px",
+        "macs": st.column_config.NumberColumn("MACs", format="localized"),
+        "macs_share": st.column_config.NumberColumn("MACs share", format="percent"),
+        **{name: st.column_config.NumberColumn(format="localized") for name in ("params", "activations")},
+    },
+)
 left, right = st.columns(2)
 chart(stage_cost_figure(view.parts), "stage-cost", left)
 curve = cost_curve(view.recipe, state.base, state.res_multiple, state.num_classes)
 chart(cost_curve_figure(curve, state.phi), "cost-curve", right)
 if curve.attrs["dropped"]:
-    right.caption(f"{curve.attrs['dropped']} values of φ in [0, 8] are left out of the curve: their resolution "
-                  "rounds below the base's smallest input (the product of its strides), or their counts exceed what a vectorised sweep holds exactly.")
+    right.caption(
+        f"{curve.attrs['dropped']} values of φ in [0, 8] are left out of the curve: their resolution "
+        "rounds below the base's smallest input (the product of its strides), or their counts exceed what a vectorised sweep holds exactly."
+    )
 
 fvcore_panel(arch, view.memory_bytes)
 

@@ -5,17 +5,23 @@ from dataclasses import asdict, replace
 
 import streamlit as st
 
-from scaling_core import latency_model
-from scaling_core.export import configuration_export
-from scaling_core.hardware import fingerprint
-from scaling_core.hardware_view import (cached_optimize, evidence_table, explorer_network, held_out_frame,
-                                        options_of, throughput_frame)
-from scaling_core.latency import measure_cached, stored_measurement
-from scaling_core.latency_model import FitReport, default_plan, fit_latency, profile_identity
-from scaling_core.optimize import HARDWARE_FRIENDLY, optimize_measured
-from scaling_core.plots import error_histogram_figure, predicted_vs_measured_figure, throughput_figure
-from scaling_core.state import FIELD_BY_NAME, with_network
-from scaling_core.tasks import as_task
+from scaling_core.app.export import configuration_export
+from scaling_core.app.plots.charts import error_histogram_figure, predicted_vs_measured_figure, throughput_figure
+from scaling_core.app.state import FIELD_BY_NAME, with_network
+from scaling_core.app.views.hardware import (
+    cached_optimize,
+    evidence_table,
+    explorer_network,
+    held_out_frame,
+    options_of,
+    throughput_frame,
+)
+from scaling_core.hardware import latency_model
+from scaling_core.hardware.fingerprint import fingerprint
+from scaling_core.hardware.latency_model import FitReport, default_plan, fit_latency, profile_identity
+from scaling_core.hardware.measure import measure_cached, stored_measurement
+from scaling_core.hardware.optimize import HARDWARE_FRIENDLY, optimize_measured
+from scaling_core.tasks.heads import as_task
 from ui.controls import scaling_controls, slider
 from ui.export import chart
 from ui.session import bind, current_state, set_state, shown, start_page
@@ -30,24 +36,44 @@ with st.sidebar:
     st.header("Measuring")
     cores = os.cpu_count() or 1
     spec = FIELD_BY_NAME["hw_threads"]
-    st.number_input("Threads", int(spec.minimum), int(spec.maximum), step=1,
-                    help=f"1 to {cores} on this machine (its logical cores).", **bind("hw_threads"))
+    st.number_input(
+        "Threads",
+        int(spec.minimum),
+        int(spec.maximum),
+        step=1,
+        help=f"1 to {cores} on this machine (its logical cores).",
+        **bind("hw_threads"),
+    )
     st.number_input("Batch", 1, int(FIELD_BY_NAME["hw_batch"].maximum), step=1, **bind("hw_batch"))
     st.toggle("channels_last memory format", **bind("hw_channels_last"))
 
-state = start_page("Hardware", "Latency measured on this machine (torch.utils.benchmark), a latency model fitted "
-                   "on it, and the best recipe under a latency budget. Measurements and fitted profiles go to the "
-                   "results store, so the next visit (or a teammate on the same store) reuses them.")
+state = start_page(
+    "Hardware",
+    "Latency measured on this machine (torch.utils.benchmark), a latency model fitted "
+    "on it, and the best recipe under a latency budget. Measurements and fitted profiles go to the "
+    "results store, so the next visit (or a teammate on the same store) reuses them.",
+)
 store = app_store()
 options = shown(options_of, state)
-share_panel("hardware", lambda: configuration_export(state, "hardware", as_task(explorer_network(state)), extra={
-    "measuring": asdict(options) if options else None,
-    "measurement": stored_measurement(explorer_network(state), options, store) if options and store else None}))
+share_panel(
+    "hardware",
+    lambda: configuration_export(
+        state,
+        "hardware",
+        as_task(explorer_network(state)),
+        extra={
+            "measuring": asdict(options) if options else None,
+            "measurement": stored_measurement(explorer_network(state), options, store) if options and store else None,
+        },
+    ),
+)
 if store is None or options is None:
     st.stop()
 machine = fingerprint("cpu")
-st.caption(f"This machine: {machine.device_name}, {machine.logical_cores} logical cores, torch "
-           f"{machine.torch_version} (fingerprint {machine.id}). Store: {store.url}.")
+st.caption(
+    f"This machine: {machine.device_name}, {machine.logical_cores} logical cores, torch "
+    f"{machine.torch_version} (fingerprint {machine.id}). Store: {store.url}."
+)
 
 network = shown(explorer_network, state)
 if network is None:
@@ -58,8 +84,10 @@ if network is None:
 def measure_section() -> None:
     """Measuring runs in a fragment: the sliders never wait for it."""
     st.subheader("The Explorer's network, measured")
-    st.write(f"{network.label} at {network.resolution_px} px; {options.threads} thread(s), batch "
-             f"{options.batch_size}, {options.memory_format}.")
+    st.write(
+        f"{network.label} at {network.resolution_px} px; {options.threads} thread(s), batch "
+        f"{options.batch_size}, {options.memory_format}."
+    )
     if st.button("Measure (or reuse the stored measurement)", key="measure"):
         with st.spinner("Building, warming up and timing…"):
             result = shown(measure_cached, network, options, store)
@@ -82,26 +110,42 @@ identity = profile_identity(options)
 raw = store.get_profile(identity)
 if raw is None:
     plan = default_plan()
-    st.info(f"No profile yet for this machine with {options.threads} thread(s), batch {options.batch_size}, "
-            f"{options.memory_format}. Fitting measures {plan['train']} + {plan['test']} networks in "
-            f"{plan['rounds']} interleaved rounds (a few minutes), or run `python -m scaling_core fit-latency`.")
+    st.info(
+        f"No profile yet for this machine with {options.threads} thread(s), batch {options.batch_size}, "
+        f"{options.memory_format}. Fitting measures {plan['train']} + {plan['test']} networks in "
+        f"{plan['rounds']} interleaved rounds (a few minutes), or run `python -m scaling_core fit-latency`."
+    )
     if st.button("Fit the latency model now", key="fit"):
         bar = st.progress(0.0, text="Measuring the sampling plan…")
-        fitted = shown(fit_latency, options_of(state, plan["min_run_time_s"]), store, None,
-                       lambda done, total: bar.progress(done / total, text=f"Measured {done} of {total}"))
+        fitted = shown(
+            fit_latency,
+            options_of(state, plan["min_run_time_s"]),
+            store,
+            None,
+            lambda done, total: bar.progress(done / total, text=f"Measured {done} of {total}"),
+        )
         if fitted is not None:
             st.rerun()
 else:
     report = FitReport.from_dict(raw)
-    st.dataframe(evidence_table(report), hide_index=True, width="stretch",
-                 column_config={"within ±10%": PERCENT, "MAPE": PERCENT,
-                                "Kendall τ": st.column_config.NumberColumn(format="%.3f")})
+    st.dataframe(
+        evidence_table(report),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "within ±10%": PERCENT,
+            "MAPE": PERCENT,
+            "Kendall τ": st.column_config.NumberColumn(format="%.3f"),
+        },
+    )
     held_out = held_out_frame(report)
     left, right = st.columns(2)
     chart(predicted_vs_measured_figure(held_out), "predicted-vs-measured", left)
     chart(error_histogram_figure(held_out), "latency-errors", right)
-    st.caption("Weights (ms per unit): " + ", ".join(f"{n} {w:.3g}" for n, w in zip(report.model.features,
-                                                                                 report.model.weights)))
+    st.caption(
+        "Weights (ms per unit): "
+        + ", ".join(f"{n} {w:.3g}" for n, w in zip(report.model.features, report.model.weights))
+    )
 
     st.subheader("Best recipe under a latency budget")
     slider("hw_budget_ms", "latency budget (ms)", 1.0, fmt="%.0f")
@@ -109,29 +153,49 @@ else:
     choice = shown(cached_optimize, report.model.weights, report.model.features, budget)
     if choice is not None:
         m = choice.network.multipliers
-        st.write(f"Most MACs (the capacity proxy until accuracy estimates plug in) predicted within {budget:g} ms: "
-                 f"α={choice.recipe.alpha:g}, β={choice.recipe.beta:g}, γ={choice.recipe.gamma:g} at "
-                 f"φ={choice.phi:.3f} (d={m.depth:.3f}, w={m.width:.3f}, r={m.resolution:.3f}, "
-                 f"{choice.network.resolution_px} px), {choice.objective / 1e9:.3f} GMACs, predicted "
-                 f"**{choice.predicted_ms:.2f} ms** (modelled). A negative φ scales the base down by the same recipe.")
+        st.write(
+            f"Most MACs (the capacity proxy until accuracy estimates plug in) predicted within {budget:g} ms: "
+            f"α={choice.recipe.alpha:g}, β={choice.recipe.beta:g}, γ={choice.recipe.gamma:g} at "
+            f"φ={choice.phi:.3f} (d={m.depth:.3f}, w={m.width:.3f}, r={m.resolution:.3f}, "
+            f"{choice.network.resolution_px} px), {choice.objective / 1e9:.3f} GMACs, predicted "
+            f"**{choice.predicted_ms:.2f} ms** (modelled). A negative φ scales the base down by the same recipe."
+        )
         left, right = st.columns(2)
-        if left.button("Rescale to this moment, choose and measure", key="measure_winner",
-                       help="Measures the unscaled network now, rescales the profile to it (a shared machine's "
-                            "speed drifts), re-runs the optimiser and measures its winner."):
+        if left.button(
+            "Rescale to this moment, choose and measure",
+            key="measure_winner",
+            help="Measures the unscaled network now, rescales the profile to it (a shared machine's "
+            "speed drifts), re-runs the optimiser and measures its winner.",
+        ):
             with st.spinner("Measuring…"):
                 picked = shown(optimize_measured, report.model, budget, options, store)
             if picked is not None:
                 c = picked.choice
-                left.write(f"Rescaled by {picked.recalibration_factor:.3f}: α={c.recipe.alpha:g}, "
-                           f"β={c.recipe.beta:g}, γ={c.recipe.gamma:g}, φ={c.phi:.3f}, {c.network.resolution_px} px.")
-                left.metric("measured best · measured", f"{picked.measured['best_ms']:.2f} ms",
-                            delta=f"{picked.measured['best_ms'] - c.predicted_ms:+.2f} ms vs predicted "
-                                  f"{c.predicted_ms:.2f} ms (modelled)", delta_color="off")
+                left.write(
+                    f"Rescaled by {picked.recalibration_factor:.3f}: α={c.recipe.alpha:g}, "
+                    f"β={c.recipe.beta:g}, γ={c.recipe.gamma:g}, φ={c.phi:.3f}, {c.network.resolution_px} px."
+                )
+                left.metric(
+                    "measured best · measured",
+                    f"{picked.measured['best_ms']:.2f} ms",
+                    delta=f"{picked.measured['best_ms'] - c.predicted_ms:+.2f} ms vs predicted "
+                    f"{c.predicted_ms:.2f} ms (modelled)",
+                    delta_color="off",
+                )
         if right.button("Open it in the Explorer", key="to_explorer"):
-            sent = shown(with_network, replace(state, res_multiple=HARDWARE_FRIENDLY.resolution_multiple,
-                                               base=choice.network.backbone.base_name,
-                                               num_classes=choice.network.backbone.classifier.num_classes),
-                         m.depth, m.width, m.resolution, 1.0)
+            sent = shown(
+                with_network,
+                replace(
+                    state,
+                    res_multiple=HARDWARE_FRIENDLY.resolution_multiple,
+                    base=choice.network.backbone.base_name,
+                    num_classes=choice.network.backbone.classifier.num_classes,
+                ),
+                m.depth,
+                m.width,
+                m.resolution,
+                1.0,
+            )
             if sent is not None:
                 set_state(sent)
                 st.switch_page("app_pages/explorer.py")
@@ -141,6 +205,8 @@ frame = throughput_frame(store.measurements(machine.id))
 if frame.empty:
     st.info("No measurements of this machine in the store yet.")
 else:
-    st.caption("Measured: MACs × batch over the best time, for every network measured here. Below the plateau a "
-               "network is overhead-bound (per-layer and per-call costs); on it, compute-bound.")
+    st.caption(
+        "Measured: MACs × batch over the best time, for every network measured here. Below the plateau a "
+        "network is overhead-bound (per-layer and per-call costs); on it, compute-bound."
+    )
     chart(throughput_figure(frame), "throughput")

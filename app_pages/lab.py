@@ -2,14 +2,14 @@
 
 import streamlit as st
 
-from scaling_core import lab as lab_module
-from scaling_core.base import load_base
-from scaling_core.lab import lab_settings
-from scaling_core.lab_data import dataset_table, load_dataset
-from scaling_core.lab_view import curves_frame, lab_results, modelled_shape
-from scaling_core.pareto import mark_front
-from scaling_core.plots import lab_accuracy_figure, training_curves_figure
-from scaling_core.store import default_store_url
+from scaling_core.accuracy.pareto import mark_front
+from scaling_core.app.plots.charts import lab_accuracy_figure, training_curves_figure
+from scaling_core.app.views.lab import curves_frame, lab_results, modelled_shape
+from scaling_core.core.base import load_base
+from scaling_core.lab import runs as lab_module
+from scaling_core.lab.data import dataset_table, load_dataset
+from scaling_core.lab.runs import lab_settings
+from scaling_core.storage.store import default_store_url
 from ui import lab_jobs
 from ui.controls import lab_controls
 from ui.export import chart, csv_button
@@ -23,47 +23,86 @@ LOCALIZED = st.column_config.NumberColumn(format="localized")
 settings = lab_settings()
 
 
-
 with st.sidebar:
     st.header("Lab")
     lab_controls()
 
-state = start_page("Lab", "Compound scaling seen happening: the lab base (a tiny EfficientNet, data/bases/lab-tiny.json) "
-                   "scaled by the same recipes, rounding, builder and counter as the big models, trained here on real "
-                   "images that ship inside Python packages.", "lab")
+state = start_page(
+    "Lab",
+    "Compound scaling seen happening: the lab base (a tiny EfficientNet, data/bases/lab-tiny.json) "
+    "scaled by the same recipes, rounding, builder and counter as the big models, trained here on real "
+    "images that ship inside Python packages.",
+    "lab",
+)
 info = dataset_table()[state.lab_dataset]
 budget = settings.budget
-st.caption(f"Dataset: {info.title} — {info.citation}. Fixed split: {1 - info.test_fraction:.0%} train / "
-           f"{info.test_fraction:.0%} test, stratified, seed {info.split_seed}. Budget: {budget.epochs} epochs, batch "
-           f"{budget.batch_size}, AdamW (lr {budget.learning_rate:g}, weight decay {budget.weight_decay:g}), one-cycle "
-           f"schedule; the input is the images resampled (bilinear, antialiased) to r × "
-           f"{load_base(settings.base).resolution_px} px.")
+st.caption(
+    f"Dataset: {info.title} — {info.citation}. Fixed split: {1 - info.test_fraction:.0%} train / "
+    f"{info.test_fraction:.0%} test, stratified, seed {info.split_seed}. Budget: {budget.epochs} epochs, batch "
+    f"{budget.batch_size}, AdamW (lr {budget.learning_rate:g}, weight decay {budget.weight_decay:g}), one-cycle "
+    f"schedule; the input is the images resampled (bilinear, antialiased) to r × "
+    f"{load_base(settings.base).resolution_px} px."
+)
 
 store = app_store()
 aliases = state.lab_recipes.split(",")
 frame = lab_results(state.lab_dataset, aliases, store)
 if frame.empty:
-    st.info(f"No results for {info.title} yet: start a run below, or `python -m scaling_core lab run --dataset "
-            f"{state.lab_dataset}`.")
+    st.info(
+        f"No results for {info.title} yet: start a run below, or `python -m scaling_core lab run --dataset "
+        f"{state.lab_dataset}`."
+    )
 else:
     frame = frame.assign(accuracy=frame["accuracy_mean"], modelled_shape=modelled_shape(frame))
     frame = mark_front(frame, "macs", {})
-    st.caption("Sources: " + "; ".join(sorted(set(frame["source"]))) + ". Accuracy: mean over seeds (bars: min–max). "
-               "Dashed: the ImageNet-calibrated model (scaling_core/accuracy.py) started from the measured φ = 0 "
-               "accuracy — modelled, assuming this task answers d, w, r as the ImageNet rows did.")
+    st.caption(
+        "Sources: " + "; ".join(sorted(set(frame["source"]))) + ". Accuracy: mean over seeds (bars: min–max). "
+        "Dashed: the ImageNet-calibrated model (scaling_core/accuracy/model.py) started from the measured φ = 0 "
+        "accuracy — modelled, assuming this task answers d, w, r as the ImageNet rows did."
+    )
     left, right = st.columns(2)
     chart(lab_accuracy_figure(frame, "macs", "MACs (multiply-adds, modelled: exact count)"), "lab-accuracy-macs", left)
     timed = frame[frame["latency_ms"].notna()]
     if not timed.empty:
         timed = mark_front(timed, "latency_ms", {})
-        chart(lab_accuracy_figure(timed, "latency_ms", "latency (ms, measured: median, 1 thread, batch 1)"),
-              "lab-accuracy-latency", right)
+        chart(
+            lab_accuracy_figure(timed, "latency_ms", "latency (ms, measured: median, 1 thread, batch 1)"),
+            "lab-accuracy-latency",
+            right,
+        )
     st.subheader(f"Measured front (accuracy against MACs): {int(frame['on_front'].sum())} configurations")
-    table = frame.drop(columns=["curves", "run_seeds", "network_key", "dataset", "accuracy", "feasible",
-                                "over_budget", "on_recipe_front"])
-    st.dataframe(table, hide_index=True, width="stretch", column_config={
-        **{c: TWO for c in ("accuracy_mean", "accuracy_std", "accuracy_min", "accuracy_max", "modelled_shape",
-                            "latency_ms", "train_time_s")}, **{c: LOCALIZED for c in ("macs", "params", "activations")}})
+    table = frame.drop(
+        columns=[
+            "curves",
+            "run_seeds",
+            "network_key",
+            "dataset",
+            "accuracy",
+            "feasible",
+            "over_budget",
+            "on_recipe_front",
+        ]
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            **dict.fromkeys(
+                (
+                    "accuracy_mean",
+                    "accuracy_std",
+                    "accuracy_min",
+                    "accuracy_max",
+                    "modelled_shape",
+                    "latency_ms",
+                    "train_time_s",
+                ),
+                TWO,
+            ),
+            **dict.fromkeys(("macs", "params", "activations"), LOCALIZED),
+        },
+    )
     csv_button(table, f"lab-{state.lab_dataset}", "Results as CSV")
     curves = curves_frame(frame)
     if not curves.empty:
@@ -72,9 +111,11 @@ else:
 st.subheader("Train here")
 grid = settings.default_grid
 key = (state.lab_dataset, tuple(aliases), tuple(grid["phis"]), grid["seeds"], default_store_url())
-st.write(f"Grid: {', '.join(settings.recipes[a] for a in aliases)} × φ ∈ {grid['phis']} × {grid['seeds']} seeds "
-         f"on {info.title}. Runs already in the store are not repeated; the rest train in {settings.workers} "
-         "background processes, and the charts above fill in as runs land.")
+st.write(
+    f"Grid: {', '.join(settings.recipes[a] for a in aliases)} × φ ∈ {grid['phis']} × {grid['seeds']} seeds "
+    f"on {info.title}. Runs already in the store are not repeated; the rest train in {settings.workers} "
+    "background processes, and the charts above fill in as runs land."
+)
 if st.button("Start training", key="lab_start", disabled=store is None) and shown(load_dataset, state.lab_dataset):
     # The dataset loads here first, so a missing package is reported on the page, not lost in the background.
     if lab_jobs.start(key, state.lab_dataset, aliases, grid["phis"], grid["seeds"], default_store_url()) is None:
@@ -96,8 +137,10 @@ def progress() -> None:
     elif job.finished:
         st.success(f"Finished: {job.done} runs trained.")
     else:
-        st.progress(job.done / job.total if job.total else 0.0,
-                    text=f"Trained {job.done} of {job.total if job.total is not None else '…'} runs")
+        st.progress(
+            job.done / job.total if job.total else 0.0,
+            text=f"Trained {job.done} of {job.total if job.total is not None else '…'} runs",
+        )
 
 
 progress()

@@ -5,23 +5,37 @@ import json
 import pandas as pd
 import streamlit as st
 
-from scaling_core import accuracy as accuracy_module
-from scaling_core.accuracy import calibration, published_frame
-from scaling_core.errors import ConfigError
-from scaling_core.export import provenance, view_export
-from scaling_core.hardware_view import options_of
-from scaling_core.latency import measure_cached
-from scaling_core.lab_data import dataset_table
-from scaling_core.latency_model import FitReport, profile_identity
-from scaling_core.pareto import (COST_OBJECTIVES, CSV_RECIPE, NamedRecipe, format_user_recipes, parse_user_recipes,
-                                 reference_cost)
-from scaling_core.pareto_view import (LAB_LATENCY, accuracy_caption, page_recipes, pareto_result, recipes_frame, row_network,
-                                      stored_latency)
-from scaling_core.plots import pareto_figure
-from scaling_core.recipe import Recipe
-from scaling_core.report import comparison_report, front_table
-from scaling_core.state import FIELD_BY_NAME, with_network
-from scaling_core.user_accuracy import parse_measurements
+from scaling_core.accuracy import model as accuracy_module
+from scaling_core.accuracy.model import calibration, published_frame
+from scaling_core.accuracy.pareto import (
+    COST_OBJECTIVES,
+    CSV_RECIPE,
+    NamedRecipe,
+    format_user_recipes,
+    parse_user_recipes,
+    reference_cost,
+)
+from scaling_core.accuracy.user_csv import parse_measurements
+from scaling_core.app.export import view_export
+from scaling_core.app.plots.charts import pareto_figure
+from scaling_core.app.report import comparison_report, front_table
+from scaling_core.app.state import FIELD_BY_NAME, with_network
+from scaling_core.app.views.hardware import options_of
+from scaling_core.app.views.pareto import (
+    LAB_LATENCY,
+    accuracy_caption,
+    page_recipes,
+    pareto_result,
+    recipes_frame,
+    row_network,
+    stored_latency,
+)
+from scaling_core.core.errors import ConfigError
+from scaling_core.core.recipe import Recipe
+from scaling_core.hardware.latency_model import FitReport, profile_identity
+from scaling_core.hardware.measure import measure_cached
+from scaling_core.hardware.provenance import provenance
+from scaling_core.lab.data import dataset_table
 from ui.controls import choice, slider
 from ui.export import chart, csv_button
 from ui.pages import PAGES
@@ -39,31 +53,64 @@ with st.sidebar:
     slider("pareto_phi_max", "largest φ", 0.25, fmt="%.2f")
     choice("pareto_phi_step", "φ step")
     choice("pareto_cost", "cost axis", format_func=lambda k: COST_OBJECTIVES[k].label)
-    choice("pareto_source", "accuracy source", format_func=lambda s: "ImageNet: published and modelled" if
-           s == "imagenet" else f"measured by the lab: {dataset_table()[s[4:]].title}")
+    choice(
+        "pareto_source",
+        "accuracy source",
+        format_func=lambda s: (
+            "ImageNet: published and modelled"
+            if s == "imagenet"
+            else f"measured by the lab: {dataset_table()[s[4:]].title}"
+        ),
+    )
     spec = FIELD_BY_NAME["base_top1"]
-    st.number_input("base network's top-1 (%)", spec.minimum, spec.maximum, step=0.1, format="%.1f",
-                    help="The accuracy the estimates start from. Default: EfficientNet-B0's published 77.1% "
-                         "(Tan & Le 2019, Table 2).", **bind("base_top1"))
+    st.number_input(
+        "base network's top-1 (%)",
+        spec.minimum,
+        spec.maximum,
+        step=0.1,
+        format="%.1f",
+        help="The accuracy the estimates start from. Default: EfficientNet-B0's published 77.1% "
+        "(Tan & Le 2019, Table 2).",
+        **bind("base_top1"),
+    )
     st.header("Budgets (0 = none)")
-    st.number_input("MACs (G multiply-adds)", 0.0, FIELD_BY_NAME["pareto_macs_budget_g"].maximum, step=0.5,
-                    **bind("pareto_macs_budget_g"))
-    st.number_input("latency (ms)", 0.0, FIELD_BY_NAME["pareto_latency_budget_ms"].maximum, step=5.0,
-                    help="Applies to the latency axis; on the other axes, to the predicted latency when a latency "
-                         "model is fitted for this machine (Hardware page).", **bind("pareto_latency_budget_ms"))
-    st.number_input("memory (MiB, modelled)", 0.0, FIELD_BY_NAME["pareto_memory_budget_mb"].maximum, step=50.0,
-                    help="Float32 parameters plus every conv/linear output at once (scaling_core/memory.py).",
-                    **bind("pareto_memory_budget_mb"))
+    st.number_input(
+        "MACs (G multiply-adds)",
+        0.0,
+        FIELD_BY_NAME["pareto_macs_budget_g"].maximum,
+        step=0.5,
+        **bind("pareto_macs_budget_g"),
+    )
+    st.number_input(
+        "latency (ms)",
+        0.0,
+        FIELD_BY_NAME["pareto_latency_budget_ms"].maximum,
+        step=5.0,
+        help="Applies to the latency axis; on the other axes, to the predicted latency when a latency "
+        "model is fitted for this machine (Hardware page).",
+        **bind("pareto_latency_budget_ms"),
+    )
+    st.number_input(
+        "memory (MiB, modelled)",
+        0.0,
+        FIELD_BY_NAME["pareto_memory_budget_mb"].maximum,
+        step=50.0,
+        help="Float32 parameters plus every conv/linear output at once (scaling_core/core/memory.py).",
+        **bind("pareto_memory_budget_mb"),
+    )
     st.header("Network")
     choice("res_multiple", "Resolution multiple (px)")
     spec = FIELD_BY_NAME["num_classes"]
     st.number_input("Classes", int(spec.minimum), int(spec.maximum), step=1, **bind("num_classes"))
     choice("base", "Base network")
 
-state = start_page("Pareto", "For a budget, which recipe and which φ? Every recipe is swept over φ; a point is on the "
-                   "front when no other point is at least as accurate for at most the same cost. Points over a "
-                   "budget are grey and take no part in the front (as in optuna's constrained Pareto plot).",
-                   "pareto")
+state = start_page(
+    "Pareto",
+    "For a budget, which recipe and which φ? Every recipe is swept over φ; a point is on the "
+    "front when no other point is at least as accurate for at most the same cost. Points over a "
+    "budget are grey and take no part in the front (as in optuna's constrained Pareto plot).",
+    "pareto",
+)
 results_area = st.container()  # drawn first, filled last: the inputs below change what it shows
 
 st.subheader("Recipes")
@@ -71,16 +118,22 @@ recipes = shown(page_recipes, state)
 if recipes is None:
     stop_page("pareto")
 recipes_table = recipes_frame(recipes)
-st.dataframe(recipes_table, hide_index=True, width="stretch",
-             column_config={name: FOUR for name in ("alpha", "beta", "gamma", "per_step_cost")})
+st.dataframe(
+    recipes_table,
+    hide_index=True,
+    width="stretch",
+    column_config=dict.fromkeys(("alpha", "beta", "gamma", "per_step_cost"), FOUR),
+)
 user = [r for r in recipes if not r.builtin]
 left, right = st.columns(2)
 with left.form("add_recipe", clear_on_submit=True):
     st.write("Add a recipe")
     cols = st.columns(4)
     name = cols[0].text_input("name", max_chars=40)
-    coefficients = [cols[i + 1].number_input(symbol, 0.5, 2.5, value=value, step=0.01, format="%.3f")
-                    for i, (symbol, value) in enumerate((("α", 1.2), ("β", 1.1), ("γ", 1.15)))]
+    coefficients = [
+        cols[i + 1].number_input(symbol, 0.5, 2.5, value=value, step=0.01, format="%.3f")
+        for i, (symbol, value) in enumerate((("α", 1.2), ("β", 1.1), ("γ", 1.15)))
+    ]
     normalise = st.checkbox(f"rescale to the built-ins' per-step cost α·β²·γ² = {reference_cost():.4f}", value=True)
     if st.form_submit_button("Add"):
         try:
@@ -100,9 +153,13 @@ if user:
             st.rerun()
 
 st.subheader("Accuracy: where it comes from")
-upload = st.file_uploader("Your measured accuracy (CSV)", type=["csv"], key="pareto_csv",
-                          help="Columns: accuracy (top-1 %), and d,w,r or alpha,beta,gamma,phi or recipe,phi; "
-                               "optional latency_ms and note. Matching grid points take your numbers.")
+upload = st.file_uploader(
+    "Your measured accuracy (CSV)",
+    type=["csv"],
+    key="pareto_csv",
+    help="Columns: accuracy (top-1 %), and d,w,r or alpha,beta,gamma,phi or recipe,phi; "
+    "optional latency_ms and note. Matching grid points take your numbers.",
+)
 if upload is not None:
     parsed = shown(parse_measurements, upload.getvalue(), {r.name: r.recipe for r in recipes})
     set_measurements(None if parsed is None else parsed[0], UPLOAD)
@@ -119,11 +176,16 @@ with st.expander("The accuracy model, its calibration and the published table"):
     st.markdown(f"```\n{accuracy_module.__doc__.strip()}\n```")
     cal = calibration()
     st.write(f"Fitted parameters: {json.dumps(cal.model.as_dict(), indent=None)}")
-    st.write(f"In-sample RMS error {cal.in_sample_rmse:.2f} points; leave-one-out RMS {cal.loo_rmse:.2f}, mean "
-             f"absolute {cal.loo_mae:.2f}, worst {cal.loo_max:.2f} points over {cal.rows} rows.")
-    st.dataframe(pd.DataFrame({"published row (left out)": cal.loo_labels, "error when left out (points)":
-                               cal.loo_errors}), hide_index=True, width="stretch",
-                 column_config={"error when left out (points)": TWO})
+    st.write(
+        f"In-sample RMS error {cal.in_sample_rmse:.2f} points; leave-one-out RMS {cal.loo_rmse:.2f}, mean "
+        f"absolute {cal.loo_mae:.2f}, worst {cal.loo_max:.2f} points over {cal.rows} rows."
+    )
+    st.dataframe(
+        pd.DataFrame({"published row (left out)": cal.loo_labels, "error when left out (points)": cal.loo_errors}),
+        hide_index=True,
+        width="stretch",
+        column_config={"error when left out (points)": TWO},
+    )
     st.dataframe(published_frame(), hide_index=True, width="stretch")
 
 with results_area:
@@ -148,14 +210,21 @@ with results_area:
         stop_page("pareto")
     frame = result.frame
     cost_source = LAB_LATENCY if lab_source and cost.column.startswith("latency") else cost.source
-    st.caption(f"{accuracy_caption(state)} Cost axis: {cost.label} — {cost_source}. " + (
-        "Predicted latencies outside the latency model's fitted region are extrapolations "
-        f"({int(frame['latency_extrapolated'].sum())} points here)." if "latency_extrapolated" in frame else ""))
+    st.caption(
+        f"{accuracy_caption(state)} Cost axis: {cost.label} — {cost_source}. "
+        + (
+            "Predicted latencies outside the latency model's fitted region are extrapolations "
+            f"({int(frame['latency_extrapolated'].sum())} points here)."
+            if "latency_extrapolated" in frame
+            else ""
+        )
+    )
     for note in result.notes:
         st.warning(note)
     if result.dropped:
-        st.caption(f"{result.dropped} configurations are left out: their resolution rounds below the base's smallest "
-                   "input.")
+        st.caption(
+            f"{result.dropped} configurations are left out: their resolution rounds below the base's smallest input."
+        )
 
     if state.pareto_cost == "latency_measured" and not lab_source:
         missing = frame[frame["latency_measured_ms"].isna() & (frame["over_budget"] == "")]
@@ -165,8 +234,11 @@ with results_area:
             """Measuring runs in a fragment: the rest of the page does not wait for it."""
             if missing.empty:
                 return
-            if st.button(f"Measure the {len(missing)} points without a measurement", key="measure_missing",
-                         help="Builds each network and times it on this machine (stored, so only once)."):
+            if st.button(
+                f"Measure the {len(missing)} points without a measurement",
+                key="measure_missing",
+                help="Builds each network and times it on this machine (stored, so only once).",
+            ):
                 bar = st.progress(0.0)
                 for done, (_, row) in enumerate(missing.iterrows(), start=1):
                     if shown(measure_cached, row_network(row, state), options, store) is None:
@@ -180,18 +252,36 @@ with results_area:
     event = chart(figure, "pareto", on_select="rerun", selection_mode="points")
     front = front_table(frame, result.cost_column)
     st.subheader(f"The front: {len(front)} configurations")
-    st.dataframe(front, hide_index=True, width="stretch", column_config={
-        **{c: LOCALIZED for c in ("macs", "params", "activations")}, "memory_mb": TWO, "accuracy": TWO,
-        "accuracy_error": TWO, **{c: FOUR for c in ("alpha", "beta", "gamma", "depth_multiplier", "width_multiplier",
-                                                    "resolution_multiplier")}})
+    st.dataframe(
+        front,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            **dict.fromkeys(("macs", "params", "activations"), LOCALIZED),
+            "memory_mb": TWO,
+            "accuracy": TWO,
+            "accuracy_error": TWO,
+            **dict.fromkeys(
+                ("alpha", "beta", "gamma", "depth_multiplier", "width_multiplier", "resolution_multiplier"), FOUR
+            ),
+        },
+    )
 
-    picked = [i for p in (event.selection.points if event else []) if (i := p.get("customdata", [None])[0]) in frame.index]
+    picked = [
+        i for p in (event.selection.points if event else []) if (i := p.get("customdata", [None])[0]) in frame.index
+    ]
     choice_index = st.selectbox(
-        "Send a configuration to the Explorer", [None, *dict.fromkeys(picked + list(front.index))],
-        format_func=lambda i: "choose a point (or click one in the chart)" if i is None else
-        f"{frame.loc[i, 'recipe']} at φ = {frame.loc[i, 'phi']:g} — {frame.loc[i, 'accuracy']:.2f}% "
-        f"({frame.loc[i, 'accuracy_source']}), {int(frame.loc[i, 'macs']):,} MACs", index=1 if picked else 0,
-        key="pareto_pick")
+        "Send a configuration to the Explorer",
+        [None, *dict.fromkeys(picked + list(front.index))],
+        format_func=lambda i: (
+            "choose a point (or click one in the chart)"
+            if i is None
+            else f"{frame.loc[i, 'recipe']} at φ = {frame.loc[i, 'phi']:g} — {frame.loc[i, 'accuracy']:.2f}% "
+            f"({frame.loc[i, 'accuracy_source']}), {int(frame.loc[i, 'macs']):,} MACs"
+        ),
+        index=1 if picked else 0,
+        key="pareto_pick",
+    )
     if lab_source:
         st.caption("Lab points are networks of the lab base: open them on the Lab page, not in the Explorer.")
     elif choice_index is not None and st.button("Open it in the Explorer", key="to_explorer"):
@@ -204,18 +294,45 @@ with results_area:
         st.caption(f"'{CSV_RECIPE}' points are your rows that match no grid point: α, β, γ are their d, w, r at φ = 1.")
 
     evidence = f"{accuracy_caption(state)} Cost: {cost.label} — {cost_source}."
-    settings = {k: v for k, v in state.__dict__.items() if k.startswith(("pareto", "lab"))
-                or k in ("base", "base_top1", "res_multiple", "num_classes")}
+    settings = {
+        k: v
+        for k, v in state.__dict__.items()
+        if k.startswith(("pareto", "lab")) or k in ("base", "base_top1", "res_multiple", "num_classes")
+    }
     cols = st.columns(3)
     csv_button(front, "pareto-front", "Front as CSV", cols[0])
     csv_button(frame, "pareto-grid", "Whole grid as CSV", cols[1])
     cols[2].download_button(
-        "Report (self-contained HTML)", key="report", on_click="ignore", file_name="pareto-report.html",
-        mime="text/html", data=lambda: comparison_report("Compound Scaling Lab — Pareto comparison", figure, front,
-                                                         recipes_table, evidence, settings, provenance(),
-                                                         share_link(state, "pareto")))
+        "Report (self-contained HTML)",
+        key="report",
+        on_click="ignore",
+        file_name="pareto-report.html",
+        mime="text/html",
+        data=lambda: comparison_report(
+            "Compound Scaling Lab — Pareto comparison",
+            figure,
+            front,
+            recipes_table,
+            evidence,
+            settings,
+            provenance(),
+            share_link(state, "pareto"),
+        ),
+    )
 
-share_panel("pareto", lambda: view_export(state, "pareto", {
-    "pareto": {"cost": state.pareto_cost, "front": json.loads(front.to_json(orient="records")),
-               "recipes": json.loads(recipes_table.to_json(orient="records")), "accuracy_evidence": evidence},
-    "measurements": json.loads(in_use[0].to_json(orient="records")) if in_use else []}))
+share_panel(
+    "pareto",
+    lambda: view_export(
+        state,
+        "pareto",
+        {
+            "pareto": {
+                "cost": state.pareto_cost,
+                "front": json.loads(front.to_json(orient="records")),
+                "recipes": json.loads(recipes_table.to_json(orient="records")),
+                "accuracy_evidence": evidence,
+            },
+            "measurements": json.loads(in_use[0].to_json(orient="records")) if in_use else [],
+        },
+    ),
+)

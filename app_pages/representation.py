@@ -5,19 +5,37 @@ import json
 import numpy as np
 import streamlit as st
 
-from scaling_core import cover, distill, fewshot, representation, representation_view
-from scaling_core.cover import monte_carlo_separability
-from scaling_core.distill import distill_settings
-from scaling_core.distill_view import pruning_summary, student_frame, student_summary, students_for
-from scaling_core.export import view_export
-from scaling_core.lab import lab_settings
-from scaling_core.representation import representation_defaults
-from scaling_core.representation_plots import (cover_figure, fewshot_figure, model_check_figure, probe_figure,
-                                               pruning_figure, separability_figure, students_figure)
-from scaling_core.representation_view import (capacity_table, dichotomy_frame, fewshot_frame, fewshot_summary,
-                                              fitted_laws, model_check, modelled_curve, probe_frame, records_for,
-                                              statistics_frame)
-from scaling_core.store import default_store_url
+from scaling_core.app.export import view_export
+from scaling_core.app.plots.representation import (
+    cover_figure,
+    fewshot_figure,
+    model_check_figure,
+    probe_figure,
+    pruning_figure,
+    separability_figure,
+    students_figure,
+)
+from scaling_core.app.views import representation as representation_view
+from scaling_core.app.views.distillation import pruning_summary, student_frame, student_summary, students_for
+from scaling_core.app.views.representation import (
+    capacity_table,
+    dichotomy_frame,
+    fewshot_frame,
+    fewshot_summary,
+    fitted_laws,
+    model_check,
+    modelled_curve,
+    probe_frame,
+    records_for,
+    statistics_frame,
+)
+from scaling_core.lab.runs import lab_settings
+from scaling_core.storage.store import default_store_url
+from scaling_core.studies.representation import cover, distill, fewshot
+from scaling_core.studies.representation import measurements as representation
+from scaling_core.studies.representation.cover import monte_carlo_separability
+from scaling_core.studies.representation.distill import distill_settings
+from scaling_core.studies.representation.measurements import representation_defaults
 from ui.controls import choice, number
 from ui.export import chart, csv_button
 from ui.session import apply_changes, bind, shown, start_page
@@ -71,8 +89,13 @@ with st.sidebar:
     st.caption("Few-shot")
     choice("fewshot_recipe", "Recipe", format_func=recipes.get)
     choice("fewshot_shots", "Shots K (for the model check)")
-    number("fewshot_ways", "Ways N (modelled curve)", 1, "%d",
-           help=f"The measurements are {FEW['ways']}-way; other N change only the modelled curve.")
+    number(
+        "fewshot_ways",
+        "Ways N (modelled curve)",
+        1,
+        "%d",
+        help=f"The measurements are {FEW['ways']}-way; other N change only the modelled curve.",
+    )
     number("fewshot_snr0", "Model: Δ/σ at φ = 0 (s0)", 0.1, "%.3f")
     number("fewshot_eta", "Model: growth of Δ/σ per φ (η)", 0.01, "%.3f")
     number("fewshot_dim0", "Model: effective dimension at φ = 0 (d0)", 0.5, "%.2f")
@@ -82,49 +105,73 @@ with st.sidebar:
     number("distill_alpha", "Weight α of the teacher's term", 0.05, "%.2f")
     number("distill_weight_decay", "Weight decay", 0.0001, "%.5f")
 
-state = start_page("Representation", "What scaling buys a backbone's features beyond its own task: how many labellings "
-                   "a linear head on them can separate (Cover's count, exact, and measured on the lab's networks), how "
-                   "well they classify classes never seen in training from a few examples (measured, beside a Gaussian "
-                   "model), and whether a bigger network makes a better teacher for a small one (measured).",
-                   "representation")
+state = start_page(
+    "Representation",
+    "What scaling buys a backbone's features beyond its own task: how many labellings "
+    "a linear head on them can separate (Cover's count, exact, and measured on the lab's networks), how "
+    "well they classify classes never seen in training from a few examples (measured, beside a Gaussian "
+    "model), and whether a bigger network makes a better teacher for a small one (measured).",
+    "representation",
+)
 
 st.subheader("Capacity of a linear head: Cover's count")
 dimension = state.cover_d + 1 if state.cover_bias else state.cover_d
-st.caption(f"Exact: of the 2^N labellings of N points in general position in R^{state.cover_d}, C(N, {dimension}) = "
-           f"2·Σ_(k<{dimension}) binom(N − 1, k) are linearly separable (Cover 1965); half are at N = 2·{dimension}, "
-           "the capacity. The check simulates random Gaussian points and tests each labelling with a linear program.")
+st.caption(
+    f"Exact: of the 2^N labellings of N points in general position in R^{state.cover_d}, C(N, {dimension}) = "
+    f"2·Σ_(k<{dimension}) binom(N − 1, k) are linearly separable (Cover 1965); half are at N = 2·{dimension}, "
+    "the capacity. The check simulates random Gaussian points and tests each labelling with a linear program."
+)
 simulate_max = DEFAULTS["cover"]["simulate_max_dimension"]
 can_simulate = state.cover_d <= simulate_max
-st.toggle(f"Check by simulation ({DEFAULTS['cover']['trials']} labellings per load)", disabled=not can_simulate,
-          help=f"Offered up to d = {simulate_max}: a linear program costs about d^2.5. For larger d run "
-               f"`python -m scaling_core cover --dimension {state.cover_d} --monte-carlo TRIALS`.",
-          **bind("cover_simulate"))
-checks = cached_checks(state.cover_d, state.cover_bias, DEFAULTS["cover"]["trials"], DEFAULTS["seed"]) \
-    if state.cover_simulate and can_simulate else []
+st.toggle(
+    f"Check by simulation ({DEFAULTS['cover']['trials']} labellings per load)",
+    disabled=not can_simulate,
+    help=f"Offered up to d = {simulate_max}: a linear program costs about d^2.5. For larger d run "
+    f"`python -m scaling_core cover --dimension {state.cover_d} --monte-carlo TRIALS`.",
+    **bind("cover_simulate"),
+)
+checks = (
+    cached_checks(state.cover_d, state.cover_bias, DEFAULTS["cover"]["trials"], DEFAULTS["seed"])
+    if state.cover_simulate and can_simulate
+    else []
+)
 chart(cover_figure(state.cover_d, state.cover_bias, 4 * dimension, checks), "representation-cover")
 
 records, source = cached_records(default_store_url())
 if not records:
-    st.info(f"No few-shot results yet: run `python -m scaling_core fewshot` (it trains the backbones on "
-            f"{FEW['base_dataset']} if needed, then evaluates them).")
+    st.info(
+        f"No few-shot results yet: run `python -m scaling_core fewshot` (it trains the backbones on "
+        f"{FEW['base_dataset']} if needed, then evaluates them)."
+    )
 else:
-    st.caption(f"The lab's backbones, trained on {FEW['base_dataset']} — {source}. Head width d: the features the "
-               "classifier reads; their rank and effective dimension are measured on the unseen classes' images.")
+    st.caption(
+        f"The lab's backbones, trained on {FEW['base_dataset']} — {source}. Head width d: the features the "
+        "classifier reads; their rank and effective dimension are measured on the unseen classes' images."
+    )
     capacity = capacity_table(records)
-    st.dataframe(capacity.drop(columns="alias"), hide_index=True, width="stretch",
-                 column_config={c: st.column_config.NumberColumn(format="%.2f") for c in
-                                ("within_class_effective_dim", "classes_separable", "probe_train_accuracy",
-                                 "clean_accuracy")})
-    st.caption("cover_capacity_modelled: 2(d + 1), the N at which half of all labellings of points in general "
-               "position are separable (modelled, Cover 1965). Measured: rank of the unseen classes' features; "
-               "within_class_effective_dim, the participation ratio (Σλ)²/Σλ² of their within-class scatter; "
-               "classes_separable, the share of one-against-rest splits of the training classes a hyperplane "
-               "separates; the probe's training and the network's test accuracy (%).")
+    st.dataframe(
+        capacity.drop(columns="alias"),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            c: st.column_config.NumberColumn(format="%.2f")
+            for c in ("within_class_effective_dim", "classes_separable", "probe_train_accuracy", "clean_accuracy")
+        },
+    )
+    st.caption(
+        "cover_capacity_modelled: 2(d + 1), the N at which half of all labellings of points in general "
+        "position are separable (modelled, Cover 1965). Measured: rank of the unseen classes' features; "
+        "within_class_effective_dim, the participation ratio (Σλ)²/Σλ² of their within-class scatter; "
+        "classes_separable, the share of one-against-rest splits of the training classes a hyperplane "
+        "separates; the probe's training and the network's test accuracy (%)."
+    )
     chart(separability_figure(dichotomy_frame(records)), "representation-dichotomies")
-    st.caption("Measured: random ±1 labellings of held-out features, tested with a linear program; the dashed line "
-               "is Cover's count for points in general position (modelled). Features of a trained network are not "
-               "in general position — where the measured share falls below the line, they are less expressive than "
-               "their rank suggests.")
+    st.caption(
+        "Measured: random ±1 labellings of held-out features, tested with a linear program; the dashed line "
+        "is Cover's count for points in general position (modelled). Features of a trained network are not "
+        "in general position — where the measured share falls below the line, they are less expressive than "
+        "their rank suggests."
+    )
 
     st.subheader("Few-shot transfer to unseen classes")
     ways = FEW["ways"]
@@ -135,80 +182,128 @@ else:
     curve = shown(cached_curve, laws, phi_max, tuple(FEW["shots"]), state.fewshot_ways)
     name = recipes[state.fewshot_recipe]
     chart(fewshot_figure(summary, curve if curve is not None else summary.iloc[0:0], name), "representation-fewshot")
-    st.caption(f"Measured: {ways}-way K-shot episodes ({FEW['episodes']} per network, {FEW['queries']} queries per "
-               f"class) on {FEW['novel_dataset']}, classified by the nearest class mean of the frozen features; mean "
-               f"over {FEW['seeds']} seeds, bars their range; each run's 95% interval over its episodes is in the "
-               f"hover and the table below. Modelled ({state.fewshot_ways}-way, dashed): the Gaussian "
-               "prototype model with Δ/σ = s0·e^(ηφ) and effective dimension d0·e^(ζφ) — the sidebar's parameters.")
+    st.caption(
+        f"Measured: {ways}-way K-shot episodes ({FEW['episodes']} per network, {FEW['queries']} queries per "
+        f"class) on {FEW['novel_dataset']}, classified by the nearest class mean of the frozen features; mean "
+        f"over {FEW['seeds']} seeds, bars their range; each run's 95% interval over its episodes is in the "
+        f"hover and the table below. Modelled ({state.fewshot_ways}-way, dashed): the Gaussian "
+        "prototype model with Δ/σ = s0·e^(ηφ) and effective dimension d0·e^(ζφ) — the sidebar's parameters."
+    )
     fitted_phis = {r["phi"] for r in records if r["alias"] == state.fewshot_recipe}
     fit = shown(fitted_laws, records, state.fewshot_recipe) if len(fitted_phis) > 1 else None
     if fit is None:
-        st.info(f"The laws need {name} measured at two or more φ; the results hold {len(fitted_phis)}. Run "
-                f"`python -m scaling_core fewshot --recipes {state.fewshot_recipe}` to measure the grid.")
+        st.info(
+            f"The laws need {name} measured at two or more φ; the results hold {len(fitted_phis)}. Run "
+            f"`python -m scaling_core fewshot --recipes {state.fewshot_recipe}` to measure the grid."
+        )
     else:
         cols = st.columns(4)
         for col, (key, label) in zip(cols, (("snr0", "s0"), ("eta", "η"), ("dim0", "d0"), ("zeta", "ζ"))):
             col.metric(f"{label} fitted to {name} (measured statistics)", f"{fit[key]:.3f}")
         if st.button(f"Use the fit to {name}", key="fewshot_use_fit"):
-            apply_changes(fewshot_snr0=round(fit["snr0"], 3), fewshot_eta=round(fit["eta"], 3),
-                          fewshot_dim0=round(fit["dim0"], 2), fewshot_zeta=round(fit["zeta"], 3))
+            apply_changes(
+                fewshot_snr0=round(fit["snr0"], 3),
+                fewshot_eta=round(fit["eta"], 3),
+                fewshot_dim0=round(fit["dim0"], 2),
+                fewshot_zeta=round(fit["zeta"], 3),
+            )
             st.rerun()
 
     check, rms = cached_check(default_store_url(), source, ways)
     chosen = check[check["shots"] == state.fewshot_shots]
     st.metric(f"Model vs measured, {ways}-way (RMS over every recipe, φ and K)", f"{rms:.2f} points")
     chart(model_check_figure(chosen), "representation-model-check")
-    st.caption(f"Each network's measured effective Δ/σ and effective dimension fed to the model ({ways}-way "
-               f"{state.fewshot_shots}-shot), against its measured accuracy. The model needs the dimension ≥ N − 1; a "
-               "smaller measured one is raised to it.")
-    st.dataframe(statistics_frame(records).drop(columns="alias"), hide_index=True, width="stretch",
-                 column_config={c: st.column_config.NumberColumn(format="%.3f") for c in
-                                ("delta", "sigma", "snr", "effective_snr", "effective_dim")})
+    st.caption(
+        f"Each network's measured effective Δ/σ and effective dimension fed to the model ({ways}-way "
+        f"{state.fewshot_shots}-shot), against its measured accuracy. The model needs the dimension ≥ N − 1; a "
+        "smaller measured one is raised to it."
+    )
+    st.dataframe(
+        statistics_frame(records).drop(columns="alias"),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            c: st.column_config.NumberColumn(format="%.3f")
+            for c in ("delta", "sigma", "snr", "effective_snr", "effective_dim")
+        },
+    )
     probes = probe_frame(records)
     chart(probe_figure(probes, name), "representation-probes")
-    st.caption(f"Measured: logistic regression on standardised frozen features with 1 to "
-               f"{max(DEFAULTS['probe']['labels_per_class'])} labels per class (mean over "
-               f"{DEFAULTS['probe']['draws']} draws of the labelled images and over seeds), on the unseen digits and "
-               f"on {DEFAULTS['probe']['transfer_dataset']} (another dataset); dotted: the same probe on the raw "
-               "pixels at the network's input size.")
-    st.dataframe(summary.drop(columns="alias"), hide_index=True, width="stretch",
-                 column_config={c: st.column_config.NumberColumn(format="%.2f") for c in
-                                ("accuracy", "seed_min", "seed_max", "episode_ci", "effective_snr", "effective_dim")})
-    st.caption("Measured, % of queries right: the mean over seeds, the seeds' lowest and highest, and episode_ci, "
-               "the mean over seeds of each run's 95% half-interval over its episodes.")
+    st.caption(
+        f"Measured: logistic regression on standardised frozen features with 1 to "
+        f"{max(DEFAULTS['probe']['labels_per_class'])} labels per class (mean over "
+        f"{DEFAULTS['probe']['draws']} draws of the labelled images and over seeds), on the unseen digits and "
+        f"on {DEFAULTS['probe']['transfer_dataset']} (another dataset); dotted: the same probe on the raw "
+        "pixels at the network's input size."
+    )
+    st.dataframe(
+        summary.drop(columns="alias"),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            c: st.column_config.NumberColumn(format="%.2f")
+            for c in ("accuracy", "seed_min", "seed_max", "episode_ci", "effective_snr", "effective_dim")
+        },
+    )
+    st.caption(
+        "Measured, % of queries right: the mean over seeds, the seeds' lowest and highest, and episode_ci, "
+        "the mean over seeds of each run's 95% half-interval over its episodes."
+    )
     csv_button(summary, "fewshot-summary", "Few-shot accuracy as CSV")
 
 st.subheader("Is a bigger network a better teacher?")
-students, student_source = cached_students(default_store_url(), state.distill_temperature, state.distill_alpha,
-                                           state.distill_weight_decay)
+students, student_source = cached_students(
+    default_store_url(), state.distill_temperature, state.distill_alpha, state.distill_weight_decay
+)
 distillation = DEFAULTS["distillation"]
 if not students:
-    st.info(f"No students trained with T = {state.distill_temperature:g}, α = {state.distill_alpha:g}, weight decay "
-            f"{state.distill_weight_decay:g} yet: run `python -m scaling_core distill --temperature "
-            f"{state.distill_temperature:g} --alpha {state.distill_alpha:g} --weight-decay "
-            f"{state.distill_weight_decay:g}`.")
+    st.info(
+        f"No students trained with T = {state.distill_temperature:g}, α = {state.distill_alpha:g}, weight decay "
+        f"{state.distill_weight_decay:g} yet: run `python -m scaling_core distill --temperature "
+        f"{state.distill_temperature:g} --alpha {state.distill_alpha:g} --weight-decay "
+        f"{state.distill_weight_decay:g}`."
+    )
     student_table = None
 else:
     student_table = student_summary(student_frame(students))
     chart(students_figure(student_table), "representation-students")
-    st.caption(f"Source: {student_source}. Students ({distillation['student_recipe']} φ = "
-               f"{', '.join(map(str, distillation['student_phis']))}) trained on {distillation['dataset']} with the "
-               f"lab's budget, alone or from a teacher's softened outputs: loss (1 − α)·CE + α·T²·KL (Hinton et al. "
-               "2015). The teacher of seed s teaches the student of seed s; mean ± sd over seeds.")
-    st.dataframe(student_table, hide_index=True, width="stretch",
-                 column_config={c: st.column_config.NumberColumn(format="%.2f") for c in
-                                ("accuracy", "accuracy_sd", "teacher_accuracy", "gain_points")})
+    st.caption(
+        f"Source: {student_source}. Students ({distillation['student_recipe']} φ = "
+        f"{', '.join(map(str, distillation['student_phis']))}) trained on {distillation['dataset']} with the "
+        f"lab's budget, alone or from a teacher's softened outputs: loss (1 − α)·CE + α·T²·KL (Hinton et al. "
+        "2015). The teacher of seed s teaches the student of seed s; mean ± sd over seeds."
+    )
+    st.dataframe(
+        student_table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            c: st.column_config.NumberColumn(format="%.2f")
+            for c in ("accuracy", "accuracy_sd", "teacher_accuracy", "gain_points")
+        },
+    )
     pruning = pruning_summary(students)
     chart(pruning_figure(pruning), "representation-pruning")
-    st.caption(f"Measured: the smallest-magnitude weights of every conv and linear layer zeroed together (global L1 "
-               f"pruning), then fine-tuned for {distillation['finetune_epochs']} epoch at "
-               f"{distillation['finetune_lr_scale']:g}× the learning rate with the zeros kept (Han et al. 2015).")
+    st.caption(
+        f"Measured: the smallest-magnitude weights of every conv and linear layer zeroed together (global L1 "
+        f"pruning), then fine-tuned for {distillation['finetune_epochs']} epoch at "
+        f"{distillation['finetune_lr_scale']:g}× the learning rate with the zeros kept (Han et al. 2015)."
+    )
 
 with st.expander("How these are measured and modelled"):
     for module in (cover, fewshot, representation, representation_view, distill):
         st.markdown(f"```\n{module.__doc__.strip()}\n```")
     st.json(DEFAULTS)
 
-share_panel("representation", lambda: view_export(state, "representation", {
-    "source": source, "fewshot": json.loads(summary.to_json(orient="records")) if records else [],
-    "students": json.loads(student_table.to_json(orient="records")) if student_table is not None else []}))
+share_panel(
+    "representation",
+    lambda: view_export(
+        state,
+        "representation",
+        {
+            "source": source,
+            "fewshot": json.loads(summary.to_json(orient="records")) if records else [],
+            "students": json.loads(student_table.to_json(orient="records")) if student_table is not None else [],
+        },
+    ),
+)

@@ -5,17 +5,24 @@ import json
 import pandas as pd
 import streamlit as st
 
-from scaling_core import attacks, margin_model
-from scaling_core.export import view_export
-from scaling_core.lab import lab_settings
-from scaling_core.lab_data import dataset_table
-from scaling_core.margin_model import QUANTITIES, TERMS, MarginModel, fit_error, parse_model
-from scaling_core.robustness import ATTACKS, robustness_settings
-from scaling_core.robustness_plots import curves_figure, histograms_figure, summary_figure
-from scaling_core.robustness_view import (curves_frame, model_fit, modelled_curves, moments_frame, records_for,
-                                         robustness_summary, seed_summary)
-from scaling_core.state import FIELD_BY_NAME
-from scaling_core.store import default_store_url
+from scaling_core.app.export import view_export
+from scaling_core.app.plots.robustness import curves_figure, histograms_figure, summary_figure
+from scaling_core.app.state import FIELD_BY_NAME
+from scaling_core.app.views.robustness import (
+    curves_frame,
+    model_fit,
+    modelled_curves,
+    moments_frame,
+    records_for,
+    robustness_summary,
+    seed_summary,
+)
+from scaling_core.lab.data import dataset_table
+from scaling_core.lab.runs import lab_settings
+from scaling_core.storage.store import default_store_url
+from scaling_core.studies.robustness import attacks, margin_model
+from scaling_core.studies.robustness.evaluation import ATTACKS, robustness_settings
+from scaling_core.studies.robustness.margin_model import QUANTITIES, TERMS, MarginModel, fit_error, parse_model
 from ui.controls import choice, lab_controls
 from ui.export import chart, csv_button
 from ui.session import apply_changes, bind, shown, start_page
@@ -25,11 +32,20 @@ from ui.store import app_store
 EDITOR = "robust_model_editor"
 settings = robustness_settings()
 lab = lab_settings()
-LABELS = {"fgsm": "FGSM (L∞)", "pgd": f"PGD (L∞, {settings.pgd_steps} steps of {settings.pgd_step_size:g}·ε, random "
-                                     "start)", "gaussian_noise": "Gaussian noise", "gaussian_blur": "Gaussian blur",
-          "contrast": "contrast"}
-LEVELS = {"fgsm": "ε (pixels in [0, 1])", "pgd": "ε (pixels in [0, 1])", "gaussian_noise": "noise standard deviation",
-          "gaussian_blur": "blur σ (base-input pixels)", "contrast": "contrast reduction (1 − factor)"}
+LABELS = {
+    "fgsm": "FGSM (L∞)",
+    "pgd": f"PGD (L∞, {settings.pgd_steps} steps of {settings.pgd_step_size:g}·ε, random start)",
+    "gaussian_noise": "Gaussian noise",
+    "gaussian_blur": "Gaussian blur",
+    "contrast": "contrast",
+}
+LEVELS = {
+    "fgsm": "ε (pixels in [0, 1])",
+    "pgd": "ε (pixels in [0, 1])",
+    "gaussian_noise": "noise standard deviation",
+    "gaussian_blur": "blur σ (base-input pixels)",
+    "contrast": "contrast reduction (1 − factor)",
+}
 
 
 @st.cache_data(ttl=60, show_spinner="Reading the evaluations…", max_entries=8)
@@ -51,26 +67,41 @@ with st.sidebar:
     lab_controls()
     choice("robust_attack", "Perturbation", format_func=LABELS.get)
     spec = FIELD_BY_NAME["robust_level"]
-    st.number_input("Reference level for the gap", spec.minimum, spec.maximum, step=0.01, format="%.3f",
-                    help="ε for the attacks, the severity for a corruption.", **bind("robust_level"))
+    st.number_input(
+        "Reference level for the gap",
+        spec.minimum,
+        spec.maximum,
+        step=0.01,
+        format="%.3f",
+        help="ε for the attacks, the severity for a corruption.",
+        **bind("robust_level"),
+    )
     choice("robust_recipe", "Histograms of", format_func=lambda alias: lab.recipes[alias])
 
-state = start_page("Robustness", "Does a bigger φ buy robustness, and does depth or width buy more of it? The lab's "
-                   "trained networks (Lab page) attacked with FGSM and PGD and corrupted, measured here; beside them a "
-                   "statistical model of the classification margin, calibrated on the measurements.", "robustness")
+state = start_page(
+    "Robustness",
+    "Does a bigger φ buy robustness, and does depth or width buy more of it? The lab's "
+    "trained networks (Lab page) attacked with FGSM and PGD and corrupted, measured here; beside them a "
+    "statistical model of the classification margin, calibrated on the measurements.",
+    "robustness",
+)
 aliases = tuple(state.lab_recipes.split(","))
 records, source = cached_records(state.lab_dataset, aliases, default_store_url())
 if not records:
-    st.info(f"No robustness results for {dataset_table()[state.lab_dataset].title} yet: run `python -m scaling_core "
-            f"robustness --dataset {state.lab_dataset}` (it trains the lab grid if needed, then evaluates it).")
+    st.info(
+        f"No robustness results for {dataset_table()[state.lab_dataset].title} yet: run `python -m scaling_core "
+        f"robustness --dataset {state.lab_dataset}` (it trains the lab grid if needed, then evaluates it)."
+    )
     stop_page("robustness")
 
 attack = state.robust_attack
 curves, moments = curves_frame(records), moments_frame(records)
 measured = seed_summary(curves)
 measured = measured[measured["attack"] == attack]
-st.caption(f"Source: {source}. {settings.test_images} test images of the fixed split at each network's input size; "
-           f"accuracy: mean over seeds, bars min–max. Perturbation: {LABELS[attack]}. How each is made: below.")
+st.caption(
+    f"Source: {source}. {settings.test_images} test images of the fixed split at each network's input size; "
+    f"accuracy: mean over seeds, bars min–max. Perturbation: {LABELS[attack]}. How each is made: below."
+)
 
 fit = None
 model = None
@@ -79,38 +110,55 @@ if attack in ATTACKS:
     model = fit.calibrated if fit is not None else None
     if fit is not None and state.robust_model:
         model = shown(parse_model, state.robust_model) or fit.calibrated
-chart(curves_figure(measured, modelled_curves(model, curves, attack) if model is not None else None, LEVELS[attack]),
-      "robustness-curves")
+chart(
+    curves_figure(measured, modelled_curves(model, curves, attack) if model is not None else None, LEVELS[attack]),
+    "robustness-curves",
+)
 
 st.subheader("What each scaling dimension buys, per unit of cost")
 summary = robustness_summary(curves, attack, state.robust_level)
-st.caption(f"Measured, means over seeds. Area under the curve: the mean accuracy over the levels "
-           f"{', '.join(f'{v:g}' for v in sorted(set(measured['level'])))} (trapezoids). Half point: the level at "
-           f"which accuracy falls to half its clean value (linear between levels; blank if it never does). Gap: clean "
-           f"minus perturbed accuracy at {state.robust_level:g}.")
+st.caption(
+    f"Measured, means over seeds. Area under the curve: the mean accuracy over the levels "
+    f"{', '.join(f'{v:g}' for v in sorted(set(measured['level'])))} (trapezoids). Half point: the level at "
+    f"which accuracy falls to half its clean value (linear between levels; blank if it never does). Gap: clean "
+    f"minus perturbed accuracy at {state.robust_level:g}."
+)
 chart(summary_figure(summary, LEVELS[attack]), "robustness-summary")
-st.dataframe(summary.drop(columns="alias"), hide_index=True, width="stretch",
-             column_config={c: st.column_config.NumberColumn(format="%.3f") for c in
-                            ("clean", "auc", "level_at_half", "gap_at_reference")})
+st.dataframe(
+    summary.drop(columns="alias"),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        c: st.column_config.NumberColumn(format="%.3f") for c in ("clean", "auc", "level_at_half", "gap_at_reference")
+    },
+)
 csv_button(measured, f"robustness-{state.lab_dataset}-{attack}", "Curves as CSV")
 
 st.subheader("Margins and gradient norms: what the model assumes")
-st.caption("Measured on the clean test images: the logit margin (positive when correct) and the L1 norm of its "
-           "gradient with respect to the pixels, the dual of L∞: to first order an attack of size ε lowers a margin "
-           "by ε times it.")
+st.caption(
+    "Measured on the clean test images: the logit margin (positive when correct) and the L1 norm of its "
+    "gradient with respect to the pixels, the dual of L∞: to first order an attack of size ε lowers a margin "
+    "by ε times it."
+)
 chart(histograms_figure(records, lab.recipes[state.robust_recipe]), "robustness-histograms")
-st.dataframe(moments.groupby(["recipe", "phi"], sort=False)[["clean", "margin_mean", "margin_std",
-                                                             "gradient_norm_mean"]].mean().reset_index(),
-             hide_index=True, width="stretch")
+st.dataframe(
+    moments.groupby(["recipe", "phi"], sort=False)[["clean", "margin_mean", "margin_std", "gradient_norm_mean"]]
+    .mean()
+    .reset_index(),
+    hide_index=True,
+    width="stretch",
+)
 
 st.subheader("The margin model")
 if attack not in ATTACKS:
     st.info("The margin model describes attacks of size ε: choose FGSM or PGD to see it beside the measurement.")
 elif fit is not None:
     table = pd.DataFrame(model.parameters, index=list(QUANTITIES), columns=list(TERMS))
-    st.caption("Modelled: robust accuracy(ε) = Φ((μ − ε·g)/σ), each of μ, σ, g = base · d^d · w^w · r^r over the "
-               "depth, width and resolution multipliers. Edit the table to try other assumptions; the error is "
-               "the root mean square difference from every measured point of this attack, in accuracy points.")
+    st.caption(
+        "Modelled: robust accuracy(ε) = Φ((μ − ε·g)/σ), each of μ, σ, g = base · d^d · w^w · r^r over the "
+        "depth, width and resolution multipliers. Edit the table to try other assumptions; the error is "
+        "the root mean square difference from every measured point of this attack, in accuracy points."
+    )
     edited = st.data_editor(table, key=EDITOR, width="stretch")
     if not edited.equals(table):
         text = shown(lambda: MarginModel(tuple(tuple(float(v) for v in row) for row in edited.to_numpy())).as_text())
@@ -129,6 +177,15 @@ with st.expander("How the perturbations and the model are made"):
     st.markdown(f"```\n{attacks.__doc__.strip()}\n```\n```\n{margin_model.__doc__.strip()}\n```")
     st.json(settings.as_dict())
 
-share_panel("robustness", lambda: view_export(state, "robustness", {
-    "source": source, "summary": json.loads(summary.to_json(orient="records")),
-    "model": None if model is None else model.as_text()}))
+share_panel(
+    "robustness",
+    lambda: view_export(
+        state,
+        "robustness",
+        {
+            "source": source,
+            "summary": json.loads(summary.to_json(orient="records")),
+            "model": None if model is None else model.as_text(),
+        },
+    ),
+)

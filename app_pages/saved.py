@@ -5,18 +5,22 @@ import json
 import pandas as pd
 import streamlit as st
 
-from scaling_core.errors import ConfigError
-from scaling_core.export import parse_import
-from scaling_core.saved_view import key_figures, results_table, side_by_side
-from scaling_core.state import parse_query, to_query
+from scaling_core.app.export import parse_import
+from scaling_core.app.state import parse_query, to_query
+from scaling_core.app.views.saved import key_figures, results_table, side_by_side
+from scaling_core.core.errors import ConfigError
 from ui.pages import PAGES
 from ui.session import apply_changes, bind, current_state, keep_link_errors, set_measurements, start_page
 from ui.share import result_link, share_panel, stop_page
 from ui.store import app_store
 
-state = start_page("Saved results", "Results saved from any page (sidebar → Share and save) or imported from a "
-                   "teammate's JSON export. They live in the results store, so they survive restarts and a team "
-                   "on one PostgreSQL store sees each other's.", page="saved")
+state = start_page(
+    "Saved results",
+    "Results saved from any page (sidebar → Share and save) or imported from a "
+    "teammate's JSON export. They live in the results store, so they survive restarts and a team "
+    "on one PostgreSQL store sees each other's.",
+    page="saved",
+)
 store = app_store()
 if store is None:
     stop_page("saved")
@@ -29,8 +33,14 @@ with st.expander("Import a teammate's JSON export"):
         try:
             document, imported, problems = parse_import(upload.getvalue())
             page = document.get("page") if document.get("page") in PAGES else "explorer"
-            result_id = store.save_result(str(document.get("label") or upload.name), author,
-                                          f"imported from {upload.name}", page, to_query(imported, page), document)
+            result_id = store.save_result(
+                str(document.get("label") or upload.name),
+                author,
+                f"imported from {upload.name}",
+                page,
+                to_query(imported, page),
+                document,
+            )
         except ConfigError as exc:
             st.error(str(exc))
         else:
@@ -60,7 +70,11 @@ st.dataframe(results_table(results), hide_index=True, width="stretch")
 
 def label(result_id: int) -> str:
     """How a result is listed in the pickers."""
-    return "—" if result_id == 0 else f"#{result_id} {by_id[result_id]['name']} ({by_id[result_id]['author'] or 'anonymous'})"
+    return (
+        "—"
+        if result_id == 0
+        else f"#{result_id} {by_id[result_id]['name']} ({by_id[result_id]['author'] or 'anonymous'})"
+    )
 
 
 left, right = st.columns(2)
@@ -82,8 +96,10 @@ else:
 cols = st.columns(3)
 page = PAGES.get(opened["page"])
 if page is None:
-    cols[0].error(f"page = {opened['page']!r} is not a page of this version (allowed: {', '.join(PAGES)}); the "
-                  "figures above are all this version can show of it.")
+    cols[0].error(
+        f"page = {opened['page']!r} is not a page of this version (allowed: {', '.join(PAGES)}); the "
+        "figures above are all this version can show of it."
+    )
 elif cols[0].button(f"Open the {page.title} view it was saved from", key="open_view"):
     saved_state, problems = parse_query(opened["query"])
     keep_link_errors(problems)
@@ -91,8 +107,14 @@ elif cols[0].button(f"Open the {page.title} view it was saved from", key="open_v
     rows = opened["payload"].get("measurements")
     set_measurements(pd.DataFrame(rows) if rows else None, f"saved result #{opened['id']}")
     st.switch_page(page.path)
-cols[1].download_button("Its JSON export", data=lambda: json.dumps(opened["payload"], indent=2), key="download_saved",
-                        file_name=f"result-{opened['id']}.json", mime="application/json", on_click="ignore")
+cols[1].download_button(
+    "Its JSON export",
+    data=lambda: json.dumps(opened["payload"], indent=2),
+    key="download_saved",
+    file_name=f"result-{opened['id']}.json",
+    mime="application/json",
+    on_click="ignore",
+)
 with cols[2].popover("Delete"):
     st.write(f"Delete #{opened['id']} {opened['name']} for everyone using this store?")
     if st.button("Delete for good", key="delete", type="primary"):

@@ -4,19 +4,29 @@ import json
 
 import streamlit as st
 
-from scaling_core import domain_fit, motion_blur
-from scaling_core.base import load_base
-from scaling_core.domain_fit import (CRITERIA, analyse_domains, analyse_image, blur_plateau, capture_frame,
-                                     domains_frame, images_frame, recipe_frame, recipe_resolutions, recommend,
-                                     summarise)
-from scaling_core.errors import ConfigError
-from scaling_core.export import view_export
-from scaling_core.motion_blur import Motion
-from scaling_core.pareto import NamedRecipe, canonical_user_recipes, format_user_recipes, parse_user_recipes
-from scaling_core.recipe import Recipe
-from scaling_core.spectrum_images import decode_upload, domain_images, domain_table, spectrum_settings
-from scaling_core.spectrum_plots import blur_figure, capture_figure, slopes_figure, spectra_figure
-from scaling_core.state import with_network
+from scaling_core.accuracy.pareto import NamedRecipe, canonical_user_recipes, format_user_recipes, parse_user_recipes
+from scaling_core.app.export import view_export
+from scaling_core.app.plots.spectrum import blur_figure, capture_figure, slopes_figure, spectra_figure
+from scaling_core.app.state import with_network
+from scaling_core.core.base import load_base
+from scaling_core.core.errors import ConfigError
+from scaling_core.core.recipe import Recipe
+from scaling_core.studies.spectrum import domain_fit, motion_blur
+from scaling_core.studies.spectrum.domain_fit import (
+    CRITERIA,
+    analyse_domains,
+    analyse_image,
+    blur_plateau,
+    capture_frame,
+    domains_frame,
+    images_frame,
+    recipe_frame,
+    recipe_resolutions,
+    recommend,
+    summarise,
+)
+from scaling_core.studies.spectrum.images import decode_upload, domain_images, domain_table, spectrum_settings
+from scaling_core.studies.spectrum.motion_blur import Motion
 from ui.controls import choice, number, scaling_controls
 from ui.export import chart, csv_button
 from ui.pages import PAGES
@@ -63,13 +73,21 @@ scaling_controls(classification=False)
 with st.sidebar:
     st.header("Spectrum")
     st.session_state[DOMAINS_WIDGET] = [n for n in current_state().spectrum_domains.split(",") if n]
-    st.multiselect("Packaged domains", list(domain_table()), key=DOMAINS_WIDGET, on_change=domains_changed,
-                   format_func=lambda name: domain_table()[name].title)
-    files = st.file_uploader(f"Your images ({', '.join(limits.formats)}; up to {limits.max_files} files of "
-                             f"{limits.max_bytes / 1e6:g} MB and {limits.max_pixels / 1e6:g} megapixels)",
-                             type=["png", "jpg", "jpeg", "tif", "tiff"], accept_multiple_files=True,
-                             key="spectrum_upload",
-                             help="Analysed in this session only: a link does not carry your pixels.")
+    st.multiselect(
+        "Packaged domains",
+        list(domain_table()),
+        key=DOMAINS_WIDGET,
+        on_change=domains_changed,
+        format_func=lambda name: domain_table()[name].title,
+    )
+    files = st.file_uploader(
+        f"Your images ({', '.join(limits.formats)}; up to {limits.max_files} files of "
+        f"{limits.max_bytes / 1e6:g} MB and {limits.max_pixels / 1e6:g} megapixels)",
+        type=["png", "jpg", "jpeg", "tif", "tiff"],
+        accept_multiple_files=True,
+        key="spectrum_upload",
+        help="Analysed in this session only: a link does not carry your pixels.",
+    )
     choice("spectrum_criterion", "The recipe must keep", format_func=CRITERIA.get)
     number("spectrum_target", "Share to keep", 0.01, "%.3f")
     number("spectrum_phi_max", "Largest φ", 0.5, "%.1f")
@@ -84,10 +102,14 @@ with st.sidebar:
     number("motion_exposure_ms", "Exposure (ms)", 1.0, "%.1f")
     number("motion_fov_deg", "Field of view (°)", 5.0, "%.0f")
 
-state = start_page("Spectrum", "An image is a 2-D signal. Input resolution sets the highest frequency a network can "
-                   "see (r/2 cycles per image), so a domain whose power reaches high frequencies wants more of the "
-                   "budget in γ than one whose power sits low. Measured here on real images that ship inside "
-                   "Python packages, and on yours.", "spectrum")
+state = start_page(
+    "Spectrum",
+    "An image is a 2-D signal. Input resolution sets the highest frequency a network can "
+    "see (r/2 cycles per image), so a domain whose power reaches high frequencies wants more of the "
+    "budget in γ than one whose power sits low. Measured here on real images that ship inside "
+    "Python packages, and on yours.",
+    "spectrum",
+)
 slope_band = (state.spectrum_slope_low, state.spectrum_slope_high)
 detail_band = (state.spectrum_detail_low, state.spectrum_detail_high)
 if not slope_band[0] < slope_band[1]:
@@ -104,10 +126,16 @@ if summaries is None:
 summaries = list(summaries)
 if files:
     if len(files) > limits.max_files:
-        st.error(str(ConfigError("uploaded files", len(files), f"at most {limits.max_files}; using the first "
-                                                               f"{limits.max_files}")))
-    yours, errors = uploaded(tuple((f.name, f.getvalue()) for f in files[:limits.max_files]), slope_band,
-                             detail_band, state.spectrum_target)
+        st.error(
+            str(
+                ConfigError(
+                    "uploaded files", len(files), f"at most {limits.max_files}; using the first {limits.max_files}"
+                )
+            )
+        )
+    yours, errors = uploaded(
+        tuple((f.name, f.getvalue()) for f in files[: limits.max_files]), slope_band, detail_band, state.spectrum_target
+    )
     for message in errors:
         st.error(f"{message}. The file is skipped; the other images are analysed.")
     if errors and not yours:
@@ -121,21 +149,31 @@ target = state.spectrum_target
 largest = max(s.spectrum.side for d in summaries for s in d.images)
 images, domains = images_frame(summaries, target), domains_frame(summaries, target)
 st.subheader("Spectra and their slopes")
-st.caption(f"Measured. Each image: luma (ITU-R BT.601), mean removed, 2-D Hann window, |FFT|² averaged over rings "
-           f"of equal frequency. α is the least-squares slope of log power against log frequency over "
-           f"{slope_band[0]:g}–{slope_band[1]:g} cycles per pixel, with the fit's 95% interval (Student t, rings taken "
-           "as independent: it understates the spread between images, which the domain's standard deviation shows). "
-           "A domain's mean is the geometric mean of its images' spectra, each normalised to unit power, in cycles "
-           "per image. The input size needed grows with an image's own size (a larger file holds finer detail): "
-           "compare `side_px` and the share of it that is needed.")
+st.caption(
+    f"Measured. Each image: luma (ITU-R BT.601), mean removed, 2-D Hann window, |FFT|² averaged over rings "
+    f"of equal frequency. α is the least-squares slope of log power against log frequency over "
+    f"{slope_band[0]:g}–{slope_band[1]:g} cycles per pixel, with the fit's 95% interval (Student t, rings taken "
+    "as independent: it understates the spread between images, which the domain's standard deviation shows). "
+    "A domain's mean is the geometric mean of its images' spectra, each normalised to unit power, in cycles "
+    "per image. The input size needed grows with an image's own size (a larger file holds finer detail): "
+    "compare `side_px` and the share of it that is needed."
+)
 left, right = st.columns(2)
 chart(spectra_figure(summaries, slope_band), "spectra", left)
 chart(slopes_figure(images), "slopes", right)
-shares = {c: PERCENT for c in domain_fit.SHARE_COLUMNS}
-st.dataframe(domains, hide_index=True, width="stretch",
-             column_config={c: THREE for c in domains.columns if c.startswith("alpha")})
-st.dataframe(images, hide_index=True, width="stretch",
-             column_config={c: THREE for c in images.columns if c.startswith(("alpha", "r_squared"))})
+shares = dict.fromkeys(domain_fit.SHARE_COLUMNS, PERCENT)
+st.dataframe(
+    domains,
+    hide_index=True,
+    width="stretch",
+    column_config={c: THREE for c in domains.columns if c.startswith("alpha")},
+)
+st.dataframe(
+    images,
+    hide_index=True,
+    width="stretch",
+    column_config={c: THREE for c in images.columns if c.startswith(("alpha", "r_squared"))},
+)
 csv_button(images, "spectrum-images", "Images as CSV")
 
 st.subheader("What an input keeps")
@@ -148,41 +186,77 @@ if motion is None:
     stop_page("spectrum")
 grid = sorted({*range(8, largest + 8, 8), *resolutions.tolist()})
 capture = capture_frame(summaries, grid, detail_band, motion)
-column, what = ("power_share", "all power") if state.spectrum_criterion == "power" else \
-    ("detail_share", f"the {detail_band[0]:g}–{detail_band[1]:g} cycles/image band")
-st.caption(f"Measured on the images: the share of their spectral power below an input's Nyquist frequency, as if "
-           f"the shorter side were resampled to r px with an ideal antialiasing filter. Marked: your recipe (α = "
-           f"{recipe.alpha:.3f}, β = {recipe.beta:.3f}, γ = {recipe.gamma:.3f}) at φ = 0…{phis[-1]:g} on "
-           f"{state.base} ({base_px} px, rounded to multiples of {state.res_multiple}). The detail band is in cycles "
-           f"per image; the default is {settings.detail_band_why}.")
+column, what = (
+    ("power_share", "all power")
+    if state.spectrum_criterion == "power"
+    else ("detail_share", f"the {detail_band[0]:g}–{detail_band[1]:g} cycles/image band")
+)
+st.caption(
+    f"Measured on the images: the share of their spectral power below an input's Nyquist frequency, as if "
+    f"the shorter side were resampled to r px with an ideal antialiasing filter. Marked: your recipe (α = "
+    f"{recipe.alpha:.3f}, β = {recipe.beta:.3f}, γ = {recipe.gamma:.3f}) at φ = 0…{phis[-1]:g} on "
+    f"{state.base} ({base_px} px, rounded to multiples of {state.res_multiple}). The detail band is in cycles "
+    f"per image; the default is {settings.detail_band_why}."
+)
 marks = [(f"φ={p:g}: {r} px", r) for p, r in zip(phis, resolutions.tolist())]
 chart(capture_figure(capture, column, what, marks, target), "spectrum-capture")
 steps = recipe_frame(summaries, recipe, phis, base_px, detail_band, motion, state.res_multiple)
-st.caption("Below: the shares at your recipe's r(φ); the `_blurred` columns are modelled (the motion-blur "
-           "transfer further down applied to the measured spectra).")
+st.caption(
+    "Below: the shares at your recipe's r(φ); the `_blurred` columns are modelled (the motion-blur "
+    "transfer further down applied to the measured spectra)."
+)
 st.dataframe(steps, hide_index=True, width="stretch", column_config=shares)
 
 st.subheader("A recipe for each domain")
-recommendations = [recommend(s.required_px(state.spectrum_criterion), base_px, state.spectrum_phi_max, s.domain,
-                             state.spectrum_criterion, settings.law_target, state.res_multiple)
-                   for s in summaries if s.required_px(state.spectrum_criterion) is not None]
-st.caption(f"Modelled: the rule below, applied to the median over each domain's images of the input size that keeps "
-           f"{target:.0%} of {CRITERIA[state.spectrum_criterion]} (measured). γ is raised until r(φ = "
-           f"{state.spectrum_phi_max:g}) reaches that size, and the rest of α·β²·γ² = {settings.law_target:g} goes to "
-           "depth and width in EfficientNet's proportion. Compare EfficientNet's own γ = 1.15 (published: Tan & Le, "
-           "ICML 2019).")
-table = [{"domain": r.domain, "needed_px": r.required_px, "alpha": r.recipe.alpha, "beta": r.recipe.beta,
-          "gamma": r.recipe.gamma, f"r(φ={r.phi:g})_px": r.resolution_px, "note": r.limited or ""}
-         for r in recommendations]
-st.dataframe(table, hide_index=True, width="stretch", column_config={c: THREE for c in ("alpha", "beta", "gamma")})
+recommendations = [
+    recommend(
+        s.required_px(state.spectrum_criterion),
+        base_px,
+        state.spectrum_phi_max,
+        s.domain,
+        state.spectrum_criterion,
+        settings.law_target,
+        state.res_multiple,
+    )
+    for s in summaries
+    if s.required_px(state.spectrum_criterion) is not None
+]
+st.caption(
+    f"Modelled: the rule below, applied to the median over each domain's images of the input size that keeps "
+    f"{target:.0%} of {CRITERIA[state.spectrum_criterion]} (measured). γ is raised until r(φ = "
+    f"{state.spectrum_phi_max:g}) reaches that size, and the rest of α·β²·γ² = {settings.law_target:g} goes to "
+    "depth and width in EfficientNet's proportion. Compare EfficientNet's own γ = 1.15 (published: Tan & Le, "
+    "ICML 2019)."
+)
+table = [
+    {
+        "domain": r.domain,
+        "needed_px": r.required_px,
+        "alpha": r.recipe.alpha,
+        "beta": r.recipe.beta,
+        "gamma": r.recipe.gamma,
+        f"r(φ={r.phi:g})_px": r.resolution_px,
+        "note": r.limited or "",
+    }
+    for r in recommendations
+]
+st.dataframe(table, hide_index=True, width="stretch", column_config=dict.fromkeys(("alpha", "beta", "gamma"), THREE))
 if not recommendations:
-    st.info(f"No image reaches the detail band ({detail_band[0]:g}–{detail_band[1]:g} cycles per image; the largest "
-            f"image carries {largest // 2} cycles): choose a lower band, or the criterion 'all spectral power'.")
+    st.info(
+        f"No image reaches the detail band ({detail_band[0]:g}–{detail_band[1]:g} cycles per image; the largest "
+        f"image carries {largest // 2} cycles): choose a lower band, or the criterion 'all spectral power'."
+    )
 else:
-    picked = st.selectbox("Use a domain's recipe", range(len(recommendations)), key="spectrum_pick",
-                          format_func=lambda i: f"{recommendations[i].domain}: α = {recommendations[i].recipe.alpha:.3f}"
-                                                f", β = {recommendations[i].recipe.beta:.3f}, γ = "
-                                                f"{recommendations[i].recipe.gamma:.3f}")
+    picked = st.selectbox(
+        "Use a domain's recipe",
+        range(len(recommendations)),
+        key="spectrum_pick",
+        format_func=lambda i: (
+            f"{recommendations[i].domain}: α = {recommendations[i].recipe.alpha:.3f}"
+            f", β = {recommendations[i].recipe.beta:.3f}, γ = "
+            f"{recommendations[i].recipe.gamma:.3f}"
+        ),
+    )
     chosen = recommendations[picked]
     left, right = st.columns(2)
     if left.button("Open it in the Explorer", key="spectrum_to_explorer"):
@@ -193,8 +267,10 @@ else:
     if right.button("Add it to the Pareto page", key="spectrum_to_pareto"):
         name = f"{chosen.domain} fit ({chosen.criterion})"
         mine = [r for r in parse_user_recipes(state.pareto_recipes) if r.name != name]
-        text = shown(canonical_user_recipes,
-                     format_user_recipes([*mine, NamedRecipe(name, chosen.recipe, "yours", builtin=False)]))
+        text = shown(
+            canonical_user_recipes,
+            format_user_recipes([*mine, NamedRecipe(name, chosen.recipe, "yours", builtin=False)]),
+        )
         if text is not None:
             apply_changes(pareto_recipes=text)
             st.switch_page(PAGES["pareto"].path)
@@ -202,22 +278,38 @@ with st.expander("The rule and its assumptions"):
     st.markdown(f"```\n{domain_fit.__doc__.strip()}\n```")
 
 st.subheader("Motion blur: what more resolution still adds")
-st.caption(f"Modelled transfer on the measured spectra. A camera turning at {state.motion_speed_dps:g}°/s for "
-           f"{state.motion_exposure_ms:g} ms across a {state.motion_fov_deg:g}° field of view smears each point over "
-           f"L = ω·t·r/FOV = {motion.sweep:.4f}·r px, which multiplies the power at f cycles per pixel by sinc²(π f L) "
-           f"(averaged over the motion's direction). Defaults: {settings.motion_why}.")
+st.caption(
+    f"Modelled transfer on the measured spectra. A camera turning at {state.motion_speed_dps:g}°/s for "
+    f"{state.motion_exposure_ms:g} ms across a {state.motion_fov_deg:g}° field of view smears each point over "
+    f"L = ω·t·r/FOV = {motion.sweep:.4f}·r px, which multiplies the power at f cycles per pixel by sinc²(π f L) "
+    f"(averaged over the motion's direction). Defaults: {settings.motion_why}."
+)
 chart(blur_figure(capture, column, what, motion), "spectrum-blur")
 plateau = blur_plateau(summaries, detail_band, motion)
 if plateau.empty:
-    st.write("No motion: the blur is zero at every resolution, and more resolution keeps helping up to the images' "
-             "own size.")
+    st.write(
+        "No motion: the blur is zero at every resolution, and more resolution keeps helping up to the images' own size."
+    )
 else:
-    st.write(f"The blur reaches 2 px at **{motion.saturating_px():.0f} px** (modelled); past it every added frequency "
-             "lies beyond the blur's first zero along the motion and keeps a falling share of its power. Shares kept "
-             "there and at twice that size (measured spectra, modelled blur; means over each domain's images):")
+    st.write(
+        f"The blur reaches 2 px at **{motion.saturating_px():.0f} px** (modelled); past it every added frequency "
+        "lies beyond the blur's first zero along the motion and keeps a falling share of its power. Shares kept "
+        "there and at twice that size (measured spectra, modelled blur; means over each domain's images):"
+    )
     st.dataframe(plateau, hide_index=True, width="stretch", column_config=shares)
 with st.expander("The blur model and its assumptions"):
     st.markdown(f"```\n{motion_blur.__doc__.strip()}\n```")
 
-share_panel("spectrum", lambda: view_export(state, "spectrum", {
-    "images": records(images), "domains": records(domains), "recommendations": table, "recipe_steps": records(steps)}))
+share_panel(
+    "spectrum",
+    lambda: view_export(
+        state,
+        "spectrum",
+        {
+            "images": records(images),
+            "domains": records(domains),
+            "recommendations": table,
+            "recipe_steps": records(steps),
+        },
+    ),
+)

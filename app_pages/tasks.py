@@ -2,19 +2,30 @@
 
 import streamlit as st
 
-from scaling_core import task_cost
-from scaling_core.budget import compare_at_budget
-from scaling_core.export import configuration_export
-from scaling_core.law import check_law
-from scaling_core.memory import estimate_memory_bytes
-from scaling_core.plots import (budget_figure, component_figure, law_deviation_figure, video_curve_figure,
-                                video_map_figure)
-from scaling_core.state import CUSTOM, FIELD_BY_NAME
-from scaling_core.summary import COST_SOURCE
-from scaling_core.tasks import efficientdet_table, head_table
-from scaling_core.tasks_view import efficientdet_comparison, law_summary, task_view, video_model_of, video_optimum_map
-from scaling_core.video import best_split, tradeoff_curve
-from scaling_core import video as video_module
+from scaling_core.app.export import configuration_export
+from scaling_core.app.plots.charts import (
+    budget_figure,
+    component_figure,
+    law_deviation_figure,
+    video_curve_figure,
+    video_map_figure,
+)
+from scaling_core.app.state import CUSTOM, FIELD_BY_NAME
+from scaling_core.app.views.tasks import (
+    efficientdet_comparison,
+    law_summary,
+    task_view,
+    video_model_of,
+    video_optimum_map,
+)
+from scaling_core.core.memory import estimate_memory_bytes
+from scaling_core.tasks import cost as task_cost
+from scaling_core.tasks import video as video_module
+from scaling_core.tasks.budget import compare_at_budget
+from scaling_core.tasks.heads import efficientdet_table, head_table
+from scaling_core.tasks.law import check_law
+from scaling_core.tasks.summary import COST_SOURCE
+from scaling_core.tasks.video import best_split, tradeoff_curve
 from ui.controls import choice, scaling_controls, slider
 from ui.export import chart
 from ui.fvcore_panel import fvcore_panel
@@ -23,9 +34,13 @@ from ui.share import share_panel
 
 LOCALIZED = st.column_config.NumberColumn(format="localized")
 PERCENT = st.column_config.NumberColumn(format="percent")
-HEAD_LABELS = {"classification": "classification", "detection": "detection (EfficientDet)",
-               "segmentation": "segmentation (FPN decoder)", "multitask": "multi-task (classification + segmentation)",
-               "video": "video (frames × 2D backbone + temporal head)"}
+HEAD_LABELS = {
+    "classification": "classification",
+    "detection": "detection (EfficientDet)",
+    "segmentation": "segmentation (FPN decoder)",
+    "multitask": "multi-task (classification + segmentation)",
+    "video": "video (frames × 2D backbone + temporal head)",
+}
 
 scaling_controls(classification=False)
 with st.sidebar:
@@ -33,22 +48,35 @@ with st.sidebar:
     choice("head", "Head", format_func=HEAD_LABELS.get)
     head = current_state().head
     if head == "detection":
-        choice("det_preset", "Published detector",
-               format_func=lambda p: "custom recipe" if p == CUSTOM else f"EfficientDet-{p.upper()} (official)")
-        st.radio("Neck, head and input rules", FIELD_BY_NAME["neck_scaling"].choices,
-                 format_func={"efficientdet": "EfficientDet's own (width {w}·{g}^φ, {r} + φ repeats, input {px} + "
-                                              "{step}·φ)".format(w=efficientdet_table()["base_width"],
-                                                                 g=efficientdet_table()["width_growth"],
-                                                                 r=efficientdet_table()["base_bifpn_repeats"],
-                                                                 px=efficientdet_table()["base_resolution_px"],
-                                                                 step=efficientdet_table()["resolution_step_px"]),
-                              "recipe": "the recipe's d, w, r for everything"}.get, **bind("neck_scaling"))
+        choice(
+            "det_preset",
+            "Published detector",
+            format_func=lambda p: "custom recipe" if p == CUSTOM else f"EfficientDet-{p.upper()} (official)",
+        )
+        st.radio(
+            "Neck, head and input rules",
+            FIELD_BY_NAME["neck_scaling"].choices,
+            format_func={
+                "efficientdet": "EfficientDet's own (width {w}·{g}^φ, {r} + φ repeats, input {px} + {step}·φ)".format(
+                    w=efficientdet_table()["base_width"],
+                    g=efficientdet_table()["width_growth"],
+                    r=efficientdet_table()["base_bifpn_repeats"],
+                    px=efficientdet_table()["base_resolution_px"],
+                    step=efficientdet_table()["resolution_step_px"],
+                ),
+                "recipe": "the recipe's d, w, r for everything",
+            }.get,
+            **bind("neck_scaling"),
+        )
     if head == "video":
         slider("tau", "τ (frames: t = τ^φ)", 0.001)
 
-state = start_page("Tasks", "A backbone is rarely deployed alone. The same recipe scales a detector, a segmenter, "
-                   "a multi-task network or a video model; every cost below is the exact count of that whole "
-                   "network.")
+state = start_page(
+    "Tasks",
+    "A backbone is rarely deployed alone. The same recipe scales a detector, a segmenter, "
+    "a multi-task network or a video model; every cost below is the exact count of that whole "
+    "network.",
+)
 view = shown(task_view, state)
 share_panel("tasks", None if view is None else lambda: configuration_export(state, "tasks", view.task))
 if view is None:
@@ -57,10 +85,12 @@ if view is None:
 task, report = view.task, view.report
 st.subheader(task.label)
 heads_data, det_rules = head_table(), efficientdet_table()
-st.caption(f"Source of every cost figure — {COST_SOURCE}. Class counts are the task's defaults "
-           f"(detection {det_rules['num_classes']}, segmentation {heads_data['segmentation']['num_classes']}, "
-           f"multi-task {heads_data['multitask']['num_classes']} + {heads_data['multitask']['segmentation_classes']}, "
-           f"video {heads_data['video']['num_classes']}; data/tasks/).")
+st.caption(
+    f"Source of every cost figure — {COST_SOURCE}. Class counts are the task's defaults "
+    f"(detection {det_rules['num_classes']}, segmentation {heads_data['segmentation']['num_classes']}, "
+    f"multi-task {heads_data['multitask']['num_classes']} + {heads_data['multitask']['segmentation_classes']}, "
+    f"video {heads_data['video']['num_classes']}; data/tasks/)."
+)
 cols = st.columns(4)
 cols[0].metric("input (px)", f"{task.resolution_px}")
 cols[1].metric("frames per clip", f"{task.frames}")
@@ -72,47 +102,81 @@ cols[1].metric("activations · modelled", f"{int(report.activations):,}")
 m = task.multipliers
 cols[2].metric("law factor d·w²·r²·t · formula", f"{m.cost_factor:.3f}×")
 cols[3].metric("real MACs vs the unscaled network · modelled", f"{int(report.macs) / view.base_macs:.3f}×")
-st.caption(f"Continuous multipliers before rounding: d = {m.depth:.4f}, w = {m.width:.4f}, r = {m.resolution:.4f}, "
-           f"t = {m.frames:.4f} (under EfficientDet's rules r is the detector's own 1 + φ/4).")
+st.caption(
+    f"Continuous multipliers before rounding: d = {m.depth:.4f}, w = {m.width:.4f}, r = {m.resolution:.4f}, "
+    f"t = {m.frames:.4f} (under EfficientDet's rules r is the detector's own 1 + φ/4)."
+)
 
 st.subheader("Cost by component")
 left, right = st.columns([1, 2])
-left.dataframe(view.components, hide_index=True, width="stretch",
-               column_config={"MACs": LOCALIZED, "params": LOCALIZED, "activations": LOCALIZED, "MACs share": PERCENT})
+left.dataframe(
+    view.components,
+    hide_index=True,
+    width="stretch",
+    column_config={"MACs": LOCALIZED, "params": LOCALIZED, "activations": LOCALIZED, "MACs share": PERCENT},
+)
 chart(component_figure(view.parts), "components", left)
-right.dataframe(view.parts, hide_index=True, width="stretch", height=420,
-                column_config={"MACs": LOCALIZED, "params": LOCALIZED, "activations": LOCALIZED, "MACs share": PERCENT})
+right.dataframe(
+    view.parts,
+    hide_index=True,
+    width="stretch",
+    height=420,
+    column_config={"MACs": LOCALIZED, "params": LOCALIZED, "activations": LOCALIZED, "MACs share": PERCENT},
+)
 
 if head == "detection":
     st.subheader("EfficientDet D0–D7: ours beside the published figures")
-    st.caption(f"Published: {efficientdet_table()['citation']}. Ours: the exact count of the same architecture "
-               "built here (modelled, equal to fvcore on the built model).")
-    st.dataframe(efficientdet_comparison(), hide_index=True, width="stretch",
-                 column_config={"params (ours, modelled)": LOCALIZED, "params (published)": LOCALIZED,
-                                "MACs (ours, modelled)": LOCALIZED, "MACs (published)": LOCALIZED,
-                                "params difference": PERCENT, "MACs difference": PERCENT})
+    st.caption(
+        f"Published: {efficientdet_table()['citation']}. Ours: the exact count of the same architecture "
+        "built here (modelled, equal to fvcore on the built model)."
+    )
+    st.dataframe(
+        efficientdet_comparison(),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "params (ours, modelled)": LOCALIZED,
+            "params (published)": LOCALIZED,
+            "MACs (ours, modelled)": LOCALIZED,
+            "MACs (published)": LOCALIZED,
+            "params difference": PERCENT,
+            "MACs difference": PERCENT,
+        },
+    )
 
 st.subheader("Does the whole network still scale as d·w²·r²?")
 check = check_law(head, state.neck_scaling)
 worst = check.worst
-st.caption(f"{len(check.table)} configurations (data/tasks/law_grid.json), each counted exactly. Fit: log MACs = c + "
-           f"a·log d + b·log w + g·log r{' + k·log t' if head == 'video' else ''}. Worst deviation from "
-           f"MACs₀·d·w²·r²: {check.max_deviation:+.1%} at α={worst['alpha']:g}, β={worst['beta']:g}, "
-           f"γ={worst['gamma']:g}, φ={worst['phi']:g}. Component fits show where it breaks: a head of fixed depth "
-           "has depth exponent ≈ 0, EfficientDet's 1.35^φ width rule ignores β, ceiling the repeats jumps at small φ.")
-st.dataframe(law_summary(head, state.neck_scaling), hide_index=True, width="stretch",
-             column_config={"R²": st.column_config.NumberColumn(format="%.4f")})
+st.caption(
+    f"{len(check.table)} configurations (data/tasks/law_grid.json), each counted exactly. Fit: log MACs = c + "
+    f"a·log d + b·log w + g·log r{' + k·log t' if head == 'video' else ''}. Worst deviation from "
+    f"MACs₀·d·w²·r²: {check.max_deviation:+.1%} at α={worst['alpha']:g}, β={worst['beta']:g}, "
+    f"γ={worst['gamma']:g}, φ={worst['phi']:g}. Component fits show where it breaks: a head of fixed depth "
+    "has depth exponent ≈ 0, EfficientDet's 1.35^φ width rule ignores β, ceiling the repeats jumps at small φ."
+)
+st.dataframe(
+    law_summary(head, state.neck_scaling),
+    hide_index=True,
+    width="stretch",
+    column_config={"R²": st.column_config.NumberColumn(format="%.4f")},
+)
 chart(law_deviation_figure(check.table, state.alpha, state.beta, state.gamma), "law-deviation")
 
 st.subheader("Task-specific recipes at the same budget")
 budget = int(report.macs)
-st.caption(f"Budget: this network's {budget:,} MACs. Each recipe takes the largest φ whose exact MACs fit. "
-           "EfficientNet's coefficients are published (Tan & Le 2019); the two task-leaning recipes are ours "
-           "(data/tasks/recipes.json).")
+st.caption(
+    f"Budget: this network's {budget:,} MACs. Each recipe takes the largest φ whose exact MACs fit. "
+    "EfficientNet's coefficients are published (Tan & Le 2019); the two task-leaning recipes are ours "
+    "(data/tasks/recipes.json)."
+)
 comparison = shown(compare_at_budget, head, budget, None, state.neck_scaling)
 if comparison is not None:
-    st.dataframe(comparison, hide_index=True, width="stretch",
-                 column_config={c: LOCALIZED for c in comparison.columns if c.startswith("MACs") or c == "params"})
+    st.dataframe(
+        comparison,
+        hide_index=True,
+        width="stretch",
+        column_config={c: LOCALIZED for c in comparison.columns if c.startswith("MACs") or c == "params"},
+    )
     chart(budget_figure(comparison), "budget")
 
 st.subheader("Video: a wider network or more frames?")
@@ -132,10 +196,12 @@ with cols[4]:
 width_exponent = check_law("video").fit.exponents["width"]
 model = video_model_of(current_state(), width_exponent)
 best = best_split(model)
-st.write(f"Cost per clip taken as ∝ w^{width_exponent:.2f}·T (the width exponent fitted on exact counts of the "
-         f"video network above). At the base budget ({head_table()['video']['base_frames']} frames at width 1) the "
-         f"best split is **{best['frames']} frames at width {best['width']:.2f}** (relative error "
-         f"{best['relative_error']:.3g}, modelled).")
+st.write(
+    f"Cost per clip taken as ∝ w^{width_exponent:.2f}·T (the width exponent fitted on exact counts of the "
+    f"video network above). At the base budget ({head_table()['video']['base_frames']} frames at width 1) the "
+    f"best split is **{best['frames']} frames at width {best['width']:.2f}** (relative error "
+    f"{best['relative_error']:.3g}, modelled)."
+)
 left, right = st.columns(2)
 chart(video_curve_figure(tradeoff_curve(model), best["frames"]), "video-tradeoff", left)
 chart(video_map_figure(video_optimum_map(model)), "video-map", right)

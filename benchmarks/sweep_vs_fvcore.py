@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from fvcore.nn import FlopCountAnalysis  # noqa: E402
 
 from scaling_core import Recipe, count, scale_preset, scale_recipe, sweep  # noqa: E402
-from scaling_core.build import build_model, example_input  # noqa: E402
+from scaling_core.nn.build import build_model, example_input  # noqa: E402
 
 PHI_STEPS = 100
 
@@ -57,14 +57,21 @@ def main() -> None:
         return count(scale_recipe(paper, 0.0)).macs
 
     assert fvcore_count() == analytic_count(), "the two counters disagree on B0"
-    env = {"fvcore_count": fvcore_count, "analytic_count": analytic_count, "sweep": sweep,
-           "recipes": recipes, "phis": phis}
+    env = {
+        "fvcore_count": fvcore_count,
+        "analytic_count": analytic_count,
+        "sweep": sweep,
+        "recipes": recipes,
+        "phis": phis,
+    }
     t_fvcore = measure("fvcore_count()", env, 5.0)
     t_sweep = measure("sweep(recipes, phis)", env, 5.0)
     t_analytic = measure("analytic_count()", env, 2.0)
     n = len(recipes) * len(phis)
-    print(f"machine: {platform.processor() or platform.machine()}, torch {torch.__version__}, "
-          f"{torch.get_num_threads()} torch thread(s)")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, torch {torch.__version__}, "
+        f"{torch.get_num_threads()} torch thread(s)"
+    )
     print(f"one fvcore count of B0:        {t_fvcore * 1e3:10.2f} ms")
     print(f"one analytic count of B0:      {t_analytic * 1e6:10.2f} µs")
     print(f"sweep of {n:,} configurations: {t_sweep * 1e3:10.2f} ms")

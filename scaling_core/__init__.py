@@ -6,17 +6,31 @@ Torch is imported at import time only by the modules that build or run models (`
 
 __version__ = "0.5.0"
 
-from .arch import ScaledArch, scale, scale_recipe
-from .base import BaseSpec, available_bases, load_base
-from .cost import CostReport, Counts, count
-from .errors import ConfigError
-from .presets import get_preset, preset_names, scale_preset
-from .recipe import Multipliers, Recipe
-from .rounding import RoundingPolicy
-from .sweep import sweep
+from scaling_core.core.arch import ScaledArch, scale, scale_recipe
+from scaling_core.core.base import BaseSpec, available_bases, load_base
+from scaling_core.core.cost import CostReport, Counts, count
+from scaling_core.core.errors import ConfigError
+from scaling_core.core.presets import get_preset, preset_names, scale_preset
+from scaling_core.core.recipe import Multipliers, Recipe
+from scaling_core.core.rounding import RoundingPolicy
+from scaling_core.core.sweep import sweep
 
 __all__ = [
-    "BaseSpec", "ConfigError", "CostReport", "Counts", "Multipliers", "Recipe", "RoundingPolicy", "ScaledArch",
-    "available_bases", "count", "get_preset", "load_base", "preset_names", "scale", "scale_preset",
-    "scale_recipe", "sweep",
+    "BaseSpec",
+    "ConfigError",
+    "CostReport",
+    "Counts",
+    "Multipliers",
+    "Recipe",
+    "RoundingPolicy",
+    "ScaledArch",
+    "available_bases",
+    "count",
+    "get_preset",
+    "load_base",
+    "preset_names",
+    "scale",
+    "scale_preset",
+    "scale_recipe",
+    "sweep",
 ]

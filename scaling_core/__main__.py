@@ -1,5 +1,3 @@
-import sys
+from scaling_core.cli.main import run
 
-from .cli import main
-
-sys.exit(main())
+run()

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from scaling_core.store import STORE_URL_ENV, Store
+from scaling_core.storage.store import STORE_URL_ENV, Store
 
 TINY_BASE = {
     "name": "tiny-test",
@@ -11,8 +11,24 @@ TINY_BASE = {
     "num_classes": 10,
     "stem": {"out_channels": 16, "kernel": 3, "stride": 2},
     "stages": [
-        {"block": "mbconv", "expand_ratio": 4, "kernel": 3, "stride": 2, "out_channels": 24, "repeats": 2, "se_ratio": 0},
-        {"block": "mbconv", "expand_ratio": 3, "kernel": 5, "stride": 1, "out_channels": 40, "repeats": 1, "se_ratio": 0.5},
+        {
+            "block": "mbconv",
+            "expand_ratio": 4,
+            "kernel": 3,
+            "stride": 2,
+            "out_channels": 24,
+            "repeats": 2,
+            "se_ratio": 0,
+        },
+        {
+            "block": "mbconv",
+            "expand_ratio": 3,
+            "kernel": 5,
+            "stride": 1,
+            "out_channels": 40,
+            "repeats": 1,
+            "se_ratio": 0.5,
+        },
     ],
     "head": {"out_channels": 128},
     "dropout": 0.1,

@@ -7,10 +7,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scaling_core.accuracy import (_families, _fit_parameters, _unpack, calibrate, calibration, estimate,
-                                   fit_accuracy_model, modelled_accuracy, published_points, reference_base_top1)
-from scaling_core.cli import main
-from scaling_core.errors import ConfigError
+from scaling_core.accuracy.model import (
+    _families,
+    _fit_parameters,
+    _unpack,
+    calibrate,
+    calibration,
+    estimate,
+    fit_accuracy_model,
+    modelled_accuracy,
+    published_points,
+    reference_base_top1,
+)
+from scaling_core.cli.main import main
+from scaling_core.core.errors import ConfigError
 
 
 def test_the_published_table_holds_the_papers_numbers():
@@ -83,8 +93,13 @@ def test_the_calibrated_region_is_the_hull_of_the_published_rows():
 
 
 def test_modelled_accuracy_of_a_frame_and_an_estimate_carry_their_source_and_error():
-    frame = pd.DataFrame({"depth_multiplier": [1.0, 1.2, 0.8], "width_multiplier": [1.0, 1.1, 1.0],
-                          "resolution_multiplier": [1.0, 1.15, 1.0]})
+    frame = pd.DataFrame(
+        {
+            "depth_multiplier": [1.0, 1.2, 0.8],
+            "width_multiplier": [1.0, 1.1, 1.0],
+            "resolution_multiplier": [1.0, 1.15, 1.0],
+        }
+    )
     result = modelled_accuracy(frame, 77.1)
     assert list(result["accuracy_source"]) == ["modelled"] * 3
     assert list(result["extrapolated"]) == [False, False, True]
@@ -116,6 +131,7 @@ def test_cli_report_gives_the_leave_one_out_error(capsys):
     assert json.loads(capsys.readouterr().out)["top1"] == 84.3
     assert main(["accuracy", "--alpha", "1.2", "--beta", "1.1", "--gamma", "1.15", "--phi", "1", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["source"] == "modelled"
-    assert main(["accuracy", "--alpha", "1.2", "--beta", "1.1", "--gamma", "1.15", "--phi", "1",
-                 "--base-top1", "-3"]) == 2
+    assert (
+        main(["accuracy", "--alpha", "1.2", "--beta", "1.1", "--gamma", "1.15", "--phi", "1", "--base-top1", "-3"]) == 2
+    )
     assert "base_top1" in capsys.readouterr().err

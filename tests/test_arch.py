@@ -4,8 +4,13 @@ from scaling_core import ConfigError, Multipliers, Recipe, RoundingPolicy, scale
 
 
 def layout(arch):
-    return ([s.first.out_channels for s in arch.stages], [s.repeats for s in arch.stages],
-            arch.stem.out_channels, arch.head.out_channels, arch.resolution_px)
+    return (
+        [s.first.out_channels for s in arch.stages],
+        [s.repeats for s in arch.stages],
+        arch.stem.out_channels,
+        arch.head.out_channels,
+        arch.resolution_px,
+    )
 
 
 def test_phi_zero_gives_the_base_unchanged():

@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 import torch
 
-from scaling_core.attacks import (CORRUPTIONS, Normalised, accuracy, corrupt, fgsm, margins_and_gradients, pgd)
-from scaling_core.lab import lab_network
-from scaling_core.lab_data import load_dataset, resample
-from scaling_core.lab_train import Budget, train
+from scaling_core.lab.data import load_dataset, resample
+from scaling_core.lab.runs import lab_network
+from scaling_core.lab.train import Budget, train
+from scaling_core.nn.pixel_input import Normalised
+from scaling_core.studies.robustness.attacks import CORRUPTIONS, accuracy, corrupt, fgsm, margins_and_gradients, pgd
 
 EPS = [0.0, 0.02, 0.05, 0.1, 0.2]
 
@@ -16,7 +17,7 @@ EPS = [0.0, 0.02, 0.05, 0.1, 0.2]
 def trained():
     import io
 
-    from scaling_core.build import build_model
+    from scaling_core.nn.build import build_model
 
     torch.set_num_threads(1)
     network = lab_network("digits", "efficientnet", 0)

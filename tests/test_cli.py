@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from scaling_core import get_preset, preset_names
-from scaling_core.cli import main
+from scaling_core.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 STANDARD = {  # torchvision's EfficientNet B0–B7: (parameters, conv+linear MACs at the official resolution)
@@ -21,8 +21,13 @@ def run_json(capsys, *argv):
 
 
 def test_module_entry_point_prints_json():
-    done = subprocess.run([sys.executable, "-m", "scaling_core", "cost", "--preset", "b3", "--json"],
-                          cwd=ROOT, capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "scaling_core", "cost", "--preset", "b3", "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     out = json.loads(done.stdout)
     assert (out["params"], out["resolution_px"]) == (12_233_232, 300)
 
@@ -38,15 +43,37 @@ def test_presets_give_the_reference_figures(capsys, name):
 
 
 def test_recipe_json_has_the_documented_fields(capsys):
-    out = run_json(capsys, "--alpha", "1.2", "--beta", "1.1", "--gamma", "1.15", "--phi", "2.5",
-                   "--num-classes", "10", "--resolution-multiple", "32")
-    assert {"params", "macs", "macs_by_op", "activations", "resolution_px", "depth_multiplier",
-            "width_multiplier", "stages"} <= set(out)
+    out = run_json(
+        capsys,
+        "--alpha",
+        "1.2",
+        "--beta",
+        "1.1",
+        "--gamma",
+        "1.15",
+        "--phi",
+        "2.5",
+        "--num-classes",
+        "10",
+        "--resolution-multiple",
+        "32",
+    )
+    assert {
+        "params",
+        "macs",
+        "macs_by_op",
+        "activations",
+        "resolution_px",
+        "depth_multiplier",
+        "width_multiplier",
+        "stages",
+    } <= set(out)
     assert set(out["macs_by_op"]) == {"conv", "batch_norm", "adaptive_avg_pool2d", "linear"}
     assert out["resolution_px"] == 320 and out["depth_multiplier"] == pytest.approx(1.2**2.5)
     assert len(out["stages"]) == 7
-    stage = {k: out["stages"][1][k] for k in ("in_channels", "out_channels", "repeats", "kernel", "stride",
-                                              "expand_ratio")}
+    stage = {
+        k: out["stages"][1][k] for k in ("in_channels", "out_channels", "repeats", "kernel", "stride", "expand_ratio")
+    }
     assert stage == {"in_channels": 24, "out_channels": 32, "repeats": 4, "kernel": 3, "stride": 2, "expand_ratio": 6}
 
 
@@ -62,7 +89,8 @@ def test_verify_passes(capsys):
 
 
 def test_verify_exits_1_on_any_difference(capsys, monkeypatch):
-    import scaling_core.verify as verify_module
+    import scaling_core.nn.verify as verify_module
+
     real = verify_module.fvcore_counts
 
     def off_by_one(arch, memory_limit_bytes=None):
@@ -75,25 +103,43 @@ def test_verify_exits_1_on_any_difference(capsys, monkeypatch):
     assert out["verify"]["ok"] is False and out["verify"]["differences"][0].startswith("params")
 
 
-@pytest.mark.parametrize("argv, parameter", [
-    (["--alpha", "0", "--beta", "1.1", "--gamma", "1.15", "--phi", "1"], "alpha"),
-    (["--alpha", "1.2", "--beta", "-1", "--gamma", "1.15", "--phi", "1"], "beta"),
-    (["--alpha", "1.2", "--beta", "1.1", "--gamma", "nan", "--phi", "1"], "gamma"),
-    (["--alpha", "1.2", "--beta", "1.1", "--gamma", "1.15", "--phi", "-0.5"], "phi"),
-    (["--alpha", "1.2", "--beta", "1.1", "--gamma", "1.15", "--phi", "inf"], "phi"),
-    (["--alpha", "1", "--beta", "1", "--gamma", "0.5", "--phi", "4"], "resolution"),
-    (["--preset", "b8"], "preset"),
-    (["--preset", "b1", "--phi", "2"], "--preset"),
-    (["--alpha", "1.2", "--beta", "1.1", "--gamma", "1.15"], "--phi"),
-    (["--alpha", "1.2", "--beta", "1.1", "--gamma", "1.15", "--phi", "1", "--base", "nope"], "base"),
-    (["--alpha", "1.2", "--beta", "1.1", "--gamma", "1.15", "--phi", "1", "--num-classes", "0"], "num_classes"),
-    (["--preset", "b0", "--verify", "--memory-limit-gb", "0.001"], "memory"),
-    (["--alpha", "2", "--beta", "1", "--gamma", "1", "--phi", "70"], "phi"),
-    (["--head", "detection", "--alpha", "1.2", "--beta", "1.1", "--gamma", "1.15", "--phi", "1", "--num-classes", "-5"],
-     "num_classes"),
-    (["--alpha", "abc"], "--alpha"),
-    (["--resolution-multiple", "7", "--preset", "b0"], "--resolution-multiple"),
-])
+@pytest.mark.parametrize(
+    "argv, parameter",
+    [
+        (["--alpha", "0", "--beta", "1.1", "--gamma", "1.15", "--phi", "1"], "alpha"),
+        (["--alpha", "1.2", "--beta", "-1", "--gamma", "1.15", "--phi", "1"], "beta"),
+        (["--alpha", "1.2", "--beta", "1.1", "--gamma", "nan", "--phi", "1"], "gamma"),
+        (["--alpha", "1.2", "--beta", "1.1", "--gamma", "1.15", "--phi", "-0.5"], "phi"),
+        (["--alpha", "1.2", "--beta", "1.1", "--gamma", "1.15", "--phi", "inf"], "phi"),
+        (["--alpha", "1", "--beta", "1", "--gamma", "0.5", "--phi", "4"], "resolution"),
+        (["--preset", "b8"], "preset"),
+        (["--preset", "b1", "--phi", "2"], "--preset"),
+        (["--alpha", "1.2", "--beta", "1.1", "--gamma", "1.15"], "--phi"),
+        (["--alpha", "1.2", "--beta", "1.1", "--gamma", "1.15", "--phi", "1", "--base", "nope"], "base"),
+        (["--alpha", "1.2", "--beta", "1.1", "--gamma", "1.15", "--phi", "1", "--num-classes", "0"], "num_classes"),
+        (["--preset", "b0", "--verify", "--memory-limit-gb", "0.001"], "memory"),
+        (["--alpha", "2", "--beta", "1", "--gamma", "1", "--phi", "70"], "phi"),
+        (
+            [
+                "--head",
+                "detection",
+                "--alpha",
+                "1.2",
+                "--beta",
+                "1.1",
+                "--gamma",
+                "1.15",
+                "--phi",
+                "1",
+                "--num-classes",
+                "-5",
+            ],
+            "num_classes",
+        ),
+        (["--alpha", "abc"], "--alpha"),
+        (["--resolution-multiple", "7", "--preset", "b0"], "--resolution-multiple"),
+    ],
+)
 def test_bad_input_exits_2_with_one_line_naming_the_parameter(capsys, argv, parameter):
     try:
         status = main(["cost", *argv])
@@ -115,15 +161,33 @@ def test_detection_presets_within_the_published_tolerances(capsys, name):
 
 @pytest.mark.parametrize("head", ["classification", "detection", "segmentation", "multitask", "video"])
 def test_verify_passes_for_every_head(capsys, head):
-    argv = ["cost", "--head", head, "--alpha", "1.15", "--beta", "1.05", "--gamma", "1.05", "--tau", "1.2",
-            "--phi", "0.5", "--num-classes", "11", "--json", "--verify"]
+    argv = [
+        "cost",
+        "--head",
+        head,
+        "--alpha",
+        "1.15",
+        "--beta",
+        "1.05",
+        "--gamma",
+        "1.05",
+        "--tau",
+        "1.2",
+        "--phi",
+        "0.5",
+        "--num-classes",
+        "11",
+        "--json",
+        "--verify",
+    ]
     assert main(argv) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["verify"]["ok"] and out["head"] == head
 
 
 def test_law_command_prints_what_the_check_gives(capsys):
-    from scaling_core.law import check_law
+    from scaling_core.tasks.law import check_law
+
     assert main(["law", "--head", "segmentation", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     check = check_law("segmentation")
@@ -144,8 +208,24 @@ def test_preset_with_a_head_that_has_none_is_refused(capsys):
 
 def test_bench_prints_latency_and_fingerprint_then_serves_from_the_store(capsys, tmp_path):
     store = f"sqlite:///{tmp_path / 'bench.sqlite'}"
-    argv = ["bench", "--alpha", "0.5", "--beta", "0.5", "--gamma", "0.5", "--phi", "1", "--threads", "1",
-            "--min-run-time", "0.05", "--store", store, "--json"]
+    argv = [
+        "bench",
+        "--alpha",
+        "0.5",
+        "--beta",
+        "0.5",
+        "--gamma",
+        "0.5",
+        "--phi",
+        "1",
+        "--threads",
+        "1",
+        "--min-run-time",
+        "0.05",
+        "--store",
+        store,
+        "--json",
+    ]
     assert main(argv) == 0
     first = json.loads(capsys.readouterr().out)
     assert first["p10_ms"] <= first["median_ms"] <= first["p90_ms"] and first["fingerprint"]["cpu_model"]
@@ -157,8 +237,26 @@ def test_bench_prints_latency_and_fingerprint_then_serves_from_the_store(capsys,
 
 def test_bench_many_configurations_to_csv(capsys, tmp_path):
     target = tmp_path / "rows.csv"
-    argv = ["bench", "--alpha", "0.5", "--beta", "0.5", "--gamma", "0.5", "--phi", "1", "1.2", "--threads", "1",
-            "--min-run-time", "0.05", "--store", f"sqlite:///{tmp_path / 's.sqlite'}", "--csv", str(target)]
+    argv = [
+        "bench",
+        "--alpha",
+        "0.5",
+        "--beta",
+        "0.5",
+        "--gamma",
+        "0.5",
+        "--phi",
+        "1",
+        "1.2",
+        "--threads",
+        "1",
+        "--min-run-time",
+        "0.05",
+        "--store",
+        f"sqlite:///{tmp_path / 's.sqlite'}",
+        "--csv",
+        str(target),
+    ]
     assert main(argv) == 0
     assert "measured on" in capsys.readouterr().out
     assert len(target.read_text().strip().splitlines()) == 3
@@ -172,9 +270,10 @@ def test_fit_latency_and_optimize_end_to_end(capsys, tmp_path):
     for predictor in ("model", "flops_only_baseline"):
         assert set(fit[predictor]) == {"within_10pct", "mape", "kendall_tau"}
     assert fit["train"] == 10 and fit["test"] == 4
-    from scaling_core.latency import MeasureOptions
-    from scaling_core.latency_model import noise_floor, profile_identity
-    from scaling_core.store import Store
+    from scaling_core.hardware.latency_model import noise_floor, profile_identity
+    from scaling_core.hardware.measure import MeasureOptions
+    from scaling_core.storage.store import Store
+
     saved = Store(store).get_profile(profile_identity(MeasureOptions(threads=1)))
     assert fit["noise_floor_within_10pct"] == noise_floor(saved["test_measured_ms"], saved["test_remeasured_ms"])
     assert main(["optimize", "--budget-ms", "200", *common]) == 0

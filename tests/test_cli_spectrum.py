@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from scaling_core.cli import main
-from scaling_core.spectrum import synthetic_image
+from scaling_core.cli.main import main
+from scaling_core.studies.spectrum.power import synthetic_image
 
 
 def run_json(capsys, *argv):

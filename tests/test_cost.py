@@ -3,10 +3,20 @@ from pathlib import Path
 
 import pytest
 
-from scaling_core import ConfigError, Multipliers, Recipe, count, get_preset, preset_names, scale, scale_preset, scale_recipe
-from scaling_core.arch import ConvBNAct, MBConv
-from scaling_core.cost import count_conv_bn_act, count_layer, count_mbconv
-from scaling_core.rounding import RoundingPolicy
+from scaling_core import (
+    ConfigError,
+    Multipliers,
+    Recipe,
+    count,
+    get_preset,
+    preset_names,
+    scale,
+    scale_preset,
+    scale_recipe,
+)
+from scaling_core.core.arch import ConvBNAct, MBConv
+from scaling_core.core.cost import count_conv_bn_act, count_layer, count_mbconv
+from scaling_core.core.rounding import RoundingPolicy
 
 GOLDEN = Path(__file__).parent / "golden" / "efficientnet_recipe.json"
 
@@ -20,8 +30,9 @@ def test_single_conv_by_hand():
 
 
 def test_mbconv_by_hand():
-    spec = MBConv(in_channels=16, expanded_channels=96, se_channels=4, out_channels=24, kernel=3, stride=2,
-                  expand_ratio=6)
+    spec = MBConv(
+        in_channels=16, expanded_channels=96, se_channels=4, out_channels=24, kernel=3, stride=2, expand_ratio=6
+    )
     counts, out = count_mbconv(spec, 112)
     assert out == 56
     expand = 16 * 96 * 112 * 112
@@ -38,6 +49,7 @@ def test_mbconv_by_hand():
 def test_unknown_layer_kind_is_reported_not_counted_as_zero():
     class Attention:
         kind = "attention"
+
     with pytest.raises(ConfigError, match="no cost handler"):
         count_layer(Attention(), 7)
 
@@ -53,8 +65,10 @@ def test_every_preset_matches_the_published_reference(name):
     """torchvision's EfficientNet: exact parameters, GFLOPS (conv+linear MACs) to the published two decimals."""
     preset = get_preset(name)
     assert count(scale_preset(name)).params == preset.reference_params
-    at_reference = scale(Multipliers(preset.depth, preset.width, preset.reference_resolution_px / 224),
-                         policy=RoundingPolicy(resolution_multiple=1))
+    at_reference = scale(
+        Multipliers(preset.depth, preset.width, preset.reference_resolution_px / 224),
+        policy=RoundingPolicy(resolution_multiple=1),
+    )
     assert at_reference.resolution_px == preset.reference_resolution_px
     assert round(count(at_reference).total.conv_linear_macs / 1e9, 2) == preset.reference_gmacs
 
@@ -65,9 +79,16 @@ def golden_rows():
         for multiple in (1, 8, 32):
             arch = scale_recipe(Recipe(1.2, 1.1, 1.15), phi, policy=RoundingPolicy(resolution_multiple=multiple))
             report = count(arch)
-            rows.append({"phi": phi, "resolution_multiple": multiple, "resolution_px": arch.resolution_px,
-                         "params": report.params, "macs_by_op": report.macs_by_op,
-                         "activations": report.activations})
+            rows.append(
+                {
+                    "phi": phi,
+                    "resolution_multiple": multiple,
+                    "resolution_px": arch.resolution_px,
+                    "params": report.params,
+                    "macs_by_op": report.macs_by_op,
+                    "activations": report.activations,
+                }
+            )
     return rows
 
 

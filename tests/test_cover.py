@@ -7,16 +7,28 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from scaling_core.cover import (MARGIN_TOLERANCE, _max_margin, capacity_curve, capacity_curve_by_ratio, cover_count,
-                                dichotomy_separability, is_linearly_separable,
-                                monte_carlo_separability, separable_probability, separable_probability_float, whiten)
-from scaling_core.errors import ConfigError
+from scaling_core.core.errors import ConfigError
+from scaling_core.studies.representation.cover import (
+    MARGIN_TOLERANCE,
+    _max_margin,
+    capacity_curve,
+    capacity_curve_by_ratio,
+    cover_count,
+    dichotomy_separability,
+    is_linearly_separable,
+    monte_carlo_separability,
+    separable_probability,
+    separable_probability_float,
+    whiten,
+)
 
 
 def _count_separable(points, bias):
     """How many of the 2^N labellings of points the LP finds separable."""
-    return sum(is_linearly_separable(points, np.array(labels), bias)
-               for labels in itertools.product((-1, 1), repeat=len(points)))
+    return sum(
+        is_linearly_separable(points, np.array(labels), bias)
+        for labels in itertools.product((-1, 1), repeat=len(points))
+    )
 
 
 @pytest.mark.parametrize("d", [1, 2, 3])
@@ -44,7 +56,7 @@ def test_count_known_values():
 @pytest.mark.parametrize("d", [1, 2, 3, 10, 64])
 def test_every_dichotomy_is_separable_up_to_n_equals_d(d):
     for n in range(1, d + 1):
-        assert cover_count(n, d) == 2 ** n
+        assert cover_count(n, d) == 2**n
         assert separable_probability(n, d) == 1
     assert cover_count(d + 1, d) == 2 ** (d + 1) - 2  # only ±(the one labelling that needs d + 1 weights) fail
 
@@ -58,7 +70,7 @@ def test_probability_is_exactly_half_at_twice_the_dimension(d):
 
 def test_float_probability_for_thousands_of_points():
     tiny_exact = separable_probability(5000, 100)
-    assert 0 < tiny_exact < Fraction(1, 10 ** 1000)
+    assert 0 < tiny_exact < Fraction(1, 10**1000)
     tiny = separable_probability_float(5000, 100)
     assert math.isfinite(tiny) and tiny >= 0.0
     assert tiny == float(tiny_exact)  # below the smallest float: 0.0, not an OverflowError
@@ -67,8 +79,7 @@ def test_float_probability_for_thousands_of_points():
     assert near_one == float(near_one_exact)
     assert 0.99 < near_one < 1.0
     # Binomial(4999, ½) ≤ 2599 by the normal approximation, z ≈ 2.83.
-    assert near_one == pytest.approx(0.5 * math.erfc(-(2599.5 - 2499.5) / math.sqrt(4999 / 4) / math.sqrt(2)),
-                                     abs=2e-4)
+    assert near_one == pytest.approx(0.5 * math.erfc(-(2599.5 - 2499.5) / math.sqrt(4999 / 4) / math.sqrt(2)), abs=2e-4)
 
 
 def test_capacity_curve_matches_the_exact_probabilities():
@@ -138,8 +149,7 @@ def test_bad_labels_and_points_are_config_errors():
 def test_dichotomies_of_full_rank_features():
     features = np.random.default_rng(5).standard_normal((300, 8))
     table = dichotomy_separability(features, [5, 40], trials=80, seed=11)
-    assert list(table.columns) == ["n", "separable", "ci_low", "ci_high", "trials", "cover_rank", "rank",
-                                   "dims"]
+    assert list(table.columns) == ["n", "separable", "ci_low", "ci_high", "trials", "cover_rank", "rank", "dims"]
     small, large = table.itertuples()
     assert small.separable == 1.0 and small.cover_rank == 1.0  # 5 points, 9 weights with the bias
     assert large.separable <= 0.05 and large.cover_rank < 0.001
@@ -165,17 +175,20 @@ def test_dichotomy_input_checks():
     assert error.value.parameter == "trials"
 
 
-@pytest.mark.parametrize(("call", "parameter"), [
-    (lambda: cover_count(0, 3), "n"),
-    (lambda: cover_count(3, 0), "d"),
-    (lambda: cover_count(-1, 3), "n"),
-    (lambda: cover_count(2.5, 3), "n"),
-    (lambda: separable_probability(0, 2), "n"),
-    (lambda: separable_probability_float(4, 0), "d"),
-    (lambda: capacity_curve(0, 10), "d"),
-    (lambda: monte_carlo_separability(0, 2, trials=5, seed=0), "n"),
-    (lambda: monte_carlo_separability(3, 0, trials=5, seed=0), "d"),
-])
+@pytest.mark.parametrize(
+    ("call", "parameter"),
+    [
+        (lambda: cover_count(0, 3), "n"),
+        (lambda: cover_count(3, 0), "d"),
+        (lambda: cover_count(-1, 3), "n"),
+        (lambda: cover_count(2.5, 3), "n"),
+        (lambda: separable_probability(0, 2), "n"),
+        (lambda: separable_probability_float(4, 0), "d"),
+        (lambda: capacity_curve(0, 10), "d"),
+        (lambda: monte_carlo_separability(0, 2, trials=5, seed=0), "n"),
+        (lambda: monte_carlo_separability(3, 0, trials=5, seed=0), "d"),
+    ],
+)
 def test_non_positive_sizes_are_config_errors_naming_the_parameter(call, parameter):
     with pytest.raises(ConfigError) as error:
         call()
@@ -203,5 +216,6 @@ def test_whitening_keeps_every_separability_and_gives_unit_variance_on_the_span(
         rows = rng.choice(300, size=n, replace=False)
         labels = 2.0 * rng.integers(0, 2, size=n) - 1.0
         # A hyperplane of R^20 cuts the 6-dimensional hull in a hyperplane of the hull, and back.
-        assert is_linearly_separable(whitened[rows], labels, True) == is_linearly_separable(features[rows], labels,
-                                                                                              True)
+        assert is_linearly_separable(whitened[rows], labels, True) == is_linearly_separable(
+            features[rows], labels, True
+        )

@@ -3,12 +3,11 @@
 import json
 
 import pytest
-
-from scaling_core.cli import main
-from scaling_core.deployment_runs import measure_settings
-from scaling_core.store import Store
-
 from deployment_helpers import store_synthetic_profile
+
+from scaling_core.cli.main import main
+from scaling_core.storage.store import Store
+from scaling_core.studies.deployment.measurements import measure_settings
 
 ARGS = ["--dataset", "digits", "--phis", "0", "--seeds", "1", "--epochs", "12", "--workers", "1"]
 
@@ -34,8 +33,14 @@ def test_sixteen_bits_change_nothing_and_fewer_bits_lose_signal(evaluated, capsy
     assert {r["se_position"] for r in rows} == {"after_depthwise", "before_depthwise"}
     for position in ("after_depthwise", "before_depthwise"):
         for scheme in ("per_tensor", "per_channel"):
-            chosen = sorted((r for r in rows if r["se_position"] == position and r["scheme"] == scheme
-                             and r["recipe"] == "EfficientNet"), key=lambda r: r["bits"])
+            chosen = sorted(
+                (
+                    r
+                    for r in rows
+                    if r["se_position"] == position and r["scheme"] == scheme and r["recipe"] == "EfficientNet"
+                ),
+                key=lambda r: r["bits"],
+            )
             assert [r["bits"] for r in chosen] == list(measure_settings().bits)
             assert chosen[-1]["drop_points"] == 0.0 and chosen[-1]["sqnr_db"] > 70
             sqnr = [r["sqnr_db"] for r in chosen]
@@ -54,8 +59,12 @@ def test_a_second_run_evaluates_nothing(evaluated, capsys):
 
 def test_the_drone_command_picks_phi_within_the_budget_and_reports_blur(evaluated, capsys):
     capsys.readouterr()
-    assert main(["drone", *ARGS, "--store", evaluated, "--no-run", "--json", "--budget-ms", "60",
-                 "--min-run-time", "0.05"]) == 0
+    assert (
+        main(
+            ["drone", *ARGS, "--store", evaluated, "--no-run", "--json", "--budget-ms", "60", "--min-run-time", "0.05"]
+        )
+        == 0
+    )
     out = json.loads(capsys.readouterr().out)
     choice = out["choice"]
     assert choice["predicted_ms"] <= 60 and choice["measured_median_ms"] > 0
@@ -68,12 +77,16 @@ def test_the_drone_command_picks_phi_within_the_budget_and_reports_blur(evaluate
 
 def test_the_thermal_command_throttles_a_hot_device_and_not_a_cool_one(evaluated, capsys):
     capsys.readouterr()
-    assert main(["thermal", "--store", evaluated, "--json", "--phi-max", "1", "--throttle", "40",
-                 "--static-w", "0.3"]) == 0
+    assert (
+        main(["thermal", "--store", evaluated, "--json", "--phi-max", "1", "--throttle", "40", "--static-w", "0.3"])
+        == 0
+    )
     hot = json.loads(capsys.readouterr().out)
     assert all(r["sustained_over_cold"] < 1 and r["max_c"] <= 40 + 1e-6 for r in hot["per_phi"])
-    assert main(["thermal", "--store", evaluated, "--json", "--phi-max", "1", "--throttle", "150",
-                 "--static-w", "0.3"]) == 0
+    assert (
+        main(["thermal", "--store", evaluated, "--json", "--phi-max", "1", "--throttle", "150", "--static-w", "0.3"])
+        == 0
+    )
     cool = json.loads(capsys.readouterr().out)
     assert all(r["sustained_over_cold"] == pytest.approx(1.0) for r in cool["per_phi"])
     assert [r["phi"] for r in cool["per_phi"]][0] == -1.0

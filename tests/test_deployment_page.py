@@ -3,7 +3,6 @@
 import json
 
 from apptest import metric, open_app
-
 from deployment_helpers import store_synthetic_profile
 
 PAGE = "app_pages/deployment.py"
@@ -18,8 +17,14 @@ def test_every_section_shows_its_model_beside_the_measurements(store):
     at = open_app(PAGE, {"hw_budget_ms": "100"}, timeout=180)
     assert not at.exception and not at.error
     assert float(metric(at, "Largest φ within the budget")) > 0
-    assert {"predicted (modelled)", "EfficientNet (measured)", "EfficientNet (modelled)", "cold start",
-            "φ = 0 (measured)", "φ = 3 (modelled)"} <= traces(at)
+    assert {
+        "predicted (modelled)",
+        "EfficientNet (measured)",
+        "EfficientNet (modelled)",
+        "cold start",
+        "φ = 0 (measured)",
+        "φ = 3 (modelled)",
+    } <= traces(at)
     assert any("shipped data/deployment/mnist5k.json" in c.value for c in at.caption)
     assert metric(at, "Largest φ sustaining") not in ("", None)
     assert metric(at, "Calibrated K per SE position and scheme").endswith("dB")

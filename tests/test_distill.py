@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from scaling_core.cli import main
-from scaling_core.distill import magnitude_prune, measured_sparsity
-from scaling_core.lab import lab_network
-from scaling_core.lab_train import Budget, Distillation, soft_loss, train
+from scaling_core.cli.main import main
+from scaling_core.lab.runs import lab_network
+from scaling_core.lab.train import Budget, Distillation, soft_loss, train
+from scaling_core.studies.representation.distill import magnitude_prune, measured_sparsity
 
 BUDGET = Budget(epochs=2, batch_size=128, learning_rate=0.004, weight_decay=1e-4)
 
@@ -44,8 +44,26 @@ def test_magnitude_pruning_zeroes_the_requested_share_of_the_smallest_weights():
 
 def test_the_distill_command_trains_teachers_and_students_and_prunes_them(tmp_path, capsys):
     url = f"sqlite:///{tmp_path / 'store.sqlite'}"
-    args = ["distill", "--dataset", "digits", "--teacher-phis", "1", "--student-phis", "0", "--seeds", "1",
-            "--epochs", "6", "--sparsities", "0,0.5,0.9", "--workers", "1", "--store", url, "--json"]
+    args = [
+        "distill",
+        "--dataset",
+        "digits",
+        "--teacher-phis",
+        "1",
+        "--student-phis",
+        "0",
+        "--seeds",
+        "1",
+        "--epochs",
+        "6",
+        "--sparsities",
+        "0,0.5,0.9",
+        "--workers",
+        "1",
+        "--store",
+        url,
+        "--json",
+    ]
     assert main(args) == 0
     out = json.loads(capsys.readouterr().out)
     students = {r["teacher_phi"]: r for r in out["records"]}

@@ -5,20 +5,35 @@ import math
 import numpy as np
 import pytest
 
-from scaling_core.domain_fit import (analyse_domains, blur_plateau, capture_frame, domains_frame, images_frame,
-                                     recipe_frame, recipe_resolutions, recommend)
-from scaling_core.errors import ConfigError
-from scaling_core.motion_blur import Motion
-from scaling_core.recipe import Recipe
-from scaling_core.spectrum import synthetic_image
-from scaling_core.spectrum_images import NamedImage
+from scaling_core.core.errors import ConfigError
+from scaling_core.core.recipe import Recipe
+from scaling_core.studies.spectrum.domain_fit import (
+    analyse_domains,
+    blur_plateau,
+    capture_frame,
+    domains_frame,
+    images_frame,
+    recipe_frame,
+    recipe_resolutions,
+    recommend,
+)
+from scaling_core.studies.spectrum.images import NamedImage
+from scaling_core.studies.spectrum.motion_blur import Motion
+from scaling_core.studies.spectrum.power import synthetic_image
 
 BAND, DETAIL = (0.02, 0.25), (32.0, 128.0)
 
 
 def synthetic_domains():
-    return analyse_domains({f"alpha {a:g}": [NamedImage(f"seed {s}", synthetic_image(256, a, s), "synthetic")
-                                             for s in range(3)] for a in (1.5, 3.0)}, BAND, DETAIL, 0.95)
+    return analyse_domains(
+        {
+            f"alpha {a:g}": [NamedImage(f"seed {s}", synthetic_image(256, a, s), "synthetic") for s in range(3)]
+            for a in (1.5, 3.0)
+        },
+        BAND,
+        DETAIL,
+        0.95,
+    )
 
 
 def test_a_flatter_domain_needs_a_larger_input():
@@ -36,12 +51,14 @@ def test_the_recommended_recipe_keeps_the_cost_and_reaches_the_needed_size_when_
     assert r.recipe.cost_factor == pytest.approx(2.0)
     wanted = (required / 224) ** (1 / phi)
     if 1 <= wanted <= math.sqrt(2):
-        assert (r.limited is None) == (r.resolution_px >= required) and 224 * r.recipe.gamma ** phi == pytest.approx(required)
+        assert (r.limited is None) == (r.resolution_px >= required) and 224 * r.recipe.gamma**phi == pytest.approx(
+            required
+        )
     elif wanted < 1:
         assert r.recipe.gamma == 1.0 and "already carries" in r.limited
     else:
         assert r.recipe.gamma == pytest.approx(math.sqrt(2)) and "falls short" in r.limited
-    if r.recipe.gamma ** 2 == pytest.approx(2.0):
+    if r.recipe.gamma**2 == pytest.approx(2.0):
         assert r.recipe.alpha == pytest.approx(1.0) and r.recipe.beta == pytest.approx(1.0)
     else:  # depth and width share the rest as EfficientNet's (1.2, 1.1) do
         assert math.log(r.recipe.alpha) / math.log(r.recipe.beta) == pytest.approx(math.log(1.2) / math.log(1.1))

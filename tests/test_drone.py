@@ -4,17 +4,24 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-
-from scaling_core.deployment_runs import blur_images
-from scaling_core.drone import (best_resolution, blur_curves, blur_fit, dataset_spectrum, drone_choice,
-                                latency_frame, modelled_accuracy, surviving_share)
-from scaling_core.errors import ConfigError
-from scaling_core.latency_model import predict_ms
-from scaling_core.motion_blur import Motion
-from scaling_core.optimize import network_at
-from scaling_core.recipe import Recipe
-
 from deployment_helpers import synthetic_profile
+
+from scaling_core.core.errors import ConfigError
+from scaling_core.core.recipe import Recipe
+from scaling_core.hardware.latency_model import predict_ms
+from scaling_core.hardware.optimize import network_at
+from scaling_core.studies.deployment.drone import (
+    best_resolution,
+    blur_curves,
+    blur_fit,
+    dataset_spectrum,
+    drone_choice,
+    latency_frame,
+    modelled_accuracy,
+    surviving_share,
+)
+from scaling_core.studies.deployment.measurements import blur_images
+from scaling_core.studies.spectrum.motion_blur import Motion
 
 EFFICIENTNET = Recipe(1.2, 1.1, 1.15)
 MOTION = Motion(60.0, 0.01, 90.0)
@@ -61,8 +68,18 @@ def test_the_model_sits_between_chance_and_clean_and_its_calibration_never_does_
     assert modelled_accuracy(0.9, 0.1, 1.0) == pytest.approx(0.9)
     assert modelled_accuracy(0.9, 0.1, 0.0) == pytest.approx(0.1)
     spectrum = dataset_spectrum("digits")
-    records = [{"alias": "efficientnet", "recipe": "EfficientNet", "phi": phi, "seed": 0, "resolution_px": px,
-                "clean": 0.95, "blur": [0.95, 0.8, 0.5]} for phi, px in ((0.0, 16), (1.0, 18))]
+    records = [
+        {
+            "alias": "efficientnet",
+            "recipe": "EfficientNet",
+            "phi": phi,
+            "seed": 0,
+            "resolution_px": px,
+            "clean": 0.95,
+            "blur": [0.95, 0.8, 0.5],
+        }
+        for phi, px in ((0.0, 16), (1.0, 18))
+    ]
     curves = blur_curves(records, [0.0, 0.1, 0.2])
     assert list(curves["blur_px"]) == pytest.approx([0.0, 1.6, 3.2, 0.0, 1.8, 3.6])
     fit = blur_fit(curves, spectrum, 0.1)
@@ -72,8 +89,9 @@ def test_the_model_sits_between_chance_and_clean_and_its_calibration_never_does_
 
 
 def test_best_resolution_names_the_peak_and_whether_larger_inputs_lose():
-    summary = pd.DataFrame({"recipe": ["r"] * 3, "resolution_px": [16, 24, 32], "sweep": [0.1] * 3,
-                            "accuracy_mean": [80.0, 85.0, 82.0]})
+    summary = pd.DataFrame(
+        {"recipe": ["r"] * 3, "resolution_px": [16, 24, 32], "sweep": [0.1] * 3, "accuracy_mean": [80.0, 85.0, 82.0]}
+    )
     [row] = best_resolution(summary, 0.1).to_dict("records")
     assert row["best_px"] == 24 and row["larger_inputs_lose"] and row["loss_at_largest"] == pytest.approx(3.0)
     rising = summary.assign(accuracy_mean=[80.0, 85.0, 90.0])

@@ -4,8 +4,7 @@ import pytest
 from apptest import metric, open_app
 
 from scaling_core import Recipe, RoundingPolicy, count, scale_preset, scale_recipe
-from scaling_core.memory import MEMORY_LIMIT_ENV
-
+from scaling_core.core.memory import MEMORY_LIMIT_ENV
 
 
 def app(query=None):
@@ -56,12 +55,12 @@ def test_a_copied_link_reproduces_the_view_exactly():
 
 
 def test_url_parameters_restore_the_widgets():
-    at = app({"phi": "2.5", "alpha": "1.3", "beta": "1.05", "gamma": "1.2", "res_multiple": "16",
-              "num_classes": "10"})
+    at = app({"phi": "2.5", "alpha": "1.3", "beta": "1.05", "gamma": "1.2", "res_multiple": "16", "num_classes": "10"})
     assert (at.slider(key="w_phi").value, at.slider(key="w_alpha").value) == (2.5, 1.3)
     assert at.selectbox(key="w_res_multiple").value == 16 and at.number_input(key="w_num_classes").value == 10
-    expected = count(scale_recipe(Recipe(1.3, 1.05, 1.2), 2.5, policy=RoundingPolicy(resolution_multiple=16),
-                                  num_classes=10))
+    expected = count(
+        scale_recipe(Recipe(1.3, 1.05, 1.2), 2.5, policy=RoundingPolicy(resolution_multiple=16), num_classes=10)
+    )
     assert metric(at, "parameters") == f"{expected.params:,}"
 
 

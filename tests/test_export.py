@@ -4,19 +4,19 @@ import json
 
 import pytest
 
-from scaling_core.accuracy import estimate
-from scaling_core.errors import ConfigError
-from scaling_core.export import FORMAT, configuration_export, parse_import
-from scaling_core.hardware_view import explorer_network
-from scaling_core.pareto_view import pareto_result
-from scaling_core.plots import pareto_figure
-from scaling_core.report import comparison_report, front_table
-from scaling_core.saved_view import key_figures, side_by_side
-from scaling_core.state import AppState, to_query
-from scaling_core.store import describe
-from scaling_core.task_cost import count_task
-from scaling_core.tasks import as_task, scale_task
-from scaling_core.recipe import Recipe
+from scaling_core.accuracy.model import estimate
+from scaling_core.app.export import FORMAT, configuration_export, parse_import
+from scaling_core.app.plots.charts import pareto_figure
+from scaling_core.app.report import comparison_report, front_table
+from scaling_core.app.state import AppState, to_query
+from scaling_core.app.views.hardware import explorer_network
+from scaling_core.app.views.pareto import pareto_result
+from scaling_core.app.views.saved import key_figures, side_by_side
+from scaling_core.core.errors import ConfigError
+from scaling_core.core.recipe import Recipe
+from scaling_core.storage.store import describe
+from scaling_core.tasks.cost import count_task
+from scaling_core.tasks.heads import as_task, scale_task
 
 
 def _export(state: AppState) -> dict:
@@ -54,18 +54,33 @@ def test_a_task_network_exports_its_own_costs():
     assert document["accuracy"] is None
 
 
-@pytest.mark.parametrize("data, parameter", [
-    (b"not json", "file"),
-    (json.dumps([1, 2]), "format"),
-    (json.dumps({"format": "something else"}), "format"),
-    (json.dumps({"format": FORMAT, "version": 99}), "version"),
-    (json.dumps({"format": FORMAT, "version": 1, "query": {"phi": 3}}), "query"),
-    (json.dumps({"format": FORMAT, "version": 1, "query": {}, "label": "x"}), "recipe"),
-    (json.dumps({"format": FORMAT, "version": 1, "query": {}, "label": 7}), "label"),
-    (json.dumps({"format": FORMAT, "version": 1, "query": {}, "label": "x", "recipe": {}, "multipliers": {},
-                 "costs": {"macs": "many"}}), "costs.macs"),
-    (json.dumps({"format": FORMAT, "version": 1, "query": {}, "accuracy": {"top1": "high"}}), "accuracy"),
-])
+@pytest.mark.parametrize(
+    "data, parameter",
+    [
+        (b"not json", "file"),
+        (json.dumps([1, 2]), "format"),
+        (json.dumps({"format": "something else"}), "format"),
+        (json.dumps({"format": FORMAT, "version": 99}), "version"),
+        (json.dumps({"format": FORMAT, "version": 1, "query": {"phi": 3}}), "query"),
+        (json.dumps({"format": FORMAT, "version": 1, "query": {}, "label": "x"}), "recipe"),
+        (json.dumps({"format": FORMAT, "version": 1, "query": {}, "label": 7}), "label"),
+        (
+            json.dumps(
+                {
+                    "format": FORMAT,
+                    "version": 1,
+                    "query": {},
+                    "label": "x",
+                    "recipe": {},
+                    "multipliers": {},
+                    "costs": {"macs": "many"},
+                }
+            ),
+            "costs.macs",
+        ),
+        (json.dumps({"format": FORMAT, "version": 1, "query": {}, "accuracy": {"top1": "high"}}), "accuracy"),
+    ],
+)
 def test_bad_imports_are_clear_errors(data, parameter):
     with pytest.raises(ConfigError, match=parameter):
         parse_import(data)
@@ -82,16 +97,31 @@ def test_the_report_is_self_contained_and_lists_the_front():
     result = pareto_result(state)
     front = front_table(result.frame, result.cost_column)
     figure = pareto_figure(result.frame, result.cost_column, "MACs", result.published)
-    html = comparison_report("Test report", figure, front, front[["recipe", "alpha"]], "evidence text",
-                             {"pareto_cost": "macs"}, {"versions": {"python": "3"}}, "http://host/pareto?x=1")
+    html = comparison_report(
+        "Test report",
+        figure,
+        front,
+        front[["recipe", "alpha"]],
+        "evidence text",
+        {"pareto_cost": "macs"},
+        {"versions": {"python": "3"}},
+        "http://host/pareto?x=1",
+    )
     assert html.startswith("<!DOCTYPE html>") and "evidence text" in html and "http://host/pareto?x=1" in html
     assert "<script src=" not in html and "Plotly.newPlot" in html and len(html) > 1_000_000  # plotly.js inline
     assert html.count("<tr>") >= len(front) + 1
 
 
 def test_saved_results_compare_side_by_side():
-    first = {"id": 1, "name": "a", "author": "x", "notes": "", "page": "explorer", "created_at": 0.0,
-             "payload": json.loads(json.dumps(_export(AppState(phi=1.0))))}
+    first = {
+        "id": 1,
+        "name": "a",
+        "author": "x",
+        "notes": "",
+        "page": "explorer",
+        "created_at": 0.0,
+        "payload": json.loads(json.dumps(_export(AppState(phi=1.0)))),
+    }
     second = {**first, "id": 2, "name": "b", "payload": json.loads(json.dumps(_export(AppState(phi=2.0))))}
     figures = key_figures(first)
     assert figures["MACs · modelled"] == first["payload"]["costs"]["macs"]

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from scipy import special
 
-from scaling_core.errors import ConfigError
-from scaling_core.fewshot import (
+from scaling_core.core.errors import ConfigError
+from scaling_core.studies.representation.fewshot import (
     _distinct_draws,
     embedding_statistics,
     episode_accuracy,
@@ -33,8 +33,9 @@ def gaussian_features(snr, dim, classes, per_class, seed, scatter_axis=None):
     return means[labels] + noise, labels
 
 
-@pytest.mark.parametrize("snr, dim, shots", [(1.0, 1, 1), (2.0, 2, 1), (2.0, 16, 1), (2.0, 16, 5),
-                                             (3.0, 64, 10), (1.5, 128, 5)])
+@pytest.mark.parametrize(
+    "snr, dim, shots", [(1.0, 1, 1), (2.0, 2, 1), (2.0, 16, 1), (2.0, 16, 5), (3.0, 64, 10), (1.5, 128, 5)]
+)
 def test_two_way_quadrature_is_inside_the_simulation_interval(snr, dim, shots):
     exact = two_way_accuracy(snr, dim, shots)
     sim = simulate_accuracy(snr, dim, shots, ways=2, queries=50, episodes=20_000, seed=1)

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from scaling_core import Recipe, RoundingPolicy, scale_preset, scale_recipe
-from scaling_core.verify import FvcoreCounts, compare, verify
-from scaling_core.cost import count
+from scaling_core.core.cost import count
+from scaling_core.nn.verify import FvcoreCounts, compare, verify
 
 GOLDEN = Path(__file__).parent / "golden" / "efficientnet_recipe.json"
 
@@ -17,8 +17,12 @@ def random_configs(n, seed):
     rng = np.random.default_rng(seed)
     for _ in range(n):
         recipe = Recipe(*rng.uniform([1.0, 0.8, 0.7], [1.4, 1.3, 1.2]))
-        yield (recipe, float(rng.uniform(0, 2.5)), int(rng.integers(1, 2000)),
-               RoundingPolicy(resolution_multiple=int(rng.choice([1, 8, 16, 32]))))
+        yield (
+            recipe,
+            float(rng.uniform(0, 2.5)),
+            int(rng.integers(1, 2000)),
+            RoundingPolicy(resolution_multiple=int(rng.choice([1, 8, 16, 32]))),
+        )
 
 
 def assert_equal_to_fvcore(arch):
@@ -43,8 +47,11 @@ def test_another_base_spec_equals_fvcore(tiny_base_path, phi):
 
 def test_compare_reports_every_difference():
     report = count(scale_preset("b0"))
-    truth = FvcoreCounts({**report.macs_by_op, "conv": report.macs_by_op["conv"] + 1, "upsample": 5},
-                         int(report.params) - 1, int(report.activations))
+    truth = FvcoreCounts(
+        {**report.macs_by_op, "conv": report.macs_by_op["conv"] + 1, "upsample": 5},
+        int(report.params) - 1,
+        int(report.activations),
+    )
     differences = compare(report, truth)
     assert len(differences) == 3
     assert any(d.startswith("macs[conv]") for d in differences) and any("upsample" in d for d in differences)
@@ -63,10 +70,13 @@ def test_b7_equals_fvcore():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("row", json.loads(GOLDEN.read_text()), ids=lambda r: f"phi{r['phi']}-m{r['resolution_multiple']}")
+@pytest.mark.parametrize(
+    "row", json.loads(GOLDEN.read_text()), ids=lambda r: f"phi{r['phi']}-m{r['resolution_multiple']}"
+)
 def test_golden_snapshot_equals_fvcore(row):
-    arch = scale_recipe(Recipe(1.2, 1.1, 1.15), row["phi"],
-                        policy=RoundingPolicy(resolution_multiple=row["resolution_multiple"]))
+    arch = scale_recipe(
+        Recipe(1.2, 1.1, 1.15), row["phi"], policy=RoundingPolicy(resolution_multiple=row["resolution_multiple"])
+    )
     result = verify(arch)
     assert result.ok, result.differences
     assert (result.fvcore.params, result.fvcore.activations) == (row["params"], row["activations"])

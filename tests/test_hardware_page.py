@@ -2,10 +2,10 @@
 
 from apptest import open_app
 
-from scaling_core.hardware_view import cached_optimize
-from scaling_core.latency import MeasureOptions
-from scaling_core.latency_model import FEATURES, FitReport, LinearProfile, Scores, profile_identity
-from scaling_core.task_cost import count_task
+from scaling_core.app.views.hardware import cached_optimize
+from scaling_core.hardware.latency_model import FEATURES, FitReport, LinearProfile, Scores, profile_identity
+from scaling_core.hardware.measure import MeasureOptions
+from scaling_core.tasks.cost import count_task
 
 
 def hardware_page(query=None):
@@ -25,9 +25,19 @@ def test_page_without_a_profile_offers_to_fit_and_measures(store):
 def test_page_with_a_profile_shows_the_evidence_and_the_optimiser(store):
     options = MeasureOptions(threads=1)
     weights = (1.0, 30.0, 30.0, 0.0, 1.5, 0.1, 10.0, 6.0, 1.3)
-    report = FitReport(LinearProfile(FEATURES, weights), LinearProfile(("constant", "gmacs"), (5.0, 40.0)),
-                       Scores(0.9, 0.05, 0.9), Scores(0.4, 0.2, 0.6), 0.85, (10.0, 20.0), (10.5, 19.0),
-                       (10.2, 21.0), (12.0, 15.0), (100, 200), 10)
+    report = FitReport(
+        LinearProfile(FEATURES, weights),
+        LinearProfile(("constant", "gmacs"), (5.0, 40.0)),
+        Scores(0.9, 0.05, 0.9),
+        Scores(0.4, 0.2, 0.6),
+        0.85,
+        (10.0, 20.0),
+        (10.5, 19.0),
+        (10.2, 21.0),
+        (12.0, 15.0),
+        (100, 200),
+        10,
+    )
     store.put_profile(profile_identity(options), report.as_dict())
     at = hardware_page({"hw_threads": "1", "hw_budget_ms": "60"})
     assert not at.exception
@@ -41,9 +51,19 @@ def test_page_with_a_profile_shows_the_evidence_and_the_optimiser(store):
 def test_the_optimisers_choice_opens_in_the_explorer(store):
     options = MeasureOptions(threads=1)
     weights = (1.0, 30.0, 30.0, 0.0, 1.5, 0.1, 10.0, 6.0, 1.3)
-    report = FitReport(LinearProfile(FEATURES, weights), LinearProfile(("constant", "gmacs"), (5.0, 40.0)),
-                       Scores(0.9, 0.05, 0.9), Scores(0.4, 0.2, 0.6), 0.85, (10.0,), (10.5,), (10.2,), (12.0,),
-                       (100,), 10)
+    report = FitReport(
+        LinearProfile(FEATURES, weights),
+        LinearProfile(("constant", "gmacs"), (5.0, 40.0)),
+        Scores(0.9, 0.05, 0.9),
+        Scores(0.4, 0.2, 0.6),
+        0.85,
+        (10.0,),
+        (10.5,),
+        (10.2,),
+        (12.0,),
+        (100,),
+        10,
+    )
     store.put_profile(profile_identity(options), report.as_dict())
     at = hardware_page({"hw_threads": "1", "hw_budget_ms": "80"})
     at.button(key="to_explorer").click().run()

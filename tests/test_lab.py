@@ -7,17 +7,17 @@ import time
 import numpy as np
 import pytest
 import torch
+from sqlalchemy import text
 
 from scaling_core import count
-from scaling_core.cli import main
-from scaling_core.errors import ConfigError
-from scaling_core.lab import code_version, lab_network, lab_report, lab_settings, network_key, run_grid, run_key
-from scaling_core.lab_train import Budget, train
-from scaling_core.lab_data import dataset_names, load_dataset, resample
-from scaling_core.lab_view import shipped
-from scaling_core.store import Store
-from sqlalchemy import text
-from scaling_core.verify import verify
+from scaling_core.app.views.lab import shipped
+from scaling_core.cli.main import main
+from scaling_core.core.errors import ConfigError
+from scaling_core.lab.data import dataset_names, load_dataset, resample
+from scaling_core.lab.runs import code_version, lab_network, lab_report, lab_settings, network_key, run_grid, run_key
+from scaling_core.lab.train import Budget, train
+from scaling_core.nn.verify import verify
+from scaling_core.storage.store import Store
 
 TINY = Budget(epochs=1, batch_size=256, learning_rate=0.004, weight_decay=1e-4)
 
@@ -70,12 +70,33 @@ def test_training_is_deterministic_for_a_seed_and_differs_across_seeds():
 def test_a_tiny_grid_trains_through_the_cli_and_a_second_run_trains_nothing(tmp_path, capsys):
     url = f"sqlite:///{tmp_path / 'lab.sqlite'}"
     shipped_file = tmp_path / "digits.json"
-    args = ["lab", "run", "--dataset", "digits", "--recipes", "efficientnet,width", "--phis", "0,1", "--seeds", "2",
-            "--epochs", "1", "--workers", "2", "--store", url, "--json"]
+    args = [
+        "lab",
+        "run",
+        "--dataset",
+        "digits",
+        "--recipes",
+        "efficientnet,width",
+        "--phis",
+        "0,1",
+        "--seeds",
+        "2",
+        "--epochs",
+        "1",
+        "--workers",
+        "2",
+        "--store",
+        url,
+        "--json",
+    ]
     assert main(args + ["--save-to", str(shipped_file)]) == 0
     report = json.loads(capsys.readouterr().out)
     assert [(r["alias"], r["phi"], r["seeds"]) for r in report] == [
-        ("efficientnet", 0.0, 2), ("efficientnet", 1.0, 2), ("width", 0.0, 2), ("width", 1.0, 2)]
+        ("efficientnet", 0.0, 2),
+        ("efficientnet", 1.0, 2),
+        ("width", 0.0, 2),
+        ("width", 1.0, 2),
+    ]
     assert all(r["latency_ms"] > 0 and len(r["curves"]) == 2 and r["run_seeds"] == [0, 1] for r in report)
     store = Store(url)
     with store.engine.connect() as connection:  # φ = 0 is one network for both recipes: 3 networks × 2 seeds
@@ -84,11 +105,32 @@ def test_a_tiny_grid_trains_through_the_cli_and_a_second_run_trains_nothing(tmp_
     assert run_grid("digits", ["efficientnet", "width"], [0, 1], 2, store, budget) == 0  # all cached
     keys = [run_key("digits", lab_network("digits", "width", 1.0), s, budget) for s in (0, 1)]
     assert len(store.lab_run_keys(keys)) == 2
-    from scaling_core.build import build_model  # the kept checkpoint loads into the network it trained
+    from scaling_core.nn.build import build_model  # the kept checkpoint loads into the network it trained
+
     weights = torch.load(io.BytesIO(store.lab_checkpoint(keys[0])))
     build_model(lab_network("digits", "width", 1.0)).load_state_dict(weights)
-    assert main(["lab", "report", "--dataset", "digits", "--recipes", "efficientnet,width", "--phis", "0,1",
-                 "--seeds", "2", "--epochs", "1", "--store", url, "--json"]) == 0
+    assert (
+        main(
+            [
+                "lab",
+                "report",
+                "--dataset",
+                "digits",
+                "--recipes",
+                "efficientnet,width",
+                "--phis",
+                "0,1",
+                "--seeds",
+                "2",
+                "--epochs",
+                "1",
+                "--store",
+                url,
+                "--json",
+            ]
+        )
+        == 0
+    )
     assert json.loads(capsys.readouterr().out) == report
     document = json.loads(shipped_file.read_text())
     assert document["code_version"] == code_version("digits") and "lab run --dataset digits" in document["command"]
@@ -120,6 +162,7 @@ def test_the_shipped_results_are_current_and_show_efficientnet_gaining_on_the_ba
 
 def test_one_background_grid_at_a_time(tmp_path):
     from ui import lab_jobs
+
     url = f"sqlite:///{tmp_path / 'lab.sqlite'}"
     first = lab_jobs.start(("digits", "a"), "digits", ["width"], [0.0], 1, url)
     assert lab_jobs.start(("digits", "b"), "digits", ["depth"], [0.0], 1, url) is None  # refused while one trains

@@ -4,7 +4,7 @@ import json
 
 from apptest import open_app
 
-from scaling_core.lab_view import shipped
+from scaling_core.app.views.lab import shipped
 
 
 def test_the_lab_page_shows_the_shipped_results(store):

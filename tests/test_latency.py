@@ -5,15 +5,22 @@ import pytest
 import torch
 
 from scaling_core import Recipe, count, scale_preset
-from scaling_core.errors import ConfigError
-from scaling_core.latency import MeasureOptions, measure, measure_cached, measure_interleaved
-from scaling_core.latency_model import (FEATURES, LinearProfile, feature_vector, fit_profile, noise_floor,
-                                        sample_networks, score)
-from scaling_core.optimize import largest_phi, network_at, optimize, within_plan
-from scaling_core.store import Store
-from scaling_core.task_build import build_task_model, task_input
-from scaling_core.task_cost import count_task
-from scaling_core.tasks import scale_detection_preset, scale_task
+from scaling_core.core.errors import ConfigError
+from scaling_core.hardware.latency_model import (
+    FEATURES,
+    LinearProfile,
+    feature_vector,
+    fit_profile,
+    noise_floor,
+    sample_networks,
+    score,
+)
+from scaling_core.hardware.measure import MeasureOptions, measure, measure_cached, measure_interleaved
+from scaling_core.hardware.optimize import largest_phi, network_at, optimize, within_plan
+from scaling_core.nn.task_build import build_task_model, task_input
+from scaling_core.storage.store import Store
+from scaling_core.tasks.cost import count_task
+from scaling_core.tasks.heads import scale_detection_preset, scale_task
 
 TINY = scale_task("classification", Recipe(0.5, 0.5, 0.5), 1.0)  # 112 px, 8-channel-minimum widths
 FAST = MeasureOptions(threads=1, min_run_time_s=0.05)
@@ -32,8 +39,9 @@ def test_channels_last_and_batch_options_run():
     assert m.median_ms > 0 and m.options.memory_format == "channels_last"
 
 
-@pytest.mark.parametrize("kwargs, parameter", [({"batch_size": 0}, "batch_size"), ({"threads": 0}, "threads"),
-                                               ({"device": "tpu"}, "device")])
+@pytest.mark.parametrize(
+    "kwargs, parameter", [({"batch_size": 0}, "batch_size"), ({"threads": 0}, "threads"), ({"device": "tpu"}, "device")]
+)
 def test_bad_options(kwargs, parameter):
     with pytest.raises(ConfigError) as err:
         MeasureOptions(**kwargs)
@@ -46,7 +54,8 @@ def test_memory_limit_is_checked_before_building():
 
 
 def test_stored_measurements_are_served_unless_remeasure(tmp_path, monkeypatch):
-    import scaling_core.latency as latency
+    import scaling_core.hardware.measure as latency
+
     store = Store(f"sqlite:///{tmp_path / 's.sqlite'}")
     calls = []
     real = latency.measure
@@ -75,11 +84,16 @@ def count_layer_calls(task) -> int:
     return len(calls)
 
 
-@pytest.mark.parametrize("task", [scale_task("classification", Recipe(1.2, 1.1, 1.15), 0.0),
-                                  scale_task("segmentation", Recipe(1.2, 1.1, 0.6), 1.0),
-                                  scale_detection_preset("d0"),
-                                  scale_task("video", Recipe(1.0, 1.0, 0.5, 1.2), 1.0)],
-                         ids=["b0", "segmentation", "d0", "video"])
+@pytest.mark.parametrize(
+    "task",
+    [
+        scale_task("classification", Recipe(1.2, 1.1, 1.15), 0.0),
+        scale_task("segmentation", Recipe(1.2, 1.1, 0.6), 1.0),
+        scale_detection_preset("d0"),
+        scale_task("video", Recipe(1.0, 1.0, 0.5, 1.2), 1.0),
+    ],
+    ids=["b0", "segmentation", "d0", "video"],
+)
 def test_layer_count_is_the_number_of_conv_and_linear_calls(task):
     assert count_task(task).total.layers == count_layer_calls(task)
 

@@ -5,10 +5,17 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from scaling_core.errors import ConfigError
-from scaling_core.margin_model import (MarginModel, calibrate, canonical_model, fit_error, from_moments, parse_model,
-                                       predict)
-from scaling_core.robustness_view import _eps_half, robustness_summary
+from scaling_core.app.views.robustness import _eps_half, robustness_summary
+from scaling_core.core.errors import ConfigError
+from scaling_core.studies.robustness.margin_model import (
+    MarginModel,
+    calibrate,
+    canonical_model,
+    fit_error,
+    from_moments,
+    parse_model,
+    predict,
+)
 
 TRUE = MarginModel(((4.0, 0.3, 0.5, 0.1), (2.0, 0.1, -0.2, 0.0), (30.0, 0.4, 0.2, 0.6)))
 NETWORKS = [(1, 1, 1), (1.5, 1, 1), (2.2, 1, 1), (1, 1.4, 1), (1, 2.0, 1), (1, 1, 1.3), (1, 1, 1.7), (1.7, 1.3, 1.5)]
@@ -16,11 +23,30 @@ EPS = [0.0, 0.02, 0.05, 0.1, 0.2, 0.3]
 
 
 def synthetic_curves(model: MarginModel) -> tuple[pd.DataFrame, pd.DataFrame]:
-    rows = [{"depth_multiplier": d, "width_multiplier": w, "resolution_multiplier": r, "level": e,
-             "accuracy": float(model.accuracy(d, w, r, e))} for d, w, r in NETWORKS for e in EPS]
-    moments = pd.DataFrame([{"depth_multiplier": d, "width_multiplier": w, "resolution_multiplier": r,
-                             "margin_mean": model.quantity("mu", d, w, r), "margin_std": model.quantity("sigma", d, w, r),
-                             "gradient_norm_mean": model.quantity("g", d, w, r)} for d, w, r in NETWORKS])
+    rows = [
+        {
+            "depth_multiplier": d,
+            "width_multiplier": w,
+            "resolution_multiplier": r,
+            "level": e,
+            "accuracy": float(model.accuracy(d, w, r, e)),
+        }
+        for d, w, r in NETWORKS
+        for e in EPS
+    ]
+    moments = pd.DataFrame(
+        [
+            {
+                "depth_multiplier": d,
+                "width_multiplier": w,
+                "resolution_multiplier": r,
+                "margin_mean": model.quantity("mu", d, w, r),
+                "margin_std": model.quantity("sigma", d, w, r),
+                "gradient_norm_mean": model.quantity("g", d, w, r),
+            }
+            for d, w, r in NETWORKS
+        ]
+    )
     return pd.DataFrame(rows), moments
 
 
@@ -60,8 +86,17 @@ def test_the_summary_area_half_point_and_gap():
     levels = np.array([0.0, 0.1, 0.2, 0.3])
     assert _eps_half(levels, np.array([0.9, 0.6, 0.3, 0.1])) == pytest.approx(0.15)
     assert np.isnan(_eps_half(levels, np.array([0.9, 0.8, 0.7, 0.6])))
-    curves = pd.DataFrame({"alias": "a", "recipe": "A", "phi": 0.0, "macs": 10, "attack": "pgd",
-                           "level": np.tile(levels, 2), "accuracy": [0.9, 0.6, 0.3, 0.1, 0.7, 0.6, 0.3, 0.1]})
+    curves = pd.DataFrame(
+        {
+            "alias": "a",
+            "recipe": "A",
+            "phi": 0.0,
+            "macs": 10,
+            "attack": "pgd",
+            "level": np.tile(levels, 2),
+            "accuracy": [0.9, 0.6, 0.3, 0.1, 0.7, 0.6, 0.3, 0.1],
+        }
+    )
     [row] = robustness_summary(curves, "pgd", 0.1).to_dict(orient="records")
     mean = np.array([0.8, 0.6, 0.3, 0.1])
     assert row["clean"] == pytest.approx(80) and row["gap_at_reference"] == pytest.approx(20)

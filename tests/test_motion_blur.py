@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from scaling_core.errors import ConfigError
-from scaling_core.motion_blur import Motion, radial_power_gain, transfer
+from scaling_core.core.errors import ConfigError
+from scaling_core.studies.spectrum.motion_blur import Motion, radial_power_gain, transfer
 
 
 def test_the_blur_length_is_proportional_to_resolution():
@@ -21,7 +21,7 @@ def test_the_transfer_matches_the_fft_of_the_box_kernel(length):
     # continuous transform; frequencies in cycles per pixel.
     oversample, n = 16, 4096
     kernel = np.zeros(n)
-    kernel[:length * oversample] = 1.0 / (length * oversample)
+    kernel[: length * oversample] = 1.0 / (length * oversample)
     spectrum = np.abs(np.fft.rfft(kernel))
     f = np.fft.rfftfreq(n, d=1.0 / oversample)
     within = f <= 0.5
@@ -46,7 +46,7 @@ def test_a_motion_out_of_range_names_the_parameter():
 
 @pytest.mark.parametrize("length", [0.5, 1.0, 2.5, 4.0, 7.3])
 def test_the_image_blur_kernel_has_the_sinc_transfer(length):
-    from scaling_core.motion_blur import blur_kernel
+    from scaling_core.studies.spectrum.motion_blur import blur_kernel
 
     kernel = blur_kernel(length)
     assert kernel.sum() == pytest.approx(1.0) and len(kernel) % 2 == 1

@@ -7,14 +7,23 @@ import pandas as pd
 import pytest
 
 from scaling_core import Recipe, RoundingPolicy, count, scale_recipe
-from scaling_core.errors import ConfigError
-from scaling_core.latency_model import FEATURES, LinearProfile
-from scaling_core.pareto import (builtin_recipes, canonical_user_recipes, format_user_recipes, grid_frame,
-                                 mark_front, non_dominated, parse_user_recipes, phi_grid, reference_cost)
-from scaling_core.pareto import CSV_RECIPE
-from scaling_core.pareto_view import pareto_result
-from scaling_core.state import AppState, parse_query
-from scaling_core.user_accuracy import SOURCE, parse_measurements
+from scaling_core.accuracy.pareto import (
+    CSV_RECIPE,
+    builtin_recipes,
+    canonical_user_recipes,
+    format_user_recipes,
+    grid_frame,
+    mark_front,
+    non_dominated,
+    parse_user_recipes,
+    phi_grid,
+    reference_cost,
+)
+from scaling_core.accuracy.user_csv import SOURCE, parse_measurements
+from scaling_core.app.state import AppState, parse_query
+from scaling_core.app.views.pareto import pareto_result
+from scaling_core.core.errors import ConfigError
+from scaling_core.hardware.latency_model import FEATURES, LinearProfile
 
 
 def test_builtin_recipes_share_efficientnets_per_step_cost():
@@ -36,8 +45,10 @@ def test_non_dominated_matches_the_definition():
     cost, accuracy = rng.integers(0, 12, 200).astype(float), rng.integers(0, 12, 200).astype(float)
     mask = non_dominated(cost, accuracy)
     for i in range(200):
-        dominated = any(cost[j] <= cost[i] and accuracy[j] >= accuracy[i] and
-                        (cost[j] < cost[i] or accuracy[j] > accuracy[i]) for j in range(200))
+        dominated = any(
+            cost[j] <= cost[i] and accuracy[j] >= accuracy[i] and (cost[j] < cost[i] or accuracy[j] > accuracy[i])
+            for j in range(200)
+        )
         assert mask[i] == (not dominated)
     assert list(non_dominated([1, 2, 3, 2], [1, 3, 2, 3])) == [True, True, False, True]  # ties are kept
 
@@ -63,8 +74,9 @@ def test_the_grid_counts_equal_single_counts():
     frame = grid_frame(recipes, [0.0, 1.5, 3.0], res_multiple=16)
     assert len(frame) == 9 and list(frame["recipe"][:3]) == [recipes[0].name] * 3
     for _, row in frame.sample(4, random_state=1).iterrows():
-        arch = scale_recipe(Recipe(row["alpha"], row["beta"], row["gamma"]), row["phi"],
-                            policy=RoundingPolicy(resolution_multiple=16))
+        arch = scale_recipe(
+            Recipe(row["alpha"], row["beta"], row["gamma"]), row["phi"], policy=RoundingPolicy(resolution_multiple=16)
+        )
         report = count(arch)
         assert (row["macs"], row["params"], row["activations"]) == (report.macs, report.params, report.activations)
         assert row["memory_mb"] == pytest.approx(4 * (report.params + report.activations) / 2**20)
@@ -76,10 +88,16 @@ def test_user_recipes_round_trip_and_bad_ones_name_the_problem():
     assert [r.name for r in recipes] == ["wide and deep", "res heavy"] and not recipes[0].builtin
     assert canonical_user_recipes(format_user_recipes(recipes)) == format_user_recipes(recipes)
     assert parse_user_recipes("") == ()
-    for bad, parameter in (("x,1,2", "user recipe 1"), ("x;y,1.1,1.1,1.1", "user recipe 1"),
-                           ("a<b,1.1,1.1,1.1", "name"), ("x,3.0,1.1,1.1", "alpha"), ("x,1.1,nan,1.1", "beta"),
-                           ("x,1.0,1.0,0.9", "alpha·beta²·gamma²"), ("EfficientNet,1.1,1.1,1.1", "name"),
-                           ("x,1.1,1.1,1.1;x,1.2,1.1,1.1", "user recipe 2 name")):
+    for bad, parameter in (
+        ("x,1,2", "user recipe 1"),
+        ("x;y,1.1,1.1,1.1", "user recipe 1"),
+        ("a<b,1.1,1.1,1.1", "name"),
+        ("x,3.0,1.1,1.1", "alpha"),
+        ("x,1.1,nan,1.1", "beta"),
+        ("x,1.0,1.0,0.9", "alpha·beta²·gamma²"),
+        ("EfficientNet,1.1,1.1,1.1", "name"),
+        ("x,1.1,1.1,1.1;x,1.2,1.1,1.1", "user recipe 2 name"),
+    ):
         with pytest.raises(ConfigError, match=parameter):
             parse_user_recipes(bad)
     state, errors = parse_query({"pareto_recipes": "x,9,1,1"})
@@ -106,22 +124,26 @@ def test_the_page_result_uses_measurements_where_they_exist():
 
 
 def test_latency_objectives_use_the_profile_or_the_store():
-    state = AppState(pareto_phi_max=1.0, pareto_phi_step=0.5, pareto_cost="latency_predicted",
-                     pareto_latency_budget_ms=25.0)
+    state = AppState(
+        pareto_phi_max=1.0, pareto_phi_step=0.5, pareto_cost="latency_predicted", pareto_latency_budget_ms=25.0
+    )
     profile = LinearProfile(FEATURES, tuple([1.0] + [10.0] * (len(FEATURES) - 1)))
     frame = pareto_result(state, profile=profile).frame
     assert frame["latency_predicted_ms"].notna().all() and frame["latency_extrapolated"].dtype == bool
     assert (frame["feasible"] == (frame["latency_predicted_ms"] <= 25.0)).all()
-    measured = pareto_result(AppState(pareto_phi_max=1.0, pareto_phi_step=0.5, pareto_cost="latency_measured"),
-                             measured_latency=lambda network: 10.0 if network.resolution_px < 240 else None).frame
+    measured = pareto_result(
+        AppState(pareto_phi_max=1.0, pareto_phi_step=0.5, pareto_cost="latency_measured"),
+        measured_latency=lambda network: 10.0 if network.resolution_px < 240 else None,
+    ).frame
     assert set(measured.loc[measured["latency_measured_ms"].isna(), "feasible"]) == {False}
     with pytest.raises(ConfigError, match="pareto_cost"):
         pareto_result(AppState(pareto_cost="latency_predicted"))
 
 
 def test_rows_that_cannot_be_counted_and_budgets_that_cannot_bind_are_reported():
-    measured = pd.DataFrame([{"d": 0.01, "w": 1.0, "r": 0.01, "accuracy": 50.0, "latency_ms": np.nan, "note": "",
-                              "line": 7}])
+    measured = pd.DataFrame(
+        [{"d": 0.01, "w": 1.0, "r": 0.01, "accuracy": 50.0, "latency_ms": np.nan, "note": "", "line": 7}]
+    )
     result = pareto_result(AppState(pareto_phi_max=1.0, pareto_latency_budget_ms=20.0), measured)
     assert any(note.startswith("line 7:") and "left out" in note for note in result.notes)
     assert any("latency budget of 20 ms is not applied" in note for note in result.notes)

@@ -5,12 +5,12 @@ import json
 from apptest import metric, open_app
 
 from scaling_core import Recipe, count, scale_recipe
-from scaling_core.accuracy import calibration
-from scaling_core.latency import MeasureOptions
-from scaling_core.latency_model import FEATURES, FitReport, LinearProfile, Scores, profile_identity
-from scaling_core.pareto import builtin_recipes
-from scaling_core.pareto_view import pareto_result
-from scaling_core.state import AppState, parse_query
+from scaling_core.accuracy.model import calibration
+from scaling_core.accuracy.pareto import builtin_recipes
+from scaling_core.app.state import AppState, parse_query
+from scaling_core.app.views.pareto import pareto_result
+from scaling_core.hardware.latency_model import FEATURES, FitReport, LinearProfile, Scores, profile_identity
+from scaling_core.hardware.measure import MeasureOptions
 
 
 def pareto_page(query=None):
@@ -91,9 +91,19 @@ def test_predicted_latency_needs_a_profile_and_uses_it_when_stored(store):
     at = pareto_page({"pareto_cost": "latency_predicted"})
     assert not at.exception and any("fit one on the Hardware page" in w.value for w in at.warning)
     weights = (1.0, 30.0, 30.0, 0.0, 1.5, 0.1, 10.0, 6.0, 1.3)
-    report = FitReport(LinearProfile(FEATURES, weights), LinearProfile(("constant", "gmacs"), (5.0, 40.0)),
-                       Scores(0.9, 0.05, 0.9), Scores(0.4, 0.2, 0.6), 0.85, (10.0,), (10.5,), (10.2,), (12.0,),
-                       (100,), 10)
+    report = FitReport(
+        LinearProfile(FEATURES, weights),
+        LinearProfile(("constant", "gmacs"), (5.0, 40.0)),
+        Scores(0.9, 0.05, 0.9),
+        Scores(0.4, 0.2, 0.6),
+        0.85,
+        (10.0,),
+        (10.5,),
+        (10.2,),
+        (12.0,),
+        (100,),
+        10,
+    )
     store.put_profile(profile_identity(MeasureOptions(threads=AppState().hw_threads)), report.as_dict())
     at = pareto_page({"pareto_cost": "latency_predicted", "pareto_latency_budget_ms": "40"})
     assert not at.exception and not at.warning

@@ -6,9 +6,19 @@ import pytest
 import torch
 from torch import nn
 
-from scaling_core.errors import ConfigError
-from scaling_core.quantize import (QuantScheme, calibrate_gain, count_quantizers, fake_quantize, input_peaks, levels,
-                                   model_output_sqnr_db, quantized, quantizer_sqnr_db, sqnr_db)
+from scaling_core.core.errors import ConfigError
+from scaling_core.studies.deployment.quantize import (
+    QuantScheme,
+    calibrate_gain,
+    count_quantizers,
+    fake_quantize,
+    input_peaks,
+    levels,
+    model_output_sqnr_db,
+    quantized,
+    quantizer_sqnr_db,
+    sqnr_db,
+)
 
 SAMPLES = 1_000_000
 
@@ -28,9 +38,14 @@ def tiny_cnn() -> nn.Module:
     """Three quantizable layers (two Conv2d, one Linear) around layers that are not quantized, in eval mode."""
     torch.manual_seed(0)
     return nn.Sequential(
-        nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(),
-        nn.Conv2d(8, 16, 3, stride=2), nn.ReLU(),
-        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 10),
+        nn.Conv2d(3, 8, 3, padding=1),
+        nn.BatchNorm2d(8),
+        nn.ReLU(),
+        nn.Conv2d(8, 16, 3, stride=2),
+        nn.ReLU(),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(16, 10),
     ).eval()
 
 
@@ -73,7 +88,7 @@ def test_a_uniform_signal_measures_the_closed_form_at_every_bit_width():
 
 
 def test_the_closed_form_is_twelve_n_squared_over_c_squared():
-    assert quantizer_sqnr_db(8, 1.0) == pytest.approx(10 * math.log10(12 * 127 ** 2))
+    assert quantizer_sqnr_db(8, 1.0) == pytest.approx(10 * math.log10(12 * 127**2))
     assert quantizer_sqnr_db(8, 2.0) == pytest.approx(quantizer_sqnr_db(8, 1.0) - 20 * math.log10(2))
     with pytest.raises(ConfigError) as error:
         quantizer_sqnr_db(8, 0.5)
@@ -220,7 +235,7 @@ def test_the_model_gains_six_db_per_bit_and_loses_three_db_per_doubling_of_quant
         assert model_output_sqnr_db(b + 1, 10, 2.0) - model_output_sqnr_db(b, 10, 2.0) == pytest.approx(step)
     assert model_output_sqnr_db(8, 10, 2.0) - model_output_sqnr_db(8, 20, 2.0) == pytest.approx(10 * math.log10(2))
     assert model_output_sqnr_db(8, 10, 2.0) - model_output_sqnr_db(8, 10, 4.0) == pytest.approx(10 * math.log10(2))
-    assert model_output_sqnr_db(8, 1, 1.0) == pytest.approx(10 * math.log10(12 * 127 ** 2))
+    assert model_output_sqnr_db(8, 1, 1.0) == pytest.approx(10 * math.log10(12 * 127**2))
     for bad in ({"quantizers": 0}, {"gain": 0.0}, {"gain": math.nan}):
         with pytest.raises(ConfigError) as error:
             model_output_sqnr_db(**{"bits": 8, "quantizers": 10, "gain": 2.0, **bad})
@@ -243,8 +258,13 @@ def test_calibrate_gain_recovers_the_gain_that_generated_the_data():
 
 @pytest.mark.parametrize("bad", [1, 17, 3.5, True, "8"])
 def test_bad_bits_are_refused(bad):
-    calls = [lambda: levels(bad), lambda: fake_quantize(torch.ones(3), bad), lambda: quantizer_sqnr_db(bad, 1.5),
-             lambda: model_output_sqnr_db(bad, 4, 1.0), lambda: calibrate_gain([bad], [4], [30.0])]
+    calls = [
+        lambda: levels(bad),
+        lambda: fake_quantize(torch.ones(3), bad),
+        lambda: quantizer_sqnr_db(bad, 1.5),
+        lambda: model_output_sqnr_db(bad, 4, 1.0),
+        lambda: calibrate_gain([bad], [4], [30.0]),
+    ]
     for call in calls:
         with pytest.raises(ConfigError) as error:
             call()

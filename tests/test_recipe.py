@@ -40,12 +40,15 @@ def test_with_fixed_moves_one_coefficient_and_rescales_the_others():
     assert math.log(new.gamma) / math.log(new.beta) == pytest.approx(math.log(1.15) / math.log(1.1), rel=1e-12)
 
 
-@pytest.mark.parametrize("kwargs, parameter", [
-    ({"alpha": 0.0, "beta": 1.1, "gamma": 1.15}, "alpha"),
-    ({"alpha": 1.2, "beta": -1.0, "gamma": 1.15}, "beta"),
-    ({"alpha": 1.2, "beta": 1.1, "gamma": float("nan")}, "gamma"),
-    ({"alpha": float("inf"), "beta": 1.1, "gamma": 1.15}, "alpha"),
-])
+@pytest.mark.parametrize(
+    "kwargs, parameter",
+    [
+        ({"alpha": 0.0, "beta": 1.1, "gamma": 1.15}, "alpha"),
+        ({"alpha": 1.2, "beta": -1.0, "gamma": 1.15}, "beta"),
+        ({"alpha": 1.2, "beta": 1.1, "gamma": float("nan")}, "gamma"),
+        ({"alpha": float("inf"), "beta": 1.1, "gamma": 1.15}, "alpha"),
+    ],
+)
 def test_bad_coefficients_name_the_parameter_and_range(kwargs, parameter):
     with pytest.raises(ConfigError) as err:
         Recipe(**kwargs)

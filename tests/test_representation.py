@@ -6,17 +6,33 @@ import math
 import pytest
 from scipy.stats import norm
 
-from scaling_core.cli import main
-from scaling_core.representation import representation_defaults
-from scaling_core.representation_view import fitted_laws, model_dimension, modelled_curve
-from scaling_core.shipped import shipped_records
+from scaling_core.app.views.representation import fitted_laws, model_dimension, modelled_curve
+from scaling_core.cli.main import main
+from scaling_core.storage.shipped import shipped_records
+from scaling_core.studies.representation.measurements import representation_defaults
 
 
 def test_the_fewshot_command_trains_evaluates_and_caches_a_backbone(tmp_path, capsys):
     url = f"sqlite:///{tmp_path / 'store.sqlite'}"
     saved = tmp_path / "fewshot.json"
-    args = ["fewshot", "--dataset", "mnist5k-0to4", "--recipes", "efficientnet", "--phis", "0", "--seeds", "1",
-            "--epochs", "1", "--workers", "1", "--store", url, "--json"]
+    args = [
+        "fewshot",
+        "--dataset",
+        "mnist5k-0to4",
+        "--recipes",
+        "efficientnet",
+        "--phis",
+        "0",
+        "--seeds",
+        "1",
+        "--epochs",
+        "1",
+        "--workers",
+        "1",
+        "--store",
+        url,
+        "--json",
+    ]
     assert main([*args, "--save-to", str(saved)]) == 0
     out = json.loads(capsys.readouterr().out)
     (record,) = out["records"]
@@ -48,8 +64,24 @@ def test_the_fewshot_command_trains_evaluates_and_caches_a_backbone(tmp_path, ca
 
 def test_the_cover_command_prints_the_exact_count_and_a_simulation_that_agrees(tmp_path, capsys):
     url = f"sqlite:///{tmp_path / 'store.sqlite'}"
-    assert main(["cover", "--dimension", "5", "--no-bias", "--ratios", "1,2,3", "--monte-carlo", "300",
-                 "--store", url, "--json"]) == 0
+    assert (
+        main(
+            [
+                "cover",
+                "--dimension",
+                "5",
+                "--no-bias",
+                "--ratios",
+                "1,2,3",
+                "--monte-carlo",
+                "300",
+                "--store",
+                url,
+                "--json",
+            ]
+        )
+        == 0
+    )
     out = json.loads(capsys.readouterr().out)
     rows = {row["n"]: row for row in out["rows"]}
     assert sorted(rows) == [5, 10, 15]
@@ -68,8 +100,9 @@ def test_the_cover_command_prints_the_exact_count_and_a_simulation_that_agrees(t
 
 def test_the_shipped_model_defaults_are_the_fit_to_the_shipped_efficientnet_measurements():
     header, records = shipped_records("representation", "fewshot-mnist5k-0to4")
-    assert records, "data/representation/fewshot-mnist5k-0to4.json is made by `python -m scaling_core fewshot " \
-                    "--save-to …`"
+    assert records, (
+        "data/representation/fewshot-mnist5k-0to4.json is made by `python -m scaling_core fewshot --save-to …`"
+    )
     fit = fitted_laws(records, "efficientnet")
     model = representation_defaults()["model"]
     assert model["snr0"] == pytest.approx(fit["snr0"], abs=1e-3) and model["eta"] == pytest.approx(fit["eta"], abs=1e-3)
@@ -84,7 +117,7 @@ def test_the_modelled_curve_follows_its_laws():
     assert curve["snr"].tolist() == pytest.approx([1.0, 1.6487, 2.7183], rel=1e-4)
     assert curve["accuracy"].is_monotonic_increasing and curve["accuracy"].iloc[0] > 20
     two_way = modelled_curve(2.0, 0.0, 1.0, 0.0, [0.0], [1], 2)
-    # 2 ways is exact quadrature; in one dimension, accuracy = Φ(λ)Φ(c) + Φ(−λ)Φ(−c) (scaling_core.fewshot).
+    # 2 ways is exact quadrature; in one dimension, accuracy = Φ(λ)Φ(c) + Φ(−λ)Φ(−c) (scaling_core.studies.representation.fewshot).
     lam, c = 2.0 * (1 / 2) ** 0.5, 2.0 / (2 * (1 + 1 / 2) ** 0.5)
     expected = 100 * (norm.cdf(lam) * norm.cdf(c) + norm.cdf(-lam) * norm.cdf(-c))
     assert two_way["accuracy"].iloc[0] == pytest.approx(expected, abs=1e-6)

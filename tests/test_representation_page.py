@@ -5,9 +5,9 @@ import json
 import pytest
 from apptest import metric, open_app
 
-from scaling_core.representation import representation_defaults
-from scaling_core.representation_view import fitted_laws
-from scaling_core.shipped import shipped_records
+from scaling_core.app.views.representation import fitted_laws
+from scaling_core.storage.shipped import shipped_records
+from scaling_core.studies.representation.measurements import representation_defaults
 
 PAGE = "app_pages/representation.py"
 
@@ -22,8 +22,13 @@ def test_the_page_shows_cover_few_shot_and_students_measured_and_modelled(store)
     assert any("shipped data/representation/fewshot-mnist5k-0to4.json" in c.value for c in at.caption)
     assert any("shipped data/representation/distillation-mnist5k.json" in c.value for c in at.caption)
     names = traces(at)
-    assert {"C(N, 65) / 2^N (exact count)", "5-shot (measured)", "5-shot (modelled)", "y = x",
-            "the teacher itself (measured)"} <= names
+    assert {
+        "C(N, 65) / 2^N (exact count)",
+        "5-shot (measured)",
+        "5-shot (modelled)",
+        "y = x",
+        "the teacher itself (measured)",
+    } <= names
     assert any(n.startswith("student φ = 0") for n in names)
     _, records = shipped_records("representation", "fewshot-mnist5k-0to4")
     capacity = next(d.value for d in at.dataframe if "cover_capacity_modelled" in d.value.columns)
@@ -64,8 +69,10 @@ def test_a_partial_grid_in_the_store_says_what_the_laws_need(store, monkeypatch)
     # What the store answers after `fewshot --recipes efficientnet --phis 0,1`: one recipe, two φ.
     _, shipped = shipped_records("representation", "fewshot-mnist5k-0to4")
     partial = [r for r in shipped if r["alias"] == "efficientnet" and r["phi"] in (0.0, 1.0)]
-    monkeypatch.setattr("scaling_core.representation_view.records_for",
-                        lambda *args, **kwargs: (partial, "measured here: the results store"))
+    monkeypatch.setattr(
+        "scaling_core.app.views.representation.records_for",
+        lambda *args, **kwargs: (partial, "measured here: the results store"),
+    )
     at = open_app(PAGE, {"fewshot_recipe": "width"}, timeout=240)
     assert not at.exception and not at.error
     assert any("The laws need width-only measured at two or more φ; the results hold 0" in i.value for i in at.info)
@@ -76,8 +83,11 @@ def test_a_partial_grid_in_the_store_says_what_the_laws_need(store, monkeypatch)
 
 def test_the_simulation_is_offered_only_where_it_is_quick_and_the_model_takes_any_dimension(store):
     limit = representation_defaults()["cover"]["simulate_max_dimension"]
-    at = open_app(PAGE, {"cover_d": str(limit + 1), "cover_simulate": "1", "fewshot_dim0": "4096",
-                         "fewshot_zeta": "5"}, timeout=240)
+    at = open_app(
+        PAGE,
+        {"cover_d": str(limit + 1), "cover_simulate": "1", "fewshot_dim0": "4096", "fewshot_zeta": "5"},
+        timeout=240,
+    )
     assert not at.exception and not at.error
     assert at.toggle[0].disabled
     assert "Monte Carlo: random Gaussian points, LP test (simulated)" not in traces(at)

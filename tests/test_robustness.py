@@ -4,11 +4,23 @@ import json
 
 import pytest
 
-from scaling_core.cli import main
-from scaling_core.robustness import robustness_settings
+from scaling_core.cli.main import main
+from scaling_core.studies.robustness.evaluation import robustness_settings
 
-ARGS = ["--dataset", "digits", "--recipes", "efficientnet", "--phis", "0", "--seeds", "1", "--epochs", "12",
-        "--workers", "1"]
+ARGS = [
+    "--dataset",
+    "digits",
+    "--recipes",
+    "efficientnet",
+    "--phis",
+    "0",
+    "--seeds",
+    "1",
+    "--epochs",
+    "12",
+    "--workers",
+    "1",
+]
 
 
 @pytest.fixture(scope="module")

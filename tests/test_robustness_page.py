@@ -4,7 +4,7 @@ import json
 
 from apptest import metric, open_app
 
-from scaling_core.shipped import shipped_records
+from scaling_core.storage.shipped import shipped_records
 
 PAGE = "app_pages/robustness.py"
 

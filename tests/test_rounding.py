@@ -2,18 +2,21 @@ import numpy as np
 import pytest
 
 from scaling_core import ConfigError, RoundingPolicy
-from scaling_core.rounding import round_channels, round_repeats, round_resolution, squeeze_channels
+from scaling_core.core.rounding import round_channels, round_repeats, round_resolution, squeeze_channels
 
 
-@pytest.mark.parametrize("channels, width, expected", [
-    (32, 1.0, 32),
-    (32, 1.1, 32),    # 35.2 → nearest multiple of 8 is 32, within 10%
-    (16, 1.8, 32),    # 28.8 → 32 (halves round up)
-    (1280, 1.1, 1408),
-    (17, 0.7, 16),    # 11.9 → 8 loses 33% → one more step of 8
-    (16, 0.1, 8),     # never below 8
-    (320, 2.0, 640),
-])
+@pytest.mark.parametrize(
+    "channels, width, expected",
+    [
+        (32, 1.0, 32),
+        (32, 1.1, 32),  # 35.2 → nearest multiple of 8 is 32, within 10%
+        (16, 1.8, 32),  # 28.8 → 32 (halves round up)
+        (1280, 1.1, 1408),
+        (17, 0.7, 16),  # 11.9 → 8 loses 33% → one more step of 8
+        (16, 0.1, 8),  # never below 8
+        (320, 2.0, 640),
+    ],
+)
 def test_round_channels_follows_the_reference_rule(channels, width, expected):
     assert int(round_channels(channels, width)) == expected
 
@@ -43,11 +46,14 @@ def test_array_and_scalar_rounding_agree():
     assert all(int(round_channels(int(c), float(w))) == a for c, w, a in zip(channels, width, arrays))
 
 
-@pytest.mark.parametrize("kwargs, parameter", [
-    ({"resolution_multiple": 7}, "resolution_multiple"),
-    ({"depth_rounding": "floor"}, "depth_rounding"),
-    ({"width_divisor": 0}, "width_divisor"),
-])
+@pytest.mark.parametrize(
+    "kwargs, parameter",
+    [
+        ({"resolution_multiple": 7}, "resolution_multiple"),
+        ({"depth_rounding": "floor"}, "depth_rounding"),
+        ({"width_divisor": 0}, "width_divisor"),
+    ],
+)
 def test_policy_validation(kwargs, parameter):
     with pytest.raises(ConfigError) as err:
         RoundingPolicy(**kwargs)

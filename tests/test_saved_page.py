@@ -22,8 +22,12 @@ def titles(at) -> list[str]:
 def test_a_result_saved_on_the_explorer_holds_its_network_and_costs(store):
     save_from_explorer({"phi": "2.0", "alpha": "1.3", "beta": "1.1", "gamma": "1.1"}, "deep one")
     [saved] = store.list_results()
-    assert (saved["name"], saved["author"], saved["notes"], saved["page"]) == ("deep one", "ana", "for the drone",
-                                                                             "explorer")
+    assert (saved["name"], saved["author"], saved["notes"], saved["page"]) == (
+        "deep one",
+        "ana",
+        "for the drone",
+        "explorer",
+    )
     assert saved["query"]["phi"] == "2.0" and "result" not in saved["query"]
     expected = count(scale_recipe(Recipe(1.3, 1.1, 1.1), 2.0))
     assert saved["payload"]["costs"]["macs"] == expected.macs

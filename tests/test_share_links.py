@@ -3,34 +3,76 @@
 import pytest
 from apptest import open_app
 
-from scaling_core.state import parse_query, to_query
+from scaling_core.app.state import parse_query, to_query
 from ui.pages import PAGES
 
 QUERIES = {
-    "explorer": {"phi": "2.5", "alpha": "1.3", "beta": "1.05", "gamma": "1.2", "res_multiple": "16",
-                 "num_classes": "10"},
+    "explorer": {
+        "phi": "2.5",
+        "alpha": "1.3",
+        "beta": "1.05",
+        "gamma": "1.2",
+        "res_multiple": "16",
+        "num_classes": "10",
+    },
     "tasks": {"head": "segmentation", "phi": "1.5", "alpha": "1.1", "beta": "1.2", "gamma": "1.1"},
     "hardware": {"phi": "0.5", "hw_budget_ms": "40.0", "hw_batch": "2"},
-    "pareto": {"pareto_cost": "activations", "pareto_phi_max": "3.0", "pareto_phi_step": "0.5",
-               "pareto_recipes": "mine,1.3,1.15,1.05", "base_top1": "76.3", "pareto_memory_budget_mb": "80.0"},
+    "pareto": {
+        "pareto_cost": "activations",
+        "pareto_phi_max": "3.0",
+        "pareto_phi_step": "0.5",
+        "pareto_recipes": "mine,1.3,1.15,1.05",
+        "base_top1": "76.3",
+        "pareto_memory_budget_mb": "80.0",
+    },
     "lab": {"lab_dataset": "mnist5k", "lab_recipes": "width,resolution", "pareto_source": "lab:mnist5k"},
-    "spectrum": {"spectrum_domains": "texture,medical", "spectrum_criterion": "detail", "spectrum_phi_max": "2.0",
-                 "motion_speed_dps": "120.0", "spectrum_detail_low": "40.0"},
-    "robustness": {"robust_attack": "fgsm", "robust_level": "0.05", "robust_recipe": "width",
-                   "lab_recipes": "efficientnet,width"},
-    "deployment": {"hw_budget_ms": "45.0", "motion_exposure_ms": "8.0", "thermal_throttle_c": "60.0",
-                   "thermal_phi": "1.5", "quant_bits": "6", "quant_scheme": "per_channel", "deploy_phi_max": "2.0"},
-    "representation": {"cover_d": "32", "cover_bias": "0", "cover_simulate": "1", "fewshot_recipe": "width",
-                       "fewshot_shots": "1", "fewshot_ways": "3", "fewshot_eta": "0.2", "distill_alpha": "0.5"},
+    "spectrum": {
+        "spectrum_domains": "texture,medical",
+        "spectrum_criterion": "detail",
+        "spectrum_phi_max": "2.0",
+        "motion_speed_dps": "120.0",
+        "spectrum_detail_low": "40.0",
+    },
+    "robustness": {
+        "robust_attack": "fgsm",
+        "robust_level": "0.05",
+        "robust_recipe": "width",
+        "lab_recipes": "efficientnet,width",
+    },
+    "deployment": {
+        "hw_budget_ms": "45.0",
+        "motion_exposure_ms": "8.0",
+        "thermal_throttle_c": "60.0",
+        "thermal_phi": "1.5",
+        "quant_bits": "6",
+        "quant_scheme": "per_channel",
+        "deploy_phi_max": "2.0",
+    },
+    "representation": {
+        "cover_d": "32",
+        "cover_bias": "0",
+        "cover_simulate": "1",
+        "fewshot_recipe": "width",
+        "fewshot_shots": "1",
+        "fewshot_ways": "3",
+        "fewshot_eta": "0.2",
+        "distill_alpha": "0.5",
+    },
     "saved": {"saved_filter": "nothing matches this", "phi": "3.0"},
 }
 
 
 def view(at) -> list:
     """What a reader sees: titles, headers, metrics, captions, messages, table sizes."""
-    return ([t.value for t in at.title] + [h.value for h in at.subheader] + [(m.label, m.value) for m in at.metric]
-            + [c.value for c in at.caption] + [i.value for i in at.info] + [e.value for e in at.error]
-            + [d.value.shape for d in at.dataframe])
+    return (
+        [t.value for t in at.title]
+        + [h.value for h in at.subheader]
+        + [(m.label, m.value) for m in at.metric]
+        + [c.value for c in at.caption]
+        + [i.value for i in at.info]
+        + [e.value for e in at.error]
+        + [d.value.shape for d in at.dataframe]
+    )
 
 
 @pytest.mark.parametrize("page", list(PAGES))
@@ -48,5 +90,8 @@ def test_the_state_follows_the_user_to_another_page():
     at = open_app(None, QUERIES["explorer"])
     at.switch_page(PAGES["pareto"].path).run()
     assert not at.exception
-    assert {k: at.query_params[k] for k in ("phi", "alpha", "res_multiple")} == {"phi": "2.5", "alpha": "1.3",
-                                                                                 "res_multiple": "16"}
+    assert {k: at.query_params[k] for k in ("phi", "alpha", "res_multiple")} == {
+        "phi": "2.5",
+        "alpha": "1.3",
+        "res_multiple": "16",
+    }

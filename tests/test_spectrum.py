@@ -3,9 +3,18 @@
 import numpy as np
 import pytest
 
-from scaling_core.errors import ConfigError
-from scaling_core.spectrum import (Spectrum, captured_share, fit_slope, grayscale, mean_spectrum, radial_psd,
-                                   resolution_for_share, slope_spread, synthetic_image)
+from scaling_core.core.errors import ConfigError
+from scaling_core.studies.spectrum.power import (
+    Spectrum,
+    captured_share,
+    fit_slope,
+    grayscale,
+    mean_spectrum,
+    radial_psd,
+    resolution_for_share,
+    slope_spread,
+    synthetic_image,
+)
 
 
 @pytest.mark.parametrize("alpha", [1.0, 1.5, 2.0, 2.5, 3.0, 4.0])

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from scaling_core.errors import ConfigError
-from scaling_core.spectrum_images import UploadLimits, decode_upload, domain, domain_images, domain_table
+from scaling_core.core.errors import ConfigError
+from scaling_core.studies.spectrum.images import UploadLimits, decode_upload, domain, domain_images, domain_table
 
 LIMITS = UploadLimits(("PNG", "JPEG", "TIFF"), max_bytes=2_000_000, max_pixels=4_000_000, min_side=32, max_files=5)
 
@@ -20,9 +20,12 @@ def encoded(array: np.ndarray, fmt: str, **kwargs) -> bytes:
 
 def test_every_packaged_domain_loads_its_images():
     assert set(domain_table()) == {"natural", "texture", "medical", "astronomy"}
-    expected = {"natural": {"astronaut", "coffee", "chelsea", "rocket", "motorcycle", "china", "flower"},
-                "texture": {"brick", "grass", "gravel"}, "medical": {"retina", "ihc", "microaneurysms", "cell"},
-                "astronomy": {"hubble_deep_field"}}
+    expected = {
+        "natural": {"astronaut", "coffee", "chelsea", "rocket", "motorcycle", "china", "flower"},
+        "texture": {"brick", "grass", "gravel"},
+        "medical": {"retina", "ihc", "microaneurysms", "cell"},
+        "astronomy": {"hubble_deep_field"},
+    }
     for name, images in expected.items():
         loaded = domain_images(name)
         assert {i.name for i in loaded} == images
@@ -36,8 +39,7 @@ def test_every_packaged_domain_loads_its_images():
 def test_png_jpeg_and_tiff_decode_to_their_pixels(fmt):
     rng = np.random.default_rng(0)
     rgb = rng.integers(0, 256, (48, 64, 3), dtype=np.uint8)
-    image = decode_upload(f"x.{fmt.lower()}", encoded(rgb, fmt, **({"quality": 100} if fmt == "JPEG" else {})),
-                          LIMITS)
+    image = decode_upload(f"x.{fmt.lower()}", encoded(rgb, fmt, **({"quality": 100} if fmt == "JPEG" else {})), LIMITS)
     assert image.pixels.shape == (48, 64, 3) and image.name == f"x.{fmt.lower()}"
     if fmt != "JPEG":
         assert np.array_equal(image.pixels, rgb)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from scaling_core.errors import ConfigError
-from scaling_core.store import Store, describe, measurement_key
+from scaling_core.core.errors import ConfigError
+from scaling_core.storage.store import Store, describe, measurement_key
 
 POSTGRES_ENV = "SCALING_LAB_TEST_POSTGRES_URL"
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +30,7 @@ def store_url(request, tmp_path):
         return f"sqlite:///{tmp_path / 'store.sqlite'}"
     url = _postgres_url()
     from sqlalchemy import create_engine, text
+
     engine = create_engine(url)
     with engine.begin() as connection:  # each test starts from empty tables
         connection.execute(text("DROP TABLE IF EXISTS measurements, latency_profiles, results, lab_runs"))
@@ -38,11 +39,28 @@ def store_url(request, tmp_path):
 
 
 def row(key: str, median: float = 10.0) -> dict:
-    return {"key": key, "network": json.dumps({"type": "test"}), "label": key, "head": "classification",
-            "fingerprint_id": "f" * 16, "fingerprint": "{}", "batch_size": 1, "threads": 1,
-            "memory_format": "contiguous", "device": "cpu", "best_ms": median * 0.9, "median_ms": median,
-            "p10_ms": median * 0.95, "p90_ms": median * 1.1, "runs": 10, "blocks": 10, "macs": 400_000_000_000,
-            "params": 5_000_000, "activations": 7_000_000, "measured_at": 1.0}
+    return {
+        "key": key,
+        "network": json.dumps({"type": "test"}),
+        "label": key,
+        "head": "classification",
+        "fingerprint_id": "f" * 16,
+        "fingerprint": "{}",
+        "batch_size": 1,
+        "threads": 1,
+        "memory_format": "contiguous",
+        "device": "cpu",
+        "best_ms": median * 0.9,
+        "median_ms": median,
+        "p10_ms": median * 0.95,
+        "p90_ms": median * 1.1,
+        "runs": 10,
+        "blocks": 10,
+        "macs": 400_000_000_000,
+        "params": 5_000_000,
+        "activations": 7_000_000,
+        "measured_at": 1.0,
+    }
 
 
 def test_put_get_and_keep_or_replace(store_url):
@@ -59,8 +77,13 @@ def test_put_get_and_keep_or_replace(store_url):
 
 def test_profiles_are_kept_per_machine_and_setup(store_url):
     store = Store(store_url)
-    identity = {"fingerprint_id": "x" * 16, "batch_size": 1, "threads": 2, "memory_format": "contiguous",
-                "device": "cpu"}
+    identity = {
+        "fingerprint_id": "x" * 16,
+        "batch_size": 1,
+        "threads": 2,
+        "memory_format": "contiguous",
+        "device": "cpu",
+    }
     store.put_profile(identity, {"weights": [1, 2]})
     store.put_profile(identity, {"weights": [3, 4]})
     assert store.get_profile(identity) == {"weights": [3, 4]}
@@ -70,7 +93,7 @@ def test_profiles_are_kept_per_machine_and_setup(store_url):
 WRITER = """
 import sys
 sys.path.insert(0, {root!r})
-from scaling_core.store import Store
+from scaling_core.storage.store import Store
 sys.path.insert(0, {tests!r})
 from test_store import row
 store = Store({url!r})
@@ -91,6 +114,7 @@ def test_two_processes_writing_at_once_lose_nothing(store_url, tmp_path):
 
 def test_keys_depend_on_the_discrete_network_and_the_setup_only():
     from scaling_core import Recipe, scale_recipe
+
     a = describe(scale_recipe(Recipe(1.2, 1.1, 1.15), 1.0))
     b = describe(scale_recipe(Recipe(1.2, 1.1, 1.15), 1.0, label="other label"))
     assert measurement_key(a, "f", 1, 1, "contiguous", "cpu") == measurement_key(b, "f", 1, 1, "contiguous", "cpu")
@@ -131,7 +155,7 @@ def test_a_result_needs_a_name_and_bounded_text(store_url):
 SAVER = """
 import sys
 sys.path.insert(0, {root!r})
-from scaling_core.store import Store
+from scaling_core.storage.store import Store
 store = Store({url!r})
 for i in range({n}):
     store.save_result(f"{{sys.argv[1]}}-{{i}}", sys.argv[1], "", "explorer", {{}}, {{"i": i}})
@@ -149,13 +173,24 @@ def test_two_sessions_saving_at_once_both_land(store_url, tmp_path):
 
 
 def test_lab_runs_keep_their_checkpoint_and_are_found_by_network_budget_and_code(store_url):
-    from scaling_core.lab_train import Budget
+    from scaling_core.lab.train import Budget
+
     store = Store(store_url)
     budget = Budget(3, 128, 0.004, 0.0001)
-    run = {"key": "k" * 64, "dataset": "digits", "network_key": "n" * 16, "seed": 0, "budget": json.dumps(
-        {"epochs": 3, "batch_size": 128, "learning_rate": 0.004, "weight_decay": 0.0001}), "code_version": "c" * 12,
-        "fingerprint_id": "f" * 16, "accuracy": 0.9, "curve": "[]", "train_time_s": 1.0,
-        "checkpoint": bytes(range(256)) * 4000, "created_at": 1.0}
+    run = {
+        "key": "k" * 64,
+        "dataset": "digits",
+        "network_key": "n" * 16,
+        "seed": 0,
+        "budget": json.dumps({"epochs": 3, "batch_size": 128, "learning_rate": 0.004, "weight_decay": 0.0001}),
+        "code_version": "c" * 12,
+        "fingerprint_id": "f" * 16,
+        "accuracy": 0.9,
+        "curve": "[]",
+        "train_time_s": 1.0,
+        "checkpoint": bytes(range(256)) * 4000,
+        "created_at": 1.0,
+    }
     store.put_lab_run(run)
     store.put_lab_run({**run, "accuracy": 0.1})  # the same key again: kept, not replaced
     assert store.lab_run_keys(["k" * 64, "other"]) == {"k" * 64}

@@ -42,8 +42,9 @@ def test_resolution_below_minimum_is_refused_with_the_culprit():
 
 
 def test_invalid_rows_can_be_dropped_and_are_counted():
-    frame = sweep([Recipe(1.2, 1.1, 1.15), Recipe(1.0, 1.0, 0.5), Recipe(2.5, 2.5, 2.5)], [0.0, 4.0, 30.0],
-                  drop_invalid=True)
+    frame = sweep(
+        [Recipe(1.2, 1.1, 1.15), Recipe(1.0, 1.0, 0.5), Recipe(2.5, 2.5, 2.5)], [0.0, 4.0, 30.0], drop_invalid=True
+    )
     # dropped: γ=0.5 at φ=4 and 30 (resolution), α=β=γ=2.5 at φ=30 (could overflow int64)
     assert frame.attrs["dropped"] == 3
     assert len(frame) == 6 and (frame["resolution_px"] >= 32).all()

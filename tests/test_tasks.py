@@ -4,13 +4,19 @@ import numpy as np
 import pytest
 
 from scaling_core import Recipe, RoundingPolicy, count
-from scaling_core.budget import compare_at_budget, largest_phi_within, macs_at
-from scaling_core.errors import ConfigError
-from scaling_core.law import check_law
-from scaling_core.task_cost import count_task
-from scaling_core.tasks import (bifpn_nodes, detection_preset_names, efficientdet_table, get_detection_preset,
-                                scale_detection_preset, scale_task)
-from scaling_core.verify import verify
+from scaling_core.core.errors import ConfigError
+from scaling_core.nn.verify import verify
+from scaling_core.tasks.budget import compare_at_budget, largest_phi_within, macs_at
+from scaling_core.tasks.cost import count_task
+from scaling_core.tasks.heads import (
+    bifpn_nodes,
+    detection_preset_names,
+    efficientdet_table,
+    get_detection_preset,
+    scale_detection_preset,
+    scale_task,
+)
+from scaling_core.tasks.law import check_law
 
 PAPER = Recipe(1.2, 1.1, 1.15)
 
@@ -42,10 +48,15 @@ def test_efficientdet_compound_rules(phi):
 
 def test_bifpn_graph_is_efficientdets():
     assert bifpn_nodes(3, 7) == (
-        (6, (("input", 6), ("input", 7))), (5, (("input", 5), ("node", 0))), (4, (("input", 4), ("node", 1))),
-        (3, (("input", 3), ("node", 2))), (4, (("input", 4), ("node", 2), ("node", 3))),
-        (5, (("input", 5), ("node", 1), ("node", 4))), (6, (("input", 6), ("node", 0), ("node", 5))),
-        (7, (("input", 7), ("node", 6))))
+        (6, (("input", 6), ("input", 7))),
+        (5, (("input", 5), ("node", 0))),
+        (4, (("input", 4), ("node", 1))),
+        (3, (("input", 3), ("node", 2))),
+        (4, (("input", 4), ("node", 2), ("node", 3))),
+        (5, (("input", 5), ("node", 1), ("node", 4))),
+        (6, (("input", 6), ("node", 0), ("node", 5))),
+        (7, (("input", 7), ("node", 6))),
+    )
 
 
 def random_task_configs(n, seed):
@@ -54,14 +65,21 @@ def random_task_configs(n, seed):
     for i in range(n):
         head = heads[i % len(heads)]
         recipe = Recipe(*rng.uniform([1.0, 0.9, 0.8, 1.0], [1.3, 1.2, 1.1, 1.4]))
-        yield (head, recipe, float(rng.uniform(0, 1.2)), str(rng.choice(["efficientdet", "recipe"])),
-               int(rng.integers(2, 120)), int(rng.choice([8, 16, 32])))
+        yield (
+            head,
+            recipe,
+            float(rng.uniform(0, 1.2)),
+            str(rng.choice(["efficientdet", "recipe"])),
+            int(rng.integers(2, 120)),
+            int(rng.choice([8, 16, 32])),
+        )
 
 
 @pytest.mark.parametrize("head, recipe, phi, neck, classes, multiple", list(random_task_configs(8, seed=11)))
 def test_random_task_networks_equal_fvcore(head, recipe, phi, neck, classes, multiple):
-    task = scale_task(head, recipe, phi, neck_scaling=neck, num_classes=classes,
-                      policy=RoundingPolicy(resolution_multiple=multiple))
+    task = scale_task(
+        head, recipe, phi, neck_scaling=neck, num_classes=classes, policy=RoundingPolicy(resolution_multiple=multiple)
+    )
     result = verify(task)
     assert result.ok, result.differences
 
@@ -81,8 +99,14 @@ def test_larger_efficientdets_equal_fvcore(name):
 @pytest.mark.slow
 @pytest.mark.parametrize("head, recipe, phi, neck, classes, multiple", list(random_task_configs(16, seed=12)))
 def test_more_task_networks_equal_fvcore(head, recipe, phi, neck, classes, multiple):
-    task = scale_task(head, recipe, phi * 2, neck_scaling=neck, num_classes=classes,
-                      policy=RoundingPolicy(resolution_multiple=multiple))
+    task = scale_task(
+        head,
+        recipe,
+        phi * 2,
+        neck_scaling=neck,
+        num_classes=classes,
+        policy=RoundingPolicy(resolution_multiple=multiple),
+    )
     result = verify(task)
     assert result.ok, result.differences
 

@@ -4,10 +4,9 @@ import pytest
 from apptest import metric, open_app
 
 from scaling_core import Recipe
-from scaling_core.law import check_law
-from scaling_core.task_cost import count_task
-from scaling_core.tasks import scale_detection_preset, scale_task
-
+from scaling_core.tasks.cost import count_task
+from scaling_core.tasks.heads import scale_detection_preset, scale_task
+from scaling_core.tasks.law import check_law
 
 
 def tasks_page(query=None):
@@ -39,8 +38,12 @@ def test_link_restores_the_tasks_view():
     at = tasks_page(query)
     assert not at.exception
     assert at.slider(key="w_tau").value == 1.3
-    task = scale_task("video", Recipe(1.1, 1.1, 1.15, 1.3), 1.0,
-                      policy=__import__("scaling_core").RoundingPolicy(resolution_multiple=16))
+    task = scale_task(
+        "video",
+        Recipe(1.1, 1.1, 1.15, 1.3),
+        1.0,
+        policy=__import__("scaling_core").RoundingPolicy(resolution_multiple=16),
+    )
     assert metric(at, "frames per clip") == str(task.frames)
     assert metric(at, "MACs (multiply-adds)") == f"{count_task(task).macs:,}"
 

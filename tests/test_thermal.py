@@ -6,13 +6,21 @@ import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
-from scaling_core import thermal
-from scaling_core.errors import ConfigError
-from scaling_core.thermal import (ThermalDevice, Workload, inference_energy_j, level_power_w, level_throughput,
-                                  simulate, steady_state_c)
+from scaling_core.core.errors import ConfigError
+from scaling_core.studies.deployment import thermal
+from scaling_core.studies.deployment.thermal import (
+    ThermalDevice,
+    Workload,
+    inference_energy_j,
+    level_power_w,
+    level_throughput,
+    simulate,
+    steady_state_c,
+)
 
-DEVICE = ThermalDevice(ambient_c=25.0, resistance_k_per_w=10.0, capacitance_j_per_k=30.0, throttle_c=65.0,
-                       hysteresis_k=5.0, static_w=0.5)
+DEVICE = ThermalDevice(
+    ambient_c=25.0, resistance_k_per_w=10.0, capacitance_j_per_k=30.0, throttle_c=65.0, hysteresis_k=5.0, static_w=0.5
+)
 HEAVY = Workload(latency_s=0.02, energy_j=0.1)  # 5 W busy: T_∞ = 80 °C at level 0, 38.2 °C at the lowest
 COOL = ThermalDevice(throttle_c=150.0)  # threshold out of reach of HEAVY
 TWO_LEVELS = ThermalDevice(throttle_c=65.0, hysteresis_k=5.0, levels=(1.0, 0.6))  # one step down cools it
@@ -36,8 +44,16 @@ def _reference(device, workload, duration, start_c):
     while time < duration:
         events = [heat_up] if level < len(device.levels) - 1 else []
         events += [cool_down] if level > 0 else []
-        solution = solve_ivp(lambda t, y, s=steady[level]: (s - y) / tau, (time, duration), [temperature],
-                             method="DOP853", rtol=1e-11, atol=1e-11, events=events, dense_output=True)
+        solution = solve_ivp(
+            lambda t, y, s=steady[level]: (s - y) / tau,
+            (time, duration),
+            [temperature],
+            method="DOP853",
+            rtol=1e-11,
+            atol=1e-11,
+            events=events,
+            dense_output=True,
+        )
         pieces.append((time, solution.t[-1], solution.sol))
         if solution.status != 1:
             break
@@ -121,8 +137,11 @@ def test_sustained_throughput_is_the_exact_time_average():
     levels = [0] + [level for _, level in trace.switches]
     for window in (duration, 700.0, 1.0):
         start = duration - window
-        total = sum(level_throughput(DEVICE, HEAVY, level) * max(0.0, min(b, duration) - max(a, start))
-                    for a, b, level in zip(edges, edges[1:], levels) if b > start)
+        total = sum(
+            level_throughput(DEVICE, HEAVY, level) * max(0.0, min(b, duration) - max(a, start))
+            for a, b, level in zip(edges, edges[1:], levels)
+            if b > start
+        )
         assert trace.sustained_throughput(window) == pytest.approx(total / window, rel=1e-12)
     with pytest.raises(ConfigError):
         trace.sustained_throughput(duration + 1)
@@ -176,7 +195,9 @@ def test_target_fps_out_of_reach_runs_back_to_back():
         assert level_power_w(DEVICE, demanding, level) == level_power_w(DEVICE, back_to_back, level)
     f = DEVICE.levels[2]
     assert level_throughput(DEVICE, back_to_back, 2) == pytest.approx(f / 0.02)
-    per_inference = (level_power_w(DEVICE, back_to_back, 2) - DEVICE.static_w) / level_throughput(DEVICE, back_to_back, 2)
+    per_inference = (level_power_w(DEVICE, back_to_back, 2) - DEVICE.static_w) / level_throughput(
+        DEVICE, back_to_back, 2
+    )
     assert per_inference == pytest.approx(0.1 * f**2)
 
 
@@ -187,21 +208,24 @@ def test_inference_energy():
         inference_energy_j(-1, 0, 1, 1)
 
 
-@pytest.mark.parametrize("make, field", [
-    (lambda: ThermalDevice(resistance_k_per_w=-1.0), "thermal resistance (K/W)"),
-    (lambda: ThermalDevice(capacitance_j_per_k=float("nan")), "thermal capacitance (J/K)"),
-    (lambda: ThermalDevice(hysteresis_k=0.0), "hysteresis (K)"),
-    (lambda: ThermalDevice(throttle_c=20.0), "throttle temperature (°C)"),
-    (lambda: ThermalDevice(levels=(1.0, 0.7, 0.85)), "frequency levels"),
-    (lambda: ThermalDevice(levels=(0.9, 0.5)), "frequency levels"),
-    (lambda: ThermalDevice(levels=(1.0, 0.0)), "frequency levels"),
-    (lambda: ThermalDevice(levels=()), "frequency levels"),
-    (lambda: Workload(latency_s=float("nan"), energy_j=1.0), "latency (s)"),
-    (lambda: Workload(latency_s=0.01, energy_j=1.0, target_fps=-1.0), "target frame rate (fps)"),
-    (lambda: simulate(DEVICE, HEAVY, 0.0), "duration (s)"),
-    (lambda: simulate(DEVICE, HEAVY, 10.0, samples=1), "samples"),
-    (lambda: level_power_w(DEVICE, HEAVY, 5), "level"),
-])
+@pytest.mark.parametrize(
+    "make, field",
+    [
+        (lambda: ThermalDevice(resistance_k_per_w=-1.0), "thermal resistance (K/W)"),
+        (lambda: ThermalDevice(capacitance_j_per_k=float("nan")), "thermal capacitance (J/K)"),
+        (lambda: ThermalDevice(hysteresis_k=0.0), "hysteresis (K)"),
+        (lambda: ThermalDevice(throttle_c=20.0), "throttle temperature (°C)"),
+        (lambda: ThermalDevice(levels=(1.0, 0.7, 0.85)), "frequency levels"),
+        (lambda: ThermalDevice(levels=(0.9, 0.5)), "frequency levels"),
+        (lambda: ThermalDevice(levels=(1.0, 0.0)), "frequency levels"),
+        (lambda: ThermalDevice(levels=()), "frequency levels"),
+        (lambda: Workload(latency_s=float("nan"), energy_j=1.0), "latency (s)"),
+        (lambda: Workload(latency_s=0.01, energy_j=1.0, target_fps=-1.0), "target frame rate (fps)"),
+        (lambda: simulate(DEVICE, HEAVY, 0.0), "duration (s)"),
+        (lambda: simulate(DEVICE, HEAVY, 10.0, samples=1), "samples"),
+        (lambda: level_power_w(DEVICE, HEAVY, 5), "level"),
+    ],
+)
 def test_bad_input_names_the_field(make, field):
     with pytest.raises(ConfigError) as err:
         make()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from scaling_core.lab import lab_settings
-from scaling_core.lab_data import dataset_table
-from scaling_core.state import CUSTOM, FIELD_BY_NAME
+from scaling_core.app.state import CUSTOM, FIELD_BY_NAME
+from scaling_core.lab.data import dataset_table
+from scaling_core.lab.runs import lab_settings
 from ui.session import apply_changes, bind, current_state
 
 SYMBOLS = {"alpha": "α (depth)", "beta": "β (width)", "gamma": "γ (resolution)"}
@@ -15,15 +15,24 @@ SYMBOLS = {"alpha": "α (depth)", "beta": "β (width)", "gamma": "γ (resolution
 def slider(name: str, label: str, step: float, fmt: str = "%.3f") -> None:
     """A slider over a state field's allowed range."""
     spec = FIELD_BY_NAME[name]
-    st.slider(label, spec.minimum, spec.maximum, step=step, format=fmt, help=f"Allowed: {spec.allowed()}.",
-              **bind(name))
+    st.slider(
+        label, spec.minimum, spec.maximum, step=step, format=fmt, help=f"Allowed: {spec.allowed()}.", **bind(name)
+    )
 
 
 def number(name: str, label: str, step: float, fmt: str = "%.3f", container=st, **kwargs) -> None:
     """A number input over a state field's allowed range."""
     spec = FIELD_BY_NAME[name]
-    container.number_input(label, spec.minimum, spec.maximum, step=step, format=fmt,
-                           help=kwargs.pop("help", f"Allowed: {spec.allowed()}."), **kwargs, **bind(name))
+    container.number_input(
+        label,
+        spec.minimum,
+        spec.maximum,
+        step=step,
+        format=fmt,
+        help=kwargs.pop("help", f"Allowed: {spec.allowed()}."),
+        **kwargs,
+        **bind(name),
+    )
 
 
 def choice(name: str, label: str, **kwargs) -> None:
@@ -36,17 +45,27 @@ def scaling_controls(*, classification: bool) -> None:
     with st.sidebar:
         st.header("Scaling")
         if classification:
-            choice("preset", "Published variant",
-                   format_func=lambda p: "custom recipe" if p == CUSTOM else f"EfficientNet-{p.upper()} (official)",
-                   help="Picks the official width, depth and resolution; the sliders show its nominal recipe "
-                        "(paper coefficients at φ = N). Moving a slider returns to a custom recipe.")
+            choice(
+                "preset",
+                "Published variant",
+                format_func=lambda p: "custom recipe" if p == CUSTOM else f"EfficientNet-{p.upper()} (official)",
+                help="Picks the official width, depth and resolution; the sliders show its nominal recipe "
+                "(paper coefficients at φ = N). Moving a slider returns to a custom recipe.",
+            )
         slider("phi", "φ (compound coefficient)", 0.01)
         for coefficient in ("alpha", "beta", "gamma"):
             slider(coefficient, SYMBOLS[coefficient], 0.001)
-        st.toggle("Keep α·β²·γ² = 2", help="When on, moving one coefficient rescales the other two (keeping the "
-                  "ratio of their logs) so that each unit of φ doubles the cost.", **bind("keep_law"))
-        choice("res_multiple", "Resolution multiple (px)",
-               help="The scaled resolution r × base is rounded to the nearest multiple of this.")
+        st.toggle(
+            "Keep α·β²·γ² = 2",
+            help="When on, moving one coefficient rescales the other two (keeping the "
+            "ratio of their logs) so that each unit of φ doubles the cost.",
+            **bind("keep_law"),
+        )
+        choice(
+            "res_multiple",
+            "Resolution multiple (px)",
+            help="The scaled resolution r × base is rounded to the nearest multiple of this.",
+        )
         if classification:
             spec = FIELD_BY_NAME["num_classes"]
             st.number_input("Classes", int(spec.minimum), int(spec.maximum), step=1, **bind("num_classes"))
@@ -68,5 +87,6 @@ def lab_controls() -> None:
     recipes = lab_settings().recipes
     choice("lab_dataset", "Dataset", format_func=lambda name: dataset_table()[name].title)
     st.session_state[LAB_RECIPES_WIDGET] = current_state().lab_recipes.split(",")
-    st.multiselect("Recipes", list(recipes), key=LAB_RECIPES_WIDGET, on_change=_lab_recipes_changed,
-                   format_func=recipes.get)
+    st.multiselect(
+        "Recipes", list(recipes), key=LAB_RECIPES_WIDGET, on_change=_lab_recipes_changed, format_func=recipes.get
+    )

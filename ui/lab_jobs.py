@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from scaling_core.lab import run_grid
-from scaling_core.store import Store
+from scaling_core.lab.runs import run_grid
+from scaling_core.storage.store import Store
 
 
 @dataclass

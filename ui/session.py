@@ -7,14 +7,15 @@ is drawn and writes back through `apply_change` when the user moves it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 import pandas as pd
 import streamlit as st
 
-from scaling_core.errors import ConfigError
-from scaling_core.state import AppState, apply_change, parse_query, to_query
+from scaling_core.app.state import AppState, apply_change, parse_query, to_query
+from scaling_core.core.errors import ConfigError
 
 T = TypeVar("T")
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Callable
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 import streamlit as st
 
-from scaling_core.errors import ConfigError
-from scaling_core.state import AppState, to_query
+from scaling_core.app.state import AppState, to_query
+from scaling_core.core.errors import ConfigError
 from ui.pages import DEFAULT_PAGE
 from ui.session import current_state
 from ui.store import app_store
@@ -39,11 +39,16 @@ def share_panel(page: str, export: Callable[[], dict] | None) -> None:
         st.caption("Copy link (the icon at the right of the box): it reopens this page exactly as it is now.")
         st.code(share_link(state, page), language=None, wrap_lines=True)
         if export is not None:
-            st.download_button("Configuration as JSON", data=lambda: json.dumps(export(), indent=2),
-                               file_name=f"{page}-configuration.json", mime="application/json",
-                               key="download_configuration", on_click="ignore",
-                               help="Recipe, φ, base, head, the discrete architecture, its costs, accuracy and "
-                                    "provenance (versions, hardware fingerprint). Import it on Saved results.")
+            st.download_button(
+                "Configuration as JSON",
+                data=lambda: json.dumps(export(), indent=2),
+                file_name=f"{page}-configuration.json",
+                mime="application/json",
+                key="download_configuration",
+                on_click="ignore",
+                help="Recipe, φ, base, head, the discrete architecture, its costs, accuracy and "
+                "provenance (versions, hardware fingerprint). Import it on Saved results.",
+            )
         with st.form("save_result", clear_on_submit=False):
             st.text_input("Name", key="save_name", max_chars=200)
             st.text_input("Author", key="save_author", max_chars=200)
@@ -58,8 +63,14 @@ def _save(page: str, state: AppState, export: Callable[[], dict] | None) -> None
         return
     try:
         payload = export() if export is not None else {}
-        result_id = store.save_result(st.session_state.get("save_name", ""), st.session_state.get("save_author", ""),
-                                      st.session_state.get("save_notes", ""), page, to_query(state, page), payload)
+        result_id = store.save_result(
+            st.session_state.get("save_name", ""),
+            st.session_state.get("save_author", ""),
+            st.session_state.get("save_notes", ""),
+            page,
+            to_query(state, page),
+            payload,
+        )
     except ConfigError as exc:
         st.error(str(exc))
         return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from scaling_core.store import Store, default_store_url
+from scaling_core.storage.store import Store, default_store_url
 from ui.session import shown
 
 

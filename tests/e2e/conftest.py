@@ -23,6 +23,7 @@ def server(tmp_path_factory):
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         instance = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield instance
@@ -45,11 +46,11 @@ def screenshot(request):
                     return box.height > 0 && box.bottom < window.innerHeight && e.checkVisibility(); });
                 return shown("[data-testid='stPlotlyChart']").every(c => c.querySelector(".main-svg"))
                     && shown("[data-testid='stDataFrame']").every(t => t.querySelector("canvas")); }""",
-            timeout=60_000)
+            timeout=60_000,
+        )
         page.wait_for_timeout(500)
         path = SCREENSHOTS / f"{request.node.name}-{name}.png"
         page.screenshot(path=str(path))
         return path
 
     return take
-

@@ -12,8 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update"]
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 SCREENSHOTS = ROOT / "test-output" / "e2e"
 
 
@@ -42,9 +41,26 @@ class Server:
             port = s.getsockname()[1]
         env = {**os.environ, "SCALING_LAB_STORE_URL": self.store_url}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
-             "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         self.url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -71,4 +87,6 @@ def settled(page, timeout: float = 60_000) -> None:
     """Wait until the app has finished its run: no stale elements, no running indicator."""
     page.wait_for_function(
         """() => !document.querySelector("[data-stale='true']")
-              && !document.querySelector("[data-testid='stStatusWidget']")""", timeout=timeout)
+              && !document.querySelector("[data-testid='stStatusWidget']")""",
+        timeout=timeout,
+    )

@@ -4,14 +4,14 @@ from e2e_helpers import settled
 
 from scaling_core import Recipe, RoundingPolicy, count, scale_recipe
 
-
 METRICS = 13  # the Explorer's metrics for a custom recipe: 4 + 4 + 4 cost figures and the top-1 estimate
 
 
 def metric_values(page) -> list[str]:
     """The metric values once the run has drawn all of them."""
-    page.wait_for_function(f"""() => document.querySelectorAll("[data-testid='stMetricValue']").length === {METRICS}""",
-                           timeout=60_000)
+    page.wait_for_function(
+        f"""() => document.querySelectorAll("[data-testid='stMetricValue']").length === {METRICS}""", timeout=60_000
+    )
     settled(page)
     return page.locator("[data-testid='stMetricValue']").all_inner_texts()
 
@@ -25,10 +25,13 @@ def test_slider_changes_the_macs_and_the_share_link_reopens_the_same_view(server
     page.locator("input[type='range'][aria-label='φ (compound coefficient)']").focus()
     page.keyboard.press("ArrowRight")
     page.wait_for_url("**phi=2.03**", timeout=30_000)
-    page.wait_for_function("""(old) => {
+    page.wait_for_function(
+        """(old) => {
         const values = [...document.querySelectorAll("[data-testid='stMetricValue']")].map(e => e.innerText);
         return values.join("|") !== old && !document.querySelector("[data-stale='true']"); }""",
-                           arg="|".join(before), timeout=30_000)
+        arg="|".join(before),
+        timeout=30_000,
+    )
     shown = metric_values(page)
     expected = count(scale_recipe(Recipe(1.25, 1.1, 1.1), 2.03, policy=RoundingPolicy(resolution_multiple=16)))
     assert f"{expected.macs:,}" in shown and f"{expected.params:,}" in shown

@@ -4,8 +4,8 @@ import re
 
 from e2e_helpers import settled
 
-from scaling_core.pareto_view import pareto_result
-from scaling_core.state import parse_query
+from scaling_core.app.state import parse_query
+from scaling_core.app.views.pareto import pareto_result
 
 QUERY = "pareto_cost=params&pareto_phi_max=4.0&pareto_recipes=wide%20and%20deep,1.3,1.2,1.0"
 

@@ -1,0 +1,1 @@
+"""Accuracy: the published table and the calibrated model, users' measured accuracies, Pareto fronts."""

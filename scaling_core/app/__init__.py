@@ -1,0 +1,1 @@
+"""What the pages show, without streamlit: shareable state, per-page views, plotly figures, exports."""

@@ -1,0 +1,149 @@
+"""Plotly figures of the Robustness page: curves measured and modelled, summaries against cost, histograms."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.colors
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+SEQUENCE = plotly.colors.sequential.Viridis
+COLOURS = plotly.colors.qualitative.Plotly
+
+
+def _phi_colour(phi: float, phis: list[float]) -> str:
+    position = 0.0 if len(phis) < 2 else phis.index(phi) / (len(phis) - 1)
+    return plotly.colors.sample_colorscale("Viridis", [0.9 * position])[0]
+
+
+def curves_figure(measured: pd.DataFrame, modelled: pd.DataFrame | None, level_label: str) -> go.Figure:
+    """Accuracy against ε (or severity), one panel per recipe, one colour per φ: measured (bars: seeds' min–max),
+    modelled dashed."""
+    recipes = list(dict.fromkeys(measured["recipe"]))
+    phis = sorted(set(measured["phi"]))
+    fig = make_subplots(cols=len(recipes), subplot_titles=recipes, shared_yaxes=True)
+    for col, recipe in enumerate(recipes, start=1):
+        for phi in phis:
+            rows = measured[(measured["recipe"] == recipe) & (measured["phi"] == phi)]
+            if rows.empty:
+                continue
+            colour = _phi_colour(phi, phis)
+            fig.add_scatter(
+                x=rows["level"],
+                y=rows["accuracy_mean"],
+                mode="lines+markers",
+                row=1,
+                col=col,
+                name=f"φ = {phi:g} (measured)",
+                legendgroup=f"phi{phi}",
+                showlegend=col == 1,
+                line={"color": colour},
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": rows["accuracy_max"] - rows["accuracy_mean"],
+                    "arrayminus": rows["accuracy_mean"] - rows["accuracy_min"],
+                },
+                hovertemplate=f"{recipe}, φ = {phi:g}: %{{y:.1f}}% at %{{x}}<extra>measured</extra>",
+            )
+            if modelled is not None:
+                model = modelled[(modelled["recipe"] == recipe) & (modelled["phi"] == phi)]
+                fig.add_scatter(
+                    x=model["level"],
+                    y=model["accuracy_modelled"],
+                    mode="lines",
+                    row=1,
+                    col=col,
+                    name=f"φ = {phi:g} (modelled)",
+                    legendgroup=f"phi{phi}",
+                    showlegend=False,
+                    line={"color": colour, "dash": "dash"},
+                    hovertemplate=f"{recipe}, φ = {phi:g}: %{{y:.1f}}% at %{{x}}<extra>modelled</extra>",
+                )
+    fig.update_xaxes(title_text=level_label)
+    fig.update_yaxes(title_text="accuracy (%)", range=[0, 101], row=1, col=1)
+    fig.update_layout(
+        legend_orientation="h",
+        margin={"t": 70, "b": 40},
+        title="Accuracy under perturbation (solid: measured, mean over seeds; dashed: margin model)",
+    )
+    return fig
+
+
+def summary_figure(summary: pd.DataFrame, level_label: str) -> go.Figure:
+    """Area under the curve, the level at half accuracy and the clean-vs-robust gap: against MACs, then against φ."""
+    metrics = (
+        ("auc", "area under the curve (%)"),
+        ("level_at_half", f"{level_label} at half accuracy"),
+        ("gap_at_reference", "clean − perturbed (points)"),
+    )
+    fig = make_subplots(rows=2, cols=3, subplot_titles=[label for _, label in metrics] * 2, vertical_spacing=0.18)
+    for i, (recipe, rows) in enumerate(summary.groupby("recipe", sort=False)):
+        colour = COLOURS[i % len(COLOURS)]
+        for row, x in enumerate(("macs", "phi"), 1):
+            for col, (y, _) in enumerate(metrics, 1):
+                fig.add_scatter(
+                    x=rows[x],
+                    y=rows[y],
+                    mode="lines+markers",
+                    name=recipe,
+                    legendgroup=recipe,
+                    showlegend=row == 1 and col == 1,
+                    line={"color": colour},
+                    row=row,
+                    col=col,
+                    text=rows["phi"],
+                    hovertemplate=f"{recipe}, φ = %{{text:g}}: %{{y:.3g}}<extra></extra>",
+                )
+    fig.update_xaxes(title_text="MACs (modelled: exact count; log)", type="log", row=1)
+    fig.update_xaxes(title_text="φ", row=2)
+    fig.update_layout(
+        legend_orientation="h",
+        margin={"t": 70, "b": 40},
+        height=650,
+        title="What each scaling dimension buys (measured, means over seeds)",
+    )
+    return fig
+
+
+def histograms_figure(records: list[dict], recipe: str) -> go.Figure:
+    """The measured logit margins and input-gradient norms of one recipe's networks, one colour per φ."""
+    chosen = [r for r in records if r["recipe"] == recipe]
+    phis = sorted({r["phi"] for r in chosen})
+    fig = make_subplots(cols=2, subplot_titles=("logit margin z_y − max z_j", "‖∇ₓ margin‖₁ (log)"))
+    for phi in phis:
+        runs = [r for r in chosen if r["phi"] == phi]
+        margins = np.concatenate([r["margins"] for r in runs])
+        norms = np.concatenate([r["gradient_norms"] for r in runs])
+        colour = _phi_colour(phi, phis)
+        fig.add_histogram(
+            x=margins,
+            name=f"φ = {phi:g}",
+            legendgroup=f"phi{phi}",
+            marker_color=colour,
+            opacity=0.5,
+            histnorm="probability density",
+            row=1,
+            col=1,
+        )
+        fig.add_histogram(
+            x=np.log10(np.maximum(norms, 1e-12)),
+            name=f"φ = {phi:g}",
+            legendgroup=f"phi{phi}",
+            showlegend=False,
+            marker_color=colour,
+            opacity=0.5,
+            histnorm="probability density",
+            row=1,
+            col=2,
+        )
+    fig.update_xaxes(title_text="margin (logits)", row=1, col=1)
+    fig.update_xaxes(title_text="log₁₀ gradient norm", row=1, col=2)
+    fig.update_layout(
+        barmode="overlay",
+        legend_orientation="h",
+        margin={"t": 70, "b": 40},
+        title=f"{recipe}: margins and gradient norms on the clean test images (measured, all seeds)",
+    )
+    return fig

@@ -1,0 +1,156 @@
+"""Everything the Explorer page shows, computed from its state (the page only renders it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from scaling_core.accuracy.model import AccuracyEstimate, estimate
+from scaling_core.app.state import CUSTOM, AppState
+from scaling_core.core.arch import ScaledArch, scale_recipe
+from scaling_core.core.cost import CostReport, count
+from scaling_core.core.errors import ConfigError
+from scaling_core.core.memory import estimate_memory_bytes
+from scaling_core.core.presets import fitted_phi, get_preset, preset_table, scale_preset
+from scaling_core.core.recipe import Recipe
+from scaling_core.core.rounding import RoundingPolicy
+from scaling_core.core.sweep import sweep
+from scaling_core.tasks.summary import part_rows
+
+CURVE_POINTS = 81
+INT64_MAX = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class ExplorerView:
+    """The computed view: the shown architecture, its cost, and its context."""
+
+    recipe: Recipe
+    arch: ScaledArch
+    report: CostReport
+    parts: pd.DataFrame
+    base_macs: int
+    memory_bytes: int
+    preset_comparison: pd.DataFrame | None
+    fitted_phi: float | None
+
+    @property
+    def macs_ratio_to_base(self) -> float:
+        """Achieved MACs (after rounding) relative to the unscaled base."""
+        return int(self.report.macs) / self.base_macs
+
+    def law_ratio(self, phi: float) -> float:
+        """The law's ideal cost growth (α·β²·γ²)^φ; 2^φ when the recipe satisfies the constraint."""
+        return self.recipe.cost_factor**phi
+
+
+def policy_of(state: AppState) -> RoundingPolicy:
+    """The rounding policy the state selects."""
+    return RoundingPolicy(resolution_multiple=state.res_multiple)
+
+
+@lru_cache(maxsize=256)
+def explore(state: AppState) -> ExplorerView:
+    """The view of a state; ConfigError for input outside the allowed ranges."""
+    recipe = Recipe(state.alpha, state.beta, state.gamma)
+    policy = policy_of(state)
+    if state.preset != CUSTOM:
+        arch = scale_preset(state.preset, num_classes=state.num_classes)
+    else:
+        arch = scale_recipe(recipe, state.phi, base=state.base, policy=policy, num_classes=state.num_classes)
+    report = count(arch)
+    if report.macs > INT64_MAX:
+        raise ConfigError(
+            "MACs",
+            f"{float(report.macs):.3g}",
+            f"≤ {INT64_MAX:.3g} for tables and charts to show them exactly; lower phi or the coefficients",
+        )
+    base_arch = scale_recipe(
+        recipe,
+        0.0,
+        base=state.base if state.preset == CUSTOM else preset_table().base,
+        policy=policy,
+        num_classes=state.num_classes,
+    )
+    comparison, phi_fit = (
+        (None, None)
+        if state.preset == CUSTOM
+        else (preset_comparison(state, recipe), fitted_phi(get_preset(state.preset)))
+    )
+    return ExplorerView(
+        recipe,
+        arch,
+        report,
+        pd.DataFrame(part_rows(arch, report)),
+        int(count(base_arch).macs),
+        estimate_memory_bytes(report),
+        comparison,
+        phi_fit,
+    )
+
+
+def preset_comparison(state: AppState, recipe: Recipe) -> pd.DataFrame:
+    """Official variant vs the formula variant (recipe at φ) vs published figures, one row each."""
+    preset = get_preset(state.preset)
+    official = scale_preset(state.preset, num_classes=state.num_classes)
+    formula = scale_recipe(
+        recipe, state.phi, base=preset_table().base, policy=policy_of(state), num_classes=state.num_classes
+    )
+    columns = {}
+    for name, arch in (
+        (f"official {preset.name.upper()} (modelled count)", official),
+        (f"formula α^φ, β^φ, γ^φ at φ={state.phi:g} (modelled count)", formula),
+    ):
+        report = count(arch)
+        m = arch.multipliers
+        columns[name] = {
+            "depth d": m.depth,
+            "width w": m.width,
+            "resolution r": m.resolution,
+            "resolution (px)": arch.resolution_px,
+            "params": int(report.params),
+            "MACs (multiply-adds)": int(report.macs),
+            "conv+linear MACs": int(report.total.conv_linear_macs),
+        }
+    columns["published (torchvision docs)"] = {
+        "resolution (px)": preset.reference_resolution_px,
+        "params": preset.reference_params,
+        "conv+linear MACs": round(preset.reference_gmacs * 1e9),
+    }
+    columns["published (Tan & Le 2019, Table 2)"] = {
+        "resolution (px)": preset.resolution_px,
+        "params": round(preset.paper_params_m * 1e6),
+        "conv+linear MACs": round(preset.paper_gmacs * 1e9),
+    }
+    return pd.DataFrame.from_dict(columns, orient="index")
+
+
+@lru_cache(maxsize=64)
+def cost_curve(recipe: Recipe, base: str, res_multiple: int, num_classes: int, phi_max: float = 8.0) -> pd.DataFrame:
+    """MACs over φ for the recipe (rounded, achieved) beside the law's (α·β²·γ²)^φ and 2^φ; invalid φ left out."""
+    phis = np.linspace(0.0, phi_max, CURVE_POINTS)
+    frame = sweep(
+        [recipe],
+        phis,
+        base=base,
+        policies=[RoundingPolicy(resolution_multiple=res_multiple)],
+        num_classes=num_classes,
+        drop_invalid=True,
+    )
+    frame["law_2_phi"] = 2.0 ** frame["phi"]
+    return frame
+
+
+IMAGENET_CLASSES = 1000
+
+
+def top1_of(state: AppState, multipliers) -> AccuracyEstimate | None:
+    """The network's ImageNet top-1: published for an official variant with its 1000-class head, else modelled;
+    None for a base the accuracy rows say nothing about."""
+    if state.base != preset_table().base:
+        return None
+    preset = state.preset if state.preset != CUSTOM and state.num_classes == IMAGENET_CLASSES else None
+    return estimate(multipliers.depth, multipliers.width, multipliers.resolution, state.base_top1, preset)

@@ -1,0 +1,110 @@
+"""What the Saved results page shows: a result's key figures, and two results side by side."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pandas as pd
+
+
+def saved_at(result: dict) -> str:
+    """When a result was saved, in UTC."""
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(result["created_at"]))
+
+
+def key_figures(result: dict) -> dict[str, Any]:
+    """The figures a reader compares, flattened from a saved result's payload (those it lacks left out)."""
+    payload = result["payload"]
+    figures: dict[str, Any] = {
+        "name": result["name"],
+        "author": result["author"],
+        "page": result["page"],
+        "saved": saved_at(result),
+    }
+    if "label" in payload:
+        figures["network"] = payload["label"]
+        figures.update({f"recipe {k}": v for k, v in payload.get("recipe", {}).items()})
+        figures.update(
+            {k: payload.get(key) for k, key in (("φ", "phi"), ("preset", "preset"), ("base", "base"), ("head", "head"))}
+        )
+        figures.update({f"{k} multiplier": v for k, v in payload.get("multipliers", {}).items()})
+        costs = payload.get("costs", {})
+        figures.update(
+            {
+                label: costs.get(key)
+                for label, key in (
+                    ("input (px)", "resolution_px"),
+                    ("MACs · modelled", "macs"),
+                    ("params · modelled", "params"),
+                    ("activations · modelled", "activations"),
+                )
+            }
+        )
+    accuracy = payload.get("accuracy") or {}
+    if "top1" in accuracy:
+        figures[f"top-1 (%) · {accuracy.get('source', 'unknown source')}"] = accuracy["top1"]
+        if accuracy.get("error_points") is not None:
+            figures["top-1 leave-one-out error (points)"] = accuracy["error_points"]
+    pareto = payload.get("pareto") or {}
+    if "front" in pareto:
+        figures["Pareto front size"] = len(pareto["front"])
+        figures["Pareto cost axis"] = pareto.get("cost")
+    measurement = payload.get("measurement") or {}
+    if "best_ms" in measurement:
+        figures["latency best (ms) · measured"] = measurement["best_ms"]
+    if payload.get("measurements"):
+        figures["measured rows (your CSV)"] = len(payload["measurements"])
+    provenance = payload.get("provenance") or {}
+    hardware = provenance.get("hardware") or {}
+    if hardware:
+        figures["hardware"] = hardware.get("device_name")
+        figures["hardware fingerprint"] = hardware.get("id")
+    if provenance.get("versions"):
+        figures["versions"] = ", ".join(f"{k} {v}" for k, v in provenance["versions"].items())
+    figures["notes"] = result["notes"]
+    return {k: v for k, v in figures.items() if v is not None}
+
+
+def side_by_side(first: dict, second: dict) -> pd.DataFrame:
+    """Two results' key figures in two columns, with the difference (second − first) where both are numbers."""
+    a, b = key_figures(first), key_figures(second)
+    rows = []
+    for field in dict.fromkeys([*a, *b]):
+        x, y = a.get(field), b.get(field)
+        numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (x, y))
+        rows.append(
+            {
+                "field": field,
+                f"#{first['id']}": _text(x),
+                f"#{second['id']}": _text(y),
+                "difference": _text(y - x) if numeric else ("" if x == y else "differs"),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.6g}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return "" if value is None else str(value)
+
+
+def results_table(results: list[dict]) -> pd.DataFrame:
+    """The list of saved results: id, name, author, page, time, network."""
+    return pd.DataFrame(
+        [
+            {
+                "id": r["id"],
+                "name": r["name"],
+                "author": r["author"],
+                "page": r["page"],
+                "saved": saved_at(r),
+                "network": str(r["payload"].get("label", "")),
+            }
+            for r in results
+        ],
+        columns=["id", "name", "author", "page", "saved", "network"],
+    )

@@ -1,0 +1,258 @@
+"""The hardware commands: `bench` (measure), `fit-latency` (plan, measure, fit, score), `optimize`."""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import csv
+import itertools
+import json
+import sys
+
+from scaling_core.cli.network import add_network_arguments, resolve_arch
+from scaling_core.hardware.fingerprint import default_threads
+
+
+def add_hardware_commands(commands) -> None:
+    """Register bench, fit-latency and optimize on the CLI's sub-parsers."""
+    from scaling_core.hardware.latency_model import FEATURES, default_plan
+    from scaling_core.hardware.optimize import OBJECTIVES
+
+    bench = commands.add_parser("bench", help="measure the latency of one or many networks (stored, reused)")
+    add_network_arguments(bench, many=True)
+    _measuring_arguments(bench)
+    bench.add_argument("--remeasure", action="store_true", help="measure even if the store has this measurement")
+    bench.add_argument("--csv", help="also write the rows to this CSV file")
+    bench.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    fit = commands.add_parser("fit-latency", help="measure a sampling plan, fit the latency model, score it")
+    _measuring_arguments(fit)
+    fit.add_argument("--train", type=_at_least(len(FEATURES)), help="training configurations (default: the plan's)")
+    fit.add_argument("--test", type=_at_least(2), help="held-out configurations (default: the plan's)")
+    fit.add_argument("--rounds", type=_at_least(1), help="interleaved measuring rounds (default: the plan's)")
+    fit.add_argument("--seed", type=_at_least(0), help="sampling seed (default: the plan's)")
+    fit.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    opt = commands.add_parser("optimize", help="best recipe and φ under a latency budget; the winner is measured")
+    _measuring_arguments(opt)
+    opt.add_argument(
+        "--budget-ms", type=_positive_float, default=30.0, help="latency budget in milliseconds (default 30)"
+    )
+    opt.add_argument(
+        "--head",
+        default="classification",
+        choices=default_plan()["heads"],
+        help="a head the latency model was fitted on",
+    )
+    opt.add_argument("--objective", default="macs", choices=tuple(OBJECTIVES), help="what to maximise (default: macs)")
+    opt.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+
+def _at_least(minimum: int):
+    def parse(text: str) -> int:
+        value = int(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} is below the allowed minimum {minimum}")
+        return value
+
+    return parse
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} is not a finite number > 0")
+    return value
+
+
+def _measuring_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--batch", type=_at_least(1), default=1, help="batch size (default 1)")
+    parser.add_argument(
+        "--threads",
+        type=_at_least(1),
+        default=default_threads(),
+        help="torch threads (default 1, the most repeatable on a shared machine)",
+    )
+    parser.add_argument("--channels-last", action="store_true", help="channels_last memory format")
+    parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    parser.add_argument("--min-run-time", type=float, help="seconds of timed runs per measurement")
+    parser.add_argument(
+        "--store",
+        help="SQLAlchemy URL of the results store (default: SCALING_LAB_STORE_URL or "
+        "the SQLite file under ~/.local/share/compound-scaling-lab)",
+    )
+
+
+def _options(args: argparse.Namespace, default_run_time: float = 0.5):
+    from scaling_core.hardware.measure import MeasureOptions
+
+    return MeasureOptions(
+        args.batch,
+        args.threads,
+        args.channels_last,
+        args.device,
+        default_run_time if args.min_run_time is None else args.min_run_time,
+    )
+
+
+def _progress(total: int, what: str):
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, desc=what, file=sys.stderr, disable=not sys.stderr.isatty())
+    return bar, (lambda done, _total: bar.update(done - bar.n))
+
+
+def run_bench(args: argparse.Namespace) -> int:
+    """Measure every network the arguments name; rows from the store unless --remeasure."""
+    from scaling_core.hardware.measure import measure_cached
+    from scaling_core.storage.store import Store
+
+    store, options = Store(args.store), _options(args)
+    variants = [(p, phi) for p, phi in itertools.product(args.preset or [None], args.phi or [None])]
+    bar, progress = _progress(len(variants), "measuring")
+    rows = []
+    for i, (preset, phi) in enumerate(variants):
+        single = copy.copy(args)
+        single.preset, single.phi = preset, phi
+        row, cached = measure_cached(resolve_arch(single), options, store, remeasure=args.remeasure)
+        rows.append(
+            row
+            | {
+                "served_from_store": cached,
+                "fingerprint": json.loads(row["fingerprint"]),
+                "network": json.loads(row["network"]),
+            }
+        )
+        progress(i + 1, len(variants))
+    bar.close()
+    if args.csv:
+        with open(args.csv, "w", newline="") as handle:
+            writer = csv.DictWriter(
+                handle, fieldnames=[k for k in rows[0] if k not in ("network", "fingerprint")], extrasaction="ignore"
+            )
+            writer.writeheader()
+            writer.writerows(rows)
+    if args.json:
+        print(json.dumps(rows if len(rows) > 1 else rows[0], indent=2, default=str))
+    else:
+        print(f"{'network':<48}{'best ms':>10}{'median':>10}{'p10':>10}{'p90':>10}{'runs':>7}  source")
+        for row in rows:
+            print(
+                f"{row['label'][:47]:<48}{row['best_ms']:>10.2f}{row['median_ms']:>10.2f}{row['p10_ms']:>10.2f}"
+                f"{row['p90_ms']:>10.2f}{row['runs']:>7}  {'store' if row['served_from_store'] else 'measured'}"
+            )
+        fp = rows[0]["fingerprint"]
+        print(
+            f"measured on {fp['device_name']} ({fp['logical_cores']} logical cores, torch {fp['torch_version']}, "
+            f"{options.threads} thread(s), batch {options.batch_size}, {options.memory_format}); "
+            f"fingerprint {fp['id']}; store {store.url}"
+        )
+    return 0
+
+
+def run_fit_latency(args: argparse.Namespace) -> int:
+    """Plan, measure, fit and score the latency model; print the held-out figures and the noise floor."""
+    from scaling_core.hardware.latency_model import default_plan, fit_latency
+    from scaling_core.storage.store import Store
+
+    plan = dict(default_plan())
+    for name in ("train", "test", "rounds", "seed"):
+        if getattr(args, name) is not None:
+            plan[name] = getattr(args, name)
+    options = _options(args, plan["min_run_time_s"])
+    store = Store(args.store)
+    bar, progress = _progress(plan["rounds"] * (plan["train"] + 2 * plan["test"]), "measuring the plan")
+    report = fit_latency(options, store, plan, progress)
+    bar.close()
+    result = {
+        "noise_floor_within_10pct": report.noise_floor,
+        "model": report.model_scores.__dict__,
+        "flops_only_baseline": report.baseline_scores.__dict__,
+        "model_weights": dict(zip(report.model.features, report.model.weights)),
+        "baseline_weights": dict(zip(report.baseline.features, report.baseline.weights)),
+        "train": report.train_size,
+        "test": len(report.test_measured_ms),
+        "rounds": plan["rounds"],
+        "min_run_time_s": options.min_run_time_s,
+        "threads": options.threads,
+        "store": store.url,
+    }
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    m, b = report.model_scores, report.baseline_scores
+    print(
+        f"{report.train_size} training and {len(report.test_measured_ms)} held-out networks, "
+        f"{options.threads} thread(s); profile saved in {store.url}"
+    )
+    print(f"noise floor (re-measurement within ±10%): {report.noise_floor:.1%}")
+    print(f"our model:       within ±10% {m.within_10pct:.1%}   MAPE {m.mape:.1%}   Kendall τ {m.kendall_tau:.3f}")
+    print(f"FLOPs-only line: within ±10% {b.within_10pct:.1%}   MAPE {b.mape:.1%}   Kendall τ {b.kendall_tau:.3f}")
+    return 0
+
+
+def stored_or_fitted_profile(store, options):
+    """The store's latency profile for this machine and setup, fitted first (minutes, with progress) if missing."""
+    from scaling_core.hardware.latency_model import FitReport, fit_latency, profile_identity
+
+    raw = store.get_profile(profile_identity(options))
+    if raw is not None:
+        return FitReport.from_dict(raw)
+    sys.stderr.write("no latency profile for this machine and setup in the store: running fit-latency first\n")
+    bar, progress = _progress(1, "fitting")
+    report = fit_latency(options, store, progress=progress)
+    bar.close()
+    return report
+
+
+def run_optimize(args: argparse.Namespace) -> int:
+    """Best recipe under the budget by the stored profile (fitted first if missing, rescaled to a fresh
+    measurement of the unscaled network), then the winner measured."""
+    from scaling_core.hardware.latency_model import default_plan
+    from scaling_core.hardware.optimize import optimize_measured
+    from scaling_core.storage.store import Store
+
+    store, options = Store(args.store), _options(args, default_plan()["min_run_time_s"])
+    report = stored_or_fitted_profile(store, options)
+    picked = optimize_measured(report.model, args.budget_ms, options, store, args.head, args.objective)
+    choice, row, factor = picked.choice, picked.measured, picked.recalibration_factor
+    m = choice.network.multipliers
+    result = {
+        "budget_ms": args.budget_ms,
+        "head": args.head,
+        "objective": args.objective,
+        "alpha": choice.recipe.alpha,
+        "beta": choice.recipe.beta,
+        "gamma": choice.recipe.gamma,
+        "phi": choice.phi,
+        "depth_multiplier": m.depth,
+        "width_multiplier": m.width,
+        "resolution_multiplier": m.resolution,
+        "resolution_px": choice.network.resolution_px,
+        "objective_value": choice.objective,
+        "predicted_ms": choice.predicted_ms,
+        "measured_best_ms": row["best_ms"],
+        "measured_median_ms": row["median_ms"],
+        "measured_p10_ms": row["p10_ms"],
+        "measured_p90_ms": row["p90_ms"],
+        "meets_budget_measured": row["best_ms"] <= args.budget_ms,
+        "threads": options.threads,
+        "recalibration_factor": factor,
+    }
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(
+        f"best {args.objective} within {args.budget_ms:g} ms: α={choice.recipe.alpha:g}, β={choice.recipe.beta:g}, "
+        f"γ={choice.recipe.gamma:g} at φ={choice.phi:.3f} → {choice.network.resolution_px} px, "
+        f"{choice.objective:,.0f} {args.objective}"
+    )
+    print(f"profile rescaled by {factor:.3f} to a fresh measurement of the unscaled network")
+    print(
+        f"predicted {choice.predicted_ms:.2f} ms (modelled); measured best {row['best_ms']:.2f} ms, median "
+        f"{row['median_ms']:.2f} ms (p10 {row['p10_ms']:.2f}, p90 {row['p90_ms']:.2f})"
+    )
+    return 0
+
+
+HARDWARE_COMMANDS = {"bench": run_bench, "fit-latency": run_fit_latency, "optimize": run_optimize}

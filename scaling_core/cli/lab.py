@@ -1,0 +1,164 @@
+"""The `lab` commands: `lab run` trains a recipes × φ × seeds grid (cached), `lab report` prints what was measured."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, replace
+from pathlib import Path
+
+from scaling_core.core.errors import ConfigError
+
+
+def _list(kind):
+    def parse(text: str):
+        try:
+            return [kind(part) for part in text.split(",") if part.strip()]
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"a comma-separated list of {kind.__name__} values, got {text!r}")
+
+    return parse
+
+
+def add_lab_commands(commands) -> None:
+    """Register `lab run` and `lab report`."""
+    from scaling_core.lab.data import dataset_names
+    from scaling_core.lab.runs import lab_settings
+
+    grid = lab_settings().default_grid
+    lab = commands.add_parser("lab", help="train scaled networks on a real dataset (measured accuracy)")
+    verbs = lab.add_subparsers(dest="lab_command", required=True, parser_class=type(lab))
+    for verb, text in (
+        ("run", "train the grid's missing runs (cached in the store), then report"),
+        ("report", "the measured accuracy of the grid, from the store or a shipped file"),
+    ):
+        parser = verbs.add_parser(verb, help=text)
+        parser.add_argument("--dataset", default=grid["dataset"], choices=dataset_names())
+        parser.add_argument(
+            "--recipes",
+            type=_list(str),
+            default=grid["recipes"],
+            help=f"comma-separated: {', '.join(lab_settings().recipes)}",
+        )
+        parser.add_argument("--phis", type=_list(float), default=grid["phis"], help="comma-separated φ values")
+        parser.add_argument("--seeds", type=int, default=grid["seeds"], help="seeds per configuration (0, 1, …)")
+        parser.add_argument("--epochs", type=int, help="override the budget's epochs (default: data/lab/settings.json)")
+        parser.add_argument("--store", help="SQLAlchemy URL of the results store (default: SCALING_LAB_STORE_URL)")
+        parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    verbs.choices["report"].description = (
+        "The store's runs; where it holds none, the shipped results (data/lab/<dataset>.json)."
+    )
+    run = verbs.choices["run"]
+    run.add_argument("--workers", type=int, help="training processes (default: data/lab/settings.json)")
+    run.add_argument(
+        "--save-to",
+        help="also write the report, the runs and their provenance to this JSON file "
+        "(how data/lab/<dataset>.json is made)",
+    )
+
+
+def lab_budget(epochs: int | None):
+    """The lab's training budget, with its epochs overridden when given (ConfigError outside [1, 100])."""
+    from scaling_core.lab.runs import lab_settings
+
+    budget = lab_settings().budget
+    if epochs is None:
+        return budget
+    if not 1 <= epochs <= 100:
+        raise ConfigError("--epochs", epochs, "an integer in [1, 100]")
+    return replace(budget, epochs=epochs)
+
+
+def progress_bar(description: str):
+    """A tqdm bar on stderr and the (done, total) callback that moves it."""
+    from tqdm import tqdm
+
+    bar = tqdm(desc=description, unit="run", file=sys.stderr)
+
+    def progress(done: int, total: int) -> None:
+        bar.total, bar.n = total, done
+        bar.refresh()
+
+    return bar, progress
+
+
+def with_progress(doing: str, done: str, work: Callable[[Callable[[int, int], None]], int]) -> tuple[int, float]:
+    """Run work(progress) under a progress bar, say on stderr how many it `done` and in how long; both returned."""
+    bar, progress = progress_bar(doing)
+    start = time.perf_counter()
+    count = work(progress)
+    bar.close()
+    elapsed = time.perf_counter() - start
+    sys.stderr.write(f"{done.format(count)} in {elapsed:.0f} s (the rest were in the store)\n")
+    return count, elapsed
+
+
+def run_lab(args: argparse.Namespace) -> int:
+    """`lab run` and `lab report`."""
+    from scaling_core.lab.runs import lab_report, run_grid
+    from scaling_core.storage.store import Store
+
+    budget = lab_budget(args.epochs)
+    store = Store(args.store)
+    if args.lab_command == "run":
+        trained, elapsed = with_progress(
+            "training",
+            "trained {} runs",
+            lambda progress: run_grid(
+                args.dataset, args.recipes, args.phis, args.seeds, store, budget, args.workers, progress
+            ),
+        )
+    report = lab_report(args.dataset, args.recipes, args.phis, store, budget, args.seeds)
+    if args.lab_command == "report" and not report["seeds"].any():
+        report = shipped_report(args.dataset, args.recipes, args.phis)
+    if args.lab_command == "run" and args.save_to:
+        save_shipped(Path(args.save_to), args, budget, report, trained, elapsed)
+    if args.json:
+        print(report.to_json(orient="records", indent=2))
+    else:
+        print(report.drop(columns=["curves", "network_key", "code_version", "dataset", "alias"]).to_string(index=False))
+    return 0
+
+
+def shipped_report(dataset: str, aliases: list[str], phis: list[float]):
+    """The shipped report's rows for these recipes and φ (when the store holds none); ConfigError if none ship."""
+    import pandas as pd
+
+    from scaling_core.app.views.lab import shipped
+
+    document = shipped(dataset)
+    if document is None:
+        raise ConfigError("dataset", dataset, "one with runs in the store (lab run) or shipped results in data/lab/")
+    frame = pd.DataFrame(document["report"])
+    return frame[frame["alias"].isin(aliases) & frame["phi"].isin(phis)].reset_index(drop=True)
+
+
+def save_shipped(path: Path, args: argparse.Namespace, budget, report, trained: int, elapsed_s: float) -> None:
+    """The report with the command, its wall time and the provenance that made it, as JSON (the shipped results)."""
+    from scaling_core.hardware.provenance import provenance
+    from scaling_core.lab.runs import code_version
+
+    command = (
+        f"python -m scaling_core lab run --dataset {args.dataset} --recipes {','.join(args.recipes)} "
+        f"--phis {','.join(f'{p:g}' for p in args.phis)} --seeds {args.seeds}"
+        + (f" --epochs {args.epochs}" if args.epochs else "")
+        + f" --save-to {path}"
+    )
+    document = {
+        "dataset": args.dataset,
+        "command": command,
+        "budget": asdict(budget),
+        "code_version": code_version(args.dataset),
+        "runs_trained": trained,
+        "wall_time_s": round(elapsed_s, 1),
+        "provenance": provenance(),
+        "report": json.loads(report.to_json(orient="records")),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=1))
+
+
+LAB_COMMANDS = {"lab": run_lab}

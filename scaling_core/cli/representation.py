@@ -1,0 +1,336 @@
+"""The `cover`, `fewshot` and `distill` commands: what scaling buys a representation, modelled and measured."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import asdict
+
+from scaling_core.cli.lab import _list, lab_budget, with_progress
+from scaling_core.core.errors import ConfigError
+from scaling_core.hardware.provenance import provenance
+
+
+def _frame_json(frame) -> list[dict]:
+    return json.loads(frame.to_json(orient="records"))
+
+
+def _run_arguments(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--store",
+        help="SQLAlchemy URL of the results store (default: SCALING_LAB_STORE_URL or the "
+        "SQLite file under ~/.local/share/compound-scaling-lab)",
+    )
+    parser.add_argument("--workers", type=int, help="processes (default: data/lab/settings.json)")
+    parser.add_argument(
+        "--no-run",
+        action="store_true",
+        help="report only what the store (or the shipped file) holds; train and evaluate nothing",
+    )
+    parser.add_argument(
+        "--save-to",
+        help=f"also write every evaluation and its provenance to this JSON file (how "
+        f"data/representation/{what} is made)",
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+
+
+def add_representation_commands(commands) -> None:
+    """Register `cover`, `fewshot` and `distill`."""
+    from scaling_core.lab.data import dataset_names
+    from scaling_core.lab.runs import lab_settings
+    from scaling_core.studies.representation.distill import distill_settings
+    from scaling_core.studies.representation.measurements import representation_defaults
+
+    defaults = representation_defaults()
+    cover, few = defaults["cover"], defaults["fewshot"]
+    parser = commands.add_parser(
+        "cover",
+        help="Cover's count of linearly separable dichotomies (exact), a Monte "
+        "Carlo check, and the lab backbones' measured feature capacity",
+    )
+    parser.add_argument(
+        "--dimension",
+        type=int,
+        default=cover["dimension"],
+        help=f"the feature dimension d (default {cover['dimension']}: the lab base's head width)",
+    )
+    parser.add_argument(
+        "--bias",
+        action=argparse.BooleanOptionalAction,
+        default=cover["bias"],
+        help="hyperplanes with a bias (affine), i.e. Cover's count in d + 1 dimensions",
+    )
+    parser.add_argument(
+        "--ratios",
+        type=_list(float),
+        default=[0.5, 1.0, 1.5, 1.8, 2.0, 2.2, 2.5, 3.0, 4.0],
+        help="loads N/(d + 1) (or N/d without a bias) to tabulate",
+    )
+    parser.add_argument(
+        "--monte-carlo",
+        type=int,
+        default=0,
+        metavar="TRIALS",
+        help="also draw TRIALS random Gaussian labellings per load and test them with the LP",
+    )
+    parser.add_argument("--seed", type=int, default=defaults["seed"], help="the Monte Carlo seed")
+    parser.add_argument(
+        "--store",
+        help="SQLAlchemy URL of the results store, for the backbones' measured "
+        "separability (default: SCALING_LAB_STORE_URL)",
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+
+    parser = commands.add_parser(
+        "fewshot",
+        help="few-shot accuracy, linear probes and separability of the lab "
+        "backbones' frozen features on unseen classes (measured), beside "
+        "the Gaussian prototype model",
+    )
+    parser.add_argument(
+        "--dataset",
+        default=few["base_dataset"],
+        choices=dataset_names(),
+        help="the classes the backbones are trained on",
+    )
+    parser.add_argument(
+        "--recipes",
+        type=_list(str),
+        default=few["recipes"],
+        help=f"comma-separated: {', '.join(lab_settings().recipes)}",
+    )
+    parser.add_argument("--phis", type=_list(float), default=few["phis"], help="comma-separated φ values")
+    parser.add_argument("--seeds", type=int, default=few["seeds"], help="seeds per configuration (0, 1, …)")
+    parser.add_argument("--epochs", type=int, help="override the lab budget's epochs (default: data/lab/settings.json)")
+    _run_arguments(parser, f"fewshot-{few['base_dataset']}.json")
+
+    distill = distill_settings()
+    parser = commands.add_parser(
+        "distill",
+        help="students trained alone and from larger-φ teachers "
+        "(knowledge distillation), then magnitude-pruned (measured)",
+    )
+    parser.add_argument("--dataset", default=distill.dataset, help="the lab dataset")
+    parser.add_argument(
+        "--teacher-phis", type=_list(float), help="teachers' φ (default: data/representation/settings.json)"
+    )
+    parser.add_argument("--student-phis", type=_list(float), help="students' φ")
+    parser.add_argument("--seeds", type=int, help="seeds (the teacher of seed s teaches the student of seed s)")
+    parser.add_argument("--temperature", type=float, help=f"softmax temperature T (default {distill.temperature:g})")
+    parser.add_argument("--alpha", type=float, help=f"weight α of the teacher's term (default {distill.alpha:g})")
+    parser.add_argument("--weight-decay", type=float, help=f"AdamW weight decay (default {distill.weight_decay:g})")
+    parser.add_argument("--sparsities", type=_list(float), help="magnitude-pruning sparsities")
+    parser.add_argument("--epochs", type=int, help="training epochs (default: the lab budget's)")
+    _run_arguments(parser, f"distillation-{distill.dataset}.json")
+
+
+def run_distill(args: argparse.Namespace) -> int:
+    """Students alone and distilled, their accuracy and the teacher's, and accuracy against sparsity."""
+    from scaling_core.app.views.distillation import pruning_summary, student_frame, student_summary, students_for
+    from scaling_core.storage.shipped import save_records
+    from scaling_core.storage.store import Store
+    from scaling_core.studies.representation.distill import distill_settings, run_distillation
+
+    settings = distill_settings(
+        dataset=args.dataset,
+        teacher_phis=args.teacher_phis,
+        student_phis=args.student_phis,
+        seeds=args.seeds,
+        temperature=args.temperature,
+        alpha=args.alpha,
+        weight_decay=args.weight_decay,
+        sparsities=args.sparsities,
+        epochs=args.epochs,
+    )
+    store = Store(args.store)
+    if not args.no_run:
+        with_progress(
+            "students",
+            "evaluated {} students",
+            lambda progress: run_distillation(settings, store, args.workers, progress),
+        )
+    records, source = students_for(settings, store)
+    if not records:
+        raise ConfigError(
+            "distillation results", "none", "students of these settings in the store (run without --no-run)"
+        )
+    if args.save_to:
+        save_records(
+            args.save_to, {"dataset": settings.dataset, "settings": settings.measured_with()}, records, provenance()
+        )
+    summary, pruning = student_summary(student_frame(records)), pruning_summary(records)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "source": source,
+                    "settings": settings.measured_with(),
+                    "records": records,
+                    "summary": _frame_json(summary),
+                    "pruning": _frame_json(pruning),
+                },
+                indent=2,
+            )
+        )
+        return 0
+    print(
+        f"students' test accuracy (%), mean over seeds — {source}; T = {settings.temperature:g}, "
+        f"α = {settings.alpha:g}, weight decay {settings.weight_decay:g}"
+    )
+    print(summary.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    print("\naccuracy (%) against magnitude-pruning sparsity, before and after fine-tuning:")
+    print(pruning.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    return 0
+
+
+def run_cover(args: argparse.Namespace) -> int:
+    """Cover's exact separable share at each load, optionally simulated, and the backbones' measured capacity."""
+    from scaling_core.app.views.representation import capacity_table, records_for
+    from scaling_core.storage.store import Store
+    from scaling_core.studies.representation.cover import (
+        cover_count,
+        monte_carlo_separability,
+        separable_probability_float,
+    )
+    from scaling_core.studies.representation.measurements import representation_defaults
+
+    if args.dimension < 1:
+        raise ConfigError("--dimension", args.dimension, "an integer ≥ 1")
+    if args.monte_carlo < 0:
+        raise ConfigError("--monte-carlo", args.monte_carlo, "an integer ≥ 0 (0: no simulation)")
+    if not args.ratios or any(not 0 < r <= 100 for r in args.ratios):
+        raise ConfigError("--ratios", args.ratios, "loads in (0, 100]")
+    dimension = args.dimension + 1 if args.bias else args.dimension
+    rows = []
+    for ratio in args.ratios:
+        n = max(1, round(ratio * dimension))
+        row = {
+            "n": n,
+            "load": n / dimension,
+            "separable_count": str(cover_count(n, dimension)),
+            "probability": separable_probability_float(n, dimension),
+        }
+        if args.monte_carlo:
+            estimate = monte_carlo_separability(n, args.dimension, args.monte_carlo, args.seed, args.bias)
+            row.update(simulated=estimate.fraction, ci_low=estimate.ci_low, ci_high=estimate.ci_high)
+        rows.append(row)
+    few = representation_defaults()["fewshot"]
+    records, source = records_for(few["base_dataset"], few["recipes"], few["phis"], few["seeds"], Store(args.store))
+    capacity = capacity_table(records) if records else None
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "dimension": args.dimension,
+                    "bias": args.bias,
+                    "rows": rows,
+                    "backbones": {"source": source, "rows": _frame_json(capacity)} if records else None,
+                },
+                indent=2,
+            )
+        )
+        return 0
+    import pandas as pd
+
+    print(
+        f"random labellings of N points in general position in R^{args.dimension}"
+        f"{' with a bias' if args.bias else ''}: C(N, {dimension}) separable of 2^N (exact, Cover 1965)"
+    )
+    print(pd.DataFrame(rows).drop(columns="separable_count").to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    if args.monte_carlo:
+        print(
+            f"simulated: {args.monte_carlo} labellings of standard Gaussian points per load, LP test, seed "
+            f"{args.seed}; 95% Clopper-Pearson interval"
+        )
+    if records:
+        print(f"\nthe lab backbones' features (trained on {few['base_dataset']}) — {source}:")
+        print(capacity.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    return 0
+
+
+def run_fewshot_command(args: argparse.Namespace) -> int:
+    """Train and evaluate what is missing (unless --no-run), then print few-shot, model, probe and capacity tables."""
+    from scaling_core.app.views.representation import (
+        capacity_table,
+        dichotomy_frame,
+        fewshot_frame,
+        fewshot_summary,
+        fitted_laws,
+        model_check,
+        probe_frame,
+        records_for,
+    )
+    from scaling_core.storage.shipped import save_records
+    from scaling_core.storage.store import Store
+    from scaling_core.studies.representation.measurements import fewshot_settings, representation_defaults, run_fewshot
+
+    budget = lab_budget(args.epochs)
+    store = Store(args.store)
+    if not args.no_run:
+        with_progress(
+            "evaluating",
+            "evaluated {} backbones",
+            lambda progress: run_fewshot(
+                args.dataset, args.recipes, args.phis, args.seeds, store, budget, args.workers, progress
+            ),
+        )
+    records, source = records_for(args.dataset, args.recipes, args.phis, args.seeds, store, budget)
+    if not records:
+        raise ConfigError("few-shot results", "none", "evaluations of this grid in the store (run without --no-run)")
+    if args.save_to:
+        save_records(
+            args.save_to, {"dataset": args.dataset, "settings": asdict(fewshot_settings())}, records, provenance()
+        )
+    ways = representation_defaults()["fewshot"]["ways"]
+    summary = fewshot_summary(fewshot_frame(records))
+    check, rms = model_check(summary, ways)
+    laws = {
+        alias: fitted_laws(records, alias)
+        for alias in dict.fromkeys(r["alias"] for r in records)
+        if len({r["phi"] for r in records if r["alias"] == alias}) > 1
+    }
+    probes, dichotomies, capacity = probe_frame(records), dichotomy_frame(records), capacity_table(records)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "source": source,
+                    "ways": ways,
+                    "summary": _frame_json(summary),
+                    "model_check": {"rows": _frame_json(check), "rms_points": rms},
+                    "laws": laws,
+                    "probes": _frame_json(probes),
+                    "dichotomies": _frame_json(dichotomies),
+                    "capacity": _frame_json(capacity),
+                    "records": records,
+                },
+                indent=2,
+            )
+        )
+        return 0
+    points = {"float_format": lambda v: f"{v:.2f}", "index": False}
+    print(f"{ways}-way few-shot accuracy (%) on unseen classes, mean and range over seeds — {source}")
+    print(summary.to_string(**points))
+    print(
+        f"\nthe Gaussian prototype model fed each network's measured effective Δ/σ and dimension (modelled): "
+        f"RMS gap {rms:.2f} points"
+    )
+    print(check.to_string(**points))
+    if laws:
+        print("\nlaws fitted to the measured statistics: Δ/σ = s0·e^(ηφ), d_eff = d0·e^(ζφ)")
+        for alias, fit in laws.items():
+            print(
+                f"  {alias}: s0 = {fit['snr0']:.3f}, η = {fit['eta']:.3f}, d0 = {fit['dim0']:.3f}, "
+                f"ζ = {fit['zeta']:.3f}"
+            )
+    print("\nlinear probes (%) with few labels per class: frozen features against raw pixels, mean over seeds")
+    print(probes.to_string(**points))
+    print("\nrandom dichotomies of the unseen classes' features: share separable against Cover at the rank")
+    print(dichotomies.to_string(**points))
+    print("\ncapacity per network")
+    print(capacity.to_string(**points))
+    return 0
+
+
+REPRESENTATION_COMMANDS = {"cover": run_cover, "fewshot": run_fewshot_command, "distill": run_distill}

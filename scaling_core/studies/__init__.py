@@ -1,0 +1,1 @@
+"""Studies built on the core and the lab: spectrum, robustness, deployment, representation."""

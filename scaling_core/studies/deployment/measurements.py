@@ -1,0 +1,190 @@
+"""Measured deployment effects on the lab's trained networks: accuracy under motion blur, and fake quantization.
+
+Each lab run (scaling_core.lab.runs) is loaded from its checkpoint in the results store and evaluated on the
+first `test_images` of the dataset's fixed test split at the network's own input size:
+- motion blur: every test image blurred horizontally by L = sweep × input px pixels
+  (scaling_core.studies.spectrum.motion_blur.blur_kernel, zero padding: the digits' background), one accuracy per sweep;
+- quantization: weights and inputs of every conv and linear layer fake-quantized to b bits
+  (scaling_core.studies.deployment.quantize; each input's scale from its largest magnitude over the evaluated images, a
+  dynamic range that clips nothing), per tensor and per channel: the output SQNR against the float
+  model's logits and the accuracy.
+Evaluations are deterministic and cached in the store (kind "deployment"), keyed by the run, the settings
+and a hash of this code.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+
+from scaling_core.core.cost import count
+from scaling_core.core.paths import DATA_DIR
+from scaling_core.lab.evaluations import RunRef, evaluate_missing, grid_runs, trained_classifier
+from scaling_core.lab.runs import lab_recipe, lab_settings, network_key, run_grid
+from scaling_core.lab.train import Budget
+
+# The version of this evaluation's computation: the blur kernel, the fake quantizer, loading a trained run and `evaluate`.
+# With the run and the settings it keys every cached and shipped result. Bump it when a result would change
+# (tests/test_versions.py's canary says when). Seeded with the digest the source-hash keys gave, so results
+# made before versions were explicit stay current.
+DEPLOYMENT_VERSION = "2a43fd0b4501"
+
+DEPLOYMENT_DIR = DATA_DIR / "deployment"
+SCHEMES = ("per_tensor", "per_channel")
+
+
+@lru_cache(maxsize=1)
+def deployment_defaults() -> dict:
+    """data/deployment/settings.json: the defaults of every deployment model and the measured grid."""
+    return json.loads((DEPLOYMENT_DIR / "settings.json").read_text())
+
+
+@dataclass(frozen=True)
+class MeasureSettings:
+    """What a deployment evaluation depends on (part of its cache key)."""
+
+    sweeps: tuple[float, ...]
+    bits: tuple[int, ...]
+    schemes: tuple[str, ...]
+    test_images: int
+
+
+def measure_settings() -> MeasureSettings:
+    """The shipped evaluation settings."""
+    raw = deployment_defaults()
+    quantization = raw["quantization"]
+    return MeasureSettings(
+        tuple(raw["measurement"]["sweeps"]),
+        tuple(quantization["bits"]),
+        tuple(quantization["schemes"]),
+        raw["measurement"]["test_images"],
+    )
+
+
+def blur_images(images, length_px: float):
+    """Images (N, C, H, W) blurred along their width by a box of length_px pixels (zero padding)."""
+    import torch
+    import torch.nn.functional as F
+
+    from scaling_core.studies.spectrum.motion_blur import blur_kernel
+
+    kernel = torch.as_tensor(blur_kernel(length_px), dtype=images.dtype)
+    channels = images.shape[1]
+    weight = kernel.view(1, 1, 1, -1).repeat(channels, 1, 1, 1)
+    return F.conv2d(images, weight, padding=(0, len(kernel) // 2), groups=channels)
+
+
+def evaluate(dataset: str, run: RunRef, checkpoint: bytes, settings: MeasureSettings) -> dict:
+    """One trained network's accuracy under each blur sweep and its SQNR and accuracy at each bit width and scheme."""
+    import torch
+
+    from scaling_core.lab.data import resample
+    from scaling_core.studies.deployment.quantize import QuantScheme, count_quantizers, input_peaks, quantized, sqnr_db
+
+    torch.set_num_threads(1)
+    network = run.network
+    model, data = trained_classifier(dataset, network, checkpoint)
+    px = network.resolution_px
+    x = resample(data.test_x[: settings.test_images], px).clamp(0.0, 1.0)
+    y = torch.as_tensor(data.test_y[: settings.test_images])
+    with torch.no_grad():
+        reference = model(x)
+        blur = [float((model(blur_images(x, s * px)).argmax(1) == y).float().mean()) for s in settings.sweeps]
+        peaks = input_peaks(model, x)
+        quantization = {}
+        for scheme in settings.schemes:
+            rows = []
+            for bits in settings.bits:
+                with quantized(model, QuantScheme(bits, bits, scheme == "per_channel"), peaks):
+                    output = model(x)
+                rows.append(
+                    {
+                        "bits": bits,
+                        "sqnr_db": sqnr_db(reference, output),
+                        "accuracy": float((output.argmax(1) == y).float().mean()),
+                    }
+                )
+            quantization[scheme] = rows
+    return {
+        "clean": float((reference.argmax(1) == y).float().mean()),
+        "blur": blur,
+        "quantization": quantization,
+        "quantizers": count_quantizers(model, QuantScheme(8, 8, False)),
+    }
+
+
+@dataclass(frozen=True)
+class MeasuredGrid:
+    """Lab recipes and φ measured with squeeze-excite at one position."""
+
+    recipes: tuple[str, ...]
+    se_position: str
+
+
+def measured_grids() -> list[MeasuredGrid]:
+    """The grids of data/deployment/settings.json."""
+    return [MeasuredGrid(tuple(g["recipes"]), g["se_position"]) for g in deployment_defaults()["measurement"]["grids"]]
+
+
+def deployment_grid(dataset: str, phis: Sequence[float], seeds: int, budget: Budget) -> list[RunRef]:
+    """Every run of the measured grids, keyed for its deployment evaluation."""
+    version, settings = DEPLOYMENT_VERSION, asdict(measure_settings())
+    return [
+        run
+        for grid in measured_grids()
+        for run in grid_runs(dataset, grid.recipes, phis, seeds, budget, settings, version, grid.se_position)
+    ]
+
+
+def run_deployment(
+    dataset: str,
+    phis: Sequence[float],
+    seeds: int,
+    store,
+    budget: Budget | None = None,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Train what the measured grids lack, then evaluate every run not yet evaluated; the number evaluated."""
+    budget = budget or lab_settings().budget
+    for grid in measured_grids():
+        run_grid(dataset, grid.recipes, phis, seeds, store, budget, workers, se_position=grid.se_position)
+    return evaluate_missing(
+        "deployment",
+        dataset,
+        deployment_grid(dataset, phis, seeds, budget),
+        evaluate,
+        measure_settings(),
+        store,
+        workers,
+        progress,
+    )
+
+
+def _record(run: RunRef, result: dict) -> dict:
+    m = run.network.multipliers
+    return {
+        "alias": run.alias,
+        "recipe": lab_recipe(run.alias).name,
+        "phi": run.phi,
+        "seed": run.seed,
+        "se_position": run.network.stages[0].first.se_position,
+        "network_key": network_key(run.network),
+        "macs": int(count(run.network).macs),
+        "blocks": run.network.total_blocks,
+        "depth_multiplier": m.depth,
+        "width_multiplier": m.width,
+        "resolution_px": run.network.resolution_px,
+        **result,
+    }
+
+
+def deployment_records(
+    dataset: str, phis: Sequence[float], seeds: int, store, budget: Budget | None = None
+) -> list[dict]:
+    """The stored evaluations of the measured grids: one record per run, with its recipe, φ, seed and SE order."""
+    runs = deployment_grid(dataset, phis, seeds, budget or lab_settings().budget)
+    found = store.evaluations("deployment", [r.key for r in runs])
+    return [_record(r, found[r.key]) for r in runs if r.key in found]

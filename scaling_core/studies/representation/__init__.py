@@ -1,0 +1,1 @@
+"""Representation: Cover's count, few-shot transfer, linear probes, distillation and pruning."""

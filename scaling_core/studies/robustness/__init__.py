@@ -1,0 +1,1 @@
+"""Adversarial attacks and corruptions on the lab's networks, and the margin model calibrated on them."""

@@ -1,0 +1,166 @@
+"""Measured robustness of the lab's trained networks: attacks, corruptions, margins and gradient norms.
+
+Each lab run (a network trained on a dataset with a seed, scaling_core.lab.runs) is loaded from its
+checkpoint in the results store and evaluated on the first `test_images` of the dataset's fixed test
+split, at the network's own input size (data/robustness/settings.json; the attacks are described in
+scaling_core.studies.robustness.attacks). Evaluations are deterministic (one thread, seeded noise and random starts) and
+cached in the store, keyed by the run, the settings and a hash of this code.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from scaling_core.core.cost import count
+from scaling_core.core.paths import DATA_DIR
+from scaling_core.lab.evaluations import RunRef, evaluate_missing, grid_runs, trained_classifier
+from scaling_core.lab.runs import lab_recipe, lab_settings, network_key, run_grid
+from scaling_core.lab.train import Budget
+
+# The version of this evaluation's computation: the attacks, the corruptions, loading a trained run and `evaluate`.
+# With the run and the settings it keys every cached and shipped result. Bump it when a result would change
+# (tests/test_versions.py's canary says when). Seeded with the digest the source-hash keys gave, so results
+# made before versions were explicit stay current.
+ROBUSTNESS_VERSION = "a78504d8e37e"
+
+ROBUSTNESS_DIR = DATA_DIR / "robustness"
+ATTACKS = ("fgsm", "pgd")
+
+
+@dataclass(frozen=True)
+class RobustnessSettings:
+    """data/robustness/settings.json as typed values."""
+
+    eps: tuple[float, ...]
+    pgd_steps: int
+    pgd_step_size: float
+    corruptions: dict[str, tuple[float, ...]]
+    test_images: int
+    seed: int
+    neutral: dict[str, float]
+
+    def as_dict(self) -> dict:
+        """The settings an evaluation depends on, as JSON-ready data (part of every cache key)."""
+        return {
+            "eps": list(self.eps),
+            "pgd_steps": self.pgd_steps,
+            "pgd_step_size": self.pgd_step_size,
+            "corruptions": {k: list(v) for k, v in self.corruptions.items()},
+            "test_images": self.test_images,
+            "seed": self.seed,
+        }
+
+
+@lru_cache(maxsize=1)
+def robustness_settings() -> RobustnessSettings:
+    """The shipped settings."""
+    raw = json.loads((ROBUSTNESS_DIR / "settings.json").read_text())
+    return RobustnessSettings(
+        tuple(raw["eps"]),
+        raw["pgd"]["steps"],
+        raw["pgd"]["step_size"],
+        {k: tuple(v) for k, v in raw["corruptions"].items()},
+        raw["test_images"],
+        raw["seed"],
+        raw["neutral"],
+    )
+
+
+def evaluate(dataset: str, run: RunRef, checkpoint: bytes, settings: RobustnessSettings) -> dict:
+    """One trained network's clean accuracy, FGSM and PGD curves, corruption curves, margins and gradient norms."""
+    import torch
+
+    from scaling_core.core.base import load_base
+    from scaling_core.lab.data import resample
+    from scaling_core.studies.robustness.attacks import accuracy, corrupt, fgsm, margins_and_gradients, pgd
+
+    torch.set_num_threads(1)
+    network = run.network
+    model, data = trained_classifier(dataset, network, checkpoint)
+    px = network.resolution_px
+    x = resample(data.test_x[: settings.test_images], px).clamp(0.0, 1.0)
+    y = torch.as_tensor(data.test_y[: settings.test_images])
+    generator = torch.Generator().manual_seed(settings.seed)
+    curves = {
+        "fgsm": [accuracy(model, fgsm(model, x, y, eps), y) for eps in settings.eps],
+        "pgd": [
+            accuracy(model, pgd(model, x, y, eps, settings.pgd_steps, settings.pgd_step_size, generator), y)
+            for eps in settings.eps
+        ],
+    }
+    scale = px / load_base(lab_settings().base).resolution_px
+    for name, severities in settings.corruptions.items():
+        levels = [s * scale if name == "gaussian_blur" else s for s in severities]
+        curves[name] = [accuracy(model, corrupt(name, x, s, generator), y) for s in levels]
+    margin, gradient = margins_and_gradients(model, x, y)
+    return {
+        "clean": accuracy(model, x, y),
+        "curves": curves,
+        "margins": margin.tolist(),
+        "gradient_norms": gradient.tolist(),
+    }
+
+
+def robustness_grid(
+    dataset: str, aliases: Sequence[str], phis: Sequence[float], seeds: int, budget: Budget
+) -> list[RunRef]:
+    """The grid's runs keyed for their robustness evaluation."""
+    return grid_runs(dataset, aliases, phis, seeds, budget, robustness_settings().as_dict(), ROBUSTNESS_VERSION)
+
+
+def run_robustness(
+    dataset: str,
+    aliases: Sequence[str],
+    phis: Sequence[float],
+    seeds: int,
+    store,
+    budget: Budget | None = None,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Train what the grid lacks (scaling_core.lab.runs), then evaluate every run not yet evaluated; the number evaluated."""
+    budget = budget or lab_settings().budget
+    run_grid(dataset, aliases, phis, seeds, store, budget, workers)
+    return evaluate_missing(
+        "robustness",
+        dataset,
+        robustness_grid(dataset, aliases, phis, seeds, budget),
+        evaluate,
+        robustness_settings(),
+        store,
+        workers,
+        progress,
+    )
+
+
+def robustness_runs(
+    dataset: str, aliases: Sequence[str], phis: Sequence[float], seeds: int, store, budget: Budget | None = None
+) -> list[dict]:
+    """The stored evaluations of a grid: one record per run, with its recipe, φ, seed and network's costs."""
+    budget = budget or lab_settings().budget
+    runs = robustness_grid(dataset, aliases, phis, seeds, budget)
+    found = store.evaluations("robustness", [r.key for r in runs])
+    records = []
+    for r in runs:
+        if r.key not in found:
+            continue
+        m = r.network.multipliers
+        records.append(
+            {
+                "alias": r.alias,
+                "recipe": lab_recipe(r.alias).name,
+                "phi": r.phi,
+                "seed": r.seed,
+                "network_key": network_key(r.network),
+                "macs": int(count(r.network).macs),
+                "depth_multiplier": m.depth,
+                "width_multiplier": m.width,
+                "resolution_multiplier": m.resolution,
+                "resolution_px": r.network.resolution_px,
+                **found[r.key],
+            }
+        )
+    return records
