@@ -30,12 +30,12 @@ from scaling_core.app.views.deployment import (
 )
 from scaling_core.app.views.hardware import options_of
 from scaling_core.core.recipe import Recipe
-from scaling_core.hardware.latency_model import FitReport, LinearProfile, profile_identity
+from scaling_core.hardware.latency_model import LinearProfile, stored_profile
 from scaling_core.hardware.measure import measure_cached
 from scaling_core.hardware.optimize import network_at
 from scaling_core.lab.data import dataset_info
 from scaling_core.storage.store import default_store_url
-from scaling_core.studies.deployment import drone, quantize, thermal
+from scaling_core.studies.deployment import drone, noise_model, thermal
 from scaling_core.studies.deployment.drone import (
     best_resolution,
     blur_curves,
@@ -101,8 +101,8 @@ recipe = Recipe(state.alpha, state.beta, state.gamma)
 phis = phi_grid(state.deploy_phi_max)
 store = app_store()
 options = shown(options_of, state)
-raw_profile = store.get_profile(profile_identity(options)) if store is not None and options is not None else None
-profile = FitReport.from_dict(raw_profile).model if raw_profile is not None else None
+fitted = stored_profile(store, options) if store is not None and options is not None else None
+profile = fitted.model if fitted is not None else None
 if profile is None:
     st.info(
         f"No latency model of this machine with {state.hw_threads} thread(s) yet: fit it on the Hardware page "
@@ -154,6 +154,8 @@ if profile is not None and motion is not None:
     chart(transfer_figure(lengths), "drone-transfer")
 
 st.subheader("Accuracy under blur, measured on the lab's networks")
+if not records and source:
+    st.warning(source)  # a stale shipped file: why nothing is shown
 if not records:
     st.info(
         "No measured deployment results yet: run `python -m scaling_core quantize` (it trains the measured grid "
@@ -263,7 +265,7 @@ if thermal_table is not None and not thermal_table.empty:
 # --- Quantization --------------------------------------------------------------------------------------------
 st.header("Quantization noise")
 with st.expander("The quantizer and the noise model (modelled)"):
-    st.markdown(f"```\n{quantize.__doc__.strip()}\n```")
+    st.markdown(f"```\n{noise_model.__doc__.strip()}\n```")
     st.caption(DEFAULTS["quantization"]["note"])
 cols = st.columns(3)
 with cols[0]:

@@ -22,6 +22,7 @@ state = start_page(
     "Depth d = α^φ, width w = β^φ, resolution r = γ^φ (Tan & Le, EfficientNet, ICML "
     "2019), rounded as the reference implementations do. Copy the address bar to share exactly "
     "this view.",
+    "explorer",
 )
 view = shown(explore, state)
 if view is None:
@@ -138,7 +139,8 @@ chart(cost_curve_figure(curve, state.phi), "cost-curve", right)
 if curve.attrs["dropped"]:
     right.caption(
         f"{curve.attrs['dropped']} values of φ in [0, 8] are left out of the curve: their resolution "
-        "rounds below the base's smallest input (the product of its strides), or their counts exceed what a vectorised sweep holds exactly."
+        "rounds below the base's smallest input (the product of its strides), or their counts exceed what a vectorised "
+        "sweep holds exactly."
     )
 
 fvcore_panel(arch, view.memory_bytes)

@@ -18,7 +18,7 @@ from scaling_core.app.views.hardware import (
 )
 from scaling_core.hardware import latency_model
 from scaling_core.hardware.fingerprint import fingerprint
-from scaling_core.hardware.latency_model import FitReport, default_plan, fit_latency, profile_identity
+from scaling_core.hardware.latency_model import default_plan, fit_latency, stored_profile
 from scaling_core.hardware.measure import measure_cached, stored_measurement
 from scaling_core.hardware.optimize import HARDWARE_FRIENDLY, optimize_measured
 from scaling_core.tasks.heads import as_task
@@ -52,6 +52,7 @@ state = start_page(
     "Latency measured on this machine (torch.utils.benchmark), a latency model fitted "
     "on it, and the best recipe under a latency budget. Measurements and fitted profiles go to the "
     "results store, so the next visit (or a teammate on the same store) reuses them.",
+    "hardware",
 )
 store = app_store()
 options = shown(options_of, state)
@@ -106,9 +107,8 @@ measure_section()
 
 st.subheader("The latency model fitted on this machine")
 st.caption(f"```\n{latency_model.__doc__.strip()}\n```")
-identity = profile_identity(options)
-raw = store.get_profile(identity)
-if raw is None:
+report = stored_profile(store, options)
+if report is None:
     plan = default_plan()
     st.info(
         f"No profile yet for this machine with {options.threads} thread(s), batch {options.batch_size}, "
@@ -127,7 +127,6 @@ if raw is None:
         if fitted is not None:
             st.rerun()
 else:
-    report = FitReport.from_dict(raw)
     st.dataframe(
         evidence_table(report),
         hide_index=True,

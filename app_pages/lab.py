@@ -4,7 +4,7 @@ import streamlit as st
 
 from scaling_core.accuracy.pareto import mark_front
 from scaling_core.app.plots.charts import lab_accuracy_figure, training_curves_figure
-from scaling_core.app.views.lab import curves_frame, lab_results, modelled_shape
+from scaling_core.app.views.lab import curves_frame, lab_results, modelled_shape, shipped_notice
 from scaling_core.core.base import load_base
 from scaling_core.lab import runs as lab_module
 from scaling_core.lab.data import dataset_table, load_dataset
@@ -47,6 +47,8 @@ st.caption(
 store = app_store()
 aliases = state.lab_recipes.split(",")
 frame = lab_results(state.lab_dataset, aliases, store)
+if notice := shipped_notice(state.lab_dataset):
+    st.warning(notice)
 if frame.empty:
     st.info(
         f"No results for {info.title} yet: start a run below, or `python -m scaling_core lab run --dataset "

@@ -32,7 +32,7 @@ from scaling_core.app.views.pareto import (
 )
 from scaling_core.core.errors import ConfigError
 from scaling_core.core.recipe import Recipe
-from scaling_core.hardware.latency_model import FitReport, profile_identity
+from scaling_core.hardware.latency_model import stored_profile
 from scaling_core.hardware.measure import measure_cached
 from scaling_core.hardware.provenance import provenance
 from scaling_core.lab.data import dataset_table
@@ -193,8 +193,8 @@ with results_area:
     store = app_store()
     options = shown(options_of, state)
     cost = COST_OBJECTIVES[state.pareto_cost]
-    profile_row = store.get_profile(profile_identity(options)) if store and options else None
-    profile = FitReport.from_dict(profile_row).model if profile_row else None
+    fitted = stored_profile(store, options) if store and options else None
+    profile = fitted.model if fitted is not None else None
     if state.pareto_cost == "latency_predicted" and profile is None and not lab_source:
         st.warning("No latency model for this machine and measuring setup yet: fit one on the Hardware page.")
         st.page_link(PAGES["hardware"].path, label="Go to Hardware", icon=PAGES["hardware"].icon)

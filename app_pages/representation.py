@@ -138,6 +138,8 @@ checks = (
 chart(cover_figure(state.cover_d, state.cover_bias, 4 * dimension, checks), "representation-cover")
 
 records, source = cached_records(default_store_url())
+if not records and source:
+    st.warning(source)  # a stale shipped file: why nothing is shown
 if not records:
     st.info(
         f"No few-shot results yet: run `python -m scaling_core fewshot` (it trains the backbones on "
@@ -256,6 +258,8 @@ students, student_source = cached_students(
     default_store_url(), state.distill_temperature, state.distill_alpha, state.distill_weight_decay
 )
 distillation = DEFAULTS["distillation"]
+if not students and student_source:
+    st.warning(student_source)  # a stale shipped file: why nothing is shown
 if not students:
     st.info(
         f"No students trained with T = {state.distill_temperature:g}, α = {state.distill_alpha:g}, weight decay "

@@ -87,6 +87,8 @@ state = start_page(
 )
 aliases = tuple(state.lab_recipes.split(","))
 records, source = cached_records(state.lab_dataset, aliases, default_store_url())
+if not records and source:
+    st.warning(source)  # a stale shipped file: why nothing is shown
 if not records:
     st.info(
         f"No robustness results for {dataset_table()[state.lab_dataset].title} yet: run `python -m scaling_core "

@@ -6,11 +6,19 @@ import pandas as pd
 import streamlit as st
 
 from scaling_core.app.export import parse_import
-from scaling_core.app.state import parse_query, to_query
+from scaling_core.app.state import page_view, to_query
 from scaling_core.app.views.saved import key_figures, results_table, side_by_side
 from scaling_core.core.errors import ConfigError
 from ui.pages import PAGES
-from ui.session import apply_changes, bind, current_state, keep_link_errors, set_measurements, start_page
+from ui.session import (
+    apply_changes,
+    bind,
+    current_state,
+    keep_link_errors,
+    set_measurements,
+    set_state,
+    start_page,
+)
 from ui.share import result_link, share_panel, stop_page
 from ui.store import app_store
 
@@ -101,9 +109,9 @@ if page is None:
         "figures above are all this version can show of it."
     )
 elif cols[0].button(f"Open the {page.title} view it was saved from", key="open_view"):
-    saved_state, problems = parse_query(opened["query"])
+    saved_state, problems = page_view(current_state(), opened["query"], page.key)
     keep_link_errors(problems)
-    apply_changes(**{k: v for k, v in saved_state.__dict__.items() if k not in ("result", "compare", "saved_filter")})
+    set_state(saved_state)
     rows = opened["payload"].get("measurements")
     set_measurements(pd.DataFrame(rows) if rows else None, f"saved result #{opened['id']}")
     st.switch_page(page.path)

@@ -76,6 +76,7 @@ state = start_page(
     "A backbone is rarely deployed alone. The same recipe scales a detector, a segmenter, "
     "a multi-task network or a video model; every cost below is the exact count of that whole "
     "network.",
+    "tasks",
 )
 view = shown(task_view, state)
 share_panel("tasks", None if view is None else lambda: configuration_export(state, "tasks", view.task))

@@ -1,7 +1,8 @@
 """Compound model scaling: recipes, discrete architectures, exact analytic costs, sweeps.
 
-Torch is imported at import time only by the modules that build or run models (`build`, `task_build`,
-`verify`); `latency` and `hardware` import it inside the functions that measure.
+The subpackages are layers (ARCHITECTURE.md): `core` (this public API), `storage`, `tasks`, `nn`, `hardware`,
+`accuracy`, `lab`, `studies`, `app`, `cli`. Torch is imported at import time only where models are built or run
+(`nn`, the lab, the studies' measurements); `hardware` imports it inside the functions that measure.
 """
 
 __version__ = "0.5.0"

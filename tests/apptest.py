@@ -4,6 +4,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from scaling_core.app.state import FIELD_BY_NAME
+
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
@@ -21,3 +23,11 @@ def metric(at: AppTest, label_start: str) -> str:
     matches = [m.value for m in at.metric if m.label.startswith(label_start)]
     assert len(matches) == 1, [m.label for m in at.metric]
     return matches[0]
+
+
+def link_value(at: AppTest, name: str) -> str:
+    """What the page's link says a field is: its URL text, or its default's when the short link leaves it out."""
+    if name in at.query_params:
+        return at.query_params[name]
+    spec = FIELD_BY_NAME[name]
+    return spec.format(spec.default)

@@ -7,7 +7,7 @@ import pytest
 from scaling_core import Recipe, scale_recipe
 from scaling_core.core.errors import ConfigError
 from scaling_core.nn.build import build_model
-from scaling_core.storage.store import describe
+from scaling_core.storage.keys import describe
 
 
 def layer_kinds(arch):

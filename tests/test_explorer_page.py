@@ -1,7 +1,7 @@
 """The Explorer page, headless: widgets, URL state, errors, the fvcore check."""
 
 import pytest
-from apptest import metric, open_app
+from apptest import link_value, metric, open_app
 
 from scaling_core import Recipe, RoundingPolicy, count, scale_preset, scale_recipe
 from scaling_core.core.memory import MEMORY_LIMIT_ENV
@@ -18,7 +18,7 @@ def test_default_view_shows_the_exact_cost_and_writes_the_url():
     assert metric(at, "MACs (multiply-adds)") == f"{expected.macs:,}"
     assert metric(at, "FLOPs = 2 × MACs") == f"{2 * expected.macs:,}"
     assert metric(at, "parameters") == f"{expected.params:,}"
-    assert at.query_params["phi"] == "1.0" and at.query_params["alpha"] == "1.2"
+    assert link_value(at, "phi") == "1.0" and link_value(at, "alpha") == "1.2"
 
 
 def test_sliders_change_the_view_and_the_url():

@@ -14,7 +14,7 @@ from scaling_core.app.views.pareto import pareto_result
 from scaling_core.app.views.saved import key_figures, side_by_side
 from scaling_core.core.errors import ConfigError
 from scaling_core.core.recipe import Recipe
-from scaling_core.storage.store import describe
+from scaling_core.storage.keys import describe
 from scaling_core.tasks.cost import count_task
 from scaling_core.tasks.heads import as_task, scale_task
 
@@ -41,9 +41,17 @@ def test_a_configuration_carries_network_costs_accuracy_and_provenance():
 
 
 def test_an_export_imports_back_to_the_same_state():
-    state = AppState(phi=3.0, alpha=1.25, preset="custom", head="segmentation", pareto_recipes="mine,1.3,1.1,1.1")
+    state = AppState(phi=3.0, alpha=1.25, preset="custom", base_top1=78.0)
     document, imported, problems = parse_import(json.dumps(_export(state)).encode())
     assert problems == [] and imported == state and document["label"]
+    assert document["query"] == {"phi": "3.0", "alpha": "1.25", "base_top1": "78.0"}  # the page's short link
+
+
+def test_an_export_carries_only_its_page_fields():
+    state = AppState(phi=3.0, head="segmentation", pareto_recipes="mine,1.3,1.1,1.1")
+    document, imported, problems = parse_import(json.dumps(_export(state)).encode())
+    assert document["query"] == {"phi": "3.0"} and problems == []
+    assert imported == AppState(phi=3.0)  # other pages' fields are not part of the Explorer's view
 
 
 def test_a_task_network_exports_its_own_costs():
@@ -87,7 +95,7 @@ def test_bad_imports_are_clear_errors(data, parameter):
 
 
 def test_a_bad_link_inside_an_import_is_reported_not_fatal():
-    document = {"format": FORMAT, "version": 1, "query": {**to_query(AppState()), "phi": "99"}}
+    document = {"format": FORMAT, "version": 1, "query": {**to_query(AppState(alpha=1.3), "explorer"), "phi": "99"}}
     _, state, problems = parse_import(json.dumps(document))
     assert state.phi == AppState().phi and "phi" in problems[0]
 

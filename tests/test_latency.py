@@ -132,7 +132,10 @@ SYNTHETIC = LinearProfile(FEATURES, (1.0, 30.0, 30.0, 0.0, 1.5, 0.1, 10.0, 6.0, 
 def test_largest_phi_meets_the_budget_and_is_the_largest():
     recipe = Recipe(1.2, 1.1, 1.15)
     phi = largest_phi(SYNTHETIC, recipe, 60.0)
-    predict = lambda p: SYNTHETIC.predict(feature_vector(count_task(network_at("classification", recipe, p))))
+
+    def predict(p):
+        return SYNTHETIC.predict(feature_vector(count_task(network_at("classification", recipe, p))))
+
     assert predict(phi) <= 60.0 < predict(phi + 0.01)
     assert within_plan(network_at("classification", recipe, phi))
 

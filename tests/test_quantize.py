@@ -7,16 +7,13 @@ import torch
 from torch import nn
 
 from scaling_core.core.errors import ConfigError
+from scaling_core.studies.deployment.noise_model import calibrate_gain, levels, model_output_sqnr_db, quantizer_sqnr_db
 from scaling_core.studies.deployment.quantize import (
     QuantScheme,
-    calibrate_gain,
     count_quantizers,
     fake_quantize,
     input_peaks,
-    levels,
-    model_output_sqnr_db,
     quantized,
-    quantizer_sqnr_db,
     sqnr_db,
 )
 

@@ -117,7 +117,8 @@ def test_the_modelled_curve_follows_its_laws():
     assert curve["snr"].tolist() == pytest.approx([1.0, 1.6487, 2.7183], rel=1e-4)
     assert curve["accuracy"].is_monotonic_increasing and curve["accuracy"].iloc[0] > 20
     two_way = modelled_curve(2.0, 0.0, 1.0, 0.0, [0.0], [1], 2)
-    # 2 ways is exact quadrature; in one dimension, accuracy = Φ(λ)Φ(c) + Φ(−λ)Φ(−c) (scaling_core.studies.representation.fewshot).
+    # 2 ways is exact quadrature; in one dimension, accuracy = Φ(λ)Φ(c) + Φ(−λ)Φ(−c)
+    # (scaling_core.studies.representation.fewshot).
     lam, c = 2.0 * (1 / 2) ** 0.5, 2.0 / (2 * (1 + 1 / 2) ** 0.5)
     expected = 100 * (norm.cdf(lam) * norm.cdf(c) + norm.cdf(-lam) * norm.cdf(-c))
     assert two_way["accuracy"].iloc[0] == pytest.approx(expected, abs=1e-6)

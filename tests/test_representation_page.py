@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from apptest import metric, open_app
+from apptest import link_value, metric, open_app
 
 from scaling_core.app.views.representation import fitted_laws
 from scaling_core.storage.shipped import shipped_records
@@ -60,7 +60,7 @@ def test_bad_links_and_settings_without_students_say_so_and_the_page_goes_on(sto
     assert "cover_d" in errors and "[1, 5000]" in errors and "fewshot_ways" in errors and "[2, 20]" in errors
     at.switch_page(PAGE).run()
     assert not at.exception
-    assert at.query_params["cover_d"] == str(representation_defaults()["cover"]["dimension"])
+    assert link_value(at, "cover_d") == str(representation_defaults()["cover"]["dimension"])
     assert any("No students trained with" in i.value and "--alpha 0.5" in i.value for i in at.info)
     assert "5-shot (measured)" in traces(at)
 

@@ -2,7 +2,7 @@
 
 import json
 
-from apptest import metric, open_app
+from apptest import link_value, metric, open_app
 
 from scaling_core.storage.shipped import shipped_records
 
@@ -31,7 +31,7 @@ def test_other_parameters_change_the_error_and_a_corruption_has_no_model(store):
     assert not at.exception and at.query_params["robust_model"] == model
     assert metric(at, "Error of these parameters") != metric(at, "Calibrated on the curves")
     at.button(key="robust_reset").click().run()
-    assert not at.exception and at.query_params["robust_model"] == ""
+    assert not at.exception and link_value(at, "robust_model") == ""
     at = open_app(PAGE, {"robust_attack": "contrast"}, timeout=180)
     assert not at.exception and any("choose FGSM or PGD" in i.value for i in at.info)
 
@@ -40,4 +40,4 @@ def test_a_dataset_without_evaluations_and_a_bad_model_link_say_so(store):
     at = open_app(PAGE, {"lab_dataset": "faces"}, timeout=180)
     assert not at.exception and any("No robustness results" in i.value for i in at.info)
     at = open_app(PAGE, {"robust_model": "mu:1,2"}, timeout=180)
-    assert not at.exception and at.query_params["robust_model"] == ""  # the link's bad model: the calibrated one
+    assert not at.exception and link_value(at, "robust_model") == ""  # the link's bad model: the calibrated one

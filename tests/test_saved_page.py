@@ -1,8 +1,15 @@
 """Saving from a page's sidebar and the Saved results page, headless, on a throwaway store."""
 
+import json
+from pathlib import Path
+
 from apptest import metric, open_app
 
 from scaling_core import Recipe, count, scale_recipe
+from scaling_core.app.state import parse_query
+from scaling_core.app.views.hardware import explorer_network
+
+OLD_LINKS = json.loads((Path(__file__).parent / "fixtures" / "old_links.json").read_text())
 
 
 def save_from_explorer(query: dict, name: str, author: str = "ana") -> None:
@@ -28,7 +35,7 @@ def test_a_result_saved_on_the_explorer_holds_its_network_and_costs(store):
         "for the drone",
         "explorer",
     )
-    assert saved["query"]["phi"] == "2.0" and "result" not in saved["query"]
+    assert saved["query"] == {"phi": "2.0", "alpha": "1.3", "gamma": "1.1"}  # β = 1.1 is the default: left out
     expected = count(scale_recipe(Recipe(1.3, 1.1, 1.1), 2.0))
     assert saved["payload"]["costs"]["macs"] == expected.macs
     assert saved["payload"]["accuracy"]["source"] == "modelled"
@@ -64,12 +71,27 @@ def test_a_root_link_naming_a_result_lands_on_the_saved_results_page(store):
 def test_opening_the_saved_view_restores_the_page_state(store):
     save_from_explorer({"phi": "2.5", "alpha": "1.2", "beta": "1.1", "gamma": "1.15"}, "b-ish")
     [saved] = store.list_results()
-    at = open_app("app_pages/saved.py", {"result": str(saved["id"])})
+    assert saved["query"] == {"phi": "2.5"}
+    # This session has moved α and a Pareto field meanwhile: the saved view's α (left out as the default)
+    # comes back, the other page's field stays.
+    at = open_app("app_pages/saved.py", {"result": str(saved["id"]), "alpha": "1.4", "pareto_cost": "params"})
     at.button(key="open_view").click().run()
     assert not at.exception and "Explorer" in titles(at)
     expected = count(scale_recipe(Recipe(1.2, 1.1, 1.15), 2.5))
     assert metric(at, "MACs (multiply-adds)") == f"{expected.macs:,}"
-    assert "result" not in at.query_params
+    assert dict(at.query_params) == {"phi": "2.5"}
+    at.switch_page("app_pages/pareto.py").run()
+    assert at.query_params["pareto_cost"] == "params"
+
+
+def test_a_result_saved_before_per_page_links_reopens_its_view(store):
+    old = OLD_LINKS["explorer"]  # every field, as results were saved before
+    saved = store.save_result("old", "ana", "", "explorer", old["query"], {})
+    at = open_app("app_pages/saved.py", {"result": str(saved)})
+    at.button(key="open_view").click().run()
+    assert not at.exception and not at.error and "Explorer" in titles(at)
+    expected = count(explorer_network(parse_query(old["fields"])[0]))
+    assert metric(at, "MACs (multiply-adds)") == f"{expected.macs:,}"
 
 
 def test_filter_delete_and_a_missing_result(store):

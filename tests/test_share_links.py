@@ -1,10 +1,18 @@
-"""A copied link reproduces every page's view, and the state follows the user from page to page."""
+"""A copied link is short and reproduces every page's view (links from before included), and the state
+follows the user from page to page while the URL carries only the current page's part."""
+
+import json
+from pathlib import Path
 
 import pytest
 from apptest import open_app
 
-from scaling_core.app.state import parse_query, to_query
+from scaling_core.app.state import page_fields, parse_query, to_query
 from ui.pages import PAGES
+
+# Every page's link as the code before per-page links wrote it (every field, other pages' too), made
+# from QUERIES below plus a few more fields ("fields"), so old links are checked against the new ones.
+OLD_LINKS = json.loads((Path(__file__).parent / "fixtures" / "old_links.json").read_text())
 
 QUERIES = {
     "explorer": {
@@ -82,8 +90,26 @@ def test_a_copied_link_reopens_the_same_view(page, store):
     link = dict(first.query_params)
     state, errors = parse_query(QUERIES[page])
     assert errors == [] and link == to_query(state, page)
+    assert set(link) <= {spec.name for spec in page_fields(page)}  # no other page's field
     second = open_app(PAGES[page].path, link, timeout=180)
     assert view(second) == view(first) and dict(second.query_params) == link
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_a_link_from_before_per_page_links_opens_the_same_view(page, store):
+    old = OLD_LINKS[page]
+    at = open_app(PAGES[page].path, old["query"], timeout=180)
+    assert not at.exception and not at.error
+    link = dict(at.query_params)
+    assert link == to_query(parse_query(old["fields"])[0], page)
+    assert view(open_app(PAGES[page].path, link, timeout=180)) == view(at)
+
+
+def test_the_default_explorer_link_has_no_query_and_moving_phi_adds_only_phi():
+    at = open_app()
+    assert not at.exception and dict(at.query_params) == {}
+    at.slider(key="w_phi").set_value(2.5).run()
+    assert dict(at.query_params) == {"phi": "2.5"}
 
 
 def test_the_state_follows_the_user_to_another_page():
@@ -95,3 +121,16 @@ def test_the_state_follows_the_user_to_another_page():
         "alpha": "1.3",
         "res_multiple": "16",
     }
+
+
+def test_each_page_writes_only_its_own_fields():
+    at = open_app(PAGES["pareto"].path)
+    at.selectbox(key="w_pareto_cost").set_value("params").run()
+    assert dict(at.query_params) == {"pareto_cost": "params"}
+    at.switch_page(PAGES["explorer"].path).run()
+    assert not at.exception and dict(at.query_params) == {}
+    at.slider(key="w_phi").set_value(2.0).run()
+    at.switch_page(PAGES["lab"].path).run()
+    assert dict(at.query_params) == {"phi": "2.0"}  # the shared network follows; Pareto's field does not
+    at.switch_page(PAGES["pareto"].path).run()
+    assert dict(at.query_params) == {"phi": "2.0", "pareto_cost": "params"}  # kept in the session meanwhile

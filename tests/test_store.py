@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from scaling_core.core.errors import ConfigError
-from scaling_core.storage.store import Store, describe, measurement_key
+from scaling_core.storage.keys import describe, measurement_key
+from scaling_core.storage.store import Store, metadata
 
 POSTGRES_ENV = "SCALING_LAB_TEST_POSTGRES_URL"
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,7 +34,7 @@ def store_url(request, tmp_path):
 
     engine = create_engine(url)
     with engine.begin() as connection:  # each test starts from empty tables
-        connection.execute(text("DROP TABLE IF EXISTS measurements, latency_profiles, results, lab_runs"))
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version, " + ", ".join(metadata.tables)))
     engine.dispose()
     return url
 

@@ -1,4 +1,5 @@
-"""Session state ⇄ URL: one AppState per session, seeded from the link, bound to widgets, written back each run.
+"""Session state ⇄ URL: one AppState per session, seeded from the link, bound to widgets, the page's part written
+back each run.
 
 The canonical state lives under one session key that no widget owns, so it survives page
 switches and pages that do not show every widget; each widget is re-synced from it before it
@@ -86,15 +87,22 @@ def show_messages() -> None:
         st.warning(notice)
 
 
-def write_url(state: AppState, page: str | None = None) -> None:
-    """Put the whole state in the query string so a copied link reproduces the view."""
+def write_url(state: AppState, page: str) -> None:
+    """Put the page's short query (its fields and the network's that differ from the defaults) in the URL.
+
+    Streamlit clears the query string when the user changes page, so each page writes its own on every run;
+    fields of other pages stay in the session, not the URL. The URL is written only when it reads otherwise
+    (every value of every key compared, so a repeated or foreign parameter is cleaned up once, and an unchanged
+    one sends nothing).
+    """
     query = to_query(state, page)
-    if st.query_params.to_dict() != query:
+    shown = {key: st.query_params.get_all(key) for key in st.query_params}
+    if shown != {key: [value] for key, value in query.items()}:
         st.query_params.from_dict(query)
 
 
-def start_page(title: str, caption: str, page: str | None = None) -> AppState:
-    """The page's state (also written to the URL with the fields of `page`), title, caption and pending messages."""
+def start_page(title: str, caption: str, page: str) -> AppState:
+    """The page's state (its short link written to the URL), title, caption and pending messages."""
     state = current_state()
     write_url(state, page)
     st.title(title)

@@ -22,9 +22,10 @@ def app_root(page: str) -> str:
 
 
 def share_link(state: AppState, page: str) -> str:
-    """The full link that reopens this page in this state."""
+    """The full link that reopens this page in this state (no query string when the page is at its defaults)."""
     path = "" if page == DEFAULT_PAGE else "/" + page
-    return f"{app_root(page)}{path}?{urlencode(to_query(state, page))}"
+    query = urlencode(to_query(state, page))
+    return f"{app_root(page)}{path}{'?' if query else ''}{query}"
 
 
 def result_link(page: str, result_id: int) -> str:

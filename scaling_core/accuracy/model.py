@@ -72,7 +72,7 @@ class PublishedPoint:
 
 
 def _coordinates(row: dict) -> tuple[float, float, float, float | None, float | None]:
-    """(d, w, r, GMACs, params in millions) of a row: a preset's official multipliers and paper figures, or the row's own."""
+    """(d, w, r, GMACs, params in millions) of a row: a preset's official multipliers and figures, or the row's own."""
     if "preset" in row:
         preset = get_preset(row["preset"])
         m = official_multipliers(preset)
@@ -273,7 +273,7 @@ def reference_base_top1() -> float:
 
 
 def modelled_accuracy(frame: pd.DataFrame, base_top1: float) -> pd.DataFrame:
-    """Columns accuracy, accuracy_error, accuracy_source, extrapolated for rows with depth/width/resolution multipliers."""
+    """Columns accuracy, accuracy_error, accuracy_source, extrapolated for rows with d, w, r multipliers."""
     base_top1 = require_finite("base_top1", base_top1, minimum=BASE_TOP1_RANGE[0], maximum=BASE_TOP1_RANGE[1])
     cal = calibration()
     d, w, r = (frame[f"{n}_multiplier"].to_numpy(float) for n in ("depth", "width", "resolution"))

@@ -10,7 +10,7 @@ from scaling_core.accuracy.model import AccuracyEstimate
 from scaling_core.app.state import AppState, parse_query, to_query
 from scaling_core.core.errors import ConfigError
 from scaling_core.hardware.provenance import provenance
-from scaling_core.storage.store import describe
+from scaling_core.storage.keys import describe
 from scaling_core.tasks.cost import count_task
 from scaling_core.tasks.heads import TaskArch
 from scaling_core.tasks.summary import COST_SOURCE
@@ -21,7 +21,7 @@ MAX_IMPORT_BYTES = 5_000_000
 
 
 def view_export(state: AppState, page: str, extra: dict | None = None) -> dict[str, Any]:
-    """The JSON document of a page's view: its link state and provenance, and what the page adds."""
+    """The JSON document of a page's view: its short link query (as the share link), provenance, what the page adds."""
     return {
         "format": FORMAT,
         "version": VERSION,

@@ -1,11 +1,19 @@
-"""The app's shareable state (all pages): field table, parsing a URL query, writing it back. No streamlit here."""
+"""The app's shareable state: per-page groups of fields (default and allowed values declared together),
+parsing a URL query and writing the short one back. No streamlit here.
+
+Each group is a frozen dataclass whose fields are declared with `setting(default, ...)`: the field's
+type, default and allowed values live in that one line. `AppState` inherits every group, so pages read
+`state.phi` or `state.pareto_cost` directly; `PAGE_GROUPS` says which groups each page's view reads, and
+a page's link carries only those fields (and the shared network) that differ from their defaults.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields, replace
-from typing import Any
+import typing
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, TypeVar
 
 from scaling_core.accuracy.model import BASE_TOP1_RANGE, reference_base_top1
 from scaling_core.accuracy.pareto import COST_OBJECTIVES, canonical_user_recipes
@@ -25,26 +33,50 @@ from scaling_core.studies.spectrum.domain_fit import CRITERIA
 from scaling_core.studies.spectrum.images import domain_table, spectrum_settings
 from scaling_core.tasks.heads import NECK_SCALINGS, TASKS, detection_preset_names
 
+T = TypeVar("T")
 CUSTOM = "custom"
-SAVED_PAGE = "saved"
+ECHO_CHARS = 40  # a bad link value is echoed this far: enough to recognise it, not a wall of text
+_ALLOWED = "allowed"
 
 
 @dataclass(frozen=True)
-class FieldSpec:
-    """One state field: URL name, type and allowed values (range or choices); defaults live in AppState.
+class Allowed:
+    """A field's allowed values: a range, choices, or a canonical form (with its description)."""
 
-    A field with a page is written to the URL only on that page (a saved result's id must not
-    follow the user to the Explorer and send whoever opens that link to the Saved results page).
-    """
-
-    name: str
-    kind: type
     minimum: float | None = None
     maximum: float | None = None
     choices: tuple | None = None
     canonical: Callable[[str], str] | None = None
     description: str | None = None
-    page: str | None = None
+
+
+def setting(
+    default: T,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    *,
+    choices: Iterable | None = None,
+    canonical: Callable[[str], str] | None = None,
+    description: str | None = None,
+) -> T:
+    """A group field's one declaration: its default and allowed values (the type is the annotation)."""
+    allowed = Allowed(minimum, maximum, None if choices is None else tuple(choices), canonical, description)
+    return field(default=default, metadata={_ALLOWED: allowed})
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One state field as the URL and the widgets see it: name, group, type, default and allowed values."""
+
+    name: str
+    group: str
+    kind: type
+    default: Any
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple | None = None
+    canonical: Callable[[str], str] | None = None
+    description: str | None = None
 
     def allowed(self) -> str:
         """The allowed values, for error messages and widget help."""
@@ -71,7 +103,7 @@ class FieldSpec:
                 raise ValueError(raw)
             return value
         number = float(raw)
-        if not math.isfinite(number) or not self.minimum <= number <= self.maximum:
+        if not math.isfinite(number) or not self.contains(number):
             raise ValueError(raw)
         if self.kind is int:
             if not number.is_integer():
@@ -79,11 +111,19 @@ class FieldSpec:
             return int(number)
         return number
 
+    def contains(self, number: float) -> bool:
+        """Whether a number lies in the field's range (a field without a range holds none)."""
+        return self.minimum is not None and self.maximum is not None and self.minimum <= number <= self.maximum
+
     def format(self, value: Any) -> str:
         """The URL string of a value (floats in their shortest exact form)."""
         if self.kind is bool:
             return "1" if value else "0"
         return repr(float(value)) if self.kind is float else str(value)
+
+    def is_default(self, value: Any) -> bool:
+        """Whether a value reads the same in a URL as the default (so a link may leave it out)."""
+        return self.format(value) == self.format(self.default)
 
 
 def canonical_lab_recipes(text: str) -> str:
@@ -108,223 +148,316 @@ SPECTRUM = spectrum_settings()
 DEPLOY = deployment_defaults()
 THERMAL, QUANT = DEPLOY["thermal"], DEPLOY["quantization"]
 REPRESENTATION = representation_defaults()
-STATE_FIELDS: tuple[FieldSpec, ...] = (
-    FieldSpec("phi", float, 0.0, 8.0),
-    FieldSpec("alpha", float, 0.5, 2.5),
-    FieldSpec("beta", float, 0.5, 2.5),
-    FieldSpec("gamma", float, 0.5, 2.5),
-    FieldSpec("keep_law", bool),
-    FieldSpec("preset", str, choices=(CUSTOM, *preset_names())),
-    FieldSpec("res_multiple", int, choices=RESOLUTION_MULTIPLES),
-    FieldSpec("num_classes", int, 1, 100_000),
-    FieldSpec("base", str, choices=available_bases()),
-    FieldSpec("head", str, choices=TASKS),
-    FieldSpec("tau", float, 0.5, 2.0),
-    FieldSpec("neck_scaling", str, choices=NECK_SCALINGS),
-    FieldSpec("det_preset", str, choices=(CUSTOM, *detection_preset_names())),
-    FieldSpec("video_snr_db", float, -30.0, 30.0),
-    FieldSpec("video_motion_hz", float, 0.1, 20.0),
-    FieldSpec("video_clip_s", float, 0.5, 10.0),
-    FieldSpec("video_model_noise", float, 0.0, 1.0),
-    FieldSpec("video_kappa", float, 0.1, 4.0),
-    FieldSpec("hw_threads", int, 1, 256),
-    FieldSpec("hw_batch", int, 1, 64),
-    FieldSpec("hw_channels_last", bool),
-    FieldSpec("hw_budget_ms", float, 1.0, 1000.0),
-    FieldSpec("pareto_cost", str, choices=tuple(COST_OBJECTIVES)),
-    FieldSpec("pareto_phi_max", float, 0.5, 8.0),
-    FieldSpec("pareto_phi_step", float, choices=(0.1, 0.25, 0.5, 1.0)),
-    FieldSpec("base_top1", float, *BASE_TOP1_RANGE),
-    FieldSpec("pareto_macs_budget_g", float, 0.0, 1000.0),
-    FieldSpec("pareto_latency_budget_ms", float, 0.0, 10_000.0),
-    FieldSpec("pareto_memory_budget_mb", float, 0.0, 1_000_000.0),
-    FieldSpec(
-        "pareto_recipes",
-        str,
-        canonical=canonical_user_recipes,
-        description="recipes as name,alpha,beta,gamma separated by ; (coefficients in [0.5, 2.5])",
-    ),
-    FieldSpec("pareto_source", str, choices=("imagenet", *(f"lab:{name}" for name in dataset_names()))),
-    FieldSpec("lab_dataset", str, choices=dataset_names()),
-    FieldSpec(
-        "lab_recipes",
-        str,
-        canonical=lambda text: canonical_lab_recipes(text),
-        description="recipe names separated by commas: " + ", ".join(lab_settings().recipes),
-    ),
-    FieldSpec(
-        "spectrum_domains",
-        str,
-        canonical=canonical_domains,
-        description="domain names separated by commas: " + ", ".join(domain_table()),
-    ),
-    FieldSpec("spectrum_criterion", str, choices=tuple(CRITERIA)),
-    FieldSpec("spectrum_target", float, 0.5, 0.999),
-    FieldSpec("spectrum_slope_low", float, 0.005, 0.45),
-    FieldSpec("spectrum_slope_high", float, 0.01, 0.5),
-    FieldSpec("spectrum_detail_low", float, 0.0, 4096.0),
-    FieldSpec("spectrum_detail_high", float, 1.0, 8192.0),
-    FieldSpec("spectrum_phi_max", float, 0.5, 8.0),
-    FieldSpec("motion_speed_dps", float, 0.0, 2000.0),
-    FieldSpec("motion_exposure_ms", float, 0.0, 1000.0),
-    FieldSpec("motion_fov_deg", float, 1.0, 180.0),
-    FieldSpec("robust_attack", str, choices=(*ATTACKS, *robustness_settings().corruptions)),
-    FieldSpec("robust_level", float, 0.0, 1.0),
-    FieldSpec("robust_recipe", str, choices=tuple(lab_settings().recipes)),
-    FieldSpec(
-        "robust_model",
-        str,
-        canonical=canonical_model,
-        description="empty (the calibrated model) or mu:base,d,w,r;sigma:base,d,w,r;g:base,d,w,r",
-    ),
-    FieldSpec("deploy_phi_max", float, 0.5, 8.0),
-    FieldSpec("thermal_ambient_c", float, -40.0, 60.0),
-    FieldSpec("thermal_resistance_k_per_w", float, 0.1, 1000.0),
-    FieldSpec("thermal_capacitance_j_per_k", float, 0.1, 100_000.0),
-    FieldSpec("thermal_throttle_c", float, 0.0, 150.0),
-    FieldSpec("thermal_hysteresis_k", float, 0.1, 50.0),
-    FieldSpec("thermal_static_w", float, 0.0, 100.0),
-    FieldSpec("thermal_pj_per_mac", float, 0.01, 10_000.0),
-    FieldSpec("thermal_pj_per_byte", float, 0.0, 100_000.0),
-    FieldSpec("thermal_target_fps", float, 0.0, 1000.0),
-    FieldSpec("thermal_required_fps", float, 0.0, 1000.0),
-    FieldSpec("thermal_duration_s", float, 10.0, 100_000.0),
-    FieldSpec("thermal_phi", float, -1.0, 8.0),
-    FieldSpec("quant_bits", int, choices=tuple(QUANT["bits"])),
-    FieldSpec("quant_scheme", str, choices=tuple(QUANT["schemes"])),
-    FieldSpec("quant_gain", float, 0.001, 1_000_000.0),
-    FieldSpec("cover_d", int, 1, 5000),
-    FieldSpec("cover_bias", bool),
-    FieldSpec("cover_simulate", bool),
-    FieldSpec("fewshot_recipe", str, choices=tuple(REPRESENTATION["fewshot"]["recipes"])),
-    FieldSpec("fewshot_shots", int, choices=tuple(REPRESENTATION["fewshot"]["shots"])),
-    FieldSpec("fewshot_ways", int, 2, 20),
-    FieldSpec("fewshot_snr0", float, 0.01, 100.0),
-    FieldSpec("fewshot_eta", float, -5.0, 5.0),
-    FieldSpec("fewshot_dim0", float, 1.0, 4096.0),
-    FieldSpec("fewshot_zeta", float, -5.0, 5.0),
-    FieldSpec("distill_temperature", float, 0.01, 100.0),
-    FieldSpec("distill_alpha", float, 0.0, 1.0),
-    FieldSpec("distill_weight_decay", float, 0.0, 1.0),
-    FieldSpec("result", int, 0, 2**31 - 1, page=SAVED_PAGE),
-    FieldSpec("compare", int, 0, 2**31 - 1, page=SAVED_PAGE),
-    FieldSpec("saved_filter", str, canonical=lambda text: text.strip()[:100], description="any text", page=SAVED_PAGE),
-)
-FIELD_BY_NAME = {f.name: f for f in STATE_FIELDS}
+FEWSHOT, DISTILL = REPRESENTATION["fewshot"], REPRESENTATION["distillation"]
+LAB = lab_settings()
+RESULT_IDS = (0, 2**31 - 1)
+
+
+# Defaults are part of the link format: a link leaves out every field at its default, so changing a
+# default here changes the view that existing links open.
 
 
 @dataclass(frozen=True)
-class AppState:
-    """What the pages show, and all a share link needs to reproduce it."""
+class NetworkState:
+    """The network every page shares (the sidebar's scaling controls): recipe, φ, rounding, base."""
 
-    phi: float = 1.0
-    alpha: float = 1.2
-    beta: float = 1.1
-    gamma: float = 1.15
-    keep_law: bool = False
-    preset: str = CUSTOM
-    res_multiple: int = 8
-    num_classes: int = 1000
-    base: str = "efficientnet-b0"
-    head: str = "detection"
-    tau: float = 1.0
-    neck_scaling: str = "efficientdet"
-    det_preset: str = CUSTOM
-    video_snr_db: float = 0.0
-    video_motion_hz: float = 2.0
-    video_clip_s: float = 2.0
-    video_model_noise: float = 0.5
-    video_kappa: float = 1.0
-    hw_threads: int = default_threads()
-    hw_batch: int = 1
-    hw_channels_last: bool = False
-    hw_budget_ms: float = 30.0
-    pareto_cost: str = "macs"
-    pareto_phi_max: float = 6.0
-    pareto_phi_step: float = 0.25
-    base_top1: float = reference_base_top1()
-    pareto_macs_budget_g: float = 0.0
-    pareto_latency_budget_ms: float = 0.0
-    pareto_memory_budget_mb: float = 0.0
-    pareto_recipes: str = ""
-    result: int = 0
-    compare: int = 0
-    saved_filter: str = ""
-    pareto_source: str = "imagenet"
-    lab_dataset: str = lab_settings().default_grid["dataset"]
-    lab_recipes: str = ",".join(lab_settings().default_grid["recipes"])
-    spectrum_domains: str = ",".join(domain_table())
-    spectrum_criterion: str = "power"
-    spectrum_target: float = SPECTRUM.target_share
-    spectrum_slope_low: float = SPECTRUM.slope_band[0]
-    spectrum_slope_high: float = SPECTRUM.slope_band[1]
-    spectrum_detail_low: float = float(SPECTRUM.detail_band[0])
-    spectrum_detail_high: float = float(SPECTRUM.detail_band[1])
-    spectrum_phi_max: float = SPECTRUM.phi_max
-    motion_speed_dps: float = SPECTRUM.motion["angular_speed_dps"]
-    motion_exposure_ms: float = 1000 * SPECTRUM.motion["exposure_s"]
-    motion_fov_deg: float = SPECTRUM.motion["fov_deg"]
-    robust_attack: str = "pgd"
-    robust_level: float = 0.1
-    robust_recipe: str = "efficientnet"
-    robust_model: str = ""
-    deploy_phi_max: float = DEPLOY["drone"]["phi_max"]
-    thermal_ambient_c: float = THERMAL["ambient_c"]
-    thermal_resistance_k_per_w: float = THERMAL["resistance_k_per_w"]
-    thermal_capacitance_j_per_k: float = THERMAL["capacitance_j_per_k"]
-    thermal_throttle_c: float = THERMAL["throttle_c"]
-    thermal_hysteresis_k: float = THERMAL["hysteresis_k"]
-    thermal_static_w: float = THERMAL["static_w"]
-    thermal_pj_per_mac: float = THERMAL["pj_per_mac"]
-    thermal_pj_per_byte: float = THERMAL["pj_per_byte"]
-    thermal_target_fps: float = THERMAL["target_fps"]
-    thermal_required_fps: float = THERMAL["required_fps"]
-    thermal_duration_s: float = THERMAL["duration_s"]
-    thermal_phi: float = 1.0
-    quant_bits: int = 4
-    quant_scheme: str = "per_tensor"
-    quant_gain: float = QUANT["gain"]
-    cover_d: int = REPRESENTATION["cover"]["dimension"]
-    cover_bias: bool = REPRESENTATION["cover"]["bias"]
-    cover_simulate: bool = False
-    fewshot_recipe: str = REPRESENTATION["fewshot"]["recipes"][0]
-    fewshot_shots: int = 5
-    fewshot_ways: int = REPRESENTATION["fewshot"]["ways"]
-    fewshot_snr0: float = REPRESENTATION["model"]["snr0"]
-    fewshot_eta: float = REPRESENTATION["model"]["eta"]
-    fewshot_dim0: float = REPRESENTATION["model"]["dim0"]
-    fewshot_zeta: float = REPRESENTATION["model"]["zeta"]
-    distill_temperature: float = REPRESENTATION["distillation"]["temperature"]
-    distill_alpha: float = REPRESENTATION["distillation"]["alpha"]
-    distill_weight_decay: float = REPRESENTATION["distillation"]["weight_decay"]
+    phi: float = setting(1.0, 0.0, 8.0)
+    alpha: float = setting(1.2, 0.5, 2.5)
+    beta: float = setting(1.1, 0.5, 2.5)
+    gamma: float = setting(1.15, 0.5, 2.5)
+    keep_law: bool = setting(False)
+    preset: str = setting(CUSTOM, choices=(CUSTOM, *preset_names()))
+    res_multiple: int = setting(8, choices=RESOLUTION_MULTIPLES)
+    num_classes: int = setting(1000, 1, 100_000)
+    base: str = setting("efficientnet-b0", choices=available_bases())
+
+
+@dataclass(frozen=True)
+class AccuracyState:
+    """The base network's top-1 that accuracy estimates start from (set on Pareto, used by the Explorer too)."""
+
+    base_top1: float = setting(reference_base_top1(), *BASE_TOP1_RANGE)
+
+
+@dataclass(frozen=True)
+class TaskState:
+    """The Tasks page: head, detector rules and the video model."""
+
+    head: str = setting("detection", choices=TASKS)
+    tau: float = setting(1.0, 0.5, 2.0)
+    neck_scaling: str = setting("efficientdet", choices=NECK_SCALINGS)
+    det_preset: str = setting(CUSTOM, choices=(CUSTOM, *detection_preset_names()))
+    video_snr_db: float = setting(0.0, -30.0, 30.0)
+    video_motion_hz: float = setting(2.0, 0.1, 20.0)
+    video_clip_s: float = setting(2.0, 0.5, 10.0)
+    video_model_noise: float = setting(0.5, 0.0, 1.0)
+    video_kappa: float = setting(1.0, 0.1, 4.0)
+
+
+@dataclass(frozen=True)
+class MeasuringState:
+    """How latency is measured on this machine (Hardware; Deployment and Pareto look measurements up by it)."""
+
+    # The default follows this machine's policy (default_threads), so a link that leaves it out opens
+    # with the opener's default: right for threads, which must fit the opener's cores anyway.
+    hw_threads: int = setting(default_threads(), 1, 256)
+    hw_batch: int = setting(1, 1, 64)
+    hw_channels_last: bool = setting(False)
+
+
+@dataclass(frozen=True)
+class LatencyBudgetState:
+    """The latency budget of the Hardware optimizer and the Deployment drone."""
+
+    hw_budget_ms: float = setting(30.0, 1.0, 1000.0)
+
+
+@dataclass(frozen=True)
+class ParetoState:
+    """The Pareto page's grid, cost axis, accuracy source and budgets."""
+
+    pareto_cost: str = setting("macs", choices=COST_OBJECTIVES)
+    pareto_phi_max: float = setting(6.0, 0.5, 8.0)
+    pareto_phi_step: float = setting(0.25, choices=(0.1, 0.25, 0.5, 1.0))
+    pareto_macs_budget_g: float = setting(0.0, 0.0, 1000.0)
+    pareto_latency_budget_ms: float = setting(0.0, 0.0, 10_000.0)
+    pareto_memory_budget_mb: float = setting(0.0, 0.0, 1_000_000.0)
+    pareto_source: str = setting("imagenet", choices=("imagenet", *(f"lab:{name}" for name in dataset_names())))
+
+
+@dataclass(frozen=True)
+class UserRecipesState:
+    """The user's own recipes on the Pareto front (the Spectrum page adds to them)."""
+
+    pareto_recipes: str = setting(
+        "",
+        canonical=canonical_user_recipes,
+        description="recipes as name,alpha,beta,gamma separated by ; (coefficients in [0.5, 2.5])",
+    )
+
+
+@dataclass(frozen=True)
+class LabState:
+    """The lab's dataset and recipes (Lab and Robustness; Pareto's lab accuracy source)."""
+
+    lab_dataset: str = setting(LAB.default_grid["dataset"], choices=dataset_names())
+    lab_recipes: str = setting(
+        ",".join(LAB.default_grid["recipes"]),
+        canonical=canonical_lab_recipes,
+        description="recipe names separated by commas: " + ", ".join(LAB.recipes),
+    )
+
+
+@dataclass(frozen=True)
+class SpectrumState:
+    """The Spectrum page: domains, criterion, bands and φ range."""
+
+    spectrum_domains: str = setting(
+        ",".join(domain_table()),
+        canonical=canonical_domains,
+        description="domain names separated by commas: " + ", ".join(domain_table()),
+    )
+    spectrum_criterion: str = setting("power", choices=CRITERIA)
+    spectrum_target: float = setting(SPECTRUM.target_share, 0.5, 0.999)
+    spectrum_slope_low: float = setting(SPECTRUM.slope_band[0], 0.005, 0.45)
+    spectrum_slope_high: float = setting(SPECTRUM.slope_band[1], 0.01, 0.5)
+    spectrum_detail_low: float = setting(float(SPECTRUM.detail_band[0]), 0.0, 4096.0)
+    spectrum_detail_high: float = setting(float(SPECTRUM.detail_band[1]), 1.0, 8192.0)
+    spectrum_phi_max: float = setting(SPECTRUM.phi_max, 0.5, 8.0)
+
+
+@dataclass(frozen=True)
+class MotionState:
+    """The camera's motion (Spectrum's blur and Deployment's drone)."""
+
+    motion_speed_dps: float = setting(SPECTRUM.motion["angular_speed_dps"], 0.0, 2000.0)
+    motion_exposure_ms: float = setting(1000 * SPECTRUM.motion["exposure_s"], 0.0, 1000.0)
+    motion_fov_deg: float = setting(SPECTRUM.motion["fov_deg"], 1.0, 180.0)
+
+
+@dataclass(frozen=True)
+class RobustnessState:
+    """The Robustness page: perturbation, reference level, histogram recipe, margin-model parameters."""
+
+    robust_attack: str = setting("pgd", choices=(*ATTACKS, *robustness_settings().corruptions))
+    robust_level: float = setting(0.1, 0.0, 1.0)
+    robust_recipe: str = setting("efficientnet", choices=LAB.recipes)
+    robust_model: str = setting(
+        "",
+        canonical=canonical_model,
+        description="empty (the calibrated model) or mu:base,d,w,r;sigma:base,d,w,r;g:base,d,w,r",
+    )
+
+
+@dataclass(frozen=True)
+class DeploymentState:
+    """The Deployment page: φ range, the thermal model and quantization."""
+
+    deploy_phi_max: float = setting(DEPLOY["drone"]["phi_max"], 0.5, 8.0)
+    thermal_ambient_c: float = setting(THERMAL["ambient_c"], -40.0, 60.0)
+    thermal_resistance_k_per_w: float = setting(THERMAL["resistance_k_per_w"], 0.1, 1000.0)
+    thermal_capacitance_j_per_k: float = setting(THERMAL["capacitance_j_per_k"], 0.1, 100_000.0)
+    thermal_throttle_c: float = setting(THERMAL["throttle_c"], 0.0, 150.0)
+    thermal_hysteresis_k: float = setting(THERMAL["hysteresis_k"], 0.1, 50.0)
+    thermal_static_w: float = setting(THERMAL["static_w"], 0.0, 100.0)
+    thermal_pj_per_mac: float = setting(THERMAL["pj_per_mac"], 0.01, 10_000.0)
+    thermal_pj_per_byte: float = setting(THERMAL["pj_per_byte"], 0.0, 100_000.0)
+    thermal_target_fps: float = setting(THERMAL["target_fps"], 0.0, 1000.0)
+    thermal_required_fps: float = setting(THERMAL["required_fps"], 0.0, 1000.0)
+    thermal_duration_s: float = setting(THERMAL["duration_s"], 10.0, 100_000.0)
+    thermal_phi: float = setting(1.0, -1.0, 8.0)
+    quant_bits: int = setting(4, choices=QUANT["bits"])
+    quant_scheme: str = setting("per_tensor", choices=QUANT["schemes"])
+    quant_gain: float = setting(QUANT["gain"], 0.001, 1_000_000.0)
+
+
+@dataclass(frozen=True)
+class RepresentationState:
+    """The Representation page: Cover's count, the few-shot model, distillation."""
+
+    cover_d: int = setting(REPRESENTATION["cover"]["dimension"], 1, 5000)
+    cover_bias: bool = setting(REPRESENTATION["cover"]["bias"])
+    cover_simulate: bool = setting(False)
+    fewshot_recipe: str = setting(FEWSHOT["recipes"][0], choices=FEWSHOT["recipes"])
+    fewshot_shots: int = setting(5, choices=FEWSHOT["shots"])
+    fewshot_ways: int = setting(FEWSHOT["ways"], 2, 20)
+    fewshot_snr0: float = setting(REPRESENTATION["model"]["snr0"], 0.01, 100.0)
+    fewshot_eta: float = setting(REPRESENTATION["model"]["eta"], -5.0, 5.0)
+    fewshot_dim0: float = setting(REPRESENTATION["model"]["dim0"], 1.0, 4096.0)
+    fewshot_zeta: float = setting(REPRESENTATION["model"]["zeta"], -5.0, 5.0)
+    distill_temperature: float = setting(DISTILL["temperature"], 0.01, 100.0)
+    distill_alpha: float = setting(DISTILL["alpha"], 0.0, 1.0)
+    distill_weight_decay: float = setting(DISTILL["weight_decay"], 0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class SavedState:
+    """The Saved results page: the open result, the one compared with it, the list's filter.
+
+    Only the Saved page's links carry them: a result's id must not follow the user to the Explorer and
+    send whoever opens that link to the Saved results page.
+    """
+
+    result: int = setting(0, *RESULT_IDS)
+    compare: int = setting(0, *RESULT_IDS)
+    saved_filter: str = setting("", canonical=lambda text: text.strip()[:100], description="any text")
+
+
+@dataclass(frozen=True)
+class AppState(
+    NetworkState,
+    AccuracyState,
+    TaskState,
+    MeasuringState,
+    LatencyBudgetState,
+    ParetoState,
+    UserRecipesState,
+    LabState,
+    SpectrumState,
+    MotionState,
+    RobustnessState,
+    DeploymentState,
+    RepresentationState,
+    SavedState,
+):
+    """What the pages show, and all a share link needs to reproduce it: every group's fields, flat."""
+
+
+# The groups by name; every page reads the network, and these besides (checked against the pages'
+# `state.` reads, including those inside the views they call).
+GROUPS: dict[str, type] = {
+    "network": NetworkState,
+    "accuracy": AccuracyState,
+    "task": TaskState,
+    "measuring": MeasuringState,
+    "latency_budget": LatencyBudgetState,
+    "pareto": ParetoState,
+    "user_recipes": UserRecipesState,
+    "lab": LabState,
+    "spectrum": SpectrumState,
+    "motion": MotionState,
+    "robustness": RobustnessState,
+    "deployment": DeploymentState,
+    "representation": RepresentationState,
+    "saved": SavedState,
+}
+SHARED_GROUP = "network"
+PAGE_GROUPS: dict[str, tuple[str, ...]] = {
+    "explorer": ("accuracy",),
+    "tasks": ("task",),
+    "hardware": ("measuring", "latency_budget"),
+    "pareto": ("pareto", "accuracy", "user_recipes", "lab", "measuring"),
+    "lab": ("lab",),
+    "spectrum": ("spectrum", "motion", "user_recipes"),
+    "robustness": ("robustness", "lab"),
+    "deployment": ("deployment", "motion", "measuring", "latency_budget"),
+    "representation": ("representation",),
+    "saved": ("saved",),
+}
+
+
+def _specs(group: str) -> tuple[FieldSpec, ...]:
+    cls = GROUPS[group]
+    kinds = typing.get_type_hints(cls)
+    return tuple(
+        FieldSpec(f.name, group, kinds[f.name], f.default, **f.metadata[_ALLOWED].__dict__) for f in fields(cls)
+    )
+
+
+STATE_FIELDS: tuple[FieldSpec, ...] = tuple(spec for group in GROUPS for spec in _specs(group))
+FIELD_BY_NAME = {f.name: f for f in STATE_FIELDS}
+
+
+def page_fields(page: str) -> tuple[FieldSpec, ...]:
+    """The fields a page's view depends on: the shared network's and those of the page's groups."""
+    groups = (SHARED_GROUP, *PAGE_GROUPS[page])
+    return tuple(spec for spec in STATE_FIELDS if spec.group in groups)
+
+
+def _echo(raw: str) -> str:
+    return raw if len(raw) <= ECHO_CHARS else raw[:ECHO_CHARS] + "…"
 
 
 def parse_query(query: Mapping[str, str | list[str]]) -> tuple[AppState, list[str]]:
-    """State from URL parameters: unknown ones ignored, bad ones replaced by defaults and reported."""
+    """State from URL parameters of any page: unknown ones ignored, absent or bad ones at their defaults.
+
+    Bad ones are reported, naming the parameter, its allowed values and (the start of) the value. Every
+    field is accepted on every page: links made before per-page links carried all of them, and a field of
+    another page simply sets that page's state.
+    """
     values: dict[str, Any] = {}
     errors = []
     for spec in STATE_FIELDS:
         if spec.name not in query:
             continue
         raw = query[spec.name]
-        raw = raw[-1] if isinstance(raw, list) else raw
+        raw = str(raw[-1] if isinstance(raw, list) else raw)
         try:
-            values[spec.name] = spec.parse(str(raw))
+            values[spec.name] = spec.parse(raw)
         except (TypeError, ValueError):
             errors.append(
-                f"Link parameter {spec.name} = {raw!r} is invalid: allowed {spec.allowed()}; "
-                f"using the default {getattr(AppState(), spec.name)!r}."
+                f"Link parameter {spec.name} = {_echo(raw)!r} is invalid: allowed {spec.allowed()}; "
+                f"using the default {spec.default!r}."
             )
-    return replace(AppState(), **values), errors
+    return AppState(**values), errors
 
 
-def to_query(state: AppState, page: str | None = None) -> dict[str, str]:
-    """URL parameters for a state on a page (every shared field, so a link pins the view even if defaults change)."""
+def to_query(state: AppState, page: str) -> dict[str, str]:
+    """URL parameters for a state on a page: the page's fields (and the network's) that differ from their defaults."""
     return {
-        f.name: FIELD_BY_NAME[f.name].format(getattr(state, f.name))
-        for f in fields(state)
-        if FIELD_BY_NAME[f.name].page in (None, page)
+        spec.name: spec.format(value)
+        for spec in page_fields(page)
+        if not spec.is_default(value := getattr(state, spec.name))
     }
+
+
+def page_view(state: AppState, query: Mapping[str, str | list[str]], page: str) -> tuple[AppState, list[str]]:
+    """`state` showing the view a page's link describes (other pages' fields kept), and the link's problems.
+
+    The page's fields come from the query, absent ones at their defaults, as the link opened afresh would show.
+    """
+    linked, errors = parse_query(query)
+    return replace(state, **{spec.name: getattr(linked, spec.name) for spec in page_fields(page)}), errors
 
 
 LAW_TARGET = 2.0
@@ -339,7 +472,7 @@ def _within_widgets(state: AppState, recipe: Recipe) -> tuple[AppState, str | No
     """Apply a recipe to the state if each coefficient fits its widget's range, else explain."""
     for name in COEFFICIENTS:
         spec, value = FIELD_BY_NAME[name], getattr(recipe, name)
-        if not spec.minimum <= value <= spec.maximum:
+        if not spec.contains(value):
             return (
                 replace(state, keep_law=False),
                 f"Keeping α·β²·γ² = {LAW_TARGET:g} would need {name} = {value:.4g}, outside its range "
@@ -350,7 +483,8 @@ def _within_widgets(state: AppState, recipe: Recipe) -> tuple[AppState, str | No
 
 def with_coefficient(state: AppState, name: str, value: float) -> tuple[AppState, str | None]:
     """Move one coefficient; under keep_law the other two follow (ratio of their logs kept)."""
-    moved = replace(state, preset=CUSTOM, det_preset=CUSTOM, **{name: value})
+    change: dict[str, Any] = {name: value}
+    moved = replace(state, preset=CUSTOM, det_preset=CUSTOM, **change)
     if not state.keep_law:
         return moved, None
     try:
@@ -381,18 +515,12 @@ def with_network(state: AppState, alpha: float, beta: float, gamma: float, phi: 
 
     ConfigError when a value lies outside the range its widget allows.
     """
-    values = {"alpha": alpha, "beta": beta, "gamma": gamma, "phi": phi}
+    values: dict[str, Any] = {"alpha": float(alpha), "beta": float(beta), "gamma": float(gamma), "phi": float(phi)}
     for name, value in values.items():
         spec = FIELD_BY_NAME[name]
-        if not spec.minimum <= value <= spec.maximum:
-            raise ConfigError(name, round(float(value), 4), f"{spec.allowed()} (the Explorer's range)")
-    return replace(
-        state,
-        preset=CUSTOM,
-        det_preset=CUSTOM,
-        keep_law=False,
-        **{name: float(value) for name, value in values.items()},
-    )
+        if not spec.contains(value):
+            raise ConfigError(name, round(value, 4), f"{spec.allowed()} (the Explorer's range)")
+    return replace(state, preset=CUSTOM, det_preset=CUSTOM, keep_law=False, **values)
 
 
 def with_preset(state: AppState, name: str) -> AppState:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 
-from scaling_core.cli.hardware import _measuring_arguments, _options, stored_or_fitted_profile
-from scaling_core.cli.lab import _list, lab_budget, with_progress
+from scaling_core.cli.arguments import add_measuring_arguments, comma_list, measuring_options
+from scaling_core.cli.hardware import stored_or_fitted_profile
+from scaling_core.cli.lab import lab_budget, with_progress
 from scaling_core.core.errors import ConfigError
 from scaling_core.hardware.provenance import provenance
 
@@ -24,7 +25,7 @@ def _measured_arguments(parser: argparse.ArgumentParser) -> None:
 
     measured = deployment_defaults()["measurement"]
     parser.add_argument("--dataset", default=measured["dataset"], help="the lab dataset of the measured grid")
-    parser.add_argument("--phis", type=_list(float), default=measured["phis"], help="comma-separated φ values")
+    parser.add_argument("--phis", type=comma_list(float), default=measured["phis"], help="comma-separated φ values")
     parser.add_argument("--seeds", type=int, default=measured["seeds"], help="seeds per configuration (0, 1, …)")
     parser.add_argument("--epochs", type=int, help="override the lab budget's epochs (default: data/lab/settings.json)")
     parser.add_argument(
@@ -59,7 +60,7 @@ def add_deployment_commands(commands) -> None:
     parser.add_argument("--exposure-ms", type=float, default=1000 * motion["exposure_s"], help="exposure (ms)")
     parser.add_argument("--fov", type=float, default=motion["fov_deg"], help="horizontal field of view (°)")
     parser.add_argument("--remeasure", action="store_true", help="time the chosen network even if the store has it")
-    _measuring_arguments(parser)
+    add_measuring_arguments(parser)
     _measured_arguments(parser)
 
     parser = commands.add_parser(
@@ -82,7 +83,7 @@ def add_deployment_commands(commands) -> None:
         ("--duration", "duration_s", "s (sustained: the mean over the last third)"),
     ):
         parser.add_argument(name, type=float, default=thermal[key], help=f"{unit} (default {thermal[key]:g})")
-    _measuring_arguments(parser)
+    add_measuring_arguments(parser)
 
     parser = commands.add_parser(
         "quantize",
@@ -113,7 +114,7 @@ def _measured_records(args: argparse.Namespace, store) -> tuple[list[dict], str]
     """Train and evaluate what the measured grids lack (unless --no-run), then the records and their source."""
     from scaling_core.app.views.deployment import records_for
     from scaling_core.storage.shipped import save_records
-    from scaling_core.studies.deployment.measurements import measure_settings, run_deployment
+    from scaling_core.studies.deployment.measurements import DEPLOYMENT_VERSION, measure_settings, run_deployment
 
     budget = lab_budget(args.epochs)
     if not args.no_run:
@@ -125,12 +126,13 @@ def _measured_records(args: argparse.Namespace, store) -> tuple[list[dict], str]
     records, source = records_for(args.dataset, args.phis, args.seeds, store, budget)
     if not records:
         raise ConfigError(
-            "deployment measurements", "none", "evaluations of the measured grid in the store (run without --no-run)"
+            "deployment measurements",
+            source or "none",
+            "evaluations of the measured grid in the store (run without --no-run)",
         )
     if args.save_to:
-        save_records(
-            args.save_to, {"dataset": args.dataset, "settings": measure_settings().__dict__}, records, provenance()
-        )
+        header = {"dataset": args.dataset, "settings": measure_settings().__dict__}
+        save_records(args.save_to, header, records, provenance(), DEPLOYMENT_VERSION)
     return records, source
 
 
@@ -163,7 +165,7 @@ def run_drone(args: argparse.Namespace) -> int:
         Recipe(args.alpha, args.beta, args.gamma),
         Motion(args.angular_speed, args.exposure_ms / 1000, args.fov),
     )
-    store, options = Store(args.store), _options(args)
+    store, options = Store(args.store), measuring_options(args)
     profile = stored_or_fitted_profile(store, options).model
     choice = drone_choice(profile, recipe, args.budget_ms, motion)
     row, cached = measure_cached(
@@ -214,7 +216,8 @@ def run_drone(args: argparse.Namespace) -> int:
     print("\nbest input size per sweep (measured):")
     print(pd.concat(turns, ignore_index=True).to_string(index=False, float_format=lambda v: f"{v:.2f}"))
     print(
-        f"\nblur model (modelled, scaling_core/studies/deployment/drone.py): RMS {fit.rms_points:.1f} points at κ = {fit.exponent:g}, "
+        "\nblur model (modelled, scaling_core/studies/deployment/drone.py): "
+        f"RMS {fit.rms_points:.1f} points at κ = {fit.exponent:g}, "
         f"{fit.calibrated_rms_points:.1f} at the calibrated κ = {fit.calibrated_exponent:.2f}"
     )
     return 0
@@ -239,7 +242,7 @@ def run_thermal(args: argparse.Namespace) -> int:
         default_device().levels,
     )
     energy = replace(default_energy(), pj_per_mac=args.pj_per_mac, pj_per_byte=args.pj_per_byte)
-    store, options = Store(args.store), _options(args)
+    store, options = Store(args.store), measuring_options(args)
     profile = stored_or_fitted_profile(store, options).model
     frame = thermal_frame(
         profile, Recipe(args.alpha, args.beta, args.gamma), _phis(args), device, energy, args.target_fps, args.duration
@@ -317,7 +320,8 @@ def run_quantize(args: argparse.Namespace) -> int:
         ).to_string(float_format=lambda v: f"{v:.1f}")
     )
     print(
-        f"\nnoise model (modelled, scaling_core/studies/deployment/quantize.py): RMS {fit.rms_db:.1f} dB at K = {fit.gain:g}; "
+        "\nnoise model (modelled, scaling_core/studies/deployment/quantize.py): "
+        f"RMS {fit.rms_db:.1f} dB at K = {fit.gain:g}; "
         f"{fit.calibrated_rms_db:.1f} dB with K calibrated per SE position and scheme: "
         + ", ".join(f"{k} {v:.2f}" for k, v in calibrated.items())
     )

@@ -9,8 +9,8 @@ import itertools
 import json
 import sys
 
+from scaling_core.cli.arguments import add_measuring_arguments, at_least, measuring_options, positive_float
 from scaling_core.cli.network import add_network_arguments, resolve_arch
-from scaling_core.hardware.fingerprint import default_threads
 
 
 def add_hardware_commands(commands) -> None:
@@ -20,23 +20,23 @@ def add_hardware_commands(commands) -> None:
 
     bench = commands.add_parser("bench", help="measure the latency of one or many networks (stored, reused)")
     add_network_arguments(bench, many=True)
-    _measuring_arguments(bench)
+    add_measuring_arguments(bench)
     bench.add_argument("--remeasure", action="store_true", help="measure even if the store has this measurement")
     bench.add_argument("--csv", help="also write the rows to this CSV file")
     bench.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     fit = commands.add_parser("fit-latency", help="measure a sampling plan, fit the latency model, score it")
-    _measuring_arguments(fit)
-    fit.add_argument("--train", type=_at_least(len(FEATURES)), help="training configurations (default: the plan's)")
-    fit.add_argument("--test", type=_at_least(2), help="held-out configurations (default: the plan's)")
-    fit.add_argument("--rounds", type=_at_least(1), help="interleaved measuring rounds (default: the plan's)")
-    fit.add_argument("--seed", type=_at_least(0), help="sampling seed (default: the plan's)")
+    add_measuring_arguments(fit)
+    fit.add_argument("--train", type=at_least(len(FEATURES)), help="training configurations (default: the plan's)")
+    fit.add_argument("--test", type=at_least(2), help="held-out configurations (default: the plan's)")
+    fit.add_argument("--rounds", type=at_least(1), help="interleaved measuring rounds (default: the plan's)")
+    fit.add_argument("--seed", type=at_least(0), help="sampling seed (default: the plan's)")
     fit.add_argument("--json", action="store_true", help="print JSON instead of text")
 
     opt = commands.add_parser("optimize", help="best recipe and φ under a latency budget; the winner is measured")
-    _measuring_arguments(opt)
+    add_measuring_arguments(opt)
     opt.add_argument(
-        "--budget-ms", type=_positive_float, default=30.0, help="latency budget in milliseconds (default 30)"
+        "--budget-ms", type=positive_float, default=30.0, help="latency budget in milliseconds (default 30)"
     )
     opt.add_argument(
         "--head",
@@ -46,53 +46,6 @@ def add_hardware_commands(commands) -> None:
     )
     opt.add_argument("--objective", default="macs", choices=tuple(OBJECTIVES), help="what to maximise (default: macs)")
     opt.add_argument("--json", action="store_true", help="print JSON instead of text")
-
-
-def _at_least(minimum: int):
-    def parse(text: str) -> int:
-        value = int(text)
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"{value} is below the allowed minimum {minimum}")
-        return value
-
-    return parse
-
-
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text} is not a finite number > 0")
-    return value
-
-
-def _measuring_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--batch", type=_at_least(1), default=1, help="batch size (default 1)")
-    parser.add_argument(
-        "--threads",
-        type=_at_least(1),
-        default=default_threads(),
-        help="torch threads (default 1, the most repeatable on a shared machine)",
-    )
-    parser.add_argument("--channels-last", action="store_true", help="channels_last memory format")
-    parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
-    parser.add_argument("--min-run-time", type=float, help="seconds of timed runs per measurement")
-    parser.add_argument(
-        "--store",
-        help="SQLAlchemy URL of the results store (default: SCALING_LAB_STORE_URL or "
-        "the SQLite file under ~/.local/share/compound-scaling-lab)",
-    )
-
-
-def _options(args: argparse.Namespace, default_run_time: float = 0.5):
-    from scaling_core.hardware.measure import MeasureOptions
-
-    return MeasureOptions(
-        args.batch,
-        args.threads,
-        args.channels_last,
-        args.device,
-        default_run_time if args.min_run_time is None else args.min_run_time,
-    )
 
 
 def _progress(total: int, what: str):
@@ -107,7 +60,7 @@ def run_bench(args: argparse.Namespace) -> int:
     from scaling_core.hardware.measure import measure_cached
     from scaling_core.storage.store import Store
 
-    store, options = Store(args.store), _options(args)
+    store, options = Store(args.store), measuring_options(args)
     variants = [(p, phi) for p, phi in itertools.product(args.preset or [None], args.phi or [None])]
     bar, progress = _progress(len(variants), "measuring")
     rows = []
@@ -159,7 +112,7 @@ def run_fit_latency(args: argparse.Namespace) -> int:
     for name in ("train", "test", "rounds", "seed"):
         if getattr(args, name) is not None:
             plan[name] = getattr(args, name)
-    options = _options(args, plan["min_run_time_s"])
+    options = measuring_options(args, plan["min_run_time_s"])
     store = Store(args.store)
     bar, progress = _progress(plan["rounds"] * (plan["train"] + 2 * plan["test"]), "measuring the plan")
     report = fit_latency(options, store, plan, progress)
@@ -192,13 +145,14 @@ def run_fit_latency(args: argparse.Namespace) -> int:
 
 
 def stored_or_fitted_profile(store, options):
-    """The store's latency profile for this machine and setup, fitted first (minutes, with progress) if missing."""
-    from scaling_core.hardware.latency_model import FitReport, fit_latency, profile_identity
+    """The store's latency profile for this machine and setup, fitted first (minutes, with progress) if missing or
+    fitted by another version of the model."""
+    from scaling_core.hardware.latency_model import fit_latency, stored_profile
 
-    raw = store.get_profile(profile_identity(options))
-    if raw is not None:
-        return FitReport.from_dict(raw)
-    sys.stderr.write("no latency profile for this machine and setup in the store: running fit-latency first\n")
+    report = stored_profile(store, options)
+    if report is not None:
+        return report
+    sys.stderr.write("no current latency profile for this machine and setup in the store: running fit-latency first\n")
     bar, progress = _progress(1, "fitting")
     report = fit_latency(options, store, progress=progress)
     bar.close()
@@ -212,7 +166,7 @@ def run_optimize(args: argparse.Namespace) -> int:
     from scaling_core.hardware.optimize import optimize_measured
     from scaling_core.storage.store import Store
 
-    store, options = Store(args.store), _options(args, default_plan()["min_run_time_s"])
+    store, options = Store(args.store), measuring_options(args, default_plan()["min_run_time_s"])
     report = stored_or_fitted_profile(store, options)
     picked = optimize_measured(report.model, args.budget_ms, options, store, args.head, args.objective)
     choice, row, factor = picked.choice, picked.measured, picked.recalibration_factor

@@ -10,17 +10,8 @@ from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
 
+from scaling_core.cli.arguments import comma_list
 from scaling_core.core.errors import ConfigError
-
-
-def _list(kind):
-    def parse(text: str):
-        try:
-            return [kind(part) for part in text.split(",") if part.strip()]
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"a comma-separated list of {kind.__name__} values, got {text!r}")
-
-    return parse
 
 
 def add_lab_commands(commands) -> None:
@@ -39,18 +30,18 @@ def add_lab_commands(commands) -> None:
         parser.add_argument("--dataset", default=grid["dataset"], choices=dataset_names())
         parser.add_argument(
             "--recipes",
-            type=_list(str),
+            type=comma_list(str),
             default=grid["recipes"],
             help=f"comma-separated: {', '.join(lab_settings().recipes)}",
         )
-        parser.add_argument("--phis", type=_list(float), default=grid["phis"], help="comma-separated φ values")
+        parser.add_argument("--phis", type=comma_list(float), default=grid["phis"], help="comma-separated φ values")
         parser.add_argument("--seeds", type=int, default=grid["seeds"], help="seeds per configuration (0, 1, …)")
         parser.add_argument("--epochs", type=int, help="override the budget's epochs (default: data/lab/settings.json)")
         parser.add_argument("--store", help="SQLAlchemy URL of the results store (default: SCALING_LAB_STORE_URL)")
         parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    verbs.choices["report"].description = (
-        "The store's runs; where it holds none, the shipped results (data/lab/<dataset>.json)."
-    )
+    verbs.choices[
+        "report"
+    ].description = "The store's runs; where it holds none, the shipped results (data/lab/<dataset>.json)."
     run = verbs.choices["run"]
     run.add_argument("--workers", type=int, help="training processes (default: data/lab/settings.json)")
     run.add_argument(
@@ -127,11 +118,14 @@ def shipped_report(dataset: str, aliases: list[str], phis: list[float]):
     """The shipped report's rows for these recipes and φ (when the store holds none); ConfigError if none ship."""
     import pandas as pd
 
-    from scaling_core.app.views.lab import shipped
+    from scaling_core.app.views.lab import shipped, shipped_notice
 
     document = shipped(dataset)
     if document is None:
         raise ConfigError("dataset", dataset, "one with runs in the store (lab run) or shipped results in data/lab/")
+    notice = shipped_notice(dataset)
+    if notice:
+        raise ConfigError("dataset", dataset, f"one with runs in the store (lab run); {notice}")
     frame = pd.DataFrame(document["report"])
     return frame[frame["alias"].isin(aliases) & frame["phi"].isin(phis)].reset_index(drop=True)
 

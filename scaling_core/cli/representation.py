@@ -6,7 +6,8 @@ import argparse
 import json
 from dataclasses import asdict
 
-from scaling_core.cli.lab import _list, lab_budget, with_progress
+from scaling_core.cli.arguments import comma_list
+from scaling_core.cli.lab import lab_budget, with_progress
 from scaling_core.core.errors import ConfigError
 from scaling_core.hardware.provenance import provenance
 
@@ -63,7 +64,7 @@ def add_representation_commands(commands) -> None:
     )
     parser.add_argument(
         "--ratios",
-        type=_list(float),
+        type=comma_list(float),
         default=[0.5, 1.0, 1.5, 1.8, 2.0, 2.2, 2.5, 3.0, 4.0],
         help="loads N/(d + 1) (or N/d without a bias) to tabulate",
     )
@@ -96,11 +97,11 @@ def add_representation_commands(commands) -> None:
     )
     parser.add_argument(
         "--recipes",
-        type=_list(str),
+        type=comma_list(str),
         default=few["recipes"],
         help=f"comma-separated: {', '.join(lab_settings().recipes)}",
     )
-    parser.add_argument("--phis", type=_list(float), default=few["phis"], help="comma-separated φ values")
+    parser.add_argument("--phis", type=comma_list(float), default=few["phis"], help="comma-separated φ values")
     parser.add_argument("--seeds", type=int, default=few["seeds"], help="seeds per configuration (0, 1, …)")
     parser.add_argument("--epochs", type=int, help="override the lab budget's epochs (default: data/lab/settings.json)")
     _run_arguments(parser, f"fewshot-{few['base_dataset']}.json")
@@ -113,14 +114,14 @@ def add_representation_commands(commands) -> None:
     )
     parser.add_argument("--dataset", default=distill.dataset, help="the lab dataset")
     parser.add_argument(
-        "--teacher-phis", type=_list(float), help="teachers' φ (default: data/representation/settings.json)"
+        "--teacher-phis", type=comma_list(float), help="teachers' φ (default: data/representation/settings.json)"
     )
-    parser.add_argument("--student-phis", type=_list(float), help="students' φ")
+    parser.add_argument("--student-phis", type=comma_list(float), help="students' φ")
     parser.add_argument("--seeds", type=int, help="seeds (the teacher of seed s teaches the student of seed s)")
     parser.add_argument("--temperature", type=float, help=f"softmax temperature T (default {distill.temperature:g})")
     parser.add_argument("--alpha", type=float, help=f"weight α of the teacher's term (default {distill.alpha:g})")
     parser.add_argument("--weight-decay", type=float, help=f"AdamW weight decay (default {distill.weight_decay:g})")
-    parser.add_argument("--sparsities", type=_list(float), help="magnitude-pruning sparsities")
+    parser.add_argument("--sparsities", type=comma_list(float), help="magnitude-pruning sparsities")
     parser.add_argument("--epochs", type=int, help="training epochs (default: the lab budget's)")
     _run_arguments(parser, f"distillation-{distill.dataset}.json")
 
@@ -130,7 +131,7 @@ def run_distill(args: argparse.Namespace) -> int:
     from scaling_core.app.views.distillation import pruning_summary, student_frame, student_summary, students_for
     from scaling_core.storage.shipped import save_records
     from scaling_core.storage.store import Store
-    from scaling_core.studies.representation.distill import distill_settings, run_distillation
+    from scaling_core.studies.representation.distill import DISTILLATION_VERSION, distill_settings, run_distillation
 
     settings = distill_settings(
         dataset=args.dataset,
@@ -153,12 +154,11 @@ def run_distill(args: argparse.Namespace) -> int:
     records, source = students_for(settings, store)
     if not records:
         raise ConfigError(
-            "distillation results", "none", "students of these settings in the store (run without --no-run)"
+            "distillation results", source or "none", "students of these settings in the store (run without --no-run)"
         )
     if args.save_to:
-        save_records(
-            args.save_to, {"dataset": settings.dataset, "settings": settings.measured_with()}, records, provenance()
-        )
+        header = {"dataset": settings.dataset, "settings": settings.measured_with()}
+        save_records(args.save_to, header, records, provenance(), DISTILLATION_VERSION)
     summary, pruning = student_summary(student_frame(records)), pruning_summary(records)
     if args.json:
         print(
@@ -263,7 +263,12 @@ def run_fewshot_command(args: argparse.Namespace) -> int:
     )
     from scaling_core.storage.shipped import save_records
     from scaling_core.storage.store import Store
-    from scaling_core.studies.representation.measurements import fewshot_settings, representation_defaults, run_fewshot
+    from scaling_core.studies.representation.measurements import (
+        REPRESENTATION_VERSION,
+        fewshot_settings,
+        representation_defaults,
+        run_fewshot,
+    )
 
     budget = lab_budget(args.epochs)
     store = Store(args.store)
@@ -277,11 +282,12 @@ def run_fewshot_command(args: argparse.Namespace) -> int:
         )
     records, source = records_for(args.dataset, args.recipes, args.phis, args.seeds, store, budget)
     if not records:
-        raise ConfigError("few-shot results", "none", "evaluations of this grid in the store (run without --no-run)")
-    if args.save_to:
-        save_records(
-            args.save_to, {"dataset": args.dataset, "settings": asdict(fewshot_settings())}, records, provenance()
+        raise ConfigError(
+            "few-shot results", source or "none", "evaluations of this grid in the store (run without --no-run)"
         )
+    if args.save_to:
+        header = {"dataset": args.dataset, "settings": asdict(fewshot_settings())}
+        save_records(args.save_to, header, records, provenance(), REPRESENTATION_VERSION)
     ways = representation_defaults()["fewshot"]["ways"]
     summary = fewshot_summary(fewshot_frame(records))
     check, rms = model_check(summary, ways)

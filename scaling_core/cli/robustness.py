@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from scaling_core.cli.lab import _list, lab_budget, with_progress
+from scaling_core.cli.arguments import comma_list
+from scaling_core.cli.lab import lab_budget, with_progress
 from scaling_core.core.errors import ConfigError
 from scaling_core.hardware.provenance import provenance
 
@@ -26,11 +27,11 @@ def add_robustness_commands(commands) -> None:
     parser.add_argument("--dataset", default=grid["dataset"], choices=dataset_names())
     parser.add_argument(
         "--recipes",
-        type=_list(str),
+        type=comma_list(str),
         default=grid["recipes"],
         help=f"comma-separated: {', '.join(lab_settings().recipes)}",
     )
-    parser.add_argument("--phis", type=_list(float), default=grid["phis"], help="comma-separated φ values")
+    parser.add_argument("--phis", type=comma_list(float), default=grid["phis"], help="comma-separated φ values")
     parser.add_argument("--seeds", type=int, default=grid["seeds"], help="seeds per configuration (0, 1, …)")
     parser.add_argument("--epochs", type=int, help="override the lab budget's epochs (default: data/lab/settings.json)")
     parser.add_argument("--attack", default="pgd", choices=perturbations, help="the perturbation to report")
@@ -62,7 +63,7 @@ def run_robustness_command(args: argparse.Namespace) -> int:
     )
     from scaling_core.storage.shipped import save_records
     from scaling_core.storage.store import Store
-    from scaling_core.studies.robustness.evaluation import robustness_settings, run_robustness
+    from scaling_core.studies.robustness.evaluation import ROBUSTNESS_VERSION, robustness_settings, run_robustness
 
     budget = lab_budget(args.epochs)
     store = Store(args.store)
@@ -76,11 +77,12 @@ def run_robustness_command(args: argparse.Namespace) -> int:
         )
     records, source = records_for(args.dataset, args.recipes, args.phis, args.seeds, store, budget)
     if not records:
-        raise ConfigError("robustness results", "none", "evaluations of this grid in the store (run without --no-run)")
-    if args.save_to:
-        save_records(
-            args.save_to, {"dataset": args.dataset, "settings": robustness_settings().as_dict()}, records, provenance()
+        raise ConfigError(
+            "robustness results", source or "none", "evaluations of this grid in the store (run without --no-run)"
         )
+    if args.save_to:
+        header = {"dataset": args.dataset, "settings": robustness_settings().as_dict()}
+        save_records(args.save_to, header, records, provenance(), ROBUSTNESS_VERSION)
     curves, moments = curves_frame(records), moments_frame(records)
     summary = robustness_summary(curves, args.attack, args.reference_eps)
     table = seed_summary(curves)
@@ -122,7 +124,8 @@ def run_robustness_command(args: argparse.Namespace) -> int:
     print(summary.drop(columns="alias").to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     if fit is not None:
         print(
-            f"\nMargin model (modelled: scaling_core/studies/robustness/margin_model.py), RMS error against every measured point: "
+            f"\nMargin model (modelled: scaling_core/studies/robustness/margin_model.py), "
+            "RMS error against every measured point: "
             f"{fit.moments_error:.1f} points from the measured moments, {fit.calibrated_error:.1f} calibrated"
         )
         print(f"  calibrated: {fit.calibrated.as_text()}")

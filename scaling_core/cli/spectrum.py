@@ -129,7 +129,8 @@ def run_spectrum(args: argparse.Namespace) -> int:
     print()
     print(domains.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     print(
-        f"\nRecommended recipes (modelled: scaling_core/studies/spectrum/domain_fit.py), α·β²·γ² = 2, sized for φ = {args.phi:g} "
+        "\nRecommended recipes (modelled: scaling_core/studies/spectrum/domain_fit.py), "
+        f"α·β²·γ² = 2, sized for φ = {args.phi:g} "
         f"on a {base_px} px base, criterion: {args.criterion}"
     )
     if not recipes:

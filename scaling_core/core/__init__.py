@@ -1,1 +1,1 @@
-"""The scaling core: recipes, rounding, base specs, the discrete architecture, exact counts, sweeps (numpy only)."""
+"""The scaling core: recipes, rounding, base specs, the discrete architecture, exact counts, sweeps, settings."""

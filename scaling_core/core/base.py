@@ -90,7 +90,7 @@ def parse_base(raw: dict, source: str = "base") -> BaseSpec:
     if not isinstance(raw, dict):
         raise ConfigError("base", source, "a JSON object in the base spec format (data/bases/*.json)")
 
-    def field(mapping: dict, key: str, where: str, kind: type, minimum: float, maximum: float = 1e6):
+    def field(mapping: object, key: str, where: str, kind: type, minimum: float, maximum: float = 1e6):
         if not isinstance(mapping, dict) or key not in mapping:
             raise ConfigError(f"{where}.{key}", None, f"present in {source}")
         value = mapping[key]
@@ -103,7 +103,7 @@ def parse_base(raw: dict, source: str = "base") -> BaseSpec:
             )
         return kind(value)
 
-    def odd_kernel(mapping: dict, where: str) -> int:
+    def odd_kernel(mapping: object, where: str) -> int:
         kernel = field(mapping, "kernel", where, int, 1, 31)
         if kernel % 2 == 0:
             raise ConfigError(f"{where}.kernel", kernel, "an odd integer (same padding)")

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from scaling_core.core.arch import Classifier, ConvBNAct, MBConv, ScaledArch
+from scaling_core.core.arch import ArchArrays, Classifier, ConvBNAct, MBConv, ScaledArch, Stage
 from scaling_core.core.errors import ConfigError
 
 OPERATORS = ("conv", "batch_norm", "adaptive_avg_pool2d", "linear", "upsample_nearest2d", "upsample_bilinear2d")
@@ -224,13 +224,14 @@ class CostReport:
         return components
 
 
-def count(arch: ScaledArch) -> CostReport:
-    """Exact analytic cost (batch of one); also works on array-valued architectures of a sweep."""
+def count(arch: ScaledArch | ArchArrays) -> CostReport:
+    """Exact analytic cost (batch of one) of one network, or of every network of a sweep at once."""
     size = arch.resolution_px
     parts = []
     counts, size = count_layer(arch.stem, size)
     parts.append(PartCost("stem", counts, size))
-    for i, stage in enumerate(arch.stages, start=1):
+    stages: tuple[Stage[Any], ...] = arch.stages
+    for i, stage in enumerate(stages, start=1):
         first, size = count_layer(stage.first, size)
         rest, size = count_layer(stage.rest, size)
         parts.append(PartCost(f"stage {i}", first + rest * (stage.repeats - 1), size))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from numbers import Integral
+from typing import SupportsFloat
 
 
 class ConfigError(ValueError):
@@ -17,7 +18,12 @@ class ConfigError(ValueError):
 
 
 def require_finite(
-    parameter: str, value: float, *, minimum: float | None = None, exclusive: bool = False, maximum: float | None = None
+    parameter: str,
+    value: SupportsFloat | str,
+    *,
+    minimum: float | None = None,
+    exclusive: bool = False,
+    maximum: float | None = None,
 ) -> float:
     """Return value as float if finite and within [minimum, maximum], else raise ConfigError."""
     lo = "-inf" if minimum is None else f"{minimum:g}"

@@ -7,11 +7,11 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from scaling_core.core.arch import discretise
+from scaling_core.core.arch import discretise, discretise_arrays
 from scaling_core.core.base import BaseSpec, load_base
 from scaling_core.core.cost import count
 from scaling_core.core.errors import ConfigError
-from scaling_core.core.recipe import Recipe, compound_multipliers
+from scaling_core.core.recipe import Multipliers, Recipe, compound_multipliers
 from scaling_core.core.rounding import RoundingPolicy, round_resolution
 
 
@@ -61,7 +61,7 @@ def sweep(
 def _sweep_policy(
     base: BaseSpec, num_classes: int, policy: RoundingPolicy, grid: dict[str, np.ndarray], drop_invalid: bool
 ) -> tuple[pd.DataFrame, int]:
-    baseline = count(discretise(base, 1.0, 1.0, 1.0, policy, num_classes)).macs
+    baseline = count(discretise(base, Multipliers(1.0, 1.0, 1.0), policy, num_classes)).macs
     invalid = _invalid_rows(base, baseline, policy, grid)
     bad = np.logical_or.reduce([rows for rows, _ in invalid.values()])
     if drop_invalid:
@@ -79,14 +79,8 @@ def _sweep_policy(
                     f"gamma={grid['gamma'][i]:g}, phi={grid['phi'][i]:g})",
                 )
     n = grid["phi"].size
-    arch = discretise(
-        base,
-        grid["depth_multiplier"],
-        grid["width_multiplier"],
-        grid["resolution_multiplier"],
-        policy,
-        num_classes,
-        as_int=np.asarray,
+    arch = discretise_arrays(
+        base, grid["depth_multiplier"], grid["width_multiplier"], grid["resolution_multiplier"], policy, num_classes
     )
     report = count(arch)
     columns = {

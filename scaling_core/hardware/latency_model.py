@@ -49,6 +49,9 @@ FEATURES = (
 )
 FLOPS_FEATURES = ("constant", "gmacs")
 TOLERANCE = 0.10
+# The version of the features and the fit, written into every fitted profile: bump it when either changes, so a
+# profile fitted by another version counts as missing and is re-fitted, never used (profiles without one are 1).
+LATENCY_MODEL_VERSION = 1
 
 
 def feature_vector(report: CostReport) -> np.ndarray:
@@ -157,8 +160,8 @@ class FitReport:
     train_size: int
 
     def as_dict(self) -> dict:
-        """JSON-ready (what the store keeps as the machine's profile)."""
-        return asdict(self)
+        """JSON-ready, with the model's version (what the store keeps as the machine's profile)."""
+        return {**asdict(self), "version": LATENCY_MODEL_VERSION}
 
     @staticmethod
     def from_dict(raw: dict) -> FitReport:
@@ -239,6 +242,14 @@ def profile_identity(options) -> dict:
         "memory_format": options.memory_format,
         "device": options.device,
     }
+
+
+def stored_profile(store, options) -> FitReport | None:
+    """The store's profile for this machine and setup if this version of the model fitted it, else None."""
+    raw = store.get_profile(profile_identity(options))
+    if raw is None or raw.get("version", 1) != LATENCY_MODEL_VERSION:
+        return None
+    return FitReport.from_dict(raw)
 
 
 def fit_latency(options, store, plan: dict | None = None, progress=None) -> FitReport:

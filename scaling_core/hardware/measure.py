@@ -172,7 +172,7 @@ def measure_interleaved(
 
 def measurement_row(network: ScaledArch | TaskArch, measurement: Measurement) -> dict:
     """The store's row for a measurement of a network."""
-    from scaling_core.storage.store import describe, measurement_key
+    from scaling_core.storage.keys import describe, measurement_key
 
     task = as_task(network)
     report = count_task(task)
@@ -230,7 +230,7 @@ def measure_cached(
 
 def stored_measurement(network: ScaledArch | TaskArch, options: MeasureOptions, store) -> dict | None:
     """The store's row for this network on this machine with these options, if it was measured."""
-    from scaling_core.storage.store import describe, measurement_key
+    from scaling_core.storage.keys import describe, measurement_key
 
     key = measurement_key(
         describe(as_task(network)),

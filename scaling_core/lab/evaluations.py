@@ -1,13 +1,11 @@
 """Deterministic evaluations of trained lab runs, run in worker processes and cached in the store by kind.
 
 An evaluation loads a run's checkpoint from the store and returns a JSON-ready dict; it is keyed by the run,
-the settings it depends on and a hash of its code, so re-running fills only what is missing.
+the settings it depends on and its computation's version, so re-running fills only what is missing.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -18,6 +16,7 @@ from scaling_core.core.arch import ScaledArch
 from scaling_core.core.cost import count
 from scaling_core.lab.runs import grid_points, lab_settings, run_key
 from scaling_core.lab.train import Budget
+from scaling_core.storage.keys import digest
 
 
 @dataclass(frozen=True)
@@ -38,7 +37,7 @@ Evaluate = Callable[[str, RunRef, bytes, Any], dict]
 
 def evaluation_key(lab_run_key: str, settings: dict, version: str) -> str:
     """The cache key of one run's evaluation: the run, the settings (JSON-ready) and the code's version."""
-    return hashlib.sha256(json.dumps([lab_run_key, settings, version], sort_keys=True).encode()).hexdigest()
+    return digest([lab_run_key, settings, version])
 
 
 def grid_runs(

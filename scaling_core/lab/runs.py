@@ -10,7 +10,6 @@ is missing. Runs are deterministic: one thread per process, seeded initialisatio
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -21,19 +20,19 @@ from multiprocessing import get_context
 
 import numpy as np
 import pandas as pd
+from pydantic import PositiveFloat, PositiveInt
 
 from scaling_core.accuracy.pareto import NamedRecipe, builtin_recipes
 from scaling_core.core.arch import ScaledArch, scale_recipe
 from scaling_core.core.cost import count
 from scaling_core.core.errors import ConfigError
-from scaling_core.core.paths import DATA_DIR
 from scaling_core.core.rounding import RoundingPolicy
+from scaling_core.core.settings import Number, SettingsModel, load_settings
 from scaling_core.lab.data import dataset_info
 from scaling_core.lab.train import Budget, train
-from scaling_core.storage.store import describe
+from scaling_core.storage.keys import describe, digest
 from scaling_core.tasks.heads import as_task
 
-SETTINGS_FILE = DATA_DIR / "lab" / "settings.json"
 # What a run's result depends on beyond its key (network description, budget, seed): the training loop, the
 # data loading and split and the builder (TRAINING_VERSION: bump it when a run's result would change, as
 # tests/test_versions.py's canary says), the dataset's entry, and the packages that ship the data, split it and train.
@@ -63,18 +62,44 @@ class LabSettings:
     workers: int
 
 
+class _GridFile(SettingsModel):
+    dataset: str
+    recipes: list[str]
+    phis: list[Number]
+    seeds: PositiveInt
+
+
+class _LatencyFile(SettingsModel):
+    threads: PositiveInt
+    batch_size: PositiveInt
+    min_run_time_s: PositiveFloat
+
+
+class LabSettingsFile(SettingsModel):
+    """The schema of data/lab/settings.json."""
+
+    note: str | None = None
+    base: str
+    rounding: RoundingPolicy
+    budget: Budget
+    recipes: dict[str, str]
+    default_grid: _GridFile
+    latency: _LatencyFile
+    workers: PositiveInt
+
+
 @lru_cache(maxsize=1)
 def lab_settings() -> LabSettings:
-    """The shipped settings."""
-    raw = json.loads(SETTINGS_FILE.read_text())
+    """The shipped settings (ConfigError naming the key if the file is malformed)."""
+    raw = load_settings("lab/settings.json", LabSettingsFile)
     return LabSettings(
-        raw["base"],
-        RoundingPolicy(**raw["rounding"]),
-        Budget(**raw["budget"]),
-        raw["recipes"],
-        raw["default_grid"],
-        raw["latency"],
-        raw["workers"],
+        raw.base,
+        raw.rounding,
+        raw.budget,
+        dict(raw.recipes),
+        raw.default_grid.model_dump(),
+        raw.latency.model_dump(),
+        raw.workers,
     )
 
 
@@ -107,19 +132,18 @@ def code_version(dataset: str) -> str:
     from importlib import metadata
 
     inputs = [TRAINING_VERSION, asdict(dataset_info(dataset)), [metadata.version(p) for p in PACKAGES]]
-    digest = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:12]
-    return SEEDED_CODE_VERSIONS.get(digest, digest)
+    version = digest(inputs)[:12]
+    return SEEDED_CODE_VERSIONS.get(version, version)
 
 
 def run_key(dataset: str, network: ScaledArch, seed: int, budget: Budget) -> str:
     """The cache key of one run."""
-    text = json.dumps([dataset, describe(network), int(seed), asdict(budget), code_version(dataset)], sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return digest([dataset, describe(network), int(seed), asdict(budget), code_version(dataset)])
 
 
 def network_key(network: ScaledArch) -> str:
     """A short key of the discrete network (what recipes at φ that coincide share)."""
-    return hashlib.sha256(json.dumps(describe(network), sort_keys=True).encode()).hexdigest()[:16]
+    return digest(describe(network))[:16]
 
 
 def _train_job(job: dict) -> dict:

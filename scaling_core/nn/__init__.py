@@ -1,1 +1,1 @@
-"""Torch builders of the architecture descriptions and the fvcore check: the only model-layer modules that import torch."""
+"""Torch builders of the architecture descriptions, and the fvcore check that holds the counter to them."""

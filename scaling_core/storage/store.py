@@ -3,19 +3,26 @@
 SQLite by default at $XDG_DATA_HOME/compound-scaling-lab/store.sqlite (~/.local/share/… when
 XDG_DATA_HOME is unset); any SQLAlchemy URL through SCALING_LAB_STORE_URL or the CLI's --store,
 e.g. postgresql+psycopg://user@host/db for a team. Every write is one short transaction keyed by
-a unique key, so concurrent writers (two processes, two people) never lose a row.
+a unique key, so concurrent writers (two processes, two people) never lose a row. Opening a store
+brings its schema to the newest Alembic revision in migrations/ (see migrations/env.py to add one).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
-from dataclasses import asdict, fields, is_dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -34,12 +41,18 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    text,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError
 
 from scaling_core.core.errors import ConfigError
 
 STORE_URL_ENV = "SCALING_LAB_STORE_URL"
+MIGRATIONS = Path(__file__).with_name("migrations")
+# Any fixed 64-bit number: the PostgreSQL advisory lock that queues processes migrating the same database.
+MIGRATION_LOCK_KEY = 0x5CA1AB1E
 
 metadata = MetaData()
 measurements = Table(
@@ -142,44 +155,47 @@ def default_store_url() -> str:
     return f"sqlite:///{path}"
 
 
-def describe(value: Any) -> Any:
-    """A JSON-ready, type-tagged description of a frozen spec (labels and continuous multipliers left out)."""
-    if is_dataclass(value):
-        skipped = {"label", "multipliers", "policy"}
-        kept = [
-            f
-            for f in fields(value)
-            if f.name not in skipped
-            and not (f.metadata.get("omit_default_from_key") and getattr(value, f.name) == f.default)
-        ]
-        return {"type": type(value).__name__, **{f.name: describe(getattr(value, f.name)) for f in kept}}
-    if isinstance(value, (tuple, list)):
-        return [describe(v) for v in value]
-    return value
+def alembic_config(connection: Connection | None = None) -> Config:
+    """The Alembic configuration of the store's migrations (no alembic.ini); env.py migrates this connection."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
 
 
-def measurement_key(
-    network_description: Any, fingerprint_id: str, batch_size: int, threads: int, memory_format: str, device: str
-) -> str:
-    """The unique key of a measurement: discrete network, hardware, batch, threads, format, device."""
-    text = json.dumps([network_description, fingerprint_id, batch_size, threads, memory_format, device], sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()
+def upgrade(engine: Engine) -> None:
+    """Bring the store's schema to the newest revision; a store made before migrations is adopted, rows kept."""
+    with engine.connect() as connection:
+        current = _revision(connection)
+    if current == _script().get_current_head():
+        return
+    if current is not None and current not in {script.revision for script in _script().walk_revisions()}:
+        # A teammate's newer scaling_core migrated a shared store: reading it with older models would be wrong.
+        raise ConfigError(
+            "store",
+            engine.url.render_as_string(hide_password=True),
+            f"a store at a revision this scaling_core knows (it is at {current}, from a newer version: update)",
+        )
+    with _migration_lock(engine) as connection:  # a racing process waits here, then finds the work done
+        command.upgrade(alembic_config(connection), "head")
 
 
 class Store:
     """Measurements and profiles in one database."""
 
     def __init__(self, url: str | None = None) -> None:
+        self.url = url or default_store_url()
         try:
-            self.url = url or default_store_url()
             self.engine: Engine = _engine(self.url)
-            metadata.create_all(self.engine)
+            with self.engine.connect():
+                pass
         except Exception as exc:  # SQLAlchemy raises many kinds for a bad URL or an unreachable server
             raise ConfigError(
                 "store",
-                url or STORE_URL_ENV,
+                _shown(self.url),
                 f"a reachable SQLAlchemy database URL ({type(exc).__name__}: {str(exc).splitlines()[0]})",
             ) from None
+        upgrade(self.engine)
 
     def get_measurement(self, key: str) -> dict | None:
         """The stored row for a key, or None."""
@@ -300,7 +316,7 @@ class Store:
             return connection.execute(select(lab_runs.c.checkpoint).where(lab_runs.c.key == key)).scalar()
 
     def put_evaluation(self, kind: str, key: str, run_key: str, result: dict) -> None:
-        """Store one run's evaluation of a kind (EVALUATIONS); an existing key is kept: evaluations are deterministic."""
+        """Store a run's evaluation of a kind (EVALUATIONS); an existing key is kept: evaluations are deterministic."""
         statement = (
             _insert(self.engine)(EVALUATIONS[kind])
             .values(
@@ -322,18 +338,52 @@ class Store:
             return {key: json.loads(text) for key, text in connection.execute(query)}
 
 
+@cache
+def _script() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config())
+
+
+def _revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[Connection]:
+    """A connection in a transaction that excludes other migrating processes until it ends."""
+    if engine.dialect.name == "sqlite":
+        # pysqlite would not open a transaction before DDL: take SQLite's write lock explicitly, at BEGIN.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                yield connection
+            except BaseException:
+                connection.exec_driver_sql("ROLLBACK")
+                raise
+            connection.exec_driver_sql("COMMIT")
+        return
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        yield connection
+
+
+def _shown(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):  # unparseable: no part of it can be told apart from a password
+        return "<not a URL>"
+
+
 def _decoded(row) -> dict:
     return {**dict(row), "query": json.loads(row["query"]), "payload": json.loads(row["payload"])}
 
 
-def _insert(engine: Engine):
+def _insert(engine: Engine) -> Callable[[Table], Any]:
     if engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif engine.dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:
-        raise ConfigError("store", engine.url.render_as_string(hide_password=True), "a SQLite or PostgreSQL URL")
-    return insert
+        return postgresql.insert
+    if engine.dialect.name == "sqlite":
+        return sqlite.insert
+    raise ConfigError("store", engine.url.render_as_string(hide_password=True), "a SQLite or PostgreSQL URL")
 
 
 def _engine(url: str) -> Engine:

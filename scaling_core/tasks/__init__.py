@@ -1,1 +1,1 @@
-"""Task heads (detection, segmentation, multi-task, video) on the scaled backbone: specs, exact counts, the scaling law (no torch)."""
+"""Task heads on the scaled backbone (detection, segmentation, multi-task, video): specs, exact counts, the law."""

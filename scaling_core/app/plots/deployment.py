@@ -197,7 +197,7 @@ def sqnr_bits_figure(summary: pd.DataFrame, modelled: pd.DataFrame, scheme: str)
         for col, recipe in enumerate(recipes, 1):
             for phi in phis:
 
-                def pick(frame):
+                def pick(frame, position=position, recipe=recipe, phi=phi):
                     return frame[
                         (frame["se_position"] == position) & (frame["recipe"] == recipe) & (frame["phi"] == phi)
                     ].sort_values("bits")

@@ -12,9 +12,9 @@ from scaling_core.core.errors import ConfigError
 from scaling_core.core.recipe import Recipe
 from scaling_core.hardware.latency_model import LinearProfile, predict_ms
 from scaling_core.hardware.optimize import network_at, within_plan
-from scaling_core.storage.shipped import stored_or_shipped
-from scaling_core.studies.deployment.measurements import deployment_defaults, deployment_records
-from scaling_core.studies.deployment.quantize import calibrate_gain, model_output_sqnr_db
+from scaling_core.storage.shipped import Maker, stored_or_shipped
+from scaling_core.studies.deployment.measurements import DEPLOYMENT_VERSION, deployment_defaults, deployment_records
+from scaling_core.studies.deployment.noise_model import calibrate_gain, model_output_sqnr_db
 from scaling_core.studies.deployment.thermal import (
     ThermalDevice,
     Workload,
@@ -156,7 +156,14 @@ def records_for(dataset: str, phis: Sequence[float], seeds: int, store, budget=N
     """The store's evaluations of the measured grids where it holds any, else the shipped ones; and their source."""
     stored = deployment_records(dataset, phis, seeds, store, budget) if store is not None else []
     phis = set(map(float, phis))
-    return stored_or_shipped(stored, "deployment", dataset, lambda r: r["phi"] in phis and r["seed"] < seeds)
+    command = f"python -m scaling_core quantize --dataset {dataset} --save-to data/deployment/{dataset}.json"
+    return stored_or_shipped(
+        stored,
+        "deployment",
+        dataset,
+        lambda r: r["phi"] in phis and r["seed"] < seeds,
+        Maker("deployment", DEPLOYMENT_VERSION, command),
+    )
 
 
 def quantization_curves(records: Sequence[dict]) -> pd.DataFrame:

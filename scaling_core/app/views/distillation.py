@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from scaling_core.storage.shipped import stored_or_shipped
-from scaling_core.studies.representation.distill import DistillSettings, distillation_records
+from scaling_core.storage.shipped import Maker, stored_or_shipped
+from scaling_core.studies.representation.distill import DISTILLATION_VERSION, DistillSettings, distillation_records
 
 ALONE = "alone"
 
@@ -18,19 +18,22 @@ def teacher_label(teacher_phi: float | None) -> str:
 
 
 def students_for(settings: DistillSettings, store) -> tuple[list[dict], str]:
-    """The store's students for these settings where it holds any, else the shipped ones that match; and their source."""
+    """The store's students for these settings where it holds any, else the matching shipped ones; and their source."""
     stored = distillation_records(settings, store) if store is not None else []
     teachers = {None, *settings.teacher_phis}
+    name = f"distillation-{settings.dataset}"
+    command = f"python -m scaling_core distill --dataset {settings.dataset} --save-to data/representation/{name}.json"
     return stored_or_shipped(
         stored,
         "representation",
-        f"distillation-{settings.dataset}",
+        name,
         lambda r: (
             r["settings"] == settings.measured_with()
             and r["teacher_phi"] in teachers
             and r["student_phi"] in settings.student_phis
             and r["seed"] < settings.seeds
         ),
+        Maker("distillation", DISTILLATION_VERSION, command),
     )
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 from scaling_core.accuracy.model import calibration
 from scaling_core.core.paths import DATA_DIR
 from scaling_core.lab.runs import code_version, lab_report, lab_settings
+from scaling_core.storage.shipped import Maker, stale_notice
 
 LAB_DIR = DATA_DIR / "lab"
 
@@ -22,15 +23,24 @@ def shipped(dataset: str) -> dict | None:
     return json.loads(path.read_text()) if path.is_file() else None
 
 
+def shipped_notice(dataset: str) -> str:
+    """'' when the shipped results of a dataset are current (or none ship), else why they are not served."""
+    document = shipped(dataset)
+    if document is None:
+        return ""
+    maker = Maker("lab training", code_version(dataset), document["command"])
+    return stale_notice(f"data/lab/{dataset}.json", document.get("code_version"), maker)
+
+
 def lab_results(dataset: str, aliases: list[str], store=None) -> pd.DataFrame:
-    """Measured results per recipe and φ: this store's runs where it has them, else the shipped ones.
+    """Measured results per recipe and φ: this store's runs where it has them, else the shipped ones (if current).
 
     Columns as `lab.lab_report`, plus `source` (where the runs were measured) and accuracy in %.
     """
     grid = lab_settings().default_grid
     frames = []
     document = shipped(dataset)
-    if document is not None:
+    if document is not None and not shipped_notice(dataset):
         rows = pd.DataFrame(document["report"])
         rows = rows[rows["alias"].isin(aliases)]
         frames.append(

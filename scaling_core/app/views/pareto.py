@@ -275,7 +275,7 @@ def published_reference(state: AppState) -> pd.DataFrame:
 def stored_latency(store, options) -> Callable[[TaskArch], float | None]:
     """A lookup of the best stored latency of a network on this machine with these measuring options."""
     from scaling_core.hardware.fingerprint import fingerprint
-    from scaling_core.storage.store import describe, measurement_key
+    from scaling_core.storage.keys import describe, measurement_key
 
     machine = fingerprint(options.device)
     setup = (options.batch_size, options.threads, options.memory_format, options.device)

@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 
 from scaling_core.lab.train import Budget
-from scaling_core.storage.shipped import stored_or_shipped
+from scaling_core.storage.shipped import Maker, stored_or_shipped
 from scaling_core.studies.representation.fewshot import effective_dim_law, fit_log_linear, modelled_accuracy, snr_law
-from scaling_core.studies.representation.measurements import fewshot_records, fewshot_settings
+from scaling_core.studies.representation.measurements import REPRESENTATION_VERSION, fewshot_records, fewshot_settings
 
 MODEL_EPISODES = 1000
 KEYS = ["recipe", "alias", "phi"]
@@ -32,11 +32,14 @@ def records_for(
     """The store's evaluations of the grid where it holds any, else the shipped ones; and where they come from."""
     stored = fewshot_records(dataset, aliases, phis, seeds, store, budget) if store is not None else []
     phis = set(map(float, phis))
+    name = f"fewshot-{dataset}"
+    command = f"python -m scaling_core fewshot --dataset {dataset} --save-to data/representation/{name}.json"
     return stored_or_shipped(
         stored,
         "representation",
-        f"fewshot-{dataset}",
+        name,
         lambda r: r["alias"] in aliases and r["phi"] in phis and r["seed"] < seeds,
+        Maker("few-shot", REPRESENTATION_VERSION, command),
     )
 
 
@@ -135,7 +138,7 @@ def model_check(summary: pd.DataFrame, ways: int) -> tuple[pd.DataFrame, float]:
 
 
 def probe_frame(records: Sequence[dict]) -> pd.DataFrame:
-    """Per recipe, φ, target and labels per class: probe accuracy (%) on frozen features and on pixels, mean over seeds."""
+    """Per recipe, φ, target and labels per class: probe accuracy (%) on frozen features and pixels, mean over seeds."""
     rows = [
         {
             **{k: r[k] for k in KEYS},

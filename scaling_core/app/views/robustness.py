@@ -9,8 +9,14 @@ import numpy as np
 import pandas as pd
 
 from scaling_core.core.errors import ConfigError
-from scaling_core.storage.shipped import stored_or_shipped
-from scaling_core.studies.robustness.evaluation import ATTACKS, RobustnessSettings, robustness_runs, robustness_settings
+from scaling_core.storage.shipped import Maker, stored_or_shipped
+from scaling_core.studies.robustness.evaluation import (
+    ATTACKS,
+    ROBUSTNESS_VERSION,
+    RobustnessSettings,
+    robustness_runs,
+    robustness_settings,
+)
 from scaling_core.studies.robustness.margin_model import MarginModel, calibrate, fit_error, from_moments, predict
 
 KEYS = ["alias", "recipe", "phi"]
@@ -73,8 +79,13 @@ def records_for(dataset: str, aliases, phis, seeds: int, store, budget=None) -> 
     """The store's evaluations of the grid where it holds any, else the shipped ones; and where they come from."""
     stored = robustness_runs(dataset, aliases, phis, seeds, store, budget) if store is not None else []
     phis = set(map(float, phis))
+    command = f"python -m scaling_core robustness --dataset {dataset} --save-to data/robustness/{dataset}.json"
     return stored_or_shipped(
-        stored, "robustness", dataset, lambda r: r["alias"] in aliases and r["phi"] in phis and r["seed"] < seeds
+        stored,
+        "robustness",
+        dataset,
+        lambda r: r["alias"] in aliases and r["phi"] in phis and r["seed"] < seeds,
+        Maker("robustness", ROBUSTNESS_VERSION, command),
     )
 
 

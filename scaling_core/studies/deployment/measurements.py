@@ -9,36 +9,109 @@ first `test_images` of the dataset's fixed test split at the network's own input
   dynamic range that clips nothing), per tensor and per channel: the output SQNR against the float
   model's logits and the accuracy.
 Evaluations are deterministic and cached in the store (kind "deployment"), keyed by the run, the settings
-and a hash of this code.
+and DEPLOYMENT_VERSION.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
+from typing import Annotated
 
+from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, field_validator
+
+from scaling_core.core.arch import SE_POSITIONS
 from scaling_core.core.cost import count
-from scaling_core.core.paths import DATA_DIR
+from scaling_core.core.settings import Number, SettingsModel, load_settings
 from scaling_core.lab.evaluations import RunRef, evaluate_missing, grid_runs, trained_classifier
 from scaling_core.lab.runs import lab_recipe, lab_settings, network_key, run_grid
 from scaling_core.lab.train import Budget
 
-# The version of this evaluation's computation: the blur kernel, the fake quantizer, loading a trained run and `evaluate`.
-# With the run and the settings it keys every cached and shipped result. Bump it when a result would change
-# (tests/test_versions.py's canary says when). Seeded with the digest the source-hash keys gave, so results
+# The version of this evaluation's computation: the blur kernel, the fake quantizer, loading a trained run and
+# `evaluate`. With the run and the settings it keys every cached and shipped result. Bump it when a result would
+# change (tests/test_versions.py's canary says when). Seeded with the digest the source-hash keys gave, so results
 # made before versions were explicit stay current.
 DEPLOYMENT_VERSION = "2a43fd0b4501"
 
-DEPLOYMENT_DIR = DATA_DIR / "deployment"
 SCHEMES = ("per_tensor", "per_channel")
+
+
+class _DroneFile(SettingsModel):
+    budget_ms: PositiveFloat
+    phi_max: NonNegativeFloat
+    note: str | None = None
+
+
+class _ThermalFile(SettingsModel):
+    ambient_c: float
+    resistance_k_per_w: PositiveFloat
+    capacitance_j_per_k: PositiveFloat
+    throttle_c: float
+    hysteresis_k: NonNegativeFloat
+    static_w: NonNegativeFloat
+    levels: list[Annotated[float, Field(gt=0.0, le=1.0)]]
+    pj_per_mac: NonNegativeFloat
+    pj_per_byte: NonNegativeFloat
+    bytes_per_value: PositiveInt
+    target_fps: NonNegativeFloat
+    duration_s: PositiveFloat
+    energy_citation: str | None = None
+    note: str | None = None
+    required_fps: NonNegativeFloat
+
+
+class _QuantizationFile(SettingsModel):
+    bits: list[Annotated[int, Field(ge=2, le=32)]]
+    schemes: list[str]
+    gain: PositiveFloat
+    note: str | None = None
+    gain_note: str | None = None
+
+    @field_validator("schemes")
+    @classmethod
+    def _known_schemes(cls, schemes: list[str]) -> list[str]:
+        if unknown := [s for s in schemes if s not in SCHEMES]:
+            raise ValueError(f"a list of {', '.join(SCHEMES)} (not {', '.join(unknown)})")
+        return schemes
+
+
+class _GridFile(SettingsModel):
+    recipes: list[str]
+    se_position: str
+
+    @field_validator("se_position")
+    @classmethod
+    def _known_position(cls, position: str) -> str:
+        if position not in SE_POSITIONS:
+            raise ValueError(f"one of {', '.join(SE_POSITIONS)}")
+        return position
+
+
+class _MeasurementFile(SettingsModel):
+    dataset: str
+    phis: list[Number]
+    seeds: PositiveInt
+    test_images: PositiveInt
+    sweeps: list[NonNegativeFloat]
+    grids: list[_GridFile]
+    note: str | None = None
+
+
+class DeploymentSettingsFile(SettingsModel):
+    """The schema of data/deployment/settings.json."""
+
+    note: str | None = None
+    drone: _DroneFile
+    thermal: _ThermalFile
+    quantization: _QuantizationFile
+    measurement: _MeasurementFile
 
 
 @lru_cache(maxsize=1)
 def deployment_defaults() -> dict:
-    """data/deployment/settings.json: the defaults of every deployment model and the measured grid."""
-    return json.loads((DEPLOYMENT_DIR / "settings.json").read_text())
+    """data/deployment/settings.json: the defaults of every deployment model and the measured grid (validated)."""
+    return load_settings("deployment/settings.json", DeploymentSettingsFile).model_dump(exclude_unset=True)
 
 
 @dataclass(frozen=True)

@@ -85,7 +85,7 @@ def _checked_levels(levels: object) -> tuple[float, ...]:
 
 @dataclass(frozen=True)
 class Workload:
-    """One network's inference at f_max: latency (s), energy (J) per inference, the target frame rate (0: back to back)."""
+    """One network's inference at f_max: latency (s), energy (J) per inference, target frame rate (0: back to back)."""
 
     latency_s: float
     energy_j: float
@@ -155,7 +155,7 @@ class Trace:
     holds_threshold: bool
 
     def sustained_throughput(self, window_s: float) -> float:
-        """Time-averaged throughput over the last window_s seconds (exact integral of the piecewise-constant throughput)."""
+        """Time-averaged throughput over the last window_s seconds (exact integral of the piecewise-constant rate)."""
         duration = float(self.time_s[-1])
         window_s = require_finite("window (s)", window_s, minimum=0.0, exclusive=True, maximum=duration)
         start = duration - window_s

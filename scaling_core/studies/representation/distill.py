@@ -20,13 +20,13 @@ from scaling_core.core.errors import ConfigError, require_finite
 from scaling_core.lab.evaluations import RunRef, evaluate_missing, evaluation_key
 from scaling_core.lab.runs import lab_network, lab_recipe, lab_settings, network_key, run_grid, run_key
 from scaling_core.lab.train import Budget
-from scaling_core.storage.store import describe
+from scaling_core.storage.keys import describe
 from scaling_core.studies.representation.measurements import representation_defaults
 
-# The version of this evaluation's computation: the student training with a teacher, pruning, fine-tuning and loading a trained run.
-# With the run and the settings it keys every cached and shipped result. Bump it when a result would change
-# (tests/test_versions.py's canary says when). Seeded with the digest the source-hash keys gave, so results
-# made before versions were explicit stay current.
+# The version of this evaluation's computation: the student training with a teacher, pruning, fine-tuning and
+# loading a trained run. With the run and the settings it keys every cached and shipped result. Bump it when a
+# result would change (tests/test_versions.py's canary says when). Seeded with the digest the source-hash keys
+# gave, so results made before versions were explicit stay current.
 DISTILLATION_VERSION = "8abb3ac2587a"
 
 

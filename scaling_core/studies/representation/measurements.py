@@ -14,7 +14,7 @@ digits, resampled to the network's input):
   (a linear program), the probe's training accuracy, and random dichotomies of the held-out
   features at N = ratio·(rank + 1) against Cover's count (scaling_core.studies.representation.cover).
 
-Evaluations are deterministic and cached in the store, keyed by the run, the settings and this code.
+Evaluations are deterministic and cached in the store, keyed by the run, the settings and REPRESENTATION_VERSION.
 """
 
 from __future__ import annotations
@@ -23,11 +23,13 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
+from typing import Annotated
 
 import numpy as np
+from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt
 
 from scaling_core.core.cost import count
-from scaling_core.core.paths import DATA_DIR
+from scaling_core.core.settings import Number, SettingsModel, load_settings
 from scaling_core.lab.evaluations import RunRef, evaluate_missing, grid_runs
 from scaling_core.lab.runs import lab_recipe, lab_settings, network_key, run_grid
 from scaling_core.lab.train import Budget
@@ -38,13 +40,81 @@ from scaling_core.lab.train import Budget
 # made before versions were explicit stay current.
 REPRESENTATION_VERSION = "81c440039301"
 
-SETTINGS_FILE = DATA_DIR / "representation" / "settings.json"
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class _FewShotFile(SettingsModel):
+    base_dataset: str
+    novel_dataset: str
+    recipes: list[str]
+    phis: list[Number]
+    seeds: PositiveInt
+    ways: PositiveInt
+    shots: list[PositiveInt]
+    queries: PositiveInt
+    episodes: PositiveInt
+
+
+class _ProbeFile(SettingsModel):
+    transfer_dataset: str
+    labels_per_class: list[PositiveInt]
+    draws: PositiveInt
+
+
+class _SeparabilityFile(SettingsModel):
+    ratios: list[PositiveFloat]
+    trials: PositiveInt
+
+
+class _CoverFile(SettingsModel):
+    dimension: PositiveInt
+    bias: bool
+    trials: PositiveInt
+    simulate_max_dimension: PositiveInt
+    note: str | None = None
+
+
+class _ModelFile(SettingsModel):
+    snr0: PositiveFloat
+    eta: float
+    dim0: PositiveFloat
+    zeta: float
+    note: str | None = None
+
+
+class _DistillationFile(SettingsModel):
+    dataset: str
+    teacher_recipe: str
+    teacher_phis: list[Number]
+    student_recipe: str
+    student_phis: list[Number]
+    seeds: PositiveInt
+    temperature: PositiveFloat
+    alpha: Share
+    weight_decay: NonNegativeFloat
+    sparsities: list[Share]
+    finetune_epochs: NonNegativeInt
+    finetune_lr_scale: PositiveFloat
+    citation: str | None = None
+
+
+class RepresentationSettingsFile(SettingsModel):
+    """The schema of data/representation/settings.json."""
+
+    note: str | None = None
+    fewshot: _FewShotFile
+    probe: _ProbeFile
+    separability: _SeparabilityFile
+    seed: NonNegativeInt
+    cover: _CoverFile
+    model: _ModelFile
+    distillation: _DistillationFile
 
 
 @lru_cache(maxsize=1)
 def representation_defaults() -> dict:
-    """data/representation/settings.json as shipped."""
-    return json.loads(SETTINGS_FILE.read_text())
+    """data/representation/settings.json as shipped, once validated (ConfigError naming the key if malformed)."""
+    return load_settings("representation/settings.json", RepresentationSettingsFile).model_dump(exclude_unset=True)
 
 
 @dataclass(frozen=True)

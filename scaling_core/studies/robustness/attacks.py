@@ -1,7 +1,8 @@
 """Perturbations of a classifier's input: FGSM and PGD (L∞), common corruptions, logit margins, gradient norms.
 
 Everything works on pixels in [0, 1] at the network's input size; the model given must take such pixels
-(normalisation inside it, see `scaling_core.nn.pixel_input.Normalised`), so the ε ball and the valid range are those of the image.
+(normalisation inside it, see `scaling_core.nn.pixel_input.Normalised`), so the ε ball and the valid range are
+those of the image.
 
 - FGSM (Goodfellow et al., ICLR 2015): x + ε·sign(∇ₓ CE), clipped to [0, 1].
 - PGD (Madry et al., ICLR 2018): a uniform random start in the ε ball, then `steps` steps of size

@@ -4,18 +4,19 @@ Each lab run (a network trained on a dataset with a seed, scaling_core.lab.runs)
 checkpoint in the results store and evaluated on the first `test_images` of the dataset's fixed test
 split, at the network's own input size (data/robustness/settings.json; the attacks are described in
 scaling_core.studies.robustness.attacks). Evaluations are deterministic (one thread, seeded noise and random starts) and
-cached in the store, keyed by the run, the settings and a hash of this code.
+cached in the store, keyed by the run, the settings and ROBUSTNESS_VERSION.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from pydantic import NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt
+
 from scaling_core.core.cost import count
-from scaling_core.core.paths import DATA_DIR
+from scaling_core.core.settings import SettingsModel, load_settings
 from scaling_core.lab.evaluations import RunRef, evaluate_missing, grid_runs, trained_classifier
 from scaling_core.lab.runs import lab_recipe, lab_settings, network_key, run_grid
 from scaling_core.lab.train import Budget
@@ -26,7 +27,6 @@ from scaling_core.lab.train import Budget
 # made before versions were explicit stay current.
 ROBUSTNESS_VERSION = "a78504d8e37e"
 
-ROBUSTNESS_DIR = DATA_DIR / "robustness"
 ATTACKS = ("fgsm", "pgd")
 
 
@@ -54,18 +54,36 @@ class RobustnessSettings:
         }
 
 
+class _PgdFile(SettingsModel):
+    steps: PositiveInt
+    step_size: PositiveFloat
+
+
+class RobustnessSettingsFile(SettingsModel):
+    """The schema of data/robustness/settings.json."""
+
+    note: str | None = None
+    eps: tuple[NonNegativeFloat, ...]
+    pgd: _PgdFile
+    corruptions: dict[str, tuple[float, ...]]
+    test_images: PositiveInt
+    seed: NonNegativeInt
+    neutral: dict[str, float]
+    neutral_note: str | None = None
+
+
 @lru_cache(maxsize=1)
 def robustness_settings() -> RobustnessSettings:
-    """The shipped settings."""
-    raw = json.loads((ROBUSTNESS_DIR / "settings.json").read_text())
+    """The shipped settings (ConfigError naming the key if the file is malformed)."""
+    raw = load_settings("robustness/settings.json", RobustnessSettingsFile)
     return RobustnessSettings(
-        tuple(raw["eps"]),
-        raw["pgd"]["steps"],
-        raw["pgd"]["step_size"],
-        {k: tuple(v) for k, v in raw["corruptions"].items()},
-        raw["test_images"],
-        raw["seed"],
-        raw["neutral"],
+        raw.eps,
+        raw.pgd.steps,
+        raw.pgd.step_size,
+        dict(raw.corruptions),
+        raw.test_images,
+        raw.seed,
+        dict(raw.neutral),
     )
 
 
@@ -121,7 +139,7 @@ def run_robustness(
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
-    """Train what the grid lacks (scaling_core.lab.runs), then evaluate every run not yet evaluated; the number evaluated."""
+    """Train what the grid lacks (scaling_core.lab.runs), then evaluate every run not yet evaluated; how many."""
     budget = budget or lab_settings().budget
     run_grid(dataset, aliases, phis, seeds, store, budget, workers)
     return evaluate_missing(

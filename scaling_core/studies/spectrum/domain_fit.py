@@ -1,7 +1,7 @@
 """Domain fit: how much of a domain's spectral power a recipe's input resolution carries, and a recipe that fits.
 
-Measured on the images: each image's radially averaged spectrum (scaling_core.studies.spectrum.power), its slope, and the
-input size whose Nyquist frequency keeps a target share (95% by default) of its power, in all and within a
+Measured on the images: each image's radially averaged spectrum (scaling_core.studies.spectrum.power), its slope,
+and the input size whose Nyquist frequency keeps a target share (95% by default) of its power, in all and within a
 detail band in cycles per image. Resampling assumes the shorter side is scaled to the input size and
 centred (the usual evaluation crop), so an input of r px carries r/2 cycles per image.
 

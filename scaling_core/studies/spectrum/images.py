@@ -12,11 +12,14 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Annotated
 
 import numpy as np
+from pydantic import Field, NonNegativeFloat, PositiveFloat
 
 from scaling_core.core.errors import ConfigError
 from scaling_core.core.paths import DATA_DIR
+from scaling_core.core.settings import Number, SettingsModel, load_settings
 
 SPECTRUM_DIR = DATA_DIR / "spectrum"
 
@@ -91,21 +94,41 @@ def _sklearn(image: ImageSource) -> np.ndarray:
 LOADERS: dict[str, Callable[[ImageSource], np.ndarray]] = {"skimage": _skimage, "sklearn": _sklearn}
 
 
+class _MotionFile(SettingsModel):
+    angular_speed_dps: NonNegativeFloat
+    exposure_s: NonNegativeFloat
+    fov_deg: Annotated[float, Field(gt=0.0, lt=180.0)]
+
+
+class SpectrumSettingsFile(SettingsModel):
+    """The schema of data/spectrum/settings.json."""
+
+    note: str | None = None
+    slope_band_cycles_per_px: tuple[Number, Number]
+    detail_band_cycles_per_image: tuple[Number, Number]
+    detail_band_why: str
+    target_share: Annotated[float, Field(gt=0.0, le=1.0)]
+    law_target: PositiveFloat
+    phi_max: NonNegativeFloat
+    motion: _MotionFile
+    motion_why: str
+    upload: UploadLimits
+
+
 @lru_cache(maxsize=1)
 def spectrum_settings() -> SpectrumSettings:
-    """The shipped defaults and upload limits."""
-    raw = json.loads((SPECTRUM_DIR / "settings.json").read_text())
-    upload = raw["upload"]
+    """The shipped defaults and upload limits (ConfigError naming the key if the file is malformed)."""
+    raw = load_settings("spectrum/settings.json", SpectrumSettingsFile)
     return SpectrumSettings(
-        tuple(raw["slope_band_cycles_per_px"]),
-        tuple(raw["detail_band_cycles_per_image"]),
-        raw["detail_band_why"],
-        raw["target_share"],
-        raw["law_target"],
-        raw["phi_max"],
-        raw["motion"],
-        raw["motion_why"],
-        UploadLimits(**{**upload, "formats": tuple(upload["formats"])}),
+        raw.slope_band_cycles_per_px,
+        raw.detail_band_cycles_per_image,
+        raw.detail_band_why,
+        raw.target_share,
+        raw.law_target,
+        raw.phi_max,
+        raw.motion.model_dump(),
+        raw.motion_why,
+        raw.upload,
     )
 
 

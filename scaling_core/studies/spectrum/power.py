@@ -153,7 +153,7 @@ def captured_share(
 
 
 def resolution_for_share(spectrum: Spectrum, target: float, band: tuple[float, float] | None = None) -> int:
-    """The smallest input size in pixels whose Nyquist frequency keeps `target` of the power (at most the native side)."""
+    """The smallest input size (px) whose Nyquist frequency keeps `target` of the power (at most the native side)."""
     target = require_finite("target share", target, minimum=0.0, exclusive=True, maximum=1.0)
     cycles = spectrum.cycles_per_image
     shares = captured_share(spectrum, 2 * cycles, band)

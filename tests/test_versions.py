@@ -1,0 +1,292 @@
+"""Computation versions: canaries that say when one must be bumped, keys that survive moving code, stale files refused.
+
+Every cached or shipped result is keyed by an explicit version of the computation that made it, never by a hash
+of source files. A canary re-runs a tiny case and compares a digest of its rounded results with the digest
+recorded here beside the version it belongs to: a mismatch means the computation changed, so its version must
+be bumped (and the shipped files re-made), and the new digest recorded beside the new version.
+"""
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import torch
+from threadpoolctl import threadpool_limits
+
+from scaling_core.app.views import lab, robustness
+from scaling_core.cli.main import main
+from scaling_core.core.paths import DATA_DIR
+from scaling_core.hardware import latency_model
+from scaling_core.hardware.latency_model import FLOPS_FEATURES, FitReport, LinearProfile, Scores, profile_identity
+from scaling_core.hardware.measure import MeasureOptions
+from scaling_core.lab.evaluations import RunRef
+from scaling_core.lab.runs import lab_network
+from scaling_core.lab.train import Budget, train
+from scaling_core.storage.keys import digest
+from scaling_core.storage.shipped import save_records
+from scaling_core.studies.deployment import measurements as deployment
+from scaling_core.studies.representation import distill
+from scaling_core.studies.representation import measurements as representation
+from scaling_core.studies.robustness import evaluation as robustness_evaluation
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# (the version the digest was recorded at, the digest of the canary's rounded results), per version constant.
+CANARIES = {
+    "scaling_core.lab.runs.TRAINING_VERSION": (1, "c024046ead778bbf"),
+    "scaling_core.studies.robustness.evaluation.ROBUSTNESS_VERSION": ("a78504d8e37e", "9f18afabda948892"),
+    "scaling_core.studies.deployment.measurements.DEPLOYMENT_VERSION": ("2a43fd0b4501", "340659c981b8b843"),
+    "scaling_core.studies.representation.measurements.REPRESENTATION_VERSION": ("81c440039301", "51ef14c95fa63c54"),
+    "scaling_core.studies.representation.distill.DISTILLATION_VERSION": ("8abb3ac2587a", "844e7f40bf1d1eee"),
+}
+# What re-makes the shipped files a version keys.
+REMAKE = {
+    "scaling_core.lab.runs.TRAINING_VERSION": "the command in data/lab/<dataset>.json, then every evaluation's below",
+    "scaling_core.studies.robustness.evaluation.ROBUSTNESS_VERSION": (
+        "python -m scaling_core robustness --dataset mnist5k --save-to data/robustness/mnist5k.json"
+    ),
+    "scaling_core.studies.deployment.measurements.DEPLOYMENT_VERSION": (
+        "python -m scaling_core quantize --dataset mnist5k --save-to data/deployment/mnist5k.json"
+    ),
+    "scaling_core.studies.representation.measurements.REPRESENTATION_VERSION": (
+        "python -m scaling_core fewshot --save-to data/representation/fewshot-mnist5k-0to4.json"
+    ),
+    "scaling_core.studies.representation.distill.DISTILLATION_VERSION": (
+        "python -m scaling_core distill --save-to data/representation/distillation-mnist5k.json"
+    ),
+}
+CANARY_BUDGET = Budget(epochs=1, batch_size=256, learning_rate=0.004, weight_decay=1e-4)
+
+
+def rounded(value):
+    """Floats to 6 significant digits (platform noise stays below), recursively."""
+    if isinstance(value, float):
+        return float(f"{value:.6g}")
+    if isinstance(value, dict):
+        return {k: rounded(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [rounded(v) for v in value]
+    return value
+
+
+def check_canary(constant: str, result) -> None:
+    """The digest of the rounded result against the one recorded for the constant's current version."""
+    module, name = constant.rsplit(".", 1)
+    current = getattr(sys.modules[module], name)
+    recorded, expected = CANARIES[constant]
+    found = digest(rounded(result))[:16]
+    print(f"{constant} = {current!r}: canary digest {found}")
+    assert recorded == current, (
+        f"{name} is {current!r} but the canary's digest was recorded at {recorded!r}: record this run's digest "
+        f"({found}) beside {current!r} in CANARIES"
+    )
+    assert found == expected, (
+        f"the {name.removesuffix('_VERSION').lower()} computation changed: bump {constant} and re-make the shipped "
+        f"files ({REMAKE[constant]}); then record the new digest ({found}) beside the new version in CANARIES"
+        + ("" if constant.endswith("TRAINING_VERSION") else " (if the training canary fails too, that comes first)")
+    )
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """Single-threaded torch and BLAS, as the lab runs, so results do not depend on the machine's cores."""
+    threads = torch.get_num_threads()
+    with threadpool_limits(1):
+        yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def trained(one_thread):
+    """The lab-tiny base at φ = 0 trained one epoch on the small digits set: the run the evaluations load."""
+    network = lab_network("digits", "efficientnet", 0.0)
+    return RunRef("efficientnet", 0.0, 0, network, "canary", "canary"), train("digits", network, 0, CANARY_BUDGET)
+
+
+def test_training_canary(trained):
+    _, result = trained
+    weights = torch.load(io.BytesIO(result.checkpoint))
+    norms = {k: float(v.double().norm()) for k, v in weights.items()}
+    check_canary("scaling_core.lab.runs.TRAINING_VERSION", [result.accuracy, result.curve, norms])
+
+
+def test_robustness_canary(trained):
+    run, result = trained
+    settings = replace(
+        robustness_evaluation.robustness_settings(),
+        eps=(0.0, 0.1),
+        pgd_steps=2,
+        corruptions={"gaussian_noise": (0.1,), "gaussian_blur": (0.5,), "contrast": (0.5,)},
+        test_images=64,
+    )
+    outcome = robustness_evaluation.evaluate("digits", run, result.checkpoint, settings)
+    check_canary("scaling_core.studies.robustness.evaluation.ROBUSTNESS_VERSION", outcome)
+
+
+def test_deployment_canary(trained):
+    run, result = trained
+    settings = replace(deployment.measure_settings(), sweeps=(0.0, 0.1), bits=(4, 8), test_images=64)
+    outcome = deployment.evaluate("digits", run, result.checkpoint, settings)
+    check_canary("scaling_core.studies.deployment.measurements.DEPLOYMENT_VERSION", outcome)
+
+
+def test_representation_canary(trained):
+    run, result = trained
+    settings = representation.FewShotSettings("digits", "digits", 5, (1, 5), 5, 20, (1,), 1, (1.0, 2.0), 3, 0)
+    outcome = representation.evaluate("digits", run, result.checkpoint, settings)
+    check_canary("scaling_core.studies.representation.measurements.REPRESENTATION_VERSION", outcome)
+
+
+def test_distillation_canary(trained):
+    run, result = trained
+    settings = distill.distill_settings(dataset="digits", epochs=1, sparsities=(0.0, 0.5), finetune_epochs=1)
+    outcome = distill.evaluate("digits", run, result.checkpoint, distill.StudentJob(run.network, settings))
+    check_canary("scaling_core.studies.representation.distill.DISTILLATION_VERSION", outcome)
+
+
+# Run with a tree first on sys.path: every version, the keys of a few fixed runs and evaluations, and what the
+# readers make of each shipped file (how many records they serve and from where).
+PROBE = """
+import json
+
+import scaling_core
+from scaling_core.app.views import deployment, distillation, lab, representation, robustness
+from scaling_core.hardware.latency_model import LATENCY_MODEL_VERSION
+from scaling_core.lab import runs
+from scaling_core.lab.data import dataset_names
+from scaling_core.storage.keys import describe, measurement_key
+from scaling_core.studies.deployment import measurements as dep
+from scaling_core.studies.representation import distill
+from scaling_core.studies.representation import measurements as rep
+from scaling_core.studies.robustness import evaluation as rob
+
+budget, grid = runs.lab_settings().budget, runs.lab_settings().default_grid
+network = runs.lab_network(grid["dataset"], "efficientnet", 1.0)
+few, measured = rep.representation_defaults()["fewshot"], dep.deployment_defaults()["measurement"]
+shipped = {
+    "robustness": robustness.records_for(grid["dataset"], grid["recipes"], grid["phis"], grid["seeds"], None),
+    "deployment": deployment.records_for(measured["dataset"], measured["phis"], measured["seeds"], None),
+    "fewshot": representation.records_for(few["base_dataset"], few["recipes"], few["phis"], few["seeds"], None),
+    "distillation": distillation.students_for(distill.distill_settings(), None),
+}
+print(json.dumps({
+    "package": scaling_core.__file__,
+    "versions": [
+        runs.TRAINING_VERSION,
+        rob.ROBUSTNESS_VERSION,
+        dep.DEPLOYMENT_VERSION,
+        rep.REPRESENTATION_VERSION,
+        distill.DISTILLATION_VERSION,
+        LATENCY_MODEL_VERSION,
+    ],
+    "code_versions": {d: runs.code_version(d) for d in dataset_names()},
+    "keys": [
+        runs.run_key(grid["dataset"], network, 0, budget),
+        runs.network_key(network),
+        measurement_key(describe(network), "machine", 1, 1, "contiguous", "cpu"),
+        *(r.key for r in rob.robustness_grid(grid["dataset"], ["efficientnet"], [0, 1], 2, budget)),
+        *(r.key for r in dep.deployment_grid(measured["dataset"], [0, 1], 1, budget)),
+        *(r.key for r in rep.fewshot_grid(few["base_dataset"], ["efficientnet"], [0, 1], 1, budget)),
+        *(r.key for r in distill.student_runs(distill.distill_settings(), 1.0)[1]),
+    ],
+    "shipped": {
+        "lab": [lab.shipped_notice(grid["dataset"]), len(lab.lab_results(grid["dataset"], grid["recipes"]))],
+        **{kind: [len(records), source] for kind, (records, source) in shipped.items()},
+    },
+}))
+"""
+
+
+def probe(root: Path, tmp_path: Path) -> dict:
+    """PROBE's answer with `root` first on sys.path (run from an empty folder, so no other tree can be imported)."""
+    folder = tmp_path / f"probe-{root.name}"
+    folder.mkdir()
+    (folder / "probe.py").write_text(PROBE)
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    done = subprocess.run(
+        [sys.executable, "probe.py"], cwd=folder, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert Path(answer.pop("package")).is_relative_to(root)
+    return answer
+
+
+def test_moving_or_reformatting_code_keeps_every_version_key_and_shipped_file(tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(ROOT / "scaling_core", copy / "scaling_core", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(DATA_DIR, copy / "data")
+    for path in (copy / "scaling_core").rglob("*.py"):
+        path.write_text(path.read_text() + "# a comment\n")
+    original, edited = probe(ROOT, tmp_path), probe(copy, tmp_path)
+    assert edited == original
+    notice, rows = original["shipped"].pop("lab")
+    assert notice == "" and rows > 0
+    for kind, (records, source) in original["shipped"].items():
+        assert records > 0 and source.startswith("measured: shipped data/"), (kind, source)
+
+
+def test_a_shipped_file_of_another_version_is_reported_stale_and_not_served(monkeypatch, tmp_path, capsys):
+    grid = lab.lab_settings().default_grid
+    args = (grid["dataset"], grid["recipes"], grid["phis"], grid["seeds"], None)
+    records, source = robustness.records_for(*args)
+    assert records and source.startswith("measured: shipped")
+    monkeypatch.setattr(robustness, "ROBUSTNESS_VERSION", "0123456789ab")
+    records, source = robustness.records_for(*args)
+    assert records == [] and source == (
+        f"not served: data/robustness/{grid['dataset']}.json was made by robustness version "
+        f"{robustness_evaluation.ROBUSTNESS_VERSION}, this code is version 0123456789ab: re-make it with "
+        f"`python -m scaling_core robustness --dataset {grid['dataset']} --save-to "
+        f"data/robustness/{grid['dataset']}.json`"
+    )
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    assert main(["robustness", "--no-run", "--store", url]) == 2  # the empty store's command says why, not a crash
+    assert "not served" in capsys.readouterr().err
+
+    assert lab.shipped_notice(grid["dataset"]) == "" and not lab.lab_results(grid["dataset"], grid["recipes"]).empty
+    monkeypatch.setattr(lab, "code_version", lambda dataset: "0123456789ab")
+    assert "this code is version 0123456789ab: re-make it with `python -m scaling_core lab run" in (
+        lab.shipped_notice(grid["dataset"])
+    )
+    assert lab.lab_results(grid["dataset"], grid["recipes"]).empty
+
+
+def test_saved_records_carry_the_version_and_the_shipped_ones_the_current_one(tmp_path):
+    path = tmp_path / "saved.json"
+    save_records(path, {"dataset": "digits", "settings": {}}, [{"a": 1}], {"hardware": {}}, "0123456789ab")
+    assert json.loads(path.read_text())["version"] == "0123456789ab"
+    for name, version in (
+        ("robustness/mnist5k", robustness_evaluation.ROBUSTNESS_VERSION),
+        ("deployment/mnist5k", deployment.DEPLOYMENT_VERSION),
+        ("representation/fewshot-mnist5k-0to4", representation.REPRESENTATION_VERSION),
+        ("representation/distillation-mnist5k", distill.DISTILLATION_VERSION),
+    ):
+        assert json.loads((DATA_DIR / f"{name}.json").read_text())["version"] == version
+
+
+def test_a_latency_profile_of_another_model_version_is_not_used(store, monkeypatch):
+    from scaling_core.cli.hardware import stored_or_fitted_profile
+
+    options = MeasureOptions(threads=1)
+    scores = Scores(1.0, 0.0, 1.0)
+    model = LinearProfile(latency_model.FEATURES, tuple(1.0 for _ in latency_model.FEATURES))
+    report = FitReport(model, LinearProfile(FLOPS_FEATURES, (2.0, 70.0)), scores, scores, 1.0, (), (), (), (), (), 0)
+    saved = report.as_dict()
+    assert saved["version"] == latency_model.LATENCY_MODEL_VERSION
+    store.put_profile(profile_identity(options), saved)
+    assert latency_model.stored_profile(store, options) == report
+    unversioned = {k: v for k, v in saved.items() if k != "version"}
+    store.put_profile(profile_identity(options), unversioned)  # fitted before profiles carried a version: 1
+    assert latency_model.stored_profile(store, options) == report
+
+    monkeypatch.setattr(latency_model, "LATENCY_MODEL_VERSION", 2)
+    assert latency_model.stored_profile(store, options) is None
+    refitted = object()
+    monkeypatch.setattr(latency_model, "fit_latency", lambda options, store, progress=None: refitted)
+    assert stored_or_fitted_profile(store, options) is refitted
