@@ -8,6 +8,8 @@ import streamlit as st
 from scaling_core.app.export import view_export
 from scaling_core.app.plots.deployment import (
     blur_accuracy_figure,
+    blur_figure,
+    ceiling_figure,
     latency_figure,
     se_figure,
     sqnr_bits_figure,
@@ -17,7 +19,10 @@ from scaling_core.app.plots.deployment import (
 )
 from scaling_core.app.views.deployment import (
     EnergyModel,
+    blur_frame,
+    energy_frame,
     modelled_sqnr,
+    nearest_sweep,
     phi_grid,
     quantization_curves,
     quantization_fit,
@@ -56,6 +61,19 @@ from ui.share import share_panel
 from ui.store import app_store
 
 DEFAULTS = deployment_defaults()
+THERMAL_COLUMNS = {
+    "macs": st.column_config.NumberColumn("MACs", format="localized"),
+    "bytes_moved": st.column_config.NumberColumn("bytes moved", format="localized"),
+    "energy_mj": st.column_config.NumberColumn("energy (mJ)", format="%.3g"),
+    "ceiling_fps": st.column_config.NumberColumn("ceiling (/s)", format="%.3g"),
+    "latency_ms": st.column_config.NumberColumn("latency (ms)", format="%.3g"),
+    "power_w": st.column_config.NumberColumn("power (W)", format="%.2f"),
+    "unthrottled_steady_c": st.column_config.NumberColumn("unthrottled steady (°C)", format="%.1f"),
+    "max_c": st.column_config.NumberColumn("max (°C)", format="%.1f"),
+    "cold_fps": st.column_config.NumberColumn("cold (/s)", format="%.3g"),
+    "sustained_fps": st.column_config.NumberColumn("sustained (/s)", format="%.3g"),
+    "sustained_over_cold": st.column_config.NumberColumn("sustained / cold (%)", format="percent"),
+}
 MEASURED = DEFAULTS["measurement"]
 SETTINGS = measure_settings()
 
@@ -103,11 +121,14 @@ store = app_store()
 options = shown(options_of, state)
 fitted = stored_profile(store, options) if store is not None and options is not None else None
 profile = fitted.model if fitted is not None else None
+NO_MODEL = (
+    f"No latency model of this machine with {state.hw_threads} thread(s) yet: fit one on the Hardware page "
+    "(it offers a quick fit) or run `python -m scaling_core fit-latency`."
+)
 if profile is None:
     st.info(
-        f"No latency model of this machine with {state.hw_threads} thread(s) yet: fit it on the Hardware page "
-        "(or `python -m scaling_core fit-latency`). Until then the latency and thermal parts are not shown; the "
-        "measured blur and quantization results are."
+        NO_MODEL + " Until then the latencies, the drone's choice and the throttled throughput are not shown; "
+        "the blur, the thermal ceiling and the measured results are."
     )
 records, source = cached_records(MEASURED["dataset"], default_store_url())
 
@@ -128,10 +149,12 @@ if profile is not None and motion is not None:
     measured_ms = None
     if picked is not None:
         cols = st.columns(4)
-        cols[0].metric("Largest φ within the budget · modelled", f"{picked.phi:.3f}")
-        cols[1].metric("Input · modelled", f"{picked.resolution_px} px", help=f"{picked.macs / 1e9:.3f} GMACs")
-        cols[2].metric("Predicted latency · modelled", f"{picked.predicted_ms:.1f} ms")
-        cols[3].metric("Blur at that input · modelled", f"{picked.blur_px:.2f} px")
+        cols[0].metric(
+            "Largest φ · modelled", f"{picked.phi:.3f}", help=f"Within the {state.hw_budget_ms:g} ms budget."
+        )
+        cols[1].metric("Input · modelled", f"{picked.resolution_px:,} px", help=f"{picked.macs / 1e9:.3f} GMACs")
+        cols[2].metric("Latency · modelled", f"{picked.predicted_ms:.3g} ms", help="Predicted by the latency model.")
+        cols[3].metric("Blur · modelled", f"{picked.blur_px:.2f} px", help="The motion's blur at that input.")
         if st.button("Measure the chosen network on this machine", key="drone_measure"):
             with st.spinner("Measuring…"):
                 row = shown(lambda: measure_cached(network_at("classification", recipe, picked.phi), options, store)[0])
@@ -140,7 +163,7 @@ if profile is not None and motion is not None:
                 verdict = "meets" if measured_ms <= state.hw_budget_ms else "misses"
                 st.metric(
                     "Measured median · measured",
-                    f"{measured_ms:.1f} ms",
+                    f"{measured_ms:.3g} ms",
                     delta=f"{verdict} the {state.hw_budget_ms:g} ms budget",
                     delta_color="off",
                 )
@@ -152,6 +175,13 @@ if profile is not None and motion is not None:
     if picked is not None:
         lengths = {f"chosen φ = {picked.phi:.2f}": picked.blur_px, **lengths}
     chart(transfer_figure(lengths), "drone-transfer")
+elif motion is not None:
+    st.info("The drone's choice of φ needs this machine's latency model (Hardware page); the blur below needs none.")
+    per_phi = blur_frame(recipe, phis, motion)
+    left, right = st.columns(2)
+    chart(blur_figure(per_phi), "drone-blur", left)
+    lengths = {f"φ = {phis[-1]:g}": float(per_phi["blur_px"].iloc[-1])} if not per_phi.empty else {}
+    chart(transfer_figure(lengths), "drone-transfer", right)
 
 st.subheader("Accuracy under blur, measured on the lab's networks")
 if not records and source:
@@ -165,18 +195,27 @@ else:
     curves = blur_curves(records, SETTINGS.sweeps)
     summary = blur_summary(curves)
     sweep = motion.sweep if motion is not None else 0.0
-    nearest = min(SETTINGS.sweeps, key=lambda s: abs(s - sweep))
+    nearest = nearest_sweep(SETTINGS.sweeps, sweep)
     chance = 1.0 / dataset_info(MEASURED["dataset"]).classes
     spectrum = dataset_spectrum(MEASURED["dataset"])
     fit = blur_fit(curves, spectrum, chance)
+    smallest = min(s for s in SETTINGS.sweeps if s > 0)
+    inputs = summary["resolution_px"]
     st.caption(
         f"Source: {source}. {SETTINGS.test_images} test images, blurred along the width by sweep × input px "
-        f"pixels. Your motion's sweep ω·t/FOV is {sweep:.4f}; the nearest measured sweep, {nearest:g}, is "
-        "shown, with the model at the same sweep (dashed, κ calibrated)."
+        f"pixels. Your motion's sweep ω·t/FOV is {sweep:.3g}: a blur of {sweep * inputs.min():.2g}–"
+        f"{sweep * inputs.max():.2g} px at the lab's {inputs.min()}–{inputs.max()} px inputs. The nearest measured "
+        f"sweep, {nearest:g}, is shown, with the model at the same sweep (dashed, κ calibrated)."
     )
+    if nearest == 0 and sweep > 0:
+        st.info(
+            f"Your motion blurs these small inputs by under {smallest / 2 * inputs.max():.1g} px, nearer no blur "
+            f"than the smallest measured sweep ({smallest:g}): the chart shows the sharp images. A faster turn or a "
+            "longer exposure reaches the measured blurs (the table below has every sweep)."
+        )
     chart(
         blur_accuracy_figure(
-            summary, modelled_blur(curves, spectrum, chance, nearest, fit.calibrated_exponent), nearest
+            summary, modelled_blur(curves, spectrum, chance, nearest, fit.calibrated_exponent), nearest, sweep
         ),
         "drone-blur-accuracy",
     )
@@ -185,10 +224,26 @@ else:
         "Where raising the input size stops paying, per measured sweep: the best input and what the largest "
         "input loses against it (measured, points)."
     )
-    st.dataframe(turning, hide_index=True, width="stretch")
+    st.dataframe(
+        turning,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "best_accuracy": st.column_config.NumberColumn("best accuracy (%)", format="%.1f"),
+            "loss_at_largest": st.column_config.NumberColumn("loss at largest (points)", format="%.1f"),
+        },
+    )
     cols = st.columns(2)
-    cols[0].metric("Blur model error at κ = 1 · modelled vs measured", f"{fit.rms_points:.1f} points")
-    cols[1].metric(f"Calibrated κ = {fit.calibrated_exponent:.2f}", f"{fit.calibrated_rms_points:.1f} points")
+    cols[0].metric(
+        "Blur model error, κ = 1 · modelled",
+        f"{fit.rms_points:.1f} points",
+        help="Root mean square difference from the measured accuracies, in accuracy points.",
+    )
+    cols[1].metric(
+        f"Calibrated κ = {fit.calibrated_exponent:.2f} · modelled",
+        f"{fit.calibrated_rms_points:.1f} points",
+        help="The exponent κ fitted to the measurements, and its error in accuracy points.",
+    )
     csv_button(summary, "deployment-blur", "Blur measurements as CSV")
 
 # --- Thermal -------------------------------------------------------------------------------------------------
@@ -227,6 +282,22 @@ device = shown(
 )
 energy = EnergyModel(state.thermal_pj_per_mac, state.thermal_pj_per_byte, DEFAULTS["thermal"]["bytes_per_value"])
 thermal_table = None
+ceiling = shown(energy_frame, recipe, phis, device, energy) if device is not None else None
+if ceiling is not None and not ceiling.empty:
+    reach = ceiling[ceiling["ceiling_fps"] >= max(state.thermal_required_fps, 1e-12)]
+    st.metric(
+        f"Largest φ under the thermal ceiling at {state.thermal_required_fps:g}/s · modelled",
+        "none" if reach.empty else f"{reach['phi'].max():g}",
+        help="Whatever the latency: the rate at which the device reaches its throttle temperature at full clock "
+        "is ((T_th − T_amb)/R − P_static) / energy per inference. The latency may lower it further.",
+    )
+    if not (ceiling["ceiling_fps"] > 0).any():
+        st.info(
+            "The static power alone heats the device past its throttle temperature: no rate is sustainable "
+            "unthrottled. Lower the static power or the thermal resistance, or raise the throttle temperature."
+        )
+elif device is not None:
+    st.info(f"No φ up to {phis[-1]:g} fits the machine's memory plan: lower the largest φ shown.")
 if profile is not None and device is not None:
     thermal_table = shown(
         cached_thermal,
@@ -239,12 +310,17 @@ if profile is not None and device is not None:
         state.thermal_target_fps,
         state.thermal_duration_s,
     )
+elif device is not None:
+    st.info(
+        "The throttled throughput and the temperature trace need this machine's latency model (Hardware page); "
+        "the thermal ceiling below needs none."
+    )
 if thermal_table is not None and not thermal_table.empty:
     pick = thermal_choice(thermal_table, state.thermal_required_fps)
     st.metric(
         f"Largest φ sustaining {state.thermal_required_fps:g}/s · modelled",
         "none" if pick is None else f"{pick['phi']:g}",
-        help=None if pick is None else f"{pick['sustained_fps']:.1f}/s sustained, {pick['cold_fps']:.1f}/s cold",
+        help=None if pick is None else f"{pick['sustained_fps']:.3g}/s sustained, {pick['cold_fps']:.3g}/s cold",
     )
     left, right = st.columns(2)
     chart(throughput_figure(thermal_table, state.thermal_required_fps), "thermal-throughput", left)
@@ -260,7 +336,13 @@ if thermal_table is not None and not thermal_table.empty:
     )
     if trace is not None:
         chart(thermal_trace_figure(trace, device.throttle_c, state.thermal_phi), "thermal-trace", right)
-    st.dataframe(thermal_table, hide_index=True, width="stretch")
+    else:
+        right.info(f"No trace at φ = {state.thermal_phi:g}: see the message above.")
+    st.dataframe(thermal_table, hide_index=True, width="stretch", column_config=THERMAL_COLUMNS)
+elif ceiling is not None and not ceiling.empty:
+    left, right = st.columns(2)
+    chart(ceiling_figure(ceiling, state.thermal_required_fps), "thermal-ceiling", left)
+    right.dataframe(ceiling, hide_index=True, width="stretch", column_config=THERMAL_COLUMNS)
 
 # --- Quantization --------------------------------------------------------------------------------------------
 st.header("Quantization noise")
@@ -301,10 +383,12 @@ if records:
     if quant_fit is not None:
         cols = st.columns(2)
         cols[0].metric(
-            f"Model error at K = {state.quant_gain:g} · modelled vs measured (≥ 4 bits)", f"{quant_fit.rms_db:.1f} dB"
+            f"Model error at K = {state.quant_gain:g} · modelled",
+            f"{quant_fit.rms_db:.1f} dB",
+            help="Root mean square difference from the measured SQNR at 4 bits or more.",
         )
         cols[1].metric(
-            "Calibrated K per SE position and scheme",
+            "Calibrated K per SE position and scheme · modelled",
             f"{quant_fit.calibrated_rms_db:.1f} dB",
             help=", ".join(f"{p}, {s}: K = {k:.2f}" for (p, s), k in quant_fit.calibrated.items()),
         )

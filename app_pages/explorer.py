@@ -5,7 +5,8 @@ import streamlit as st
 from scaling_core.accuracy.model import estimate
 from scaling_core.app.export import configuration_export
 from scaling_core.app.plots.charts import cost_curve_figure, stage_cost_figure
-from scaling_core.app.views.explorer import cost_curve, explore, top1_of
+from scaling_core.app.plots.style import count_text
+from scaling_core.app.views.explorer import INTRODUCTION, STARTING_POINTS, cost_curve, explore, top1_of
 from scaling_core.core import cost as cost_module
 from scaling_core.core.presets import preset_table
 from scaling_core.tasks.heads import as_task
@@ -13,7 +14,8 @@ from scaling_core.tasks.summary import COST_SOURCE
 from ui.controls import scaling_controls
 from ui.export import chart
 from ui.fvcore_panel import fvcore_panel
-from ui.session import shown, start_page
+from ui.pages import PAGES
+from ui.session import apply_changes, shown, start_page
 from ui.share import share_panel, stop_page
 
 scaling_controls(classification=True)
@@ -24,6 +26,12 @@ state = start_page(
     "this view.",
     "explorer",
 )
+with st.container(border=True):
+    st.markdown(INTRODUCTION)
+    for column, start in zip(st.columns(len(STARTING_POINTS)), STARTING_POINTS):
+        if column.button(start.label, key=f"start_{start.key}", help=start.help, width="stretch"):
+            apply_changes(**dict(start.changes))
+            st.switch_page(PAGES[start.page].path)
 view = shown(explore, state)
 if view is None:
     stop_page("explorer")
@@ -36,37 +44,48 @@ cols = st.columns(4)
 cols[0].metric("depth d", f"{m.depth:.4f}", help="α^φ (or the official depth of a preset), before ceiling repeats.")
 cols[1].metric("width w", f"{m.width:.4f}", help="β^φ (or the official width), before rounding to multiples of 8.")
 cols[2].metric("resolution r", f"{m.resolution:.4f}", help="γ^φ (or official resolution / 224).")
-cols[3].metric("input resolution (px)", f"{arch.resolution_px}")
-cols = st.columns(4)
+cols[3].metric("input (px)", f"{arch.resolution_px:,}", help="The input resolution after rounding.")
+# Counts in rows of three: a 14-digit count with its separators does not fit a quarter of the page at 1400 px.
+cols = st.columns(3)
 cols[0].metric(
     "MACs (multiply-adds) · modelled",
-    f"{int(report.macs):,}",
+    count_text(report.macs),
     help="Exact analytic count; all operators fvcore counts (conv, linear, batch norm, pooling).",
 )
-cols[1].metric("FLOPs = 2 × MACs · modelled", f"{int(report.flops):,}")
-cols[2].metric("parameters · modelled", f"{int(report.params):,}")
-cols[3].metric(
+cols[1].metric("FLOPs = 2 × MACs · modelled", count_text(report.flops))
+cols[2].metric("parameters · modelled", count_text(report.params))
+cols = st.columns(3)
+cols[0].metric(
     "activations · modelled",
-    f"{int(report.activations):,}",
+    count_text(report.activations),
     help="Output elements of all conv and linear layers (Dollár et al., CVPR 2021).",
+)
+cols[1].metric(
+    "conv+linear MACs · modelled",
+    count_text(report.total.conv_linear_macs),
+    help="The figure papers and torchvision publish as FLOPs.",
+)
+cols[2].metric(
+    "MACs vs base · modelled",
+    f"{view.macs_ratio_to_base:,.3f}×",
+    help="MACs relative to the base: achieved after rounding, against the unscaled base under the same rounding.",
 )
 cols = st.columns(4)
 cols[0].metric(
-    "conv+linear MACs · modelled",
-    f"{int(report.total.conv_linear_macs):,}",
-    help="The figure papers and torchvision publish as FLOPs.",
-)
-cols[1].metric(
-    "MACs relative to the base · modelled",
-    f"{view.macs_ratio_to_base:.3f}×",
-    help="Achieved after rounding, against the unscaled base under the same rounding.",
-)
-cols[2].metric(
     "law (α·β²·γ²)^φ · formula",
-    f"{view.law_ratio(state.phi):.3f}×",
+    f"{view.law_ratio(state.phi):,.3f}×",
     help=f"α·β²·γ² = {view.recipe.cost_factor:.4f} for the current recipe.",
 )
-cols[3].metric("2^φ · formula", f"{2**state.phi:.3f}×")
+cols[1].metric("2^φ · formula", f"{2**state.phi:,.3f}×")
+
+
+def top1_text(estimate_) -> str:
+    """A top-1 as a metric shows it (its source is in the label): "79.8% ± 0.7", or "77.1%" when published."""
+    if estimate_.source == "published" or estimate_.error_points is None:
+        return f"{estimate_.top1:.1f}%"
+    return f"{estimate_.top1:.1f}% ± {estimate_.error_points:.1f}"
+
+
 top1 = shown(top1_of, state, m)
 if top1 is None:
     st.caption(
@@ -76,8 +95,8 @@ if top1 is None:
 else:
     cols = st.columns(4)
     cols[0].metric(
-        f"ImageNet top-1 · {top1.source}",
-        top1.label(),
+        f"ImageNet top-1 · {top1.source}{', extrapolated' if top1.extrapolated else ''}",
+        top1_text(top1),
         help=top1.citation
         + (
             f". Modelled from the base's {top1.base_top1:g}% (set it on the Pareto page); extrapolated means outside "
@@ -88,7 +107,7 @@ else:
     )
     if top1.source == "published":
         modelled = estimate(m.depth, m.width, m.resolution, state.base_top1)
-        cols[1].metric("ImageNet top-1 · modelled", modelled.label(), help=modelled.citation)
+        cols[1].metric("ImageNet top-1 · modelled", top1_text(modelled), help=modelled.citation)
 
 if view.preset_comparison is not None:
     table = preset_table()

@@ -9,16 +9,20 @@ from scaling_core.app.export import configuration_export
 from scaling_core.app.plots.charts import error_histogram_figure, predicted_vs_measured_figure, throughput_figure
 from scaling_core.app.state import FIELD_BY_NAME, with_network
 from scaling_core.app.views.hardware import (
+    FIT_USES,
     cached_optimize,
     evidence_table,
     explorer_network,
+    fit_choices,
     held_out_frame,
     options_of,
+    plan_text,
+    profile_label,
     throughput_frame,
 )
 from scaling_core.hardware import latency_model
 from scaling_core.hardware.fingerprint import fingerprint
-from scaling_core.hardware.latency_model import default_plan, fit_latency, stored_profile
+from scaling_core.hardware.latency_model import fit_latency, named_plan, stored_profile
 from scaling_core.hardware.measure import measure_cached, stored_measurement
 from scaling_core.hardware.optimize import HARDWARE_FRIENDLY, optimize_measured
 from scaling_core.tasks.heads import as_task
@@ -95,12 +99,28 @@ def measure_section() -> None:
         if result is not None:
             row, cached = result
             cols = st.columns(5)
-            cols[0].metric("best · measured", f"{row['best_ms']:.2f} ms")
-            cols[1].metric("median · measured", f"{row['median_ms']:.2f} ms")
-            cols[2].metric("p10 · measured", f"{row['p10_ms']:.2f} ms")
-            cols[3].metric("p90 · measured", f"{row['p90_ms']:.2f} ms")
-            cols[4].metric("calls timed", f"{row['runs']}")
+            cols[0].metric("best · measured", f"{row['best_ms']:.3g} ms")
+            cols[1].metric("median · measured", f"{row['median_ms']:.3g} ms")
+            cols[2].metric("p10 · measured", f"{row['p10_ms']:.3g} ms")
+            cols[3].metric("p90 · measured", f"{row['p90_ms']:.3g} ms")
+            cols[4].metric("calls timed", f"{row['runs']:,}")
             st.caption("Served from the store." if cached else "Measured now and stored.")
+    # Read the store after the measurement above (in the same fragment run), so a new one shows at once.
+    throughput_section()
+
+
+def throughput_section() -> None:
+    """The stored measurements of this machine: achieved throughput against size."""
+    st.subheader("Achieved throughput on this machine")
+    frame = throughput_frame(store.measurements(machine.id))
+    if frame.empty:
+        st.info("No measurements of this machine in the store yet: measure the network above, or fit the model.")
+        return
+    st.caption(
+        f"Measured: MACs × batch over the best time, for the {len(frame):,} networks measured here. Below the "
+        "plateau a network is overhead-bound (per-layer and per-call costs); on it, compute-bound."
+    )
+    chart(throughput_figure(frame), "throughput")
 
 
 measure_section()
@@ -108,25 +128,42 @@ measure_section()
 st.subheader("The latency model fitted on this machine")
 st.caption(f"```\n{latency_model.__doc__.strip()}\n```")
 report = stored_profile(store, options)
+choices = fit_choices()
+
+
+def fit_button(name: str, label: str, key: str) -> None:
+    """A button that measures the named plan with progress, fits, stores the profile and reruns the page."""
+    if not st.button(label, key=key, help=choices[name]):
+        return
+    plan = named_plan(name)
+    bar = st.progress(0.0, text=f"Timing the {name} plan: {plan_text(plan)}…")
+    fitted = shown(
+        fit_latency,
+        options_of(state, plan["min_run_time_s"]),
+        store,
+        plan,
+        lambda done, total: bar.progress(done / total, text=f"{done:,} of {total:,} timings ({plan_text(plan)})"),
+    )
+    if fitted is not None:
+        st.rerun()
+
+
 if report is None:
-    plan = default_plan()
     st.info(
         f"No profile yet for this machine with {options.threads} thread(s), batch {options.batch_size}, "
-        f"{options.memory_format}. Fitting measures {plan['train']} + {plan['test']} networks in "
-        f"{plan['rounds']} interleaved rounds (a few minutes), or run `python -m scaling_core fit-latency`."
+        f"{options.memory_format}. {FIT_USES}"
     )
-    if st.button("Fit the latency model now", key="fit"):
-        bar = st.progress(0.0, text="Measuring the sampling plan…")
-        fitted = shown(
-            fit_latency,
-            options_of(state, plan["min_run_time_s"]),
-            store,
-            None,
-            lambda done, total: bar.progress(done / total, text=f"Measured {done} of {total}"),
-        )
-        if fitted is not None:
-            st.rerun()
+    st.markdown("\n".join(f"- {text}" for text in choices.values()))
+    st.caption("Or run `python -m scaling_core fit-latency` in a terminal. A full fit replaces a quick one.")
+    left, right = st.columns(2)
+    with left:
+        fit_button("quick", "Quick fit now", "fit_quick")
+    with right:
+        fit_button("full", "Full fit now", "fit")
 else:
+    st.caption(f"Fitted on this machine: {profile_label(report)}. {FIT_USES}")
+    if report.plan == "quick":
+        fit_button("full", "Refine: full fit now", "fit")
     st.dataframe(
         evidence_table(report),
         hide_index=True,
@@ -157,7 +194,8 @@ else:
             f"α={choice.recipe.alpha:g}, β={choice.recipe.beta:g}, γ={choice.recipe.gamma:g} at "
             f"φ={choice.phi:.3f} (d={m.depth:.3f}, w={m.width:.3f}, r={m.resolution:.3f}, "
             f"{choice.network.resolution_px} px), {choice.objective / 1e9:.3f} GMACs, predicted "
-            f"**{choice.predicted_ms:.2f} ms** (modelled). A negative φ scales the base down by the same recipe."
+            f"**{choice.predicted_ms:.3g} ms** (modelled{', quick profile' if report.plan == 'quick' else ''}). "
+            "A negative φ scales the base down by the same recipe."
         )
         left, right = st.columns(2)
         if left.button(
@@ -176,9 +214,9 @@ else:
                 )
                 left.metric(
                     "measured best · measured",
-                    f"{picked.measured['best_ms']:.2f} ms",
-                    delta=f"{picked.measured['best_ms'] - c.predicted_ms:+.2f} ms vs predicted "
-                    f"{c.predicted_ms:.2f} ms (modelled)",
+                    f"{picked.measured['best_ms']:.3g} ms",
+                    delta=f"{picked.measured['best_ms'] - c.predicted_ms:+.3g} ms vs predicted "
+                    f"{c.predicted_ms:.3g} ms (modelled)",
                     delta_color="off",
                 )
         if right.button("Open it in the Explorer", key="to_explorer"):
@@ -198,14 +236,3 @@ else:
             if sent is not None:
                 set_state(sent)
                 st.switch_page("app_pages/explorer.py")
-
-st.subheader("Achieved throughput on this machine")
-frame = throughput_frame(store.measurements(machine.id))
-if frame.empty:
-    st.info("No measurements of this machine in the store yet.")
-else:
-    st.caption(
-        "Measured: MACs × batch over the best time, for every network measured here. Below the plateau a "
-        "network is overhead-bound (per-layer and per-call costs); on it, compute-bound."
-    )
-    chart(throughput_figure(frame), "throughput")

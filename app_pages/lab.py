@@ -3,8 +3,17 @@
 import streamlit as st
 
 from scaling_core.accuracy.pareto import mark_front
-from scaling_core.app.plots.charts import lab_accuracy_figure, training_curves_figure
-from scaling_core.app.views.lab import curves_frame, lab_results, modelled_shape, shipped_notice
+from scaling_core.app.plots.lab import lab_accuracy_figure, training_curves_figure
+from scaling_core.app.views.lab import (
+    COUNT_COLUMNS,
+    PERCENT_COLUMNS,
+    curves_frame,
+    lab_results,
+    modelled_shape,
+    results_heading,
+    results_table,
+    shipped_notice,
+)
 from scaling_core.core.base import load_base
 from scaling_core.lab import runs as lab_module
 from scaling_core.lab.data import dataset_table, load_dataset
@@ -19,6 +28,8 @@ from ui.store import app_store
 
 SEEN_RUNS = "_lab_runs_seen"
 TWO = st.column_config.NumberColumn(format="%.2f")
+THREE = st.column_config.NumberColumn(format="%.3f")
+PERCENT = st.column_config.NumberColumn(format="%.2f%%")
 LOCALIZED = st.column_config.NumberColumn(format="localized")
 settings = lab_settings()
 
@@ -51,8 +62,8 @@ if notice := shipped_notice(state.lab_dataset):
     st.warning(notice)
 if frame.empty:
     st.info(
-        f"No results for {info.title} yet: start a run below, or `python -m scaling_core lab run --dataset "
-        f"{state.lab_dataset}`."
+        f"No results for {', '.join(lab_settings().recipes[a] for a in aliases)} on {info.title} yet: start a "
+        f"run below, or `python -m scaling_core lab run --dataset {state.lab_dataset}`."
     )
 else:
     frame = frame.assign(accuracy=frame["accuracy_mean"], modelled_shape=modelled_shape(frame))
@@ -72,40 +83,28 @@ else:
             "lab-accuracy-latency",
             right,
         )
-    st.subheader(f"Measured front (accuracy against MACs): {int(frame['on_front'].sum())} configurations")
-    table = frame.drop(
-        columns=[
-            "curves",
-            "run_seeds",
-            "network_key",
-            "dataset",
-            "accuracy",
-            "feasible",
-            "over_budget",
-            "on_recipe_front",
-        ]
-    )
+    st.subheader(results_heading(frame))
+    table = results_table(frame)
     st.dataframe(
         table,
         hide_index=True,
         width="stretch",
         column_config={
-            **dict.fromkeys(
-                (
-                    "accuracy_mean",
-                    "accuracy_std",
-                    "accuracy_min",
-                    "accuracy_max",
-                    "modelled_shape",
-                    "latency_ms",
-                    "train_time_s",
-                ),
-                TWO,
-            ),
-            **dict.fromkeys(("macs", "params", "activations"), LOCALIZED),
+            **dict.fromkeys(PERCENT_COLUMNS, PERCENT),
+            **dict.fromkeys(COUNT_COLUMNS, LOCALIZED),
+            "φ": st.column_config.NumberColumn(format="%g"),
+            **dict.fromkeys(("d", "w", "r"), THREE),
+            "sd (points)": TWO,
+            "latency (ms, measured)": TWO,
+            "training (s, measured)": st.column_config.NumberColumn(format="%.1f"),
         },
     )
-    csv_button(table, f"lab-{state.lab_dataset}", "Results as CSV")
+    st.caption(
+        "MACs and parameters: modelled (exact analytic count of the built network). Accuracy: measured on the "
+        "test split; sd is the standard deviation over seeds, in percentage points."
+    )
+    csv = frame.drop(columns=["curves", "run_seeds", "accuracy", "feasible", "over_budget", "on_recipe_front"])
+    csv_button(csv, f"lab-{state.lab_dataset}", "Results as CSV")
     curves = curves_frame(frame)
     if not curves.empty:
         chart(training_curves_figure(curves), "lab-curves")

@@ -17,15 +17,18 @@ from scaling_core.accuracy.pareto import (
 )
 from scaling_core.accuracy.user_csv import parse_measurements
 from scaling_core.app.export import view_export
-from scaling_core.app.plots.charts import pareto_figure
+from scaling_core.app.plots.pareto import pareto_figure
 from scaling_core.app.report import comparison_report, front_table
 from scaling_core.app.state import FIELD_BY_NAME, with_network
 from scaling_core.app.views.hardware import options_of
 from scaling_core.app.views.pareto import (
     LAB_LATENCY,
+    accuracy_axis_label,
     accuracy_caption,
+    cost_axis_label,
+    front_notice,
     page_recipes,
-    pareto_result,
+    page_result,
     recipes_frame,
     row_network,
     stored_latency,
@@ -192,30 +195,30 @@ with results_area:
     lab_source = state.pareto_source != "imagenet"
     store = app_store()
     options = shown(options_of, state)
-    cost = COST_OBJECTIVES[state.pareto_cost]
     fitted = stored_profile(store, options) if store and options else None
     profile = fitted.model if fitted is not None else None
-    if state.pareto_cost == "latency_predicted" and profile is None and not lab_source:
-        st.warning("No latency model for this machine and measuring setup yet: fit one on the Hardware page.")
-        st.page_link(PAGES["hardware"].path, label="Go to Hardware", icon=PAGES["hardware"].icon)
-        stop_page("pareto")
     lookup = None
-    if state.pareto_cost == "latency_measured" and not lab_source:
-        if store is None or options is None:
-            stop_page("pareto")
+    if state.pareto_cost == "latency_measured" and not lab_source and store is not None and options is not None:
         lookup = stored_latency(store, options)
 
-    result = shown(pareto_result, state, in_use[0] if in_use else None, profile, lookup, store)
+    result = shown(page_result, state, in_use[0] if in_use else None, profile, lookup, store)
     if result is None:
         stop_page("pareto")
     frame = result.frame
+    cost = COST_OBJECTIVES[result.cost_key]
+    if result.fallback:
+        st.warning(result.fallback)
+        if state.pareto_cost == "latency_predicted" and not lab_source:
+            st.page_link(
+                PAGES["hardware"].path, label="Fit a latency model on the Hardware page", icon=PAGES["hardware"].icon
+            )
     cost_source = LAB_LATENCY if lab_source and cost.column.startswith("latency") else cost.source
     st.caption(
         f"{accuracy_caption(state)} Cost axis: {cost.label} — {cost_source}. "
         + (
             "Predicted latencies outside the latency model's fitted region are extrapolations "
             f"({int(frame['latency_extrapolated'].sum())} points here)."
-            if "latency_extrapolated" in frame
+            if "latency_extrapolated" in frame and cost.column == "latency_predicted_ms"
             else ""
         )
     )
@@ -226,7 +229,7 @@ with results_area:
             f"{result.dropped} configurations are left out: their resolution rounds below the base's smallest input."
         )
 
-    if state.pareto_cost == "latency_measured" and not lab_source:
+    if lookup is not None:
         missing = frame[frame["latency_measured_ms"].isna() & (frame["over_budget"] == "")]
 
         @st.fragment
@@ -248,19 +251,39 @@ with results_area:
 
         measure_missing()
 
-    figure = pareto_figure(frame, result.cost_column, cost.label, result.published)
+    budget = {"macs": state.pareto_macs_budget_g * 1e9}.get(result.cost_column) or (
+        state.pareto_latency_budget_ms if result.cost_column.startswith("latency") else None
+    )
+    figure = pareto_figure(
+        frame,
+        result.cost_column,
+        cost_axis_label(state, result.cost_key),
+        result.published,
+        accuracy_axis_label(state, in_use is not None),
+        budget or None,
+    )
     event = chart(figure, "pareto", on_select="rerun", selection_mode="points")
     front = front_table(frame, result.cost_column)
+    if notice := front_notice(result, state):
+        st.warning(notice)
     st.subheader(f"The front: {len(front)} configurations")
+    first = ["recipe", "phi", "accuracy", "accuracy_error", "accuracy_source", result.cost_column]
     st.dataframe(
         front,
         hide_index=True,
         width="stretch",
+        column_order=list(dict.fromkeys([*first, *front.columns])),
         column_config={
-            **dict.fromkeys(("macs", "params", "activations"), LOCALIZED),
-            "memory_mb": TWO,
-            "accuracy": TWO,
-            "accuracy_error": TWO,
+            "phi": st.column_config.NumberColumn("φ", format="%g"),
+            "accuracy": st.column_config.NumberColumn("accuracy (%)", format="%.2f%%"),
+            "accuracy_error": st.column_config.NumberColumn("± (points, modelled)", format="%.2f"),
+            "accuracy_source": "accuracy: from",
+            "macs": st.column_config.NumberColumn("MACs (modelled)", format="localized"),
+            "params": st.column_config.NumberColumn("parameters (modelled)", format="localized"),
+            "activations": st.column_config.NumberColumn("activations (modelled)", format="localized"),
+            "memory_mb": st.column_config.NumberColumn("memory (MiB, modelled)", format="%.2f"),
+            "latency_predicted_ms": st.column_config.NumberColumn("latency (ms, modelled)", format="%.2f"),
+            "latency_measured_ms": st.column_config.NumberColumn("latency (ms, measured)", format="%.2f"),
             **dict.fromkeys(
                 ("alpha", "beta", "gamma", "depth_multiplier", "width_multiplier", "resolution_multiplier"), FOUR
             ),

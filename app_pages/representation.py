@@ -164,7 +164,7 @@ else:
         "cover_capacity_modelled: 2(d + 1), the N at which half of all labellings of points in general "
         "position are separable (modelled, Cover 1965). Measured: rank of the unseen classes' features; "
         "within_class_effective_dim, the participation ratio (Σλ)²/Σλ² of their within-class scatter; "
-        "classes_separable, the share of one-against-rest splits of the training classes a hyperplane "
+        "classes_separable, the % of one-against-rest splits of the training classes a hyperplane "
         "separates; the probe's training and the network's test accuracy (%)."
     )
     chart(separability_figure(dichotomy_frame(records)), "representation-dichotomies")

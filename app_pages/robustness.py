@@ -13,7 +13,9 @@ from scaling_core.app.views.robustness import (
     model_fit,
     modelled_curves,
     moments_frame,
+    moments_table,
     records_for,
+    reference_note,
     robustness_summary,
     seed_summary,
 )
@@ -125,13 +127,20 @@ st.caption(
     f"which accuracy falls to half its clean value (linear between levels; blank if it never does). Gap: clean "
     f"minus perturbed accuracy at {state.robust_level:g}."
 )
+note = reference_note(measured["level"], state.robust_level)
+if note:
+    st.info(note)
 chart(summary_figure(summary, LEVELS[attack]), "robustness-summary")
 st.dataframe(
     summary.drop(columns="alias"),
     hide_index=True,
     width="stretch",
     column_config={
-        c: st.column_config.NumberColumn(format="%.3f") for c in ("clean", "auc", "level_at_half", "gap_at_reference")
+        "macs": st.column_config.NumberColumn("MACs", format="localized"),
+        "clean": st.column_config.NumberColumn("clean (%)", format="%.1f"),
+        "auc": st.column_config.NumberColumn("area under the curve (%)", format="%.1f"),
+        "level_at_half": st.column_config.NumberColumn("level at half accuracy", format="%.3f"),
+        "gap_at_reference": st.column_config.NumberColumn("gap (points)", format="%.1f"),
     },
 )
 csv_button(measured, f"robustness-{state.lab_dataset}-{attack}", "Curves as CSV")
@@ -144,11 +153,14 @@ st.caption(
 )
 chart(histograms_figure(records, lab.recipes[state.robust_recipe]), "robustness-histograms")
 st.dataframe(
-    moments.groupby(["recipe", "phi"], sort=False)[["clean", "margin_mean", "margin_std", "gradient_norm_mean"]]
-    .mean()
-    .reset_index(),
+    moments_table(moments),
     hide_index=True,
     width="stretch",
+    column_config={
+        "clean": st.column_config.NumberColumn("clean (%)", format="%.1f"),
+        **{c: st.column_config.NumberColumn(format="%.3g") for c in ("margin_mean", "margin_std")},
+        "gradient_norm_mean": st.column_config.NumberColumn(format="%.3g"),
+    },
 )
 
 st.subheader("The margin model")
@@ -169,9 +181,10 @@ elif fit is not None:
             st.rerun()
     chosen_rows = curves[curves["attack"] == attack]
     cols = st.columns(3)
-    cols[0].metric("Error of these parameters (modelled vs measured)", f"{fit_error(model, chosen_rows):.2f} points")
-    cols[1].metric("From the measured moments alone", f"{fit.moments_error:.2f} points")
-    cols[2].metric("Calibrated on the curves", f"{fit.calibrated_error:.2f} points")
+    rms = "Root mean square difference from the measured accuracies, in accuracy points."
+    cols[0].metric("Error of these parameters · modelled", f"{fit_error(model, chosen_rows):.2f} points", help=rms)
+    cols[1].metric("From the moments alone · modelled", f"{fit.moments_error:.2f} points", help=rms)
+    cols[2].metric("Calibrated on the curves · modelled", f"{fit.calibrated_error:.2f} points", help=rms)
     if state.robust_model and st.button("Back to the calibrated parameters", key="robust_reset"):
         apply_changes(robust_model="")
         st.rerun()

@@ -8,24 +8,25 @@ from scaling_core.accuracy.pareto import NamedRecipe, canonical_user_recipes, fo
 from scaling_core.app.export import view_export
 from scaling_core.app.plots.spectrum import blur_figure, capture_figure, slopes_figure, spectra_figure
 from scaling_core.app.state import with_network
+from scaling_core.app.views.spectrum import (
+    analyse_uploads,
+    band_problems,
+    blur_view,
+    drawable,
+    input_view,
+    missing_domains,
+)
 from scaling_core.core.base import load_base
-from scaling_core.core.errors import ConfigError
 from scaling_core.core.recipe import Recipe
 from scaling_core.studies.spectrum import domain_fit, motion_blur
 from scaling_core.studies.spectrum.domain_fit import (
     CRITERIA,
     analyse_domains,
-    analyse_image,
-    blur_plateau,
-    capture_frame,
     domains_frame,
     images_frame,
-    recipe_frame,
-    recipe_resolutions,
     recommend,
-    summarise,
 )
-from scaling_core.studies.spectrum.images import decode_upload, domain_images, domain_table, spectrum_settings
+from scaling_core.studies.spectrum.images import domain_images, domain_table, spectrum_settings
 from scaling_core.studies.spectrum.motion_blur import Motion
 from ui.controls import choice, number, scaling_controls
 from ui.export import chart, csv_button
@@ -34,7 +35,6 @@ from ui.session import apply_changes, current_state, set_state, shown, start_pag
 from ui.share import share_panel, stop_page
 
 DOMAINS_WIDGET = "w_spectrum_domains_pick"
-UPLOADS = "yours"
 THREE = st.column_config.NumberColumn(format="%.3f")
 PERCENT = st.column_config.NumberColumn(format="percent")
 settings = spectrum_settings()
@@ -59,14 +59,8 @@ def packaged(names: tuple[str, ...], slope_band: tuple, detail_band: tuple, targ
 
 @st.cache_data(show_spinner="Measuring your images' spectra…", max_entries=8)
 def uploaded(files: tuple[tuple[str, bytes], ...], slope_band: tuple, detail_band: tuple, target: float):
-    """The user's images that can be analysed, together, and the message for each file that cannot."""
-    analyses, errors = [], []
-    for name, data in files:
-        try:
-            analyses.append(analyse_image(decode_upload(name, data), UPLOADS, slope_band, detail_band, target))
-        except ConfigError as exc:
-            errors.append(str(exc))
-    return ([summarise(UPLOADS, analyses, slope_band)] if analyses else []), errors
+    """The user's images that can be analysed, together, and one line for each file that cannot."""
+    return analyse_uploads(files, slope_band, detail_band, target, limits)
 
 
 scaling_controls(classification=False)
@@ -112,11 +106,10 @@ state = start_page(
 )
 slope_band = (state.spectrum_slope_low, state.spectrum_slope_high)
 detail_band = (state.spectrum_detail_low, state.spectrum_detail_high)
-if not slope_band[0] < slope_band[1]:
-    st.error(str(ConfigError("slope band", slope_band, "low < high cycles per pixel")))
-    stop_page("spectrum")
-if not detail_band[0] < detail_band[1]:
-    st.error(str(ConfigError("detail band", detail_band, "low < high cycles per image")))
+problems = band_problems(slope_band, detail_band)
+for message in problems:
+    st.error(message)
+if problems:
     stop_page("spectrum")
 
 names = tuple(n for n in state.spectrum_domains.split(",") if n)
@@ -125,22 +118,15 @@ if summaries is None:
     stop_page("spectrum")
 summaries = list(summaries)
 if files:
-    if len(files) > limits.max_files:
-        st.error(
-            str(
-                ConfigError(
-                    "uploaded files", len(files), f"at most {limits.max_files}; using the first {limits.max_files}"
-                )
-            )
+    yours = uploaded(tuple((f.name, f.getvalue()) for f in files), slope_band, detail_band, state.spectrum_target)
+    for message in yours.messages:
+        st.error(message)
+    if yours.messages:
+        still = ([f"{yours.analysed} of your images"] if yours.analysed else []) + (
+            [f"the packaged domains ({', '.join(names)})"] if names else []
         )
-    yours, errors = uploaded(
-        tuple((f.name, f.getvalue()) for f in files[: limits.max_files]), slope_band, detail_band, state.spectrum_target
-    )
-    for message in errors:
-        st.error(f"{message}. The file is skipped; the other images are analysed.")
-    if errors and not yours:
-        stop_page("spectrum")
-    summaries += yours
+        st.caption(f"Still shown: {' and '.join(still)}." if still else "None of your images could be analysed.")
+    summaries += yours.summaries
 if not summaries:
     st.info("Pick a packaged domain or upload an image in the sidebar.")
     stop_page("spectrum")
@@ -166,26 +152,27 @@ st.dataframe(
     domains,
     hide_index=True,
     width="stretch",
-    column_config={c: THREE for c in domains.columns if c.startswith("alpha")},
+    column_config={c: THREE for c in domains.columns if c.startswith("alpha")} | {"median_power_px_of_side": PERCENT},
 )
 st.dataframe(
     images,
     hide_index=True,
     width="stretch",
-    column_config={c: THREE for c in images.columns if c.startswith(("alpha", "r_squared"))},
+    column_config={c: THREE for c in images.columns if c.startswith(("alpha", "r_squared"))}
+    | {"power_px_of_side": PERCENT},
 )
 csv_button(images, "spectrum-images", "Images as CSV")
 
 st.subheader("What an input keeps")
 base_px = load_base(state.base).resolution_px
 recipe = Recipe(state.alpha, state.beta, state.gamma)
-phis = sorted({*map(float, range(int(state.spectrum_phi_max) + 1)), state.spectrum_phi_max})
-resolutions = recipe_resolutions(recipe, phis, base_px, state.res_multiple)
 motion = shown(lambda: Motion(state.motion_speed_dps, state.motion_exposure_ms / 1000, state.motion_fov_deg))
 if motion is None:
     stop_page("spectrum")
-grid = sorted({*range(8, largest + 8, 8), *resolutions.tolist()})
-capture = capture_frame(summaries, grid, detail_band, motion)
+inputs = shown(input_view, summaries, recipe, state.spectrum_phi_max, base_px, state.res_multiple, detail_band, motion)
+if inputs is None:
+    stop_page("spectrum")
+phis, capture, steps = inputs.phis, inputs.capture, inputs.steps
 column, what = (
     ("power_share", "all power")
     if state.spectrum_criterion == "power"
@@ -194,13 +181,21 @@ column, what = (
 st.caption(
     f"Measured on the images: the share of their spectral power below an input's Nyquist frequency, as if "
     f"the shorter side were resampled to r px with an ideal antialiasing filter. Marked: your recipe (α = "
-    f"{recipe.alpha:.3f}, β = {recipe.beta:.3f}, γ = {recipe.gamma:.3f}) at φ = 0…{phis[-1]:g} on "
+    f"{recipe.alpha:.3f}, β = {recipe.beta:.3f}, γ = {recipe.gamma:.3f}) at φ = 0…{state.spectrum_phi_max:g} on "
     f"{state.base} ({base_px} px, rounded to multiples of {state.res_multiple}). The detail band is in cycles "
     f"per image; the default is {settings.detail_band_why}."
 )
-marks = [(f"φ={p:g}: {r} px", r) for p, r in zip(phis, resolutions.tolist())]
-chart(capture_figure(capture, column, what, marks, target), "spectrum-capture")
-steps = recipe_frame(summaries, recipe, phis, base_px, detail_band, motion, state.res_multiple)
+for note in inputs.notes:
+    st.info(note)
+absent = missing_domains(capture, column)
+if absent:
+    st.info(
+        f"Not drawn: {', '.join(absent)}: no image reaches the {detail_band[0]:g}–{detail_band[1]:g} cycles/image "
+        "band. Choose a lower band, or the criterion 'all spectral power'."
+    )
+drawn = drawable(capture, column)
+if not drawn.empty:
+    chart(capture_figure(drawn, column, what, inputs.marks, target), "spectrum-capture")
 st.caption(
     "Below: the shares at your recipe's r(φ); the `_blurred` columns are modelled (the motion-blur "
     "transfer further down applied to the measured spectra)."
@@ -284,19 +279,13 @@ st.caption(
     f"L = ω·t·r/FOV = {motion.sweep:.4f}·r px, which multiplies the power at f cycles per pixel by sinc²(π f L) "
     f"(averaged over the motion's direction). Defaults: {settings.motion_why}."
 )
-chart(blur_figure(capture, column, what, motion), "spectrum-blur")
-plateau = blur_plateau(summaries, detail_band, motion)
-if plateau.empty:
-    st.write(
-        "No motion: the blur is zero at every resolution, and more resolution keeps helping up to the images' own size."
-    )
-else:
-    st.write(
-        f"The blur reaches 2 px at **{motion.saturating_px():.0f} px** (modelled); past it every added frequency "
-        "lies beyond the blur's first zero along the motion and keeps a falling share of its power. Shares kept "
-        "there and at twice that size (measured spectra, modelled blur; means over each domain's images):"
-    )
-    st.dataframe(plateau, hide_index=True, width="stretch", column_config=shares)
+if not drawn.empty:
+    chart(blur_figure(drawn, column, what, motion), "spectrum-blur")
+blur = shown(blur_view, summaries, detail_band, motion, largest)
+if blur is not None:
+    st.write(blur.note)
+    if not blur.plateau.empty:
+        st.dataframe(blur.plateau, hide_index=True, width="stretch", column_config=shares)
 with st.expander("The blur model and its assumptions"):
     st.markdown(f"```\n{motion_blur.__doc__.strip()}\n```")
 

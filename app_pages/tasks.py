@@ -10,10 +10,14 @@ from scaling_core.app.plots.charts import (
     video_curve_figure,
     video_map_figure,
 )
+from scaling_core.app.plots.style import count_text
 from scaling_core.app.state import CUSTOM, FIELD_BY_NAME
 from scaling_core.app.views.tasks import (
+    arrow_safe,
     efficientdet_comparison,
+    exceeds_int64,
     law_summary,
+    multipliers_caption,
     task_view,
     video_model_of,
     video_optimum_map,
@@ -93,20 +97,29 @@ st.caption(
     f"video {heads_data['video']['num_classes']}; data/tasks/)."
 )
 cols = st.columns(4)
-cols[0].metric("input (px)", f"{task.resolution_px}")
-cols[1].metric("frames per clip", f"{task.frames}")
-cols[2].metric("MACs (multiply-adds) · modelled", f"{int(report.macs):,}")
-cols[3].metric("FLOPs = 2 × MACs · modelled", f"{int(report.flops):,}")
-cols = st.columns(4)
-cols[0].metric("parameters · modelled", f"{int(report.params):,}")
-cols[1].metric("activations · modelled", f"{int(report.activations):,}")
+cols[0].metric("input (px)", f"{task.resolution_px:,}")
+cols[1].metric("frames per clip", f"{task.frames:,}")
+# Counts in rows of three: a 14-digit count with its separators does not fit a quarter of the page at 1400 px.
+cols = st.columns(3)
+cols[0].metric("MACs (multiply-adds) · modelled", count_text(report.macs), help="Exact analytic count.")
+cols[1].metric("FLOPs = 2 × MACs · modelled", count_text(report.flops))
+cols[2].metric("parameters · modelled", count_text(report.params))
+cols = st.columns(3)
+cols[0].metric("activations · modelled", count_text(report.activations))
 m = task.multipliers
-cols[2].metric("law factor d·w²·r²·t · formula", f"{m.cost_factor:.3f}×")
-cols[3].metric("real MACs vs the unscaled network · modelled", f"{int(report.macs) / view.base_macs:.3f}×")
-st.caption(
-    f"Continuous multipliers before rounding: d = {m.depth:.4f}, w = {m.width:.4f}, r = {m.resolution:.4f}, "
-    f"t = {m.frames:.4f} (under EfficientDet's rules r is the detector's own 1 + φ/4)."
+cols[1].metric("law d·w²·r²·t · formula", f"{m.cost_factor:,.3f}×", help="The cost the law predicts relative to φ = 0.")
+cols[2].metric(
+    "MACs vs unscaled · modelled",
+    f"{int(report.macs) / view.base_macs:,.3f}×",
+    help="Real MACs after rounding against the same network at φ = 0.",
 )
+rules = "efficientdet" if head == "detection" and state.det_preset != CUSTOM else state.neck_scaling
+st.caption(multipliers_caption(task, rules))
+if exceeds_int64(report.macs):
+    st.info(
+        "Counts past 9.2 × 10^18 (int64) are shown in tables to 15–16 significant digits (as floats); "
+        "the metrics above give 3."
+    )
 
 st.subheader("Cost by component")
 left, right = st.columns([1, 2])
@@ -121,7 +134,8 @@ right.dataframe(
     view.parts,
     hide_index=True,
     width="stretch",
-    height=420,
+    # Tall enough for every part (35 px a row and the header), never taller: no blank rows under a short table.
+    height=min(420, 38 + 35 * len(view.parts)),
     column_config={"MACs": LOCALIZED, "params": LOCALIZED, "activations": LOCALIZED, "MACs share": PERCENT},
 )
 
@@ -172,6 +186,7 @@ st.caption(
 )
 comparison = shown(compare_at_budget, head, budget, None, state.neck_scaling)
 if comparison is not None:
+    comparison = arrow_safe(comparison)
     st.dataframe(
         comparison,
         hide_index=True,

@@ -16,12 +16,12 @@ def test_every_section_shows_its_model_beside_the_measurements(store):
     store_synthetic_profile(store)
     at = open_app(PAGE, {"hw_budget_ms": "100"}, timeout=180)
     assert not at.exception and not at.error
-    assert float(metric(at, "Largest φ within the budget")) > 0
+    assert float(metric(at, "Largest φ · modelled")) > 0
     assert {
-        "predicted (modelled)",
+        "predicted latency (modelled)",
         "EfficientNet (measured)",
         "EfficientNet (modelled)",
-        "cold start",
+        "cold start (modelled)",
         "φ = 0 (measured)",
         "φ = 3 (modelled)",
     } <= traces(at)
@@ -36,7 +36,7 @@ def test_without_a_latency_model_the_measured_sections_still_show(store):
     at = open_app(PAGE, {}, timeout=180)
     assert not at.exception
     assert any("No latency model of this machine" in i.value for i in at.info)
-    assert "EfficientNet (measured)" in traces(at) and "cold start" not in traces(at)
+    assert "EfficientNet (measured)" in traces(at) and "cold start (modelled)" not in traces(at)
 
 
 def test_bad_parameters_are_named_and_the_page_goes_on(store):

@@ -1,12 +1,13 @@
 """The configuration JSON (costs, architecture, provenance), its import, and the self-contained HTML report."""
 
 import json
+from dataclasses import replace
 
 import pytest
 
 from scaling_core.accuracy.model import estimate
 from scaling_core.app.export import FORMAT, configuration_export, parse_import
-from scaling_core.app.plots.charts import pareto_figure
+from scaling_core.app.plots.pareto import pareto_figure
 from scaling_core.app.report import comparison_report, front_table
 from scaling_core.app.state import AppState, to_query
 from scaling_core.app.views.hardware import explorer_network
@@ -25,6 +26,14 @@ def _export(state: AppState) -> dict:
     return configuration_export(state, "explorer", network, estimate(m.depth, m.width, m.resolution, state.base_top1))
 
 
+def test_only_a_video_network_carries_tau_in_its_recipe():
+    state = AppState(head="video", tau=1.3, phi=1.0)
+    network = scale_task("video", Recipe(1.2, 1.1, 1.15, 1.3), 1.0)
+    assert configuration_export(state, "tasks", network)["recipe"]["tau"] == 1.3
+    detection = scale_task("detection", Recipe(1.2, 1.1, 1.15), 1.0)
+    assert "tau" not in configuration_export(replace(state, head="detection"), "tasks", detection)["recipe"]
+
+
 def test_a_configuration_carries_network_costs_accuracy_and_provenance():
     state = AppState(phi=2.5, alpha=1.3, beta=1.05, gamma=1.2, res_multiple=16)
     document = json.loads(json.dumps(_export(state)))  # what a file holds
@@ -33,7 +42,8 @@ def test_a_configuration_carries_network_costs_accuracy_and_provenance():
     assert document["format"] == FORMAT and document["page"] == "explorer"
     assert document["costs"]["macs"] == report.macs and document["costs"]["params"] == report.params
     assert document["architecture"] == json.loads(json.dumps(describe(network)))
-    assert document["recipe"] == {"alpha": 1.3, "beta": 1.05, "gamma": 1.2, "tau": 1.0} and document["phi"] == 2.5
+    # No τ: it scales a video clip's frames, and this is no video network.
+    assert document["recipe"] == {"alpha": 1.3, "beta": 1.05, "gamma": 1.2} and document["phi"] == 2.5
     assert document["accuracy"]["source"] == "modelled" and document["accuracy"]["error_points"] > 0
     provenance = document["provenance"]
     assert {"python", "scaling_core", "torch", "fvcore"} <= set(provenance["versions"])

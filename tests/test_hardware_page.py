@@ -16,10 +16,20 @@ def test_page_without_a_profile_offers_to_fit_and_measures(store):
     at = hardware_page({"alpha": "0.5", "beta": "0.5", "gamma": "0.5", "phi": "1", "hw_threads": "1"})
     assert not at.exception
     assert any("No profile yet" in i.value for i in at.info)
+    # The promise and the progress agree: timings of training and held-out networks, quick and full.
+    offers = " ".join(m.value for m in at.markdown)
+    assert "288 timings of 48 + 24 networks in 3 interleaved rounds" in offers
+    assert "18 timings of 10 + 4 networks in one round" in offers
+    assert {"fit", "fit_quick"} <= {b.key for b in at.button}
+    assert any("Pareto" in i.value and "Deployment" in i.value for i in at.info)  # what the model adds
+    assert any("No measurements of this machine" in i.value for i in at.info)
     at.button(key="measure").click().run()
     assert not at.exception
     assert any(m.label.startswith("median") for m in at.metric)
     assert len(store.measurements()) == 1
+    # The store is read after the measurement: the throughput section shows it at once.
+    assert not any("No measurements of this machine" in i.value for i in at.info)
+    assert any("the 1 networks measured here" in c.value for c in at.caption)
 
 
 def test_page_with_a_profile_shows_the_evidence_and_the_optimiser(store):
@@ -79,3 +89,29 @@ def test_more_threads_than_cores_is_refused_with_the_range(store):
     at = hardware_page({"hw_threads": "200"})
     assert not at.exception
     assert any("hw_threads" in e.value and "logical cores" in e.value for e in at.error)
+
+
+def test_a_quick_profile_says_so_and_offers_the_full_fit(store):
+    from dataclasses import replace
+
+    options = MeasureOptions(threads=1)
+    weights = (1.0, 30.0, 30.0, 0.0, 1.5, 0.1, 10.0, 6.0, 1.3)
+    report = FitReport(
+        LinearProfile(FEATURES, weights),
+        LinearProfile(("constant", "gmacs"), (5.0, 40.0)),
+        Scores(0.9, 0.05, 0.9),
+        Scores(0.4, 0.2, 0.6),
+        0.85,
+        (10.0, 20.0),
+        (10.5, 19.0),
+        (10.2, 21.0),
+        (12.0, 15.0),
+        (100, 200),
+        10,
+    )
+    store.put_profile(profile_identity(options), replace(report, plan="quick").as_dict())
+    at = hardware_page({"hw_threads": "1", "hw_budget_ms": "60"})
+    assert not at.exception
+    assert any("quick profile" in c.value for c in at.caption)
+    assert any("quick profile" in m.value and "modelled" in m.value for m in at.markdown)
+    assert "fit" in {b.key for b in at.button}  # refine with the full plan

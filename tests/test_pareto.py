@@ -1,10 +1,12 @@
 """Pareto fronts: recipes at one per-step cost, dominance, budgets as constraints, user recipes, measurements."""
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
 import pytest
+from figure_checks import figure_problems
 
 from scaling_core import Recipe, RoundingPolicy, count, scale_recipe
 from scaling_core.accuracy.pareto import (
@@ -20,8 +22,16 @@ from scaling_core.accuracy.pareto import (
     reference_cost,
 )
 from scaling_core.accuracy.user_csv import SOURCE, parse_measurements
+from scaling_core.app.plots import style
+from scaling_core.app.plots.pareto import pareto_figure
 from scaling_core.app.state import AppState, parse_query
-from scaling_core.app.views.pareto import pareto_result
+from scaling_core.app.views.pareto import (
+    accuracy_axis_label,
+    cost_axis_label,
+    front_notice,
+    page_result,
+    pareto_result,
+)
 from scaling_core.core.errors import ConfigError
 from scaling_core.hardware.latency_model import FEATURES, LinearProfile
 
@@ -156,3 +166,76 @@ def test_the_latency_budget_binds_on_the_predicted_latency_on_any_axis():
     profile = LinearProfile(FEATURES, tuple([1.0] + [10.0] * (len(FEATURES) - 1)))
     frame = pareto_result(AppState(pareto_phi_max=2.0, pareto_latency_budget_ms=25.0), profile=profile).frame
     assert (frame["feasible"] == (frame["latency_predicted_ms"] <= 25.0)).all() and not frame["feasible"].all()
+
+
+def test_the_figure_draws_when_no_point_has_a_measured_latency():
+    # Once an exception in the hover text of an empty selection (float + str), on a store without measurements.
+    state = AppState(pareto_phi_max=1.0, pareto_cost="latency_measured")
+    result = pareto_result(state, measured_latency=lambda network: None)
+    assert result.frame["latency_measured_ms"].isna().all()
+    figure = pareto_figure(result.frame, result.cost_column, "measured latency (ms), measured", result.published)
+    assert figure_problems(figure.to_plotly_json()) == []
+    # The page draws the MACs front instead, and says why in one line.
+    shown = page_result(state, measured_latency=lambda network: None)
+    assert shown.cost_key == "macs" and shown.front.shape[0] > 0
+    assert "has a measured latency" in shown.fallback and "\n" not in shown.fallback
+
+
+def test_without_a_latency_model_the_page_draws_macs_and_says_what_fitting_adds():
+    shown = page_result(AppState(pareto_phi_max=1.0, pareto_cost="latency_predicted"))
+    assert shown.cost_key == "macs" and shown.cost_column == "macs" and shown.front.shape[0] > 0
+    assert "Hardware page" in shown.fallback and re.search(r"about [\d,]+ s", shown.fallback)  # what it adds, how long
+    lab = page_result(AppState(pareto_cost="latency_predicted", pareto_source="lab:mnist5k"))
+    assert lab.cost_key == "macs" and "lab's points are drawn against MACs" in lab.fallback
+    with_profile = page_result(
+        AppState(pareto_phi_max=1.0, pareto_cost="latency_predicted"),
+        profile=LinearProfile(FEATURES, tuple([1.0] + [10.0] * (len(FEATURES) - 1))),
+    )
+    assert with_profile.cost_key == "latency_predicted" and with_profile.fallback == ""
+
+
+def test_axis_titles_name_the_quantity_and_its_evidence():
+    lab = AppState(pareto_source="lab:mnist5k")
+    assert accuracy_axis_label(lab) == "test accuracy on MNIST, 5,000-digit subset (28 px) (%), measured by the lab"
+    assert accuracy_axis_label(AppState()) == "ImageNet top-1 (%), modelled"
+    assert "measured (your CSV)" in accuracy_axis_label(AppState(), csv_rows=True)
+    assert cost_axis_label(AppState(), "macs") == "MACs (multiply-adds), modelled"
+    assert cost_axis_label(AppState(), "latency_measured") == "measured latency (ms), measured"
+    assert cost_axis_label(lab, "latency_measured").endswith("measured by the lab")
+
+
+def test_the_pareto_figure_is_readable_and_its_budget_line_sits_where_the_browser_draws_it():
+    state = AppState(pareto_phi_max=8.0, pareto_phi_step=0.1, pareto_macs_budget_g=20.0)
+    result = pareto_result(state)
+    figure = pareto_figure(result.frame, "macs", "MACs", result.published, budget=20e9)
+    spec = figure.to_plotly_json()
+    assert figure_problems(spec) == []
+    [line] = spec["layout"]["shapes"]
+    assert line["x0"] == pytest.approx(20e9)  # a shape on a log axis: data units (its label: log10 units)
+    assert spec["layout"]["xaxis"]["tickvals"]  # 1–2–5 ticks, not plotly's bare mantissas
+    # The checks catch the mistakes they are for: a label in data units (it drags a log axis to 10^(2·10^10)),
+    # a legend over the axis title.
+    figure.add_vline(x=20e9, annotation_text="raw budget")
+    figure.update_layout(legend={"y": -0.22, "yref": "paper"})
+    problems = " ".join(figure_problems(figure.to_plotly_json()))
+    assert "not in log10 units" in problems and "legend not in the bottom margin" in problems
+
+
+def test_the_legend_stays_bounded_with_every_user_recipe():
+    user = ";".join(f"mine{i},1.{i + 10},1.1,1.1" for i in range(12))
+    result = pareto_result(AppState(pareto_phi_max=1.0, pareto_recipes=canonical_user_recipes(user)))
+    spec = pareto_figure(result.frame, "macs", "MACs", result.published).to_plotly_json()
+    entries = [t for t in spec["data"] if t.get("showlegend", True)]
+    assert len(entries) <= style.MAX_LEGEND_ENTRIES and figure_problems(spec) == []
+    assert any(t["name"].endswith("more recipes (hover for names)") for t in entries)
+
+
+def test_an_empty_front_is_explained_in_one_line():
+    state = AppState(pareto_phi_max=1.0, pareto_memory_budget_mb=1.0)
+    result = pareto_result(state)
+    assert not result.frame["on_front"].any()
+    assert (
+        front_notice(result, state)
+        == "No point meets the budgets (memory ≤ 1 MiB): raise one, or set it to 0 for none."
+    )
+    assert front_notice(pareto_result(AppState(pareto_phi_max=1.0)), AppState()) == ""

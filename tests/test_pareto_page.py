@@ -3,6 +3,7 @@
 import json
 
 from apptest import link_value, metric, open_app
+from test_extremes_pareto_lab import figure_problems
 
 from scaling_core import Recipe, count, scale_recipe
 from scaling_core.accuracy.model import calibration
@@ -35,6 +36,8 @@ def test_the_page_shows_every_recipes_front_with_labelled_accuracy(store):
     names = [r.name for r in builtin_recipes()]
     assert len(names) >= 6 and all(drawn_traces(at).count(name) == 2 for name in names)  # its line and its points
     assert "Pareto front (all recipes)" in drawn_traces(at)
+    [chart] = at.get("plotly_chart")
+    assert figure_problems(json.loads(chart.proto.spec)) == []
     evidence = " ".join(c.value for c in at.caption)
     assert f"±{calibration().loo_rmse:.2f} points" in evidence and "modelled" in evidence
     assert at.query_params["pareto_phi_max"] == "4.0"
@@ -89,7 +92,9 @@ def test_a_front_point_opens_in_the_explorer(store):
 
 def test_predicted_latency_needs_a_profile_and_uses_it_when_stored(store):
     at = pareto_page({"pareto_cost": "latency_predicted"})
-    assert not at.exception and any("fit one on the Hardware page" in w.value for w in at.warning)
+    # Without a profile: what the model adds and how long fitting takes, a link to Hardware, and the MACs front.
+    assert not at.exception and any("Hardware page" in w.value and " s (a full one" in w.value for w in at.warning)
+    assert front_heading(at) == f"The front: {len(pareto_result(AppState()).front)} configurations"
     weights = (1.0, 30.0, 30.0, 0.0, 1.5, 0.1, 10.0, 6.0, 1.3)
     report = FitReport(
         LinearProfile(FEATURES, weights),

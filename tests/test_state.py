@@ -1,4 +1,5 @@
 import json
+import re
 from dataclasses import fields
 from pathlib import Path
 
@@ -180,3 +181,17 @@ def test_a_long_bad_value_is_echoed_by_its_start():
     _, [error] = parse_query({"pareto_recipes": raw})
     assert "pareto_recipes" in error and "name,alpha,beta,gamma" in error
     assert repr(raw[:40] + "…") in error and raw[:41] not in error
+
+
+@pytest.mark.parametrize("page", list(PAGE_GROUPS))
+def test_a_pages_link_carries_every_field_its_page_and_view_read(page):
+    """PAGE_GROUPS must cover the fields a page reads (state.X, widgets bound by name) and those its view reads."""
+    root = Path(__file__).resolve().parent.parent
+    sources = [root / "app_pages" / f"{page}.py", root / "scaling_core" / "app" / "views" / f"{page}.py"]
+    text = "\n".join(path.read_text() for path in sources if path.is_file())
+    names = set(re.findall(r"\bstate\.(\w+)", text)) | set(
+        re.findall(r'\b(?:bind|slider|number|choice)\(\s*"(\w+)"', text)
+    )
+    read = {name for name in names if name in FIELD_BY_NAME}
+    assert read, f"no state read found on {page}: the scan is broken"
+    assert read <= {spec.name for spec in page_fields(page)}, sorted(read - {spec.name for spec in page_fields(page)})

@@ -15,6 +15,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from threadpoolctl import threadpool_limits
@@ -26,7 +27,7 @@ from scaling_core.hardware import latency_model
 from scaling_core.hardware.latency_model import FLOPS_FEATURES, FitReport, LinearProfile, Scores, profile_identity
 from scaling_core.hardware.measure import MeasureOptions
 from scaling_core.lab.evaluations import RunRef
-from scaling_core.lab.runs import lab_network
+from scaling_core.lab.runs import code_version, lab_network
 from scaling_core.lab.train import Budget, train
 from scaling_core.storage.keys import digest
 from scaling_core.storage.shipped import save_records
@@ -34,6 +35,7 @@ from scaling_core.studies.deployment import measurements as deployment
 from scaling_core.studies.representation import distill
 from scaling_core.studies.representation import measurements as representation
 from scaling_core.studies.robustness import evaluation as robustness_evaluation
+from scaling_core.tasks.cost import count_task
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,6 +46,7 @@ CANARIES = {
     "scaling_core.studies.deployment.measurements.DEPLOYMENT_VERSION": ("2a43fd0b4501", "340659c981b8b843"),
     "scaling_core.studies.representation.measurements.REPRESENTATION_VERSION": ("81c440039301", "51ef14c95fa63c54"),
     "scaling_core.studies.representation.distill.DISTILLATION_VERSION": ("8abb3ac2587a", "844e7f40bf1d1eee"),
+    "scaling_core.hardware.latency_model.LATENCY_MODEL_VERSION": (1, "cce543a32af51c5b"),
 }
 # What re-makes the shipped files a version keys.
 REMAKE = {
@@ -59,6 +62,9 @@ REMAKE = {
     ),
     "scaling_core.studies.representation.distill.DISTILLATION_VERSION": (
         "python -m scaling_core distill --save-to data/representation/distillation-mnist5k.json"
+    ),
+    "scaling_core.hardware.latency_model.LATENCY_MODEL_VERSION": (
+        "nothing ships; every machine's stored profile is re-fitted (python -m scaling_core fit-latency)"
     ),
 }
 CANARY_BUDGET = Budget(epochs=1, batch_size=256, learning_rate=0.004, weight_decay=1e-4)
@@ -218,6 +224,19 @@ def probe(root: Path, tmp_path: Path) -> dict:
     return answer
 
 
+def test_latency_model_canary():
+    """The features and the fit of a fixed sample of networks against synthetic latencies (no timing involved)."""
+    networks = latency_model.sample_networks(12, seed=0)
+    features = np.array([latency_model.feature_vector(count_task(n)) for n in networks])
+    # A fixed positive combination of the features, bent by a fixed pattern so the fit has residuals to weigh.
+    synthetic_ms = features @ np.linspace(0.5, 2.0, features.shape[1]) * (1 + 0.1 * np.sin(np.arange(12)))
+    profile = latency_model.fit_profile(features, synthetic_ms, latency_model.FEATURES)
+    check_canary(
+        "scaling_core.hardware.latency_model.LATENCY_MODEL_VERSION",
+        [features.tolist(), list(profile.features), list(profile.weights)],
+    )
+
+
 def test_moving_or_reformatting_code_keeps_every_version_key_and_shipped_file(tmp_path):
     copy = tmp_path / "copy"
     shutil.copytree(ROOT / "scaling_core", copy / "scaling_core", ignore=shutil.ignore_patterns("__pycache__"))
@@ -256,18 +275,31 @@ def test_a_shipped_file_of_another_version_is_reported_stale_and_not_served(monk
     )
     assert lab.lab_results(grid["dataset"], grid["recipes"]).empty
 
+    # A new training version leaves the evaluation's own version alone, yet its shipped file evaluates old networks.
+    monkeypatch.undo()
+    monkeypatch.setattr(robustness, "code_version", lambda dataset: "0123456789ab")
+    records, source = robustness.records_for(*args)
+    assert (
+        records == []
+        and "evaluates networks trained by lab code 2f7f27332fdb, this code trains with 0123456789ab" in (source)
+    )
+
 
 def test_saved_records_carry_the_version_and_the_shipped_ones_the_current_one(tmp_path):
     path = tmp_path / "saved.json"
-    save_records(path, {"dataset": "digits", "settings": {}}, [{"a": 1}], {"hardware": {}}, "0123456789ab")
-    assert json.loads(path.read_text())["version"] == "0123456789ab"
-    for name, version in (
-        ("robustness/mnist5k", robustness_evaluation.ROBUSTNESS_VERSION),
-        ("deployment/mnist5k", deployment.DEPLOYMENT_VERSION),
-        ("representation/fewshot-mnist5k-0to4", representation.REPRESENTATION_VERSION),
-        ("representation/distillation-mnist5k", distill.DISTILLATION_VERSION),
+    save_records(path, {"dataset": "digits", "settings": {}}, [{"a": 1}], {"hardware": {}}, "0123456789ab", "feed")
+    assert {k: json.loads(path.read_text())[k] for k in ("version", "code_version")} == {
+        "version": "0123456789ab",
+        "code_version": "feed",
+    }
+    for name, version, dataset in (
+        ("robustness/mnist5k", robustness_evaluation.ROBUSTNESS_VERSION, "mnist5k"),
+        ("deployment/mnist5k", deployment.DEPLOYMENT_VERSION, "mnist5k"),
+        ("representation/fewshot-mnist5k-0to4", representation.REPRESENTATION_VERSION, "mnist5k-0to4"),
+        ("representation/distillation-mnist5k", distill.DISTILLATION_VERSION, "mnist5k"),
     ):
-        assert json.loads((DATA_DIR / f"{name}.json").read_text())["version"] == version
+        header = json.loads((DATA_DIR / f"{name}.json").read_text())
+        assert (header["version"], header["code_version"]) == (version, code_version(dataset))
 
 
 def test_a_latency_profile_of_another_model_version_is_not_used(store, monkeypatch):

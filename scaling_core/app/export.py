@@ -43,7 +43,9 @@ def configuration_export(
         page,
         {
             "label": network.label,
-            "recipe": {"alpha": state.alpha, "beta": state.beta, "gamma": state.gamma, "tau": state.tau},
+            # τ scales frames only: it belongs to a video network's recipe, not to the other heads'.
+            "recipe": {"alpha": state.alpha, "beta": state.beta, "gamma": state.gamma}
+            | ({"tau": state.tau} if network.task == "video" else {}),
             "phi": state.phi,
             "preset": state.preset,
             "base": state.base,

@@ -198,8 +198,8 @@ class TaskState:
 class MeasuringState:
     """How latency is measured on this machine (Hardware; Deployment and Pareto look measurements up by it)."""
 
-    # The default follows this machine's policy (default_threads), so a link that leaves it out opens
-    # with the opener's default: right for threads, which must fit the opener's cores anyway.
+    # The default is the measuring policy's (default_threads: one thread, the most repeatable); a link leaves
+    # it out unless changed, so a policy change moves what such links open, as for any default.
     hw_threads: int = setting(default_threads(), 1, 256)
     hw_batch: int = setting(1, 1, 64)
     hw_channels_last: bool = setting(False)
@@ -363,8 +363,8 @@ class AppState(
     """What the pages show, and all a share link needs to reproduce it: every group's fields, flat."""
 
 
-# The groups by name; every page reads the network, and these besides (checked against the pages'
-# `state.` reads, including those inside the views they call).
+# The groups by name; every page reads the network, and these besides (tests/test_state.py checks them
+# against the `state.` reads of each page's file).
 GROUPS: dict[str, type] = {
     "network": NetworkState,
     "accuracy": AccuracyState,
@@ -434,6 +434,8 @@ def parse_query(query: Mapping[str, str | list[str]]) -> tuple[AppState, list[st
         raw = str(raw[-1] if isinstance(raw, list) else raw)
         try:
             values[spec.name] = spec.parse(raw)
+        except ConfigError as exc:  # a canonical form's own reason (e.g. "at most 12"), not the generic format
+            errors.append(f"Link parameter {spec.name}: {exc}; using the default {spec.default!r}.")
         except (TypeError, ValueError):
             errors.append(
                 f"Link parameter {spec.name} = {_echo(raw)!r} is invalid: allowed {spec.allowed()}; "

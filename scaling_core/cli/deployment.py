@@ -10,6 +10,7 @@ from scaling_core.cli.hardware import stored_or_fitted_profile
 from scaling_core.cli.lab import lab_budget, with_progress
 from scaling_core.core.errors import ConfigError
 from scaling_core.hardware.provenance import provenance
+from scaling_core.lab.runs import code_version
 
 
 def _recipe_arguments(parser: argparse.ArgumentParser) -> None:
@@ -132,7 +133,7 @@ def _measured_records(args: argparse.Namespace, store) -> tuple[list[dict], str]
         )
     if args.save_to:
         header = {"dataset": args.dataset, "settings": measure_settings().__dict__}
-        save_records(args.save_to, header, records, provenance(), DEPLOYMENT_VERSION)
+        save_records(args.save_to, header, records, provenance(), DEPLOYMENT_VERSION, code_version(args.dataset))
     return records, source
 
 

@@ -32,7 +32,7 @@ HANDLERS = {name: handler for _, commands in GROUPS for name, handler in command
 
 def make_parser() -> ArgumentParser:
     """The argument parser of `python -m scaling_core`."""
-    parser = ArgumentParser(prog="python -m scaling_core", description=__doc__)
+    parser = ArgumentParser(prog="scaling-lab", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=ArgumentParser)
     for register, _ in GROUPS:
         register(commands)

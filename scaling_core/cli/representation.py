@@ -10,6 +10,7 @@ from scaling_core.cli.arguments import comma_list
 from scaling_core.cli.lab import lab_budget, with_progress
 from scaling_core.core.errors import ConfigError
 from scaling_core.hardware.provenance import provenance
+from scaling_core.lab.runs import code_version
 
 
 def _frame_json(frame) -> list[dict]:
@@ -158,7 +159,7 @@ def run_distill(args: argparse.Namespace) -> int:
         )
     if args.save_to:
         header = {"dataset": settings.dataset, "settings": settings.measured_with()}
-        save_records(args.save_to, header, records, provenance(), DISTILLATION_VERSION)
+        save_records(args.save_to, header, records, provenance(), DISTILLATION_VERSION, code_version(settings.dataset))
     summary, pruning = student_summary(student_frame(records)), pruning_summary(records)
     if args.json:
         print(
@@ -287,7 +288,7 @@ def run_fewshot_command(args: argparse.Namespace) -> int:
         )
     if args.save_to:
         header = {"dataset": args.dataset, "settings": asdict(fewshot_settings())}
-        save_records(args.save_to, header, records, provenance(), REPRESENTATION_VERSION)
+        save_records(args.save_to, header, records, provenance(), REPRESENTATION_VERSION, code_version(args.dataset))
     ways = representation_defaults()["fewshot"]["ways"]
     summary = fewshot_summary(fewshot_frame(records))
     check, rms = model_check(summary, ways)

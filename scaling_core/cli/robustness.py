@@ -9,6 +9,7 @@ from scaling_core.cli.arguments import comma_list
 from scaling_core.cli.lab import lab_budget, with_progress
 from scaling_core.core.errors import ConfigError
 from scaling_core.hardware.provenance import provenance
+from scaling_core.lab.runs import code_version
 
 
 def add_robustness_commands(commands) -> None:
@@ -82,7 +83,7 @@ def run_robustness_command(args: argparse.Namespace) -> int:
         )
     if args.save_to:
         header = {"dataset": args.dataset, "settings": robustness_settings().as_dict()}
-        save_records(args.save_to, header, records, provenance(), ROBUSTNESS_VERSION)
+        save_records(args.save_to, header, records, provenance(), ROBUSTNESS_VERSION, code_version(args.dataset))
     curves, moments = curves_frame(records), moments_frame(records)
     summary = robustness_summary(curves, args.attack, args.reference_eps)
     table = seed_summary(curves)

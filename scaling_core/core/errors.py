@@ -6,15 +6,30 @@ import math
 from numbers import Integral
 from typing import SupportsFloat
 
+ECHO_CHARACTERS = 40  # an offending value is echoed this far: enough to recognise it, not a wall of text
+
+
+def echo(value: object, limit: int = ECHO_CHARACTERS) -> str:
+    """A value as an error message shows it: its first `limit` characters (… marks a cut), a text quoted.
+
+    An integer too long for Python to write in decimal (over 4,300 digits) is described by its length."""
+    if isinstance(value, str):
+        return repr(value if len(value) <= limit else value[:limit] + "…")  # as links echo a bad value
+    try:
+        text = repr(value)
+    except ValueError:
+        return f"an integer of about {len(format(value, 'x')) * math.log10(16):,.0f} digits"
+    return text if len(text) <= limit else text[:limit] + "…"
+
 
 class ConfigError(ValueError):
-    """A parameter outside its allowed range; the message names both."""
+    """A parameter outside its allowed range; the one-line message names both and echoes (the start of) the value."""
 
     def __init__(self, parameter: str, value: object, allowed: str) -> None:
         self.parameter = parameter
         self.value = value
         self.allowed = allowed
-        super().__init__(f"{parameter} = {value!r} is invalid: allowed {allowed}")
+        super().__init__(f"{parameter} = {echo(value)} is invalid: allowed {allowed}")
 
 
 def require_finite(

@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from scaling_core.core.errors import ConfigError
+
 
 @dataclass(frozen=True)
 class Fingerprint:
@@ -45,8 +47,6 @@ def _cpu_model() -> str:
 def fingerprint(device: str = "cpu") -> Fingerprint:
     """This machine's fingerprint for a torch device ("cpu" or "cuda"); ConfigError for a device it lacks."""
     import torch
-
-    from scaling_core.core.errors import ConfigError
 
     if device == "cuda" and not torch.cuda.is_available():
         raise ConfigError("device", "cuda", "cpu on this machine (no CUDA device is available)")

@@ -22,7 +22,7 @@ absolute percentage error, and Kendall's τ between predicted and measured (rank
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -124,6 +124,26 @@ def default_plan() -> dict:
     return json.loads((DATA_DIR / "hardware" / "latency_plan.json").read_text())
 
 
+PLANS = ("full", "quick")
+
+
+def named_plan(name: str = "full") -> dict:
+    """The full sampling plan, or the quick one: fewer networks, rounds and seconds per timing over the same
+    region (so the optimiser's fitted region is the same); the result carries its name."""
+    if name not in PLANS:
+        raise ConfigError("plan", name, "one of " + ", ".join(PLANS))
+    plan = {k: v for k, v in default_plan().items() if k != "quick"}
+    if name == "quick":
+        plan.update(default_plan()["quick"])
+    return {**plan, "name": name}
+
+
+def plan_timings(plan: dict) -> int:
+    """How many timings a plan takes: every round times each network once, the held-out ones twice (their
+    second, independent copy gives the noise floor)."""
+    return plan["rounds"] * (plan["train"] + 2 * plan["test"])
+
+
 def sample_networks(n: int, seed: int, plan: dict | None = None) -> list[TaskArch]:
     """n networks from scrambled Halton points over (log d, log w, log r, head) (any n, unlike Sobol)."""
     plan = plan or default_plan()
@@ -158,6 +178,7 @@ class FitReport:
     test_baseline_ms: tuple[float, ...]
     test_macs: tuple[int, ...]
     train_size: int
+    plan: str = "full"  # the sampling plan it was fitted on: "full", or "quick" (fewer networks and rounds)
 
     def as_dict(self) -> dict:
         """JSON-ready, with the model's version (what the store keeps as the machine's profile)."""
@@ -183,6 +204,7 @@ class FitReport:
                 )
             ),
             raw["train_size"],
+            raw.get("plan", "full"),
         )
 
 
@@ -270,5 +292,6 @@ def fit_latency(options, store, plan: dict | None = None, progress=None) -> FitR
         store.put_measurement(measurement_row(network, measurement), replace=True)
     first_ms = [m.best_ms for m in first]
     report = fit_and_evaluate(train, first_ms[: len(train)], test, first_ms[len(train) :], [m.best_ms for m in second])
+    report = replace(report, plan=plan.get("name", "full"))
     store.put_profile(profile_identity(options), report.as_dict())
     return report

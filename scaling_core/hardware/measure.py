@@ -20,6 +20,7 @@ import numpy as np
 from scaling_core.core.arch import ScaledArch
 from scaling_core.core.errors import ConfigError, require_finite
 from scaling_core.hardware.fingerprint import Fingerprint, fingerprint
+from scaling_core.storage.keys import describe, measurement_key
 from scaling_core.tasks.cost import count_task
 from scaling_core.tasks.heads import TaskArch, as_task
 
@@ -172,8 +173,6 @@ def measure_interleaved(
 
 def measurement_row(network: ScaledArch | TaskArch, measurement: Measurement) -> dict:
     """The store's row for a measurement of a network."""
-    from scaling_core.storage.keys import describe, measurement_key
-
     task = as_task(network)
     report = count_task(task)
     options = measurement.options
@@ -230,8 +229,6 @@ def measure_cached(
 
 def stored_measurement(network: ScaledArch | TaskArch, options: MeasureOptions, store) -> dict | None:
     """The store's row for this network on this machine with these options, if it was measured."""
-    from scaling_core.storage.keys import describe, measurement_key
-
     key = measurement_key(
         describe(as_task(network)),
         fingerprint(options.device).id,

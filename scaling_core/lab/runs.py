@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from functools import lru_cache
+from importlib import metadata
 from multiprocessing import get_context
 
 import numpy as np
@@ -28,6 +29,8 @@ from scaling_core.core.cost import count
 from scaling_core.core.errors import ConfigError
 from scaling_core.core.rounding import RoundingPolicy
 from scaling_core.core.settings import Number, SettingsModel, load_settings
+from scaling_core.hardware.fingerprint import fingerprint
+from scaling_core.hardware.measure import MeasureOptions, measure_interleaved, measurement_row, stored_measurement
 from scaling_core.lab.data import dataset_info
 from scaling_core.lab.train import Budget, train
 from scaling_core.storage.keys import describe, digest
@@ -129,8 +132,6 @@ def lab_network(dataset: str, alias: str, phi: float, se_position: str = "after_
 @lru_cache(maxsize=8)
 def code_version(dataset: str) -> str:
     """The version of a run's computation on a dataset: TRAINING_VERSION, the dataset's entry, the package versions."""
-    from importlib import metadata
-
     inputs = [TRAINING_VERSION, asdict(dataset_info(dataset)), [metadata.version(p) for p in PACKAGES]]
     version = digest(inputs)[:12]
     return SEEDED_CODE_VERSIONS.get(version, version)
@@ -148,8 +149,6 @@ def network_key(network: ScaledArch) -> str:
 
 def _train_job(job: dict) -> dict:
     """One run in a worker process: its store row."""
-    from scaling_core.hardware.fingerprint import fingerprint
-
     result = train(job["dataset"], job["network"], job["seed"], job["budget"])
     return {
         "key": job["key"],
@@ -248,8 +247,6 @@ def run_grid(
 
 def lab_latency_options():
     """How lab networks are timed: the settings' threads and batch, on the CPU."""
-    from scaling_core.hardware.measure import MeasureOptions
-
     latency = lab_settings().latency
     return MeasureOptions(
         batch_size=latency["batch_size"], threads=latency["threads"], min_run_time_s=latency["min_run_time_s"]
@@ -259,8 +256,6 @@ def lab_latency_options():
 def measure_latency(networks: list[ScaledArch], store, rounds: int = 3) -> None:
     """Time the networks the store has no latency for, in interleaved rounds (so no one network pays the
     warm-up or a slow spell of the machine alone), before any training competes for the cores."""
-    from scaling_core.hardware.measure import measure_interleaved, measurement_row, stored_measurement
-
     options = lab_latency_options()
     missing = [as_task(n) for n in networks if stored_measurement(n, options, store) is None]
     if missing:
@@ -278,8 +273,6 @@ def lab_report(
 ) -> pd.DataFrame:
     """Per recipe and φ: costs, measured latency, accuracy mean and spread over the stored seeds (those below
     `seeds` when given)."""
-    from scaling_core.hardware.measure import stored_measurement
-
     budget = budget or lab_settings().budget
     options = lab_latency_options()
     rows = []

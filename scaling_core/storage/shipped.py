@@ -29,21 +29,26 @@ def shipped_records(kind: str, name: str) -> tuple[dict | None, tuple[dict, ...]
 
 @dataclass(frozen=True)
 class Maker:
-    """The computation a shipped file comes from: its name, its version in this code, the command that re-makes it."""
+    """The computation a shipped file comes from: its name, its version in this code, the command that re-makes it,
+    and for an evaluation of lab runs the lab's code version its runs are trained by in this code."""
 
     computation: str
     version: str | int
     command: str
+    trained_by: str | None = None
 
 
-def stale_notice(path: str, made_by: object, maker: Maker) -> str:
-    """'' when this code's version of the computation made the file, else why the file is not served."""
-    if made_by == maker.version:
+def stale_notice(path: str, header: dict, maker: Maker) -> str:
+    """'' when this code's version of the computation (and of the training it evaluates) made the file, else why
+    the file is not served."""
+    made_by, trained_by = header.get("version"), header.get("code_version")
+    if made_by != maker.version:
+        change = f"was made by {maker.computation} version {made_by}, this code is version {maker.version}"
+    elif maker.trained_by is not None and trained_by != maker.trained_by:
+        change = f"evaluates networks trained by lab code {trained_by}, this code trains with {maker.trained_by}"
+    else:
         return ""
-    return (
-        f"not served: {path} was made by {maker.computation} version {made_by}, this code is version "
-        f"{maker.version}: re-make it with `{maker.command}`"
-    )
+    return f"not served: {path} {change}: re-make it with `{maker.command}`"
 
 
 def stored_or_shipped(
@@ -56,7 +61,7 @@ def stored_or_shipped(
     header, shipped = shipped_records(kind, name)
     if header is None:
         return [], ""
-    notice = stale_notice(f"data/{kind}/{name}.json", header.get("version"), maker)
+    notice = stale_notice(f"data/{kind}/{name}.json", header, maker)
     if notice:
         return [], notice
     chosen = [r for r in shipped if keep(r)]
@@ -68,12 +73,15 @@ def stored_or_shipped(
     )
 
 
-def save_records(path: str | Path, header: dict, records: Sequence[dict], provenance: dict, version: str) -> None:
-    """Write records with their header, the computation's version, the provenance given and today's date (how the
-    shipped files are made)."""
+def save_records(
+    path: str | Path, header: dict, records: Sequence[dict], provenance: dict, version: str, trained_by: str
+) -> None:
+    """Write records with their header, the computation's version, the lab code version that trained the runs it
+    evaluates, the provenance given and today's date (how the shipped files are made)."""
     document = {
         **header,
         "version": version,
+        "code_version": trained_by,
         "provenance": provenance,
         "created": time.strftime("%Y-%m-%d"),
         "records": list(records),

@@ -1,7 +1,7 @@
 """Task heads as data: detection (EfficientDet), segmentation, multi-task and video, on a scaled backbone.
 
-One frozen description per task (`TaskArch`), read by both the counter (`task_cost`) and the
-torch builder (`task_build`). Rounding happens here, once.
+One frozen description per task (`TaskArch`), read by both the counter (`scaling_core.tasks.cost`) and
+the torch builder (`scaling_core.nn.task_build`). Rounding happens here, once.
 """
 
 from __future__ import annotations

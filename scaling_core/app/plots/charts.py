@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
-import plotly.colors
 import plotly.graph_objects as go
+
+from scaling_core.app.plots.style import finish, hline, log_axis, vline
 
 
 def stage_cost_figure(parts: pd.DataFrame) -> go.Figure:
@@ -20,14 +20,8 @@ def stage_cost_figure(parts: pd.DataFrame) -> go.Figure:
             customdata=parts[column],
             hovertemplate="%{x}: %{y:.1f}% (%{customdata:,})<extra>" + label + "</extra>",
         )
-    fig.update_layout(
-        barmode="group",
-        yaxis_title="share of the network's total (%)",
-        title="Where the cost lives, stage by stage (modelled: exact analytic count)",
-        legend_orientation="h",
-        margin={"t": 60, "b": 40},
-    )
-    return fig
+    fig.update_layout(barmode="group", yaxis_title="share of the network's total (%)")
+    return finish(fig, "Where the cost lives, stage by stage", subtitle="modelled: exact analytic count")
 
 
 def cost_curve_figure(curve: pd.DataFrame, phi: float) -> go.Figure:
@@ -38,16 +32,11 @@ def cost_curve_figure(curve: pd.DataFrame, phi: float) -> go.Figure:
     )
     fig.add_scatter(x=curve["phi"], y=curve["ideal_cost_ratio"], name="(α·β²·γ²)^φ of this recipe", line_dash="dash")
     fig.add_scatter(x=curve["phi"], y=curve["law_2_phi"], name="2^φ (the law)", line_dash="dot")
-    fig.add_vline(x=phi, line_color="grey", annotation_text=f"φ = {phi:g}")
-    fig.update_layout(
-        yaxis_type="log",
-        xaxis_title="φ",
-        yaxis_title="MACs relative to the base (log)",
-        title="Cost growth with φ (modelled: exact analytic count)",
-        legend_orientation="h",
-        margin={"t": 60, "b": 40},
-    )
-    return fig
+    values = pd.concat([curve["macs_ratio_to_base"], curve["ideal_cost_ratio"], curve["law_2_phi"]])
+    fig.update_layout(xaxis_title="φ", yaxis_title="MACs relative to the base (log)")
+    fig.update_yaxes(**log_axis(values))
+    vline(fig, phi, line_color="grey", annotation_text=f"φ = {phi:g}")
+    return finish(fig, "Cost growth with φ", subtitle="modelled: exact analytic count")
 
 
 def component_figure(parts: pd.DataFrame) -> go.Figure:
@@ -60,13 +49,8 @@ def component_figure(parts: pd.DataFrame) -> go.Figure:
             name=component,
             hovertemplate=component + ": %{y:,} MACs<extra></extra>",
         )
-    fig.update_layout(
-        yaxis_title="MACs (multiply-adds)",
-        title="Cost by component (modelled: exact analytic count)",
-        showlegend=False,
-        margin={"t": 60, "b": 40},
-    )
-    return fig
+    fig.update_layout(yaxis_title="MACs (multiply-adds)", yaxis_tickformat="~s")
+    return finish(fig, "Cost by component", subtitle="modelled: exact analytic count", legend=False)
 
 
 def law_deviation_figure(table: pd.DataFrame, alpha: float, beta: float, gamma: float) -> go.Figure:
@@ -90,15 +74,9 @@ def law_deviation_figure(table: pd.DataFrame, alpha: float, beta: float, gamma: 
         name=f"grid recipe nearest to yours (α={nearest['alpha'].iloc[0]:g}, β={nearest['beta'].iloc[0]:g}, "
         f"γ={nearest['gamma'].iloc[0]:g})",
     )
-    fig.add_hline(y=0, line_dash="dot", annotation_text="the law")
-    fig.update_layout(
-        xaxis_title="φ",
-        yaxis_title="real MACs vs MACs₀·d·w²·r² (%)",
-        legend_orientation="h",
-        title="Where the law holds and where it breaks (modelled: exact counts)",
-        margin={"t": 60},
-    )
-    return fig
+    fig.update_layout(xaxis_title="φ", yaxis_title="real MACs vs MACs₀·d·w²·r² (%)")
+    hline(fig, 0.0, line_dash="dot", annotation_text="the law")
+    return finish(fig, "Where the law holds and where it breaks", subtitle="modelled: exact counts")
 
 
 def budget_figure(table: pd.DataFrame) -> go.Figure:
@@ -106,14 +84,8 @@ def budget_figure(table: pd.DataFrame) -> go.Figure:
     fig = go.Figure()
     for column in [c for c in table.columns if c.startswith("MACs: ")]:
         fig.add_bar(x=table["recipe"], y=table[column], name=column[len("MACs: ") :])
-    fig.update_layout(
-        barmode="stack",
-        yaxis_title="MACs (multiply-adds)",
-        legend_orientation="h",
-        title="How each recipe spends the same budget (modelled: exact counts)",
-        margin={"t": 60},
-    )
-    return fig
+    fig.update_layout(barmode="stack", yaxis_title="MACs (multiply-adds)", yaxis_tickformat="~s")
+    return finish(fig, "How each recipe spends the same budget", subtitle="modelled: exact counts")
 
 
 def video_curve_figure(curve: pd.DataFrame, best_frames: int) -> go.Figure:
@@ -135,15 +107,11 @@ def video_curve_figure(curve: pd.DataFrame, best_frames: int) -> go.Figure:
         name=f"best: {best_frames} frames",
     )
     fig.update_layout(
-        xaxis_type="log",
-        yaxis_type="log",
-        legend_orientation="h",
-        xaxis_title="frames per clip T (width follows the budget)",
-        yaxis_title="relative error (modelled)",
-        title="Width or frames at one budget (modelled)",
-        margin={"t": 60},
+        xaxis_title="frames per clip T (width follows the budget)", yaxis_title="relative error (MSE / A²)"
     )
-    return fig
+    fig.update_xaxes(**log_axis(curve["frames"]))
+    fig.update_yaxes(**log_axis(curve["relative_error"]))
+    return finish(fig, "Width or frames at one budget", subtitle="modelled")
 
 
 def video_map_figure(table: pd.DataFrame) -> go.Figure:
@@ -159,14 +127,9 @@ def video_map_figure(table: pd.DataFrame) -> go.Figure:
             hovertemplate="SNR %{x:.1f} dB, %{y:.2f} Hz: %{z} frames<extra></extra>",
         )
     )
-    fig.update_layout(
-        xaxis_title="signal-to-noise ratio (dB)",
-        yaxis_title="motion frequency (Hz)",
-        yaxis_type="log",
-        title="Optimum frames per clip (modelled)",
-        margin={"t": 60},
-    )
-    return fig
+    fig.update_layout(xaxis_title="signal-to-noise ratio (dB)", yaxis_title="motion frequency (Hz)")
+    fig.update_yaxes(**log_axis(grid.index))
+    return finish(fig, "Optimum frames per clip", subtitle="modelled", legend=False)
 
 
 def predicted_vs_measured_figure(held_out: pd.DataFrame) -> go.Figure:
@@ -184,14 +147,10 @@ def predicted_vs_measured_figure(held_out: pd.DataFrame) -> go.Figure:
         )
     fig.add_scatter(x=held_out["measured_ms"], y=held_out["model_ms"], mode="markers", name="our model")
     fig.add_scatter(x=held_out["measured_ms"], y=held_out["flops_only_ms"], mode="markers", name="FLOPs-only line")
-    fig.update_layout(
-        xaxis_title="measured latency (ms)",
-        yaxis_title="predicted latency (ms)",
-        title="Held-out networks: predicted against measured",
-        legend_orientation="h",
-        margin={"t": 60},
+    fig.update_layout(xaxis_title="measured latency (ms)", yaxis_title="predicted latency (ms)")
+    return finish(
+        fig, "Held-out networks: predicted against measured", subtitle="measured on this machine; predictions modelled"
     )
-    return fig
 
 
 def error_histogram_figure(held_out: pd.DataFrame) -> go.Figure:
@@ -206,15 +165,8 @@ def error_histogram_figure(held_out: pd.DataFrame) -> go.Figure:
             x=100 * (held_out[column] / held_out["measured_ms"] - 1), name=name, opacity=0.6, xbins={"size": 2.5}
         )
     fig.add_vrect(x0=-10, x1=10, fillcolor="grey", opacity=0.1, line_width=0)
-    fig.update_layout(
-        barmode="overlay",
-        xaxis_title="error against the measurement (%)",
-        yaxis_title="networks",
-        title="Error distribution (held out)",
-        legend_orientation="h",
-        margin={"t": 60},
-    )
-    return fig
+    fig.update_layout(barmode="overlay", xaxis_title="error against the measurement (%)", yaxis_title="networks")
+    return finish(fig, "Error distribution (held out)", subtitle="shaded: within ±10%")
 
 
 def throughput_figure(frame: pd.DataFrame) -> go.Figure:
@@ -228,216 +180,8 @@ def throughput_figure(frame: pd.DataFrame) -> go.Figure:
             hovertemplate="%{text}<br>%{x:.2f} GMACs: %{y:.1f} GMAC/s<extra></extra>",
         )
     )
-    fig.update_layout(
-        xaxis_type="log",
-        xaxis_title="GMACs per inference",
-        yaxis_title="achieved GMAC/s (measured)",
-        title="Achieved throughput: small networks are overhead-bound",
-        margin={"t": 60},
+    fig.update_layout(xaxis_title="GMACs per inference (modelled count)", yaxis_title="achieved GMAC/s (measured)")
+    fig.update_xaxes(**log_axis(frame["gmacs"]))
+    return finish(
+        fig, "Achieved throughput: small networks are overhead-bound", subtitle="measured on this machine", legend=False
     )
-    return fig
-
-
-HOVER_COLUMNS = (
-    "row_id",
-    "recipe",
-    "alpha",
-    "beta",
-    "gamma",
-    "phi",
-    "depth_multiplier",
-    "width_multiplier",
-    "resolution_multiplier",
-    "resolution_px",
-    "total_blocks",
-    "macs",
-    "params",
-    "activations",
-    "memory_mb",
-    "accuracy_text",
-    "over_budget",
-)
-_AT = {name: f"customdata[{i}]" for i, name in enumerate(HOVER_COLUMNS)}
-PARETO_HOVER = (
-    "<b>%{{{recipe}}}</b> at φ = %{{{phi}:.2f}}<br>α=%{{{alpha}:.4f}}, β=%{{{beta}:.4f}}, "
-    "γ=%{{{gamma}:.4f}}<br>d=%{{{depth_multiplier}:.3f}}, w=%{{{width_multiplier}:.3f}}, "
-    "r=%{{{resolution_multiplier}:.3f}}, %{{{resolution_px}}} px, %{{{total_blocks}}} blocks<br>"
-    "MACs %{{{macs}:,}} · params %{{{params}:,}} · activations %{{{activations}:,}} · memory "
-    "%{{{memory_mb}:.1f}} MiB (modelled)<br>top-1 %{{{accuracy_text}}}<br>over budget: "
-    "%{{{over_budget}}}<extra></extra>"
-).format(**_AT)
-
-
-def _accuracy_text(rows: pd.DataFrame) -> pd.Series:
-    """ "81.35% ± 0.66 (modelled, extrapolated)" or "79.50% (measured (your CSV))"."""
-    error = rows["accuracy_error"].map(lambda e: "" if pd.isna(e) else f" ± {e:.2f}")
-    note = rows["extrapolated"].map(lambda x: ", extrapolated" if x else "")
-    return rows["accuracy"].map("{:.2f}%".format) + error + " (" + rows["accuracy_source"] + note + ")"
-
-
-def pareto_figure(
-    frame: pd.DataFrame, cost_column: str, cost_label: str, published: pd.DataFrame | None = None
-) -> go.Figure:
-    """Accuracy against a cost: each recipe joined along its own front, the global front outlined,
-    dominated points dimmed, points over a budget grey, extrapolated estimates hollow."""
-    fig = go.Figure()
-    data = frame[frame[cost_column].notna() & frame["accuracy"].notna()]
-    data = data.assign(
-        row_id=data.index, over_budget=data["over_budget"].replace("", "no"), accuracy_text=_accuracy_text(data)
-    )
-    feasible = data[data["feasible"]]
-    palette = plotly.colors.qualitative.Plotly
-    for i, (recipe, rows) in enumerate(feasible.groupby("recipe", sort=False)):
-        color = palette[i % len(palette)]
-        rows = rows.sort_values(cost_column)
-        joined = rows[rows["on_recipe_front"]]
-        fig.add_scatter(
-            x=joined[cost_column],
-            y=joined["accuracy"],
-            mode="lines",
-            name=recipe,
-            legendgroup=recipe,
-            hoverinfo="skip",
-            line={"color": color},
-        )
-        fig.add_scatter(
-            x=rows[cost_column],
-            y=rows["accuracy"],
-            mode="markers",
-            name=recipe,
-            legendgroup=recipe,
-            showlegend=False,
-            customdata=rows[list(HOVER_COLUMNS)],
-            hovertemplate=PARETO_HOVER,
-            marker={
-                "symbol": np.where(rows["extrapolated"], "circle-open", "circle"),
-                "opacity": np.where(rows["on_front"], 1.0, 0.35),
-                "size": 8,
-                "color": color,
-            },
-        )
-    front = feasible[feasible["on_front"]].sort_values(cost_column)
-    fig.add_scatter(
-        x=front[cost_column],
-        y=front["accuracy"],
-        mode="lines+markers",
-        name="Pareto front (all recipes)",
-        line={"color": "black", "dash": "dot", "shape": "hv"},
-        marker={"size": 14, "color": "rgba(0,0,0,0)", "line": {"color": "black", "width": 2}},
-        customdata=front[list(HOVER_COLUMNS)],
-        hovertemplate=PARETO_HOVER,
-    )
-    over = data[~data["feasible"]]
-    if not over.empty:
-        fig.add_scatter(
-            x=over[cost_column],
-            y=over["accuracy"],
-            mode="markers",
-            name="over a budget (excluded)",
-            marker={"color": "lightgrey", "size": 7},
-            customdata=over[list(HOVER_COLUMNS)],
-            hovertemplate=PARETO_HOVER,
-        )
-    if published is not None and not published.empty and cost_column in published:
-        fig.add_scatter(
-            x=published[cost_column],
-            y=published["accuracy"],
-            mode="markers+text",
-            text=published["label"].str.replace("EfficientNet-", ""),
-            textposition="top center",
-            name="EfficientNet B0–B7 (published top-1)",
-            marker={"symbol": "star", "size": 11, "color": "goldenrod"},
-            customdata=published[["label", "citation"]],
-            hovertemplate="%{customdata[0]}: %{y:.1f}% (published: %{customdata[1]}); "
-            "cost = our exact count<extra></extra>",
-        )
-    fig.update_layout(
-        xaxis_type="log",
-        xaxis_title=f"{cost_label} (log)",
-        yaxis_title="ImageNet top-1 (%)",
-        legend={"orientation": "h", "y": -0.22},
-        margin={"t": 60},
-        title="Accuracy against cost: each recipe's curve and the front over all of them",
-    )
-    return fig
-
-
-def lab_accuracy_figure(frame: pd.DataFrame, cost_column: str, cost_label: str) -> go.Figure:
-    """Measured test accuracy (mean, min–max over seeds) against a cost per recipe, the measured front outlined,
-    and the ImageNet-calibrated model's shape dashed beside each recipe."""
-    fig = go.Figure()
-    palette = plotly.colors.qualitative.Plotly
-    for i, (recipe, rows) in enumerate(frame.groupby("recipe", sort=False)):
-        rows = rows.sort_values(cost_column)
-        color = palette[i % len(palette)]
-        fig.add_scatter(
-            x=rows[cost_column],
-            y=rows["accuracy_mean"],
-            mode="lines+markers",
-            name=f"{recipe} (measured)",
-            line={"color": color},
-            legendgroup=recipe,
-            error_y={
-                "type": "data",
-                "symmetric": False,
-                "array": rows["accuracy_max"] - rows["accuracy_mean"],
-                "arrayminus": rows["accuracy_mean"] - rows["accuracy_min"],
-            },
-            customdata=np.column_stack(
-                [
-                    rows["phi"],
-                    rows["resolution_px"],
-                    [
-                        f"mean of {n} seeds, sd {sd:.2f}" if n > 1 else "one seed"
-                        for n, sd in zip(rows["seeds"], rows["accuracy_std"])
-                    ],
-                ]
-            ),
-            hovertemplate=recipe + " φ=%{customdata[0]}, %{customdata[1]} px: %{y:.2f}% "
-            "(%{customdata[2]}; bars min–max)<extra></extra>",
-        )
-        fig.add_scatter(
-            x=rows[cost_column],
-            y=rows["modelled_shape"],
-            mode="lines",
-            legendgroup=recipe,
-            name=f"{recipe} (modelled shape)",
-            line={"color": color, "dash": "dash"},
-            opacity=0.6,
-            hovertemplate=recipe + ": %{y:.2f}% (modelled from the φ = 0 accuracy)<extra></extra>",
-        )
-    front = frame[frame["on_front"]].sort_values(cost_column)
-    fig.add_scatter(
-        x=front[cost_column],
-        y=front["accuracy_mean"],
-        mode="markers",
-        name="measured front",
-        marker={"size": 14, "color": "rgba(0,0,0,0)", "line": {"color": "black", "width": 2}},
-        hoverinfo="skip",
-    )
-    fig.update_layout(
-        xaxis_type="log",
-        xaxis_title=f"{cost_label} (log)",
-        yaxis_title="test accuracy (%)",
-        legend={"orientation": "h", "y": -0.25},
-        margin={"t": 60},
-        title=f"Accuracy against {cost_label.split(' (')[0]}: measured, and the model's shape",
-    )
-    return fig
-
-
-def training_curves_figure(curves: pd.DataFrame) -> go.Figure:
-    """Test accuracy after each epoch, one line per recipe, φ and seed (measured)."""
-    fig = go.Figure()
-    for (recipe, phi, seed), rows in curves.groupby(["recipe", "phi", "seed"], sort=False):
-        fig.add_scatter(
-            x=rows["epoch"],
-            y=rows["test_accuracy"],
-            mode="lines+markers",
-            name=f"{recipe} φ={phi:g} seed {seed}",
-            legendgroup=f"{recipe} {phi}",
-        )
-    fig.update_layout(
-        xaxis_title="epoch", yaxis_title="test accuracy (%)", margin={"t": 60}, title="Training curves (measured)"
-    )
-    return fig

@@ -9,6 +9,7 @@ import plotly.colors
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from scaling_core.app.plots.style import finish, hline, log_axis
 from scaling_core.studies.spectrum.motion_blur import transfer
 
 COLOURS = plotly.colors.qualitative.Plotly
@@ -18,6 +19,22 @@ POSITIONS = {"after_depthwise": "SE after depthwise", "before_depthwise": "SE be
 def _phi_colour(phi: float, phis: list[float]) -> str:
     position = 0.0 if len(phis) < 2 else phis.index(phi) / (len(phis) - 1)
     return plotly.colors.sample_colorscale("Viridis", [0.9 * position])[0]
+
+
+def _positive(values) -> list[float]:
+    """The finite, positive values among these (what a log axis can show)."""
+    array = pd.to_numeric(pd.Series(list(values), dtype=object), errors="coerce").to_numpy(dtype=float)
+    return [float(v) for v in array if np.isfinite(v) and v > 0]
+
+
+def bounded_log_axis(values) -> dict:
+    """style.log_axis over these values with the range bounded to them (a tenth of a decade either side)."""
+    shown = _positive(values)
+    axis = log_axis(shown)
+    if shown:
+        low, high = np.log10(min(shown)), np.log10(max(shown))
+        axis["range"] = [low - 0.1, high + 0.1]
+    return axis
 
 
 def _spread(rows: pd.DataFrame, column: str = "accuracy") -> dict:
@@ -32,19 +49,19 @@ def _spread(rows: pd.DataFrame, column: str = "accuracy") -> dict:
 def latency_figure(
     frame: pd.DataFrame, budget_ms: float, chosen_phi: float | None, measured_ms: float | None
 ) -> go.Figure:
-    """Predicted latency and blur length against φ, with the budget and the chosen network (measured)."""
-    fig = make_subplots(cols=2, subplot_titles=["latency (ms)", "blur length (px)"])
+    """Predicted latency (log) and blur length against φ, with the budget and the chosen network (measured)."""
+    fig = make_subplots(cols=2, subplot_titles=["latency (ms, log)", "blur length (px)"])
+    predicted = frame[pd.to_numeric(frame["predicted_ms"], errors="coerce").notna()]
     fig.add_scatter(
-        x=frame["phi"],
-        y=frame["predicted_ms"],
+        x=predicted["phi"],
+        y=predicted["predicted_ms"].astype(float),
         mode="lines+markers",
-        name="predicted (modelled)",
+        name="predicted latency (modelled)",
         row=1,
         col=1,
-        customdata=frame["resolution_px"],
-        hovertemplate="φ = %{x}: %{y:.1f} ms at %{customdata} px<extra>modelled</extra>",
+        customdata=predicted["resolution_px"],
+        hovertemplate="φ = %{x}: %{y:.3g} ms at %{customdata} px<extra>modelled</extra>",
     )
-    fig.add_hline(y=budget_ms, line_dash="dot", annotation_text=f"budget {budget_ms:g} ms", row=1, col=1)
     if chosen_phi is not None and measured_ms is not None:
         fig.add_scatter(
             x=[chosen_phi],
@@ -54,7 +71,7 @@ def latency_figure(
             name="chosen φ, measured median",
             row=1,
             col=1,
-            hovertemplate="φ = %{x:.3f}: %{y:.1f} ms<extra>measured</extra>",
+            hovertemplate="φ = %{x:.3f}: %{y:.3g} ms<extra>measured</extra>",
         )
     fig.add_scatter(
         x=frame["phi"],
@@ -66,10 +83,32 @@ def latency_figure(
         customdata=frame["resolution_px"],
         hovertemplate="φ = %{x}: %{y:.2f} px at %{customdata} px<extra>modelled</extra>",
     )
-    fig.add_hline(y=2.0, line_dash="dot", annotation_text="2 px: added detail lies past the first zero", row=1, col=2)
+    shown = [*predicted["predicted_ms"], budget_ms, *([] if measured_ms is None else [measured_ms])]
+    fig.update_yaxes(bounded_log_axis(shown), row=1, col=1)
+    fig.update_yaxes(title_text="ms (modelled)", row=1, col=1)
+    fig.update_yaxes(title_text="px (modelled)", rangemode="tozero", row=1, col=2)
+    hline(fig, budget_ms, row=1, col=1, line_dash="dot", annotation_text=f"budget {budget_ms:g} ms")
+    if frame["blur_px"].max() >= 1.0:  # the 2 px mark only where the blur comes near it
+        hline(fig, 2.0, row=1, col=2, line_dash="dot", annotation_text="2 px: detail past the first zero")
     fig.update_xaxes(title_text="φ")
-    fig.update_layout(legend_orientation="h", margin={"t": 60, "b": 40})
-    return fig
+    return finish(fig, "Latency and blur against φ (modelled)", "the budget dotted; a star: the chosen φ measured")
+
+
+def blur_figure(frame: pd.DataFrame) -> go.Figure:
+    """Blur length against φ without a latency model (modelled): the input size grows, and the blur with it."""
+    fig = go.Figure()
+    fig.add_scatter(
+        x=frame["phi"],
+        y=frame["blur_px"],
+        mode="lines+markers",
+        name="blur L = ω·t·r/FOV (modelled)",
+        customdata=frame["resolution_px"],
+        hovertemplate="φ = %{x}: %{y:.2f} px at %{customdata} px<extra>modelled</extra>",
+    )
+    fig.update_layout(xaxis_title="φ", yaxis_title="blur length (px, modelled)", yaxis_rangemode="tozero")
+    if frame["blur_px"].max() >= 1.0:
+        hline(fig, 2.0, line_dash="dot", annotation_text="2 px: detail past the first zero")
+    return finish(fig, "Blur length against φ (modelled)", "the latency needs this machine's latency model")
 
 
 def transfer_figure(lengths_px: dict[str, float]) -> go.Figure:
@@ -87,14 +126,13 @@ def transfer_figure(lengths_px: dict[str, float]) -> go.Figure:
     fig.update_layout(
         xaxis_title="frequency along the motion (cycles per pixel)",
         yaxis_title="amplitude transfer |sinc(π f L)|",
-        legend_orientation="h",
-        title="The blur's low-pass transfer (modelled)",
-        margin={"t": 50, "b": 40},
     )
-    return fig
+    return finish(fig, "The blur's low-pass transfer (modelled)")
 
 
-def blur_accuracy_figure(summary: pd.DataFrame, modelled: pd.DataFrame, sweep: float) -> go.Figure:
+def blur_accuracy_figure(
+    summary: pd.DataFrame, modelled: pd.DataFrame, sweep: float, motion_sweep: float | None = None
+) -> go.Figure:
     """Accuracy against input size at one sweep: measured per recipe (bars: seeds' min–max), modelled dashed."""
     chosen = summary[np.isclose(summary["sweep"], sweep)]
     fig = go.Figure()
@@ -121,14 +159,10 @@ def blur_accuracy_figure(summary: pd.DataFrame, modelled: pd.DataFrame, sweep: f
             line={"color": colour, "dash": "dash"},
             hovertemplate="%{x} px: %{y:.1f}%<extra>modelled</extra>",
         )
-    fig.update_layout(
-        xaxis_title="input size (px)",
-        yaxis_title="accuracy (%)",
-        legend_orientation="h",
-        title=f"Accuracy under the blur of sweep ω·t/FOV = {sweep:g} (blur = {sweep:g} × input px)",
-        margin={"t": 50, "b": 40},
-    )
-    return fig
+    fig.update_layout(xaxis_title="input size (px)", yaxis_title="accuracy (%)")
+    title = "Accuracy without blur (sweep 0)" if sweep == 0 else f"Accuracy under a blur of sweep {sweep:g}"
+    yours = "" if motion_sweep is None else f"the nearest measured to your motion's {motion_sweep:.3g}; "
+    return finish(fig, title, f"{yours}blur = sweep × input px; solid: measured (bars: seeds' range), dashed: modelled")
 
 
 def thermal_trace_figure(trace: pd.DataFrame, throttle_c: float, phi: float) -> go.Figure:
@@ -143,7 +177,7 @@ def thermal_trace_figure(trace: pd.DataFrame, throttle_c: float, phi: float) -> 
         col=1,
         hovertemplate="%{x:.0f} s: %{y:.1f} °C<extra>modelled</extra>",
     )
-    fig.add_hline(y=throttle_c, line_dash="dot", annotation_text=f"throttle {throttle_c:g} °C", row=1, col=1)
+    hline(fig, throttle_c, row=1, col=1, line_dash="dot", annotation_text=f"throttle {throttle_c:g} °C")
     fig.add_scatter(
         x=trace["time_s"],
         y=trace["frequency"],
@@ -155,32 +189,54 @@ def thermal_trace_figure(trace: pd.DataFrame, throttle_c: float, phi: float) -> 
         hovertemplate="%{x:.0f} s: %{y:.2f}<extra>modelled</extra>",
     )
     fig.update_xaxes(title_text="time (s)", row=2, col=1)
-    fig.update_layout(showlegend=False, title=f"A sustained run at φ = {phi:g} (modelled)", margin={"t": 70, "b": 40})
-    return fig
+    return finish(fig, f"A sustained run at φ = {phi:g} (modelled)", legend=False)
 
 
 def throughput_figure(frame: pd.DataFrame, required_fps: float) -> go.Figure:
-    """Cold-start and sustained throughput against φ (modelled)."""
+    """Cold-start and sustained throughput against φ (modelled), the y axis on a log scale bounded to the data."""
     fig = go.Figure()
+    shown = []
     for column, name in (("cold_fps", "cold start"), ("sustained_fps", "sustained (last third of the run)")):
+        values = pd.to_numeric(frame[column], errors="coerce")
+        rows = frame[np.isfinite(values) & (values > 0)]
+        shown += list(rows[column])
         fig.add_scatter(
-            x=frame["phi"],
-            y=frame[column],
+            x=rows["phi"],
+            y=rows[column].astype(float),
             mode="lines+markers",
-            name=name,
-            hovertemplate="φ = %{x}: %{y:.2f} /s<extra>modelled</extra>",
+            name=f"{name} (modelled)",
+            hovertemplate="φ = %{x}: %{y:.3g} /s<extra>modelled</extra>",
         )
-    if required_fps > 0:
-        fig.add_hline(y=required_fps, line_dash="dot", annotation_text=f"required {required_fps:g} /s")
-    fig.update_layout(
-        xaxis_title="φ",
-        yaxis_title="inferences per second",
-        yaxis_type="log",
-        legend_orientation="h",
-        title="Throughput, cold and sustained (modelled)",
-        margin={"t": 50, "b": 40},
+    fig.update_layout(xaxis_title="φ", yaxis_title="inferences per second (log)")
+    fig.update_yaxes(bounded_log_axis([*shown, *([required_fps] if required_fps > 0 else [])]))
+    if required_fps > 0:  # after the axis type: on a log axis the line goes in log10 units
+        hline(fig, required_fps, line_dash="dot", annotation_text=f"required {required_fps:g} /s")
+    return finish(fig, "Throughput, cold and sustained (modelled)")
+
+
+def ceiling_figure(frame: pd.DataFrame, required_fps: float) -> go.Figure:
+    """The thermal ceiling on the rate against φ (modelled, no latency model needed), log axis bounded to the data."""
+    values = pd.to_numeric(frame["ceiling_fps"], errors="coerce")
+    rows = frame[np.isfinite(values) & (values > 0)]
+    fig = go.Figure()
+    fig.add_scatter(
+        x=rows["phi"],
+        y=rows["ceiling_fps"].astype(float),
+        mode="lines+markers",
+        name="highest rate below the throttle (modelled)",
+        customdata=np.stack([rows["energy_mj"], rows["resolution_px"]], axis=1) if len(rows) else None,
+        hovertemplate="φ = %{x}: %{y:.3g} /s (%{customdata[0]:.3g} mJ per inference at %{customdata[1]} px)"
+        "<extra>modelled</extra>",
     )
-    return fig
+    fig.update_layout(xaxis_title="φ", yaxis_title="inferences per second (log)")
+    fig.update_yaxes(bounded_log_axis([*rows["ceiling_fps"], *([required_fps] if required_fps > 0 else [])]))
+    if required_fps > 0:
+        hline(fig, required_fps, line_dash="dot", annotation_text=f"required {required_fps:g} /s")
+    return finish(
+        fig,
+        "The thermal ceiling on the rate (modelled)",
+        "at full clock, whatever the latency: ((T_th − T_amb)/R − P_static) / energy per inference",
+    )
 
 
 def sqnr_bits_figure(summary: pd.DataFrame, modelled: pd.DataFrame, scheme: str) -> go.Figure:
@@ -193,6 +249,7 @@ def sqnr_bits_figure(summary: pd.DataFrame, modelled: pd.DataFrame, scheme: str)
         rows=len(positions), cols=len(recipes), subplot_titles=titles, shared_yaxes=True, vertical_spacing=0.15
     )
     phis = sorted(set(chosen["phi"]))
+    drawn: set[tuple[int, int]] = set()
     for row, position in enumerate(positions, 1):
         for col, recipe in enumerate(recipes, 1):
             for phi in phis:
@@ -205,6 +262,7 @@ def sqnr_bits_figure(summary: pd.DataFrame, modelled: pd.DataFrame, scheme: str)
                 rows, model = pick(chosen), pick(modelled[modelled["scheme"] == scheme])
                 if rows.empty:
                     continue
+                drawn.add((row, col))
                 colour = _phi_colour(phi, phis)
                 first = row == 1 and col == 1
                 fig.add_scatter(
@@ -231,15 +289,27 @@ def sqnr_bits_figure(summary: pd.DataFrame, modelled: pd.DataFrame, scheme: str)
                     line={"color": colour, "dash": "dash"},
                     hovertemplate=f"φ = {phi:g}: %{{y:.1f}} dB at %{{x}} bits<extra>modelled</extra>",
                 )
+    for row in range(1, len(positions) + 1):
+        for col in range(1, len(recipes) + 1):
+            if (row, col) not in drawn:  # say why a panel is empty
+                fig.add_annotation(
+                    text="not measured<br>(this recipe is not in this grid)",
+                    x=0.5,
+                    y=0.5,
+                    xref="x domain",
+                    yref="y domain",
+                    showarrow=False,
+                    row=row,
+                    col=col,
+                )
     fig.update_xaxes(title_text="bits")
     fig.update_yaxes(title_text="output SQNR (dB)", col=1)
-    fig.update_layout(
-        legend_orientation="h",
-        height=300 * len(positions) + 120,
-        margin={"t": 70, "b": 40},
-        title=f"Output SQNR against the float model ({scheme.replace('_', ' ')} weights)",
+    fig.update_layout(height=300 * len(positions) + 200)
+    return finish(
+        fig,
+        f"Output SQNR against the float model ({scheme.replace('_', ' ')} weights)",
+        "solid: measured, mean over seeds; dashed: modelled",
     )
-    return fig
 
 
 def se_figure(comparison: pd.DataFrame, bits: int) -> go.Figure:
@@ -248,21 +318,19 @@ def se_figure(comparison: pd.DataFrame, bits: int) -> go.Figure:
     for i, ((recipe, scheme), rows) in enumerate(comparison.groupby(["recipe", "scheme"], sort=False)):
         colour = COLOURS[i % len(COLOURS)]
         for position, dash in (("after_depthwise", "solid"), ("before_depthwise", "dot")):
-            if position in rows:
+            measured = rows[rows[position].notna()] if position in rows else rows.iloc[:0]
+            if not measured.empty:  # a recipe measured with one SE position only has no line for the other
                 fig.add_scatter(
-                    x=rows["phi"],
-                    y=rows[position],
+                    x=measured["phi"],
+                    y=measured[position],
                     mode="lines+markers",
                     name=f"{recipe}, {scheme.replace('_', ' ')}, {POSITIONS[position]}",
                     line={"color": colour, "dash": dash},
                     hovertemplate="φ = %{x}: %{y:.1f} dB<extra>measured</extra>",
                 )
-    fig.update_layout(
-        xaxis_title="φ",
-        yaxis_title=f"output SQNR at {bits} bits (dB)",
-        legend_orientation="h",
-        title=f"Does squeeze-excite before the depthwise conv protect the signal? ({bits} bits, "
-        "measured, mean over seeds)",
-        margin={"t": 50, "b": 40},
+    fig.update_layout(xaxis_title="φ", yaxis_title=f"output SQNR at {bits} bits (dB)")
+    return finish(
+        fig,
+        "Does squeeze-excite before the depthwise conv protect the signal?",
+        f"{bits} bits, measured, mean over seeds; solid: SE after, dotted: SE before",
     )
-    return fig

@@ -6,16 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 import plotly.colors
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from scaling_core.app.plots.style import finish, vline
 from scaling_core.studies.representation.cover import SeparabilityEstimate, capacity_curve, capacity_curve_by_ratio
 
 COLOURS = plotly.colors.qualitative.Plotly
-# Below the plot, clear of the x axis's title.
-LEGEND = {"orientation": "h", "yanchor": "top", "y": -0.18}
 
 
 def cover_figure(d: int, bias: bool, n_max: int, checks: Sequence[SeparabilityEstimate] = ()) -> go.Figure:
@@ -25,34 +25,29 @@ def cover_figure(d: int, bias: bool, n_max: int, checks: Sequence[SeparabilityEs
     fig = go.Figure()
     fig.add_scatter(
         x=n,
-        y=p,
+        y=100 * np.asarray(p, dtype=float),
         mode="lines",
         name=f"C(N, {dimension}) / 2^N (exact count)",
-        hovertemplate="N = %{x}: %{y:.4f}<extra>Cover 1965, points in general position</extra>",
+        hovertemplate="N = %{x}: %{y:.2f}%<extra>Cover 1965, points in general position</extra>",
     )
     if checks:
         fig.add_scatter(
             x=[c.n for c in checks],
-            y=[c.fraction for c in checks],
+            y=[100 * c.fraction for c in checks],
             mode="markers",
             name="Monte Carlo: random Gaussian points, LP test (simulated)",
             error_y={
                 "type": "data",
                 "symmetric": False,
-                "array": [c.ci_high - c.fraction for c in checks],
-                "arrayminus": [c.fraction - c.ci_low for c in checks],
+                "array": [100 * (c.ci_high - c.fraction) for c in checks],
+                "arrayminus": [100 * (c.fraction - c.ci_low) for c in checks],
             },
-            hovertemplate="N = %{x}: %{y:.3f}<extra>simulated, 95% interval</extra>",
+            hovertemplate="N = %{x}: %{y:.1f}%<extra>simulated, 95% interval</extra>",
         )
-    fig.add_vline(x=2 * dimension, line_dash="dot", annotation_text=f"N = 2·{dimension}: P = ½")
-    fig.update_layout(
-        xaxis_title="points N",
-        yaxis_title="P(separable)",
-        legend=LEGEND,
-        title=f"Linearly separable dichotomies in R^{d}" + (" with a bias" if bias else ""),
-        margin={"t": 50, "b": 40},
-    )
-    return fig
+    fig.update_layout(xaxis_title="points N", yaxis_title="separable labellings (%)", yaxis_range=[0, 101])
+    vline(fig, 2 * dimension, line_dash="dot", annotation_text=f"N = 2·{dimension:,}: 50%")
+    title = f"Linearly separable dichotomies in R^{d:,}" + (" with a bias" if bias else "")
+    return finish(fig, title, "exact: Cover's count (modelled); markers: simulated")
 
 
 def separability_figure(rows: pd.DataFrame) -> go.Figure:
@@ -63,32 +58,38 @@ def separability_figure(rows: pd.DataFrame) -> go.Figure:
     ratio, probability = capacity_curve_by_ratio(dimension, 4.0)
     fig.add_scatter(
         x=ratio,
-        y=probability,
+        y=100 * np.asarray(probability, dtype=float),
         mode="lines",
         line={"dash": "dash"},
         name=f"Cover, points in general position, rank + 1 = {dimension} (modelled)",
         hoverinfo="skip",
     )
-    for i, ((recipe, phi), group) in enumerate(rows.groupby(["recipe", "phi"], sort=False)):
+    # One legend entry per recipe (a colour), its φ from pale to dark: recipes × φ lines would overflow the legend.
+    recipes = list(dict.fromkeys(rows["recipe"]))
+    phis = sorted(set(rows["phi"]))
+    for (recipe, phi), group in rows.groupby(["recipe", "phi"], sort=False):
         x = group["n"] / (group["rank"] + 1)
+        shade = 1.0 if len(phis) < 2 else 0.35 + 0.65 * phis.index(phi) / (len(phis) - 1)
         fig.add_scatter(
             x=x,
-            y=group["separable"],
+            y=100 * group["separable"],
             mode="lines+markers",
-            name=f"{recipe}, φ = {phi:g} (measured)",
-            line={"color": COLOURS[i % len(COLOURS)]},
+            name=f"{recipe} (measured)",
+            legendgroup=recipe,
+            showlegend=phi == max(group_phi for r, group_phi in zip(rows["recipe"], rows["phi"]) if r == recipe),
+            opacity=shade,
+            line={"color": COLOURS[recipes.index(recipe) % len(COLOURS)]},
             customdata=group[["n", "rank", "cover_rank"]],
-            hovertemplate="N = %{customdata[0]} (rank %{customdata[1]}): %{y:.2f} separable; Cover "
+            hovertemplate=f"{recipe}, φ = {phi:g}: "
+            "N = %{customdata[0]} (rank %{customdata[1]}): %{y:.1f}% separable; Cover "
             "%{customdata[2]:.2f}<extra>measured</extra>",
         )
-    fig.update_layout(
-        xaxis_title="N / (rank + 1)",
-        yaxis_title="share of random labellings separable",
-        legend=LEGEND,
-        title="Random dichotomies of held-out features",
-        margin={"t": 50},
+    fig.update_layout(xaxis_title="N / (rank + 1)", yaxis_title="random labellings separable (%)")
+    return finish(
+        fig,
+        "Random dichotomies of held-out features",
+        "solid: measured, paler for smaller φ; dashed: Cover's count (modelled)",
     )
-    return fig
 
 
 def students_figure(summary: pd.DataFrame) -> go.Figure:
@@ -113,14 +114,8 @@ def students_figure(summary: pd.DataFrame) -> go.Figure:
         name="the teacher itself (measured)",
         hovertemplate="%{x}: %{y:.2f}%<extra>measured</extra>",
     )
-    fig.update_layout(
-        xaxis_title="teacher",
-        yaxis_title="test accuracy (%)",
-        legend=LEGEND,
-        title="Is a bigger teacher a better teacher?",
-        margin={"t": 50},
-    )
-    return fig
+    fig.update_layout(xaxis_title="teacher", yaxis_title="test accuracy (%)")
+    return finish(fig, "Is a bigger teacher a better teacher?", "measured, mean ± sd over seeds")
 
 
 def pruning_figure(summary: pd.DataFrame) -> go.Figure:
@@ -130,29 +125,23 @@ def pruning_figure(summary: pd.DataFrame) -> go.Figure:
         colour = COLOURS[i % len(COLOURS)]
         name = f"φ = {phi:g}, {teacher}"
         fig.add_scatter(
-            x=group["measured_sparsity"],
+            x=100 * group["measured_sparsity"],
             y=group["accuracy_finetuned"],
             mode="lines+markers",
             name=f"{name}, fine-tuned (measured)",
             line={"color": colour},
-            hovertemplate="sparsity %{x:.2f}: %{y:.2f}%<extra>measured</extra>",
+            hovertemplate="%{x:.1f}% zeroed: %{y:.2f}%<extra>measured</extra>",
         )
         fig.add_scatter(
-            x=group["measured_sparsity"],
+            x=100 * group["measured_sparsity"],
             y=group["accuracy"],
             mode="lines+markers",
             name=f"{name}, pruned only (measured)",
             line={"color": colour, "dash": "dot"},
-            hovertemplate="sparsity %{x:.2f}: %{y:.2f}%<extra>measured</extra>",
+            hovertemplate="%{x:.1f}% zeroed: %{y:.2f}%<extra>measured</extra>",
         )
-    fig.update_layout(
-        xaxis_title="share of weights zeroed",
-        yaxis_title="test accuracy (%)",
-        legend=LEGEND,
-        title="Magnitude pruning of the students",
-        margin={"t": 50},
-    )
-    return fig
+    fig.update_layout(xaxis_title="weights zeroed (%)", yaxis_title="test accuracy (%)")
+    return finish(fig, "Magnitude pruning of the students", "measured; solid: fine-tuned, dotted: pruned only")
 
 
 def fewshot_figure(measured: pd.DataFrame, modelled: pd.DataFrame, recipe: str) -> go.Figure:
@@ -187,14 +176,8 @@ def fewshot_figure(measured: pd.DataFrame, modelled: pd.DataFrame, recipe: str) 
                 name=f"{shots}-shot (modelled)",
                 hovertemplate="φ = %{x:.2f}: %{y:.1f}%<extra>modelled</extra>",
             )
-    fig.update_layout(
-        xaxis_title="φ",
-        yaxis_title="accuracy (%)",
-        legend=LEGEND,
-        title=f"{recipe}: few-shot accuracy on held-out classes",
-        margin={"t": 50},
-    )
-    return fig
+    fig.update_layout(xaxis_title="φ", yaxis_title="accuracy (%)")
+    return finish(fig, f"{recipe}: few-shot accuracy on held-out classes", "solid: measured; dashed: modelled")
 
 
 def model_check_figure(check: pd.DataFrame) -> go.Figure:
@@ -205,7 +188,7 @@ def model_check_figure(check: pd.DataFrame) -> go.Figure:
             x=group["accuracy"],
             y=group["modelled"],
             mode="markers",
-            name=f"{shots}-shot",
+            name=f"{shots}-shot (modelled vs measured)",
             marker={"color": COLOURS[i % len(COLOURS)]},
             customdata=group[["recipe", "phi"]],
             hovertemplate="%{customdata[0]}, φ = %{customdata[1]}: measured %{x:.1f}%, modelled "
@@ -214,14 +197,8 @@ def model_check_figure(check: pd.DataFrame) -> go.Figure:
     low = float(min(check["accuracy"].min(), check["modelled"].min()))
     high = float(max(check["accuracy"].max(), check["modelled"].max()))
     fig.add_scatter(x=[low, high], y=[low, high], mode="lines", line={"dash": "dot", "color": "grey"}, name="y = x")
-    fig.update_layout(
-        xaxis_title="measured accuracy (%)",
-        yaxis_title="modelled from measured Δ/σ, d_eff (%)",
-        legend=LEGEND,
-        title="Does the Gaussian model hold?",
-        margin={"t": 50},
-    )
-    return fig
+    fig.update_layout(xaxis_title="measured accuracy (%)", yaxis_title="modelled from measured Δ/σ, d_eff (%)")
+    return finish(fig, "Does the Gaussian model hold?", "each network's measured statistics fed to the model")
 
 
 def probe_figure(probes: pd.DataFrame, recipe: str) -> go.Figure:
@@ -256,5 +233,4 @@ def probe_figure(probes: pd.DataFrame, recipe: str) -> go.Figure:
             )
     fig.update_xaxes(title_text="φ")
     fig.update_yaxes(title_text="probe accuracy (%)", col=1)
-    fig.update_layout(legend=LEGEND, title=f"{recipe}: linear probes with few labels", margin={"t": 70})
-    return fig
+    return finish(fig, f"{recipe}: linear probes with few labels", "measured; solid: features, dotted: raw pixels")

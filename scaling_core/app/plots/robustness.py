@@ -8,6 +8,8 @@ import plotly.colors
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from scaling_core.app.plots.style import finish, log_axis
+
 SEQUENCE = plotly.colors.sequential.Viridis
 COLOURS = plotly.colors.qualitative.Plotly
 
@@ -63,12 +65,12 @@ def curves_figure(measured: pd.DataFrame, modelled: pd.DataFrame | None, level_l
                 )
     fig.update_xaxes(title_text=level_label)
     fig.update_yaxes(title_text="accuracy (%)", range=[0, 101], row=1, col=1)
-    fig.update_layout(
-        legend_orientation="h",
-        margin={"t": 70, "b": 40},
-        title="Accuracy under perturbation (solid: measured, mean over seeds; dashed: margin model)",
+    return finish(
+        fig,
+        "Accuracy under perturbation",
+        "solid: measured, mean over seeds (bars: their range)"
+        + ("; dashed: the margin model (modelled)" if modelled is not None else ""),
     )
-    return fig
 
 
 def summary_figure(summary: pd.DataFrame, level_label: str) -> go.Figure:
@@ -83,9 +85,10 @@ def summary_figure(summary: pd.DataFrame, level_label: str) -> go.Figure:
         colour = COLOURS[i % len(COLOURS)]
         for row, x in enumerate(("macs", "phi"), 1):
             for col, (y, _) in enumerate(metrics, 1):
+                drawn = rows[np.isfinite(pd.to_numeric(rows[y], errors="coerce").astype(float))]
                 fig.add_scatter(
-                    x=rows[x],
-                    y=rows[y],
+                    x=drawn[x],
+                    y=drawn[y],
                     mode="lines+markers",
                     name=recipe,
                     legendgroup=recipe,
@@ -93,25 +96,24 @@ def summary_figure(summary: pd.DataFrame, level_label: str) -> go.Figure:
                     line={"color": colour},
                     row=row,
                     col=col,
-                    text=rows["phi"],
+                    text=drawn["phi"],
                     hovertemplate=f"{recipe}, φ = %{{text:g}}: %{{y:.3g}}<extra></extra>",
                 )
-    fig.update_xaxes(title_text="MACs (modelled: exact count; log)", type="log", row=1)
+    fig.update_xaxes(log_axis(summary["macs"]), title_text="MACs (exact count, log)", row=1)
     fig.update_xaxes(title_text="φ", row=2)
-    fig.update_layout(
-        legend_orientation="h",
-        margin={"t": 70, "b": 40},
-        height=650,
-        title="What each scaling dimension buys (measured, means over seeds)",
+    fig.update_layout(height=720)
+    return finish(
+        fig,
+        "What each scaling dimension buys",
+        "measured, means over seeds; a half point is missing where accuracy never halves",
     )
-    return fig
 
 
 def histograms_figure(records: list[dict], recipe: str) -> go.Figure:
     """The measured logit margins and input-gradient norms of one recipe's networks, one colour per φ."""
     chosen = [r for r in records if r["recipe"] == recipe]
     phis = sorted({r["phi"] for r in chosen})
-    fig = make_subplots(cols=2, subplot_titles=("logit margin z_y − max z_j", "‖∇ₓ margin‖₁ (log)"))
+    fig = make_subplots(cols=2, subplot_titles=("logit margin z_y − max z_j", "‖∇ₓ margin‖₁ (log₁₀)"))
     for phi in phis:
         runs = [r for r in chosen if r["phi"] == phi]
         margins = np.concatenate([r["margins"] for r in runs])
@@ -140,10 +142,6 @@ def histograms_figure(records: list[dict], recipe: str) -> go.Figure:
         )
     fig.update_xaxes(title_text="margin (logits)", row=1, col=1)
     fig.update_xaxes(title_text="log₁₀ gradient norm", row=1, col=2)
-    fig.update_layout(
-        barmode="overlay",
-        legend_orientation="h",
-        margin={"t": 70, "b": 40},
-        title=f"{recipe}: margins and gradient norms on the clean test images (measured, all seeds)",
-    )
-    return fig
+    fig.update_layout(barmode="overlay")
+    fig.update_yaxes(title_text="density", row=1, col=1)
+    return finish(fig, f"{recipe}: margins and gradient norms", "measured on the clean test images, all seeds")

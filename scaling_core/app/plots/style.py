@@ -1,10 +1,12 @@
 """The app's chart conventions in one place: titles that fit, legends clear of the axes, readable log axes,
 reference lines in the axis' own coordinates, one number format per quantity.
 
-Every figure of `scaling_core.app.plots` ends with `finish(...)`; reference lines go through `vline`/`hline`
-(plotly places shapes on a log axis in log10 units: a line at x = 224 px given as 224 lands at 10^224 and drags
-the axis with it), and log axes through `log_axis`, whose ticks are whole numbers on a 1–2–5 ladder instead of
-plotly's bare mantissas ("2 5 100 5 2").
+Every figure of `scaling_core.app.plots` ends with `finish(...)`; reference lines go through `vline`/`hline`,
+and log axes through `log_axis`, whose ticks are whole numbers on a 1–2–5 ladder instead of plotly's bare
+mantissas ("2 5 100 5 2"). On a log axis plotly.js (3.x) reads a shape's position in data units but an
+annotation's in log10 units (`shapePositionToRange` is `d2r` for shapes only): `add_vline(x=224,
+annotation_text=...)` draws the line at 224 px and its label at 10^224, which drags the axis to 10^294.
+`vline`/`hline` keep the line at the data value and move its label to log10 of it.
 """
 
 from __future__ import annotations
@@ -23,6 +25,17 @@ MAX_LEGEND_ENTRIES = 12
 # Decades a log axis may span before the chart is refused as unreadable (a sign of a value in the wrong units).
 MAX_LOG_DECADES = 12
 NUMBER_FORMATS = {"macs": ",.0f", "params": ",.0f", "activations": ",.0f", "percent": ".1f", "ms": ".3g", "px": "d"}
+
+
+# Past this a count is written with 3 significant digits: at 1400 px a metric a third of the page wide holds
+# 12 digits with their separators.
+COUNT_DIGITS_SHOWN = 10**12
+
+
+def count_text(value: float) -> str:
+    """A count (MACs, parameters, activations) as a metric shows it: thousands separators, or 3 significant
+    digits past 10^12 (e.g. "2.41e+25")."""
+    return f"{int(value):,}" if abs(value) < COUNT_DIGITS_SHOWN else f"{float(value):.3g}"
 
 
 def split_title(title: str, limit: int = TITLE_CHARACTERS) -> tuple[str, str]:
@@ -67,7 +80,7 @@ def _ladder(low: float, high: float) -> list[float]:
 def tick_text(value: float) -> str:
     """A log-axis tick label: whole numbers with thousands separators, small ones in their shortest form."""
     if value >= 1e6 or value < 1e-3:
-        return f"{value:.0e}".replace("e+0", "e").replace("e-0", "e-")
+        return f"{value:.0e}".replace("e+0", "e").replace("e-0", "e-").replace("e+", "e")  # 1e10, not 1e+10
     return f"{value:,.0f}" if value >= 1 else f"{value:g}"
 
 
@@ -91,19 +104,26 @@ def _axis_is_log(fig: go.Figure, letter: str, row: int | None, col: int | None) 
     return axis.type == "log"
 
 
-def vline(fig: go.Figure, x: float, row: int | None = None, col: int | None = None, **kwargs) -> go.Figure:
-    """A vertical line at data value x, placed in log10 units when its axis is logarithmic."""
-    if not math.isfinite(x) or (_axis_is_log(fig, "x", row, col) and x <= 0):
+def _line(fig: go.Figure, letter: str, value: float, row: int | None, col: int | None, **kwargs) -> go.Figure:
+    """A reference line across the plot at data value `value` of the x or y axis, with its label placed to match."""
+    log = _axis_is_log(fig, letter, row, col)
+    if not math.isfinite(value) or (log and value <= 0):
         return fig
-    position = math.log10(x) if _axis_is_log(fig, "x", row, col) else x
     cell = {} if row is None else {"row": row, "col": col}
-    return fig.add_vline(x=position, **cell, **kwargs)
+    labelled = len(fig.layout.annotations)
+    add = fig.add_vline if letter == "x" else fig.add_hline
+    add(value, **cell, **kwargs)
+    if log:
+        for annotation in fig.layout.annotations[labelled:]:
+            annotation[letter] = math.log10(value)
+    return fig
+
+
+def vline(fig: go.Figure, x: float, row: int | None = None, col: int | None = None, **kwargs) -> go.Figure:
+    """A vertical line at data value x (set the axis type first: on a log axis its label goes in log10 units)."""
+    return _line(fig, "x", x, row, col, **kwargs)
 
 
 def hline(fig: go.Figure, y: float, row: int | None = None, col: int | None = None, **kwargs) -> go.Figure:
-    """A horizontal line at data value y, placed in log10 units when its axis is logarithmic."""
-    if not math.isfinite(y) or (_axis_is_log(fig, "y", row, col) and y <= 0):
-        return fig
-    position = math.log10(y) if _axis_is_log(fig, "y", row, col) else y
-    cell = {} if row is None else {"row": row, "col": col}
-    return fig.add_hline(y=position, **cell, **kwargs)
+    """A horizontal line at data value y (set the axis type first: on a log axis its label goes in log10 units)."""
+    return _line(fig, "y", y, row, col, **kwargs)

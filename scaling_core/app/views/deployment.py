@@ -12,6 +12,7 @@ from scaling_core.core.errors import ConfigError
 from scaling_core.core.recipe import Recipe
 from scaling_core.hardware.latency_model import LinearProfile, predict_ms
 from scaling_core.hardware.optimize import network_at, within_plan
+from scaling_core.lab.runs import code_version
 from scaling_core.storage.shipped import Maker, stored_or_shipped
 from scaling_core.studies.deployment.measurements import DEPLOYMENT_VERSION, deployment_defaults, deployment_records
 from scaling_core.studies.deployment.noise_model import calibrate_gain, model_output_sqnr_db
@@ -119,6 +120,56 @@ def thermal_frame(
     return pd.DataFrame(rows)
 
 
+def energy_frame(recipe: Recipe, phis: Sequence[float], device: ThermalDevice, energy: EnergyModel) -> pd.DataFrame:
+    """Per φ, without a latency model: energy per inference and the thermal ceiling on the rate (modelled).
+
+    At the top frequency the device draws P = P_static + rate · E per second on average (whatever the latency),
+    so it stays below the throttle threshold while rate ≤ ((T_th − T_amb)/R − P_static) / E: the highest rate
+    it can sustain unthrottled, an upper bound the latency may lower further.
+    """
+    budget_w = (device.throttle_c - device.ambient_c) / device.resistance_k_per_w - device.static_w
+    rows = []
+    for phi in phis:
+        try:
+            network = network_at("classification", recipe, float(phi))
+        except ConfigError:
+            continue
+        if not within_plan(network):
+            continue
+        report = count_task(network)
+        moved = energy.bytes_moved(report.params, report.activations)
+        joules = inference_energy_j(int(report.macs), moved, energy.pj_per_mac, energy.pj_per_byte)
+        rows.append(
+            {
+                "phi": float(phi),
+                "resolution_px": network.backbone.resolution_px,
+                "macs": int(report.macs),
+                "bytes_moved": moved,
+                "energy_mj": joules * 1000,
+                "ceiling_fps": max(budget_w, 0.0) / joules if joules > 0 else float("inf"),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def blur_frame(recipe: Recipe, phis: Sequence[float], motion) -> pd.DataFrame:
+    """Per φ, without a latency model: the network's input size and the motion's blur length there (modelled)."""
+    rows = []
+    for phi in phis:
+        try:
+            network = network_at("classification", recipe, float(phi))
+        except ConfigError:
+            continue
+        px = network.backbone.resolution_px
+        rows.append({"phi": float(phi), "resolution_px": px, "blur_px": float(motion.blur_px(px))})
+    return pd.DataFrame(rows)
+
+
+def nearest_sweep(sweeps: Sequence[float], sweep: float) -> float:
+    """The measured sweep nearest the motion's (the blur panel shows that one)."""
+    return min(sweeps, key=lambda s: abs(s - sweep))
+
+
 def thermal_trace(
     model: LinearProfile,
     recipe: Recipe,
@@ -162,7 +213,7 @@ def records_for(dataset: str, phis: Sequence[float], seeds: int, store, budget=N
         "deployment",
         dataset,
         lambda r: r["phi"] in phis and r["seed"] < seeds,
-        Maker("deployment", DEPLOYMENT_VERSION, command),
+        Maker("deployment", DEPLOYMENT_VERSION, command, code_version(dataset)),
     )
 
 

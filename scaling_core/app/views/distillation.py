@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from scaling_core.lab.runs import code_version
 from scaling_core.storage.shipped import Maker, stored_or_shipped
 from scaling_core.studies.representation.distill import DISTILLATION_VERSION, DistillSettings, distillation_records
 
@@ -33,7 +34,7 @@ def students_for(settings: DistillSettings, store) -> tuple[list[dict], str]:
             and r["student_phi"] in settings.student_phis
             and r["seed"] < settings.seeds
         ),
-        Maker("distillation", DISTILLATION_VERSION, command),
+        Maker("distillation", DISTILLATION_VERSION, command, code_version(settings.dataset)),
     )
 
 

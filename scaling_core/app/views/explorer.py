@@ -154,3 +154,47 @@ def top1_of(state: AppState, multipliers) -> AccuracyEstimate | None:
         return None
     preset = state.preset if state.preset != CUSTOM and state.num_classes == IMAGENET_CLASSES else None
     return estimate(multipliers.depth, multipliers.width, multipliers.resolution, state.base_top1, preset)
+
+
+@dataclass(frozen=True)
+class StartingPoint:
+    """A first step offered on the landing page: a button that opens a page in a meaningful state."""
+
+    key: str
+    label: str
+    page: str
+    changes: tuple[tuple[str, object], ...]
+    help: str
+
+
+INTRODUCTION = (
+    "**What this answers:** what a network becomes when compound scaling grows its depth, width and resolution "
+    "(α^φ, β^φ, γ^φ), and what that costs.  \n"
+    "**How:** exact MACs, parameters and activations (modelled), latency timed on this machine (measured), "
+    "ImageNet accuracy (published, or modelled from it).  \n"
+    "**Start here** with your own settings below, or with one of these:"
+)
+STARTING_POINTS = (
+    StartingPoint(
+        "budget",
+        "Scale EfficientNet to a budget",
+        "pareto",
+        (("pareto_macs_budget_g", 1.0),),
+        "The Pareto page with a budget of 1 G multiply-adds: the most accurate network of each recipe within it.",
+    ),
+    StartingPoint(
+        "latency",
+        "Fit latency to this machine",
+        "hardware",
+        (),
+        "The Hardware page: time this network, fit a latency model here (a quick fit takes a minute or two), "
+        "then the best recipe under a latency budget.",
+    ),
+    StartingPoint(
+        "pareto",
+        "Compare recipes on a Pareto front",
+        "pareto",
+        (),
+        "The Pareto page: accuracy against cost for EfficientNet's recipe and the alternatives, and the front.",
+    ),
+)

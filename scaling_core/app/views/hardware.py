@@ -13,7 +13,7 @@ from scaling_core.core.errors import ConfigError
 from scaling_core.core.presets import scale_preset
 from scaling_core.core.recipe import Recipe
 from scaling_core.core.rounding import RoundingPolicy
-from scaling_core.hardware.latency_model import FitReport, LinearProfile
+from scaling_core.hardware.latency_model import FitReport, LinearProfile, named_plan, plan_timings
 from scaling_core.hardware.measure import MeasureOptions
 from scaling_core.hardware.optimize import Choice, optimize
 
@@ -91,3 +91,34 @@ def throughput_frame(rows: list[dict]) -> pd.DataFrame:
 def cached_optimize(weights: tuple[float, ...], features: tuple[str, ...], budget_ms: float) -> Choice:
     """The optimiser's choice for a profile and budget (classification), cached."""
     return optimize(LinearProfile(features, weights), budget_ms)
+
+
+FIT_USES = (
+    "The fitted model predicts any network's latency from its exact counts in microseconds: the Pareto page's "
+    "predicted-latency axis and budget, the Deployment page's drone, and the optimiser below use it."
+)
+
+
+def plan_text(plan: dict) -> str:
+    """What a fit measures, in the units its progress counts: timings of training and held-out networks."""
+    return (
+        f"{plan_timings(plan):,} timings of {plan['train']} + {plan['test']} networks in "
+        + (f"{plan['rounds']} interleaved rounds" if plan["rounds"] > 1 else "one round")
+        + f" (the {plan['test']} held out timed twice, for the noise floor)"
+    )
+
+
+def fit_choices() -> dict[str, str]:
+    """The fits offered, by plan name: what each measures and how long it took on the reference 2-core machine."""
+    choices = {}
+    for name in ("quick", "full"):
+        plan = named_plan(name)
+        choices[name] = f"{name.capitalize()} fit: {plan_text(plan)}, about {plan['seconds_here']:,} s on 2 cores here"
+    return choices
+
+
+def profile_label(report: FitReport) -> str:
+    """How a profile is named wherever it is shown: a quick one says so."""
+    if report.plan == "quick":
+        return f"quick profile ({report.train_size} + {len(report.test_measured_ms)} networks: a first estimate)"
+    return f"full profile ({report.train_size} + {len(report.test_measured_ms)} networks)"

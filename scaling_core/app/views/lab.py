@@ -29,7 +29,7 @@ def shipped_notice(dataset: str) -> str:
     if document is None:
         return ""
     maker = Maker("lab training", code_version(dataset), document["command"])
-    return stale_notice(f"data/lab/{dataset}.json", document.get("code_version"), maker)
+    return stale_notice(f"data/lab/{dataset}.json", {"version": document.get("code_version")}, maker)
 
 
 def lab_results(dataset: str, aliases: list[str], store=None) -> pd.DataFrame:
@@ -95,3 +95,41 @@ def curves_frame(frame: pd.DataFrame) -> pd.DataFrame:
         for point in curve
     ]
     return pd.DataFrame(rows, columns=["recipe", "phi", "seed", "epoch", "train_loss", "test_accuracy"])
+
+
+# The Lab page's results table: the columns shown, under the names and units a reader needs.
+RESULT_COLUMNS = {
+    "recipe": "recipe",
+    "phi": "φ",
+    "accuracy_mean": "accuracy (%, measured mean)",
+    "accuracy_std": "sd (points)",
+    "accuracy_min": "min (%)",
+    "accuracy_max": "max (%)",
+    "modelled_shape": "modelled shape (%)",
+    "on_front": "on the front",
+    "macs": "MACs (modelled)",
+    "params": "parameters (modelled)",
+    "latency_ms": "latency (ms, measured)",
+    "seeds": "seeds",
+    "resolution_px": "input (px)",
+    "total_blocks": "blocks",
+    "depth_multiplier": "d",
+    "width_multiplier": "w",
+    "resolution_multiplier": "r",
+    "train_time_s": "training (s, measured)",
+}
+PERCENT_COLUMNS = ("accuracy (%, measured mean)", "min (%)", "max (%)", "modelled shape (%)")
+COUNT_COLUMNS = ("MACs (modelled)", "parameters (modelled)")
+
+
+def results_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The measured results as the page lists them: one row per recipe and φ, accuracy in % (never a fraction)."""
+    return frame[[c for c in RESULT_COLUMNS if c in frame]].rename(columns=RESULT_COLUMNS)
+
+
+def results_heading(frame: pd.DataFrame) -> str:
+    """What the results table holds, in one line: all configurations, and how many are on the measured front."""
+    return (
+        f"Measured results: {len(frame)} configurations, {int(frame['on_front'].sum())} on the front "
+        "(accuracy against MACs)"
+    )

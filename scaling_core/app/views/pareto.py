@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -31,7 +31,7 @@ from scaling_core.core.errors import ConfigError
 from scaling_core.core.presets import preset_table, scale_preset
 from scaling_core.core.recipe import Recipe
 from scaling_core.core.sweep import sweep
-from scaling_core.hardware.latency_model import LinearProfile, predict_ms
+from scaling_core.hardware.latency_model import LinearProfile, named_plan, predict_ms
 from scaling_core.hardware.optimize import within_plan
 from scaling_core.tasks.heads import TaskArch, as_task
 
@@ -133,6 +133,9 @@ class ParetoResult:
     cost_column: str
     dropped: int
     notes: tuple[str, ...] = ()
+    # The cost axis drawn (a COST_OBJECTIVES key), and why it is not the one chosen, when it is not ('' if it is).
+    cost_key: str = "macs"
+    fallback: str = ""
 
     @property
     def front(self) -> pd.DataFrame:
@@ -190,6 +193,7 @@ def pareto_result(
             pd.DataFrame(),
             cost,
             0,
+            cost_key=state.pareto_cost,
         )
     frame = grid_frame(
         page_recipes(state),
@@ -240,6 +244,7 @@ def pareto_result(
         cost,
         dropped,
         tuple(notes),
+        cost_key=state.pareto_cost,
     )
 
 
@@ -293,11 +298,96 @@ LAB_LATENCY = (
 )
 
 
+def lab_title(state: AppState) -> str:
+    """The title of the lab dataset the page's accuracy comes from ('' for the ImageNet source)."""
+    from scaling_core.lab.data import dataset_table
+
+    return "" if state.pareto_source == "imagenet" else dataset_table()[state.pareto_source.split(":", 1)[1]].title
+
+
+def accuracy_axis_label(state: AppState, csv_rows: bool = False) -> str:
+    """The accuracy axis' title: the quantity, its unit and its evidence (measured / modelled)."""
+    if state.pareto_source != "imagenet":
+        return f"test accuracy on {lab_title(state)} (%), measured by the lab"
+    return "ImageNet top-1 (%), modelled" + (" or measured (your CSV)" if csv_rows else "")
+
+
+def cost_axis_label(state: AppState, cost_key: str) -> str:
+    """The cost axis' title: the cost and its evidence ("measured" or "modelled")."""
+    cost = COST_OBJECTIVES[cost_key]
+    lab_latency = state.pareto_source != "imagenet" and cost.column.startswith("latency")
+    return f"{cost.label}, {'measured by the lab' if lab_latency else cost.source.split(':')[0].split(' on ')[0]}"
+
+
+def cost_fallback(state: AppState, has_profile: bool, has_lookup: bool) -> str:
+    """Why the chosen cost axis cannot be drawn before computing anything ('' when it can)."""
+    if state.pareto_cost == "latency_predicted" and state.pareto_source != "imagenet":
+        return (
+            "Predicted latency is modelled for ImageNet-size networks, not the lab's: the lab's points are drawn "
+            "against MACs (choose measured latency for the lab's own timings)."
+        )
+    if state.pareto_cost == "latency_predicted" and not has_profile:
+        quick, full = (named_plan(name)["seconds_here"] for name in ("quick", "full"))
+        return (
+            "Predicted latency needs a latency model of this machine and measuring setup: it predicts every "
+            "grid point's latency (ms) from its layers and lets the latency budget bind on any axis. A quick fit "
+            f"on the Hardware page takes about {quick:,} s (a full one about {full:,} s) on a 2-core machine; "
+            "meanwhile the front is drawn against MACs."
+        )
+    if state.pareto_cost == "latency_measured" and state.pareto_source == "imagenet" and not has_lookup:
+        return "Measured latency needs the results store and a measuring setup: the front is drawn against MACs."
+    return ""
+
+
+def page_result(
+    state: AppState,
+    measured: pd.DataFrame | None = None,
+    profile: LinearProfile | None = None,
+    measured_latency: Callable[[TaskArch], float | None] | None = None,
+    store=None,
+) -> ParetoResult:
+    """What the page draws: `pareto_result`, or, where the chosen cost axis cannot be drawn yet (no latency model,
+    no measured latency, lab accuracy against predicted latency), the MACs front with the reason in `fallback`."""
+    reason = cost_fallback(state, profile is not None, measured_latency is not None)
+    if not reason:
+        result = pareto_result(state, measured, profile, measured_latency, store)
+        if result.frame[result.cost_column].notna().any():
+            return result
+        reason = (
+            f"None of the {len(result.frame)} points has a measured latency on this machine with this measuring "
+            "setup yet: the front is drawn against MACs until they are measured (each network is built and "
+            "timed once, then kept in the store)."
+        )
+    return replace(
+        pareto_result(replace(state, pareto_cost="macs"), measured, profile, measured_latency, store), fallback=reason
+    )
+
+
+def front_notice(result: ParetoResult, state: AppState) -> str:
+    """One line when the front is empty, saying why ('' when it has points)."""
+    if result.frame["on_front"].any():
+        return ""
+    if result.frame.empty:
+        return "No configuration of this grid can be counted (every resolution rounds below the base's smallest input)."
+    if not result.frame[result.cost_column].notna().any():
+        return f"No point has a value for {COST_OBJECTIVES[result.cost_key].label}: there is no front to draw."
+    budgets = [
+        f"{label} ≤ {value:g} {unit}"
+        for label, value, unit in (
+            ("MACs", state.pareto_macs_budget_g, "G"),
+            ("latency", state.pareto_latency_budget_ms, "ms"),
+            ("memory", state.pareto_memory_budget_mb, "MiB"),
+        )
+        if value
+    ]
+    return f"No point meets the budgets ({', '.join(budgets)}): raise one, or set it to 0 for none."
+
+
 def accuracy_caption(state: AppState) -> str:
     """Where the accuracy axis comes from, with the model's leave-one-out error."""
     if state.pareto_source != "imagenet":
         return (
-            f"Accuracy: measured by the lab ({state.pareto_source[4:]}): test accuracy of the lab base scaled by "
+            f"Accuracy: measured by the lab ({lab_title(state)}): test accuracy of the lab base scaled by "
             "each recipe, mean over seeds, ± their standard deviation (Lab page). The φ grid and your recipes "
             "above apply to the ImageNet source only."
         )

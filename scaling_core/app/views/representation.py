@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from scaling_core.lab.runs import code_version
 from scaling_core.lab.train import Budget
 from scaling_core.storage.shipped import Maker, stored_or_shipped
 from scaling_core.studies.representation.fewshot import effective_dim_law, fit_log_linear, modelled_accuracy, snr_law
@@ -39,7 +40,7 @@ def records_for(
         "representation",
         name,
         lambda r: r["alias"] in aliases and r["phi"] in phis and r["seed"] < seeds,
-        Maker("few-shot", REPRESENTATION_VERSION, command),
+        Maker("few-shot", REPRESENTATION_VERSION, command, code_version(dataset)),
     )
 
 
@@ -192,7 +193,7 @@ def dichotomy_frame(records: Sequence[dict]) -> pd.DataFrame:
 def capacity_table(records: Sequence[dict]) -> pd.DataFrame:
     """Per recipe and φ: the head's width d, Cover's capacity 2(d + 1) for points in general position
     (modelled), the unseen classes' feature rank and within-class effective dimension (measured), and how
-    separable the training classes are (measured; mean over seeds)."""
+    separable the training classes are (measured, %; mean over seeds)."""
     rows = [
         {
             **{k: r[k] for k in KEYS},
@@ -200,7 +201,7 @@ def capacity_table(records: Sequence[dict]) -> pd.DataFrame:
             "cover_capacity_modelled": 2 * (r["dims"] + 1),
             "rank": r["dichotomies"][0]["rank"],
             "within_class_effective_dim": r["statistics"]["effective_dim"],
-            "classes_separable": r["base_probe"]["separable_classes"],
+            "classes_separable": 100 * r["base_probe"]["separable_classes"],
             "probe_train_accuracy": 100 * r["base_probe"]["train_accuracy"],
             "clean_accuracy": 100 * r["clean"],
         }

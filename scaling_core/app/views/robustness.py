@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from scaling_core.core.errors import ConfigError
+from scaling_core.lab.runs import code_version
 from scaling_core.storage.shipped import Maker, stored_or_shipped
 from scaling_core.studies.robustness.evaluation import (
     ATTACKS,
@@ -85,7 +86,7 @@ def records_for(dataset: str, aliases, phis, seeds: int, store, budget=None) -> 
         "robustness",
         dataset,
         lambda r: r["alias"] in aliases and r["phi"] in phis and r["seed"] < seeds,
-        Maker("robustness", ROBUSTNESS_VERSION, command),
+        Maker("robustness", ROBUSTNESS_VERSION, command, code_version(dataset)),
     )
 
 
@@ -157,6 +158,29 @@ def modelled_curves(model: MarginModel, curves: pd.DataFrame, attack: str) -> pd
     grid = curves[curves["attack"] == attack].drop_duplicates([*KEYS, "level"]).copy()
     grid["accuracy_modelled"] = 100 * predict(model, grid)
     return grid[[*KEYS, "macs", "level", "accuracy_modelled"]]
+
+
+def moments_table(moments: pd.DataFrame) -> pd.DataFrame:
+    """Per recipe and φ, means over seeds: clean accuracy (%), the margin's mean and sd, the gradient norm's mean."""
+    table = (
+        moments.groupby(["recipe", "phi"], sort=False)[["clean", "margin_mean", "margin_std", "gradient_norm_mean"]]
+        .mean()
+        .reset_index()
+    )
+    table["clean"] = 100 * table["clean"]
+    return table
+
+
+def reference_note(levels, reference: float) -> str:
+    """One line when the reference level lies outside the measured levels (the gap is then taken at the edge)."""
+    levels = sorted(float(v) for v in levels)
+    if not levels or levels[0] <= reference <= levels[-1]:
+        return ""
+    edge = levels[0] if reference < levels[0] else levels[-1]
+    return (
+        f"The reference level {reference:g} lies outside the measured levels ({levels[0]:g} to {levels[-1]:g}): "
+        f"the gap is taken at {edge:g}."
+    )
 
 
 def is_attack(name: str) -> bool:

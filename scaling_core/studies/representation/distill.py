@@ -18,8 +18,9 @@ from dataclasses import dataclass, replace
 from scaling_core.core.arch import ScaledArch
 from scaling_core.core.errors import ConfigError, require_finite
 from scaling_core.lab.evaluations import RunRef, evaluate_missing, evaluation_key
-from scaling_core.lab.runs import lab_network, lab_recipe, lab_settings, network_key, run_grid, run_key
-from scaling_core.lab.train import Budget
+from scaling_core.lab.runs import code_version, lab_network, lab_recipe, lab_settings, network_key, run_grid, run_key
+from scaling_core.lab.train import Budget, Distillation, fit, split_at, train
+from scaling_core.lab.train import evaluate as accuracy
 from scaling_core.storage.keys import describe
 from scaling_core.studies.representation.measurements import representation_defaults
 
@@ -119,7 +120,6 @@ def teacher_logits(dataset: str, teacher: ScaledArch, checkpoint: bytes):
 
     import torch
 
-    from scaling_core.lab.train import split_at
     from scaling_core.nn.build import build_model
 
     model = build_model(teacher)
@@ -137,8 +137,6 @@ def evaluate(dataset: str, run: RunRef, checkpoint: bytes, job: StudentJob) -> d
     import torch
     from torch.nn.utils import prune
 
-    from scaling_core.lab.train import Distillation, fit, split_at, train
-    from scaling_core.lab.train import evaluate as accuracy
     from scaling_core.nn.build import build_model
 
     torch.set_num_threads(1)
@@ -260,8 +258,6 @@ def distillation_records(settings: DistillSettings, store) -> list[dict]:
 def _teacher_accuracy(settings: DistillSettings, teacher_phi: float | None, store) -> dict[int, float]:
     if teacher_phi is None:
         return {}
-    from scaling_core.lab.runs import code_version
-
     teacher = lab_network(settings.dataset, settings.teacher_recipe, teacher_phi)
     return {
         row["seed"]: row["accuracy"]

@@ -161,12 +161,27 @@ def domain_images(name: str) -> list[NamedImage]:
     return [load_image(source) for source in domain(name).images]
 
 
+# Characters of a file name or an offending value that a message shows (the rest becomes "…").
+SHOWN_CHARACTERS = 40
+
+
+def shortened(text: str, limit: int = SHOWN_CHARACTERS) -> str:
+    """A name or value for a one-line message: its first `limit` characters, on one line."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def decode_upload(filename: str, data: bytes, limits: UploadLimits | None = None) -> NamedImage:
-    """An uploaded file's pixels, or a ConfigError that names the file and what it must be."""
+    """An uploaded file's pixels, or a ConfigError that names the file (shortened) and what it must be.
+
+    Whatever a damaged file makes the decoder raise becomes that one ConfigError: a bad upload never stops
+    the caller, and its message never carries the decoder's own text.
+    """
     from PIL import Image, UnidentifiedImageError
 
     limits = limits or spectrum_settings().upload
-    parameter = f"image {filename}"
+    formats = ", ".join(limits.formats)
+    parameter = f"image {shortened(filename)}"
     if len(data) > limits.max_bytes:
         raise ConfigError(parameter, f"{len(data):,} bytes", f"at most {limits.max_bytes:,} bytes")
     try:
@@ -199,9 +214,9 @@ def decode_upload(filename: str, data: bytes, limits: UploadLimits | None = None
             f"at most {limits.max_pixels:,} pixels (a guard against decompression bombs)",
         ) from None
     except UnidentifiedImageError:
-        raise ConfigError(parameter, "unreadable", f"a {', '.join(limits.formats)} image file") from None
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise ConfigError(parameter, "corrupt", f"a complete {', '.join(limits.formats)} image ({exc})") from None
+        raise ConfigError(parameter, "unreadable", f"a {formats} image file") from None
+    except Exception:  # noqa: BLE001 - a damaged file can make Pillow raise anything; it is the file's fault
+        raise ConfigError(parameter, "corrupt", f"a complete {formats} image") from None
     if not np.all(np.isfinite(pixels)):
         raise ConfigError(parameter, "non-finite pixels", "finite pixel values")
     return NamedImage(filename, pixels, "your upload")

@@ -1,0 +1,148 @@
+"""The Lab page's figures: measured accuracy against a cost beside the modelled shape, and training curves."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import plotly.colors
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from scaling_core.app.plots.style import MAX_LEGEND_ENTRIES, finish, log_axis
+
+# Training curves: recipes side by side, this many to a row.
+FACETS_PER_ROW = 3
+
+
+def lab_accuracy_figure(frame: pd.DataFrame, cost_column: str, cost_label: str) -> go.Figure:
+    """Measured test accuracy (mean, min–max over seeds) against a cost per recipe, the measured front outlined,
+    and the ImageNet-calibrated model's shape dashed beside each recipe.
+
+    One legend entry per recipe (its measured line and modelled shape toggle together), one for the dashed
+    modelled shape and one for the front. Rows without a finite, positive cost are left out (the axis is log).
+    """
+    fig = go.Figure()
+    palette = plotly.colors.qualitative.Plotly
+    cost = pd.to_numeric(frame[cost_column], errors="coerce").to_numpy(float) if cost_column in frame else []
+    frame = frame[np.isfinite(cost) & (np.asarray(cost) > 0)] if len(frame) else frame
+    recipes = list(dict.fromkeys(frame["recipe"])) if len(frame) else []
+    for i, (recipe, rows) in enumerate(frame.groupby("recipe", sort=False)):
+        rows = rows.sort_values(cost_column)
+        color = palette[i % len(palette)]
+        fig.add_scatter(
+            x=rows[cost_column],
+            y=rows["accuracy_mean"],
+            mode="lines+markers",
+            name=f"{recipe} (measured)",
+            line={"color": color},
+            legendgroup=recipe,
+            showlegend=i < MAX_LEGEND_ENTRIES - 2,
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": rows["accuracy_max"] - rows["accuracy_mean"],
+                "arrayminus": rows["accuracy_mean"] - rows["accuracy_min"],
+            },
+            customdata=np.column_stack(
+                [
+                    rows["phi"],
+                    rows["resolution_px"],
+                    [
+                        f"mean of {n} seeds, sd {sd:.2f}" if n > 1 else "one seed"
+                        for n, sd in zip(rows["seeds"], rows["accuracy_std"])
+                    ],
+                ]
+            ),
+            hovertemplate=recipe + " φ=%{customdata[0]}, %{customdata[1]} px: %{y:.2f}% "
+            "(measured: %{customdata[2]}; bars min–max)<extra></extra>",
+        )
+        shaped = rows[np.isfinite(rows["modelled_shape"].to_numpy(float))]
+        fig.add_scatter(
+            x=shaped[cost_column],
+            y=shaped["modelled_shape"],
+            mode="lines",
+            legendgroup=recipe,
+            showlegend=False,
+            name=f"{recipe} (modelled shape)",
+            line={"color": color, "dash": "dash"},
+            opacity=0.6,
+            hovertemplate=recipe + ": %{y:.2f}% (modelled from the φ = 0 accuracy)<extra></extra>",
+        )
+    if recipes:
+        # The key to the dashed lines: one entry, not one per recipe.
+        fig.add_scatter(
+            x=[None],
+            y=[None],
+            mode="lines",
+            name="dashed: modelled shape",
+            line={"color": "grey", "dash": "dash"},
+            hoverinfo="skip",
+        )
+    front = frame[frame["on_front"]].sort_values(cost_column) if len(frame) else frame
+    fig.add_scatter(
+        x=front[cost_column] if len(front) else [],
+        y=front["accuracy_mean"] if len(front) else [],
+        mode="markers",
+        name="measured front",
+        marker={"size": 14, "color": "rgba(0,0,0,0)", "line": {"color": "black", "width": 2}},
+        hoverinfo="skip",
+    )
+    fig.update_layout(
+        xaxis={**log_axis(frame[cost_column] if len(frame) else []), "title": f"{cost_label} (log scale)"},
+        yaxis_title="test accuracy (%)",
+    )
+    return finish(
+        fig,
+        f"Accuracy against {cost_label.split(' (')[0]}",
+        "measured: mean over seeds, bars min–max; dashed: modelled shape",
+    )
+
+
+def training_curves_figure(curves: pd.DataFrame) -> go.Figure:
+    """Test accuracy after each epoch (measured), one panel per recipe, one colour per φ, every seed a line.
+
+    The legend has one entry per φ (a click hides that φ in every panel), not one per line.
+    """
+    recipes = list(dict.fromkeys(curves["recipe"]))
+    phis = sorted(set(curves["phi"]))
+    columns = max(1, min(FACETS_PER_ROW, len(recipes)))
+    rows = max(1, math.ceil(len(recipes) / columns))
+    fig = make_subplots(
+        rows=rows,
+        cols=columns,
+        subplot_titles=recipes or None,
+        shared_yaxes=True,
+        horizontal_spacing=0.04,
+        vertical_spacing=0.2 if rows > 1 else 0.0,  # room for the x-axis title and the next panel's
+    )
+    colors = plotly.colors.sample_colorscale("Viridis", [i / max(1, len(phis) - 1) * 0.85 for i in range(len(phis))])
+    color_of = dict(zip(phis, colors))
+    legend_phis = set(phis[:MAX_LEGEND_ENTRIES])
+    seen: set[float] = set()
+    for index, recipe in enumerate(recipes):
+        row, col = index // columns + 1, index % columns + 1
+        for (phi, seed), lines in curves[curves["recipe"] == recipe].groupby(["phi", "seed"], sort=True):
+            fig.add_scatter(
+                x=lines["epoch"],
+                y=lines["test_accuracy"],
+                mode="lines+markers",
+                name=f"φ = {phi:g}",
+                legendgroup=f"φ = {phi:g}",
+                showlegend=phi in legend_phis and phi not in seen,
+                line={"color": color_of[phi], "width": 1.5},
+                marker={"size": 5},
+                hovertemplate=f"{recipe}, φ = {phi:g}, seed {seed}: epoch %{{x}}, %{{y:.2f}}%<extra></extra>",
+                row=row,
+                col=col,
+            )
+            seen.add(phi)
+        fig.update_xaxes(title_text="epoch", dtick=1, row=row, col=col)
+    fig.update_yaxes(title_text="test accuracy (%)", col=1)
+    return finish(
+        fig,
+        "Training curves: test accuracy after each epoch",
+        "measured: every seed is a line; colour: φ",
+        height=120 + 300 * rows,
+    )
