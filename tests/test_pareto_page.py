@@ -3,7 +3,7 @@
 import json
 
 from apptest import link_value, metric, open_app
-from test_extremes_pareto_lab import figure_problems
+from figure_checks import figure_problems
 
 from scaling_core import Recipe, count, scale_recipe
 from scaling_core.accuracy.model import calibration
