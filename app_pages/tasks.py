@@ -122,13 +122,14 @@ if exceeds_int64(report.macs):
     )
 
 st.subheader("Cost by component")
-left, right = st.columns([1, 2])
-left.dataframe(
+# The components table gets the full width: beside the parts table its counts would scroll out of view.
+st.dataframe(
     view.components,
     hide_index=True,
     width="stretch",
     column_config={"MACs": LOCALIZED, "params": LOCALIZED, "activations": LOCALIZED, "MACs share": PERCENT},
 )
+left, right = st.columns([1, 2])
 chart(component_figure(view.parts), "components", left)
 right.dataframe(
     view.parts,

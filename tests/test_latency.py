@@ -159,3 +159,21 @@ def test_optimizer_picks_the_best_objective_within_the_budget():
 def test_a_budget_nothing_meets_is_a_clear_error():
     with pytest.raises(ConfigError, match="budget_ms"):
         optimize(SYNTHETIC, 0.5, recipes=[Recipe(1.2, 1.1, 1.15)])
+
+
+def test_fit_latency_takes_the_quick_plan_from_the_command_line(monkeypatch, tmp_path):
+    """`fit-latency --plan quick` measures the quick plan (fewer timings) and says which plan it fitted."""
+    from scaling_core.cli.main import main
+    from scaling_core.hardware import latency_model
+
+    fitted = []
+
+    def fake_fit(options, store, plan, progress):
+        fitted.append(plan)
+        raise SystemExit(0)  # the plan is what this test is about, not the minutes of timing
+
+    monkeypatch.setattr(latency_model, "fit_latency", fake_fit)
+    with pytest.raises(SystemExit):
+        main(["fit-latency", "--plan", "quick", "--store", f"sqlite:///{tmp_path / 's.sqlite'}"])
+    quick, full = fitted[0], latency_model.named_plan("full")
+    assert quick["name"] == "quick" and latency_model.plan_timings(quick) < latency_model.plan_timings(full)

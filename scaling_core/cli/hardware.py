@@ -15,7 +15,7 @@ from scaling_core.cli.network import add_network_arguments, resolve_arch
 
 def add_hardware_commands(commands) -> None:
     """Register bench, fit-latency and optimize on the CLI's sub-parsers."""
-    from scaling_core.hardware.latency_model import FEATURES, default_plan
+    from scaling_core.hardware.latency_model import FEATURES, PLANS, default_plan
     from scaling_core.hardware.optimize import OBJECTIVES
 
     bench = commands.add_parser("bench", help="measure the latency of one or many networks (stored, reused)")
@@ -27,6 +27,13 @@ def add_hardware_commands(commands) -> None:
 
     fit = commands.add_parser("fit-latency", help="measure a sampling plan, fit the latency model, score it")
     add_measuring_arguments(fit)
+    fit.add_argument(
+        "--plan",
+        default="full",
+        choices=PLANS,
+        help="the sampling plan: full (about 3 minutes on a quiet 2-core machine) or quick (under a minute, fewer "
+        "networks and rounds over the same region; its profile is marked quick)",
+    )
     fit.add_argument("--train", type=at_least(len(FEATURES)), help="training configurations (default: the plan's)")
     fit.add_argument("--test", type=at_least(2), help="held-out configurations (default: the plan's)")
     fit.add_argument("--rounds", type=at_least(1), help="interleaved measuring rounds (default: the plan's)")
@@ -105,16 +112,16 @@ def run_bench(args: argparse.Namespace) -> int:
 
 def run_fit_latency(args: argparse.Namespace) -> int:
     """Plan, measure, fit and score the latency model; print the held-out figures and the noise floor."""
-    from scaling_core.hardware.latency_model import default_plan, fit_latency
+    from scaling_core.hardware.latency_model import fit_latency, named_plan, plan_timings
     from scaling_core.storage.store import Store
 
-    plan = dict(default_plan())
+    plan = named_plan(args.plan)
     for name in ("train", "test", "rounds", "seed"):
         if getattr(args, name) is not None:
             plan[name] = getattr(args, name)
     options = measuring_options(args, plan["min_run_time_s"])
     store = Store(args.store)
-    bar, progress = _progress(plan["rounds"] * (plan["train"] + 2 * plan["test"]), "measuring the plan")
+    bar, progress = _progress(plan_timings(plan), f"measuring the {args.plan} plan")
     report = fit_latency(options, store, plan, progress)
     bar.close()
     result = {
@@ -125,6 +132,7 @@ def run_fit_latency(args: argparse.Namespace) -> int:
         "baseline_weights": dict(zip(report.baseline.features, report.baseline.weights)),
         "train": report.train_size,
         "test": len(report.test_measured_ms),
+        "plan": args.plan,
         "rounds": plan["rounds"],
         "min_run_time_s": options.min_run_time_s,
         "threads": options.threads,

@@ -44,7 +44,9 @@ def screenshot(request):
                 const shown = selector => [...document.querySelectorAll(selector)].filter(e => {
                     const box = e.getBoundingClientRect();  // wholly in the window, not folded away
                     return box.height > 0 && box.bottom < window.innerHeight && e.checkVisibility(); });
-                return shown("[data-testid='stPlotlyChart']").every(c => c.querySelector(".main-svg"))
+                // a chart not yet mounted shows as a skeleton: wait for it too, or the check passes on nothing
+                return !document.querySelector("[data-testid='stSkeleton']")
+                    && shown("[data-testid='stPlotlyChart']").every(c => c.querySelector(".main-svg"))
                     && shown("[data-testid='stDataFrame']").every(t => t.querySelector("canvas")); }""",
             timeout=60_000,
         )
