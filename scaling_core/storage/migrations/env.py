@@ -10,7 +10,7 @@ the change (so it is at the current head) and let Alembic compare it with the ne
     from alembic import command
     from scaling_core.storage.store import Store, alembic_config
 
-    store = Store("sqlite:////tmp/scratch.sqlite")  # made before the change: at the current head
+    store = Store("sqlite:///scratch.sqlite")  # made before the change: at the current head
     with store.engine.begin() as connection:
         command.revision(alembic_config(connection), "add x to y", autogenerate=True, rev_id="0002")
 
