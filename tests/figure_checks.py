@@ -31,8 +31,8 @@ def decoded(values) -> np.ndarray:
 
 def _numeric(values) -> np.ndarray | None:
     """The values as floats, or None for a category axis (strings) or a legend key (a lone None)."""
-    if isinstance(values, list) and any(isinstance(v, str) for v in values):
-        return None
+    if not isinstance(values, dict) and any(isinstance(v, str) for v in np.ravel(np.asarray(values, dtype=object))):
+        return None  # categories (parts, domains, teachers): no numeric axis to check
     numbers = decoded(values)
     if numbers.size <= 1 and np.isnan(numbers).all():
         return None
