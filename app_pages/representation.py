@@ -201,7 +201,11 @@ else:
     else:
         cols = st.columns(4)
         for col, (key, label) in zip(cols, (("snr0", "s0"), ("eta", "η"), ("dim0", "d0"), ("zeta", "ζ"))):
-            col.metric(f"{label} fitted to {name} (measured statistics)", f"{fit[key]:.3f}")
+            col.metric(
+                f"{label} · fitted",
+                f"{fit[key]:.3f}",
+                help=f"{label} of the law fitted to {name}'s measured statistics (modelled from measurements).",
+            )
         if st.button(f"Use the fit to {name}", key="fewshot_use_fit"):
             apply_changes(
                 fewshot_snr0=round(fit["snr0"], 3),

@@ -78,7 +78,8 @@ def test_a_partial_grid_in_the_store_says_what_the_laws_need(store, monkeypatch)
     assert any("The laws need width-only measured at two or more φ; the results hold 0" in i.value for i in at.info)
     at = open_app(PAGE, {"fewshot_recipe": "efficientnet"}, timeout=240)
     assert not at.exception
-    assert metric(at, "s0 fitted to EfficientNet")
+    assert metric(at, "s0 · fitted")
+    assert "EfficientNet" in next(m.help for m in at.metric if m.label == "s0 · fitted")  # the detail, in the help
 
 
 def test_the_simulation_is_offered_only_where_it_is_quick_and_the_model_takes_any_dimension(store):
