@@ -33,7 +33,7 @@ from scaling_core.app.views.deployment import (
     thermal_frame,
     thermal_trace,
 )
-from scaling_core.app.views.hardware import options_of
+from scaling_core.app.views.hardware import options_of, profile_label
 from scaling_core.core.recipe import Recipe
 from scaling_core.hardware.latency_model import LinearProfile, stored_profile
 from scaling_core.hardware.measure import measure_cached
@@ -72,8 +72,13 @@ THERMAL_COLUMNS = {
     "max_c": st.column_config.NumberColumn("max (°C)", format="%.1f"),
     "cold_fps": st.column_config.NumberColumn("cold (/s)", format="%.3g"),
     "sustained_fps": st.column_config.NumberColumn("sustained (/s)", format="%.3g"),
-    "sustained_over_cold": st.column_config.NumberColumn("sustained / cold (%)", format="percent"),
+    "sustained_over_cold": st.column_config.NumberColumn("sustained / cold", format="percent"),
+    "resolution_px": st.column_config.NumberColumn("input px"),
 }
+THERMAL_SHOWN = [
+    *("phi", "resolution_px", "latency_ms", "power_w", "max_c"),
+    *("cold_fps", "sustained_fps", "sustained_over_cold", "ceiling_fps"),
+]
 MEASURED = DEFAULTS["measurement"]
 SETTINGS = measure_settings()
 
@@ -125,7 +130,9 @@ NO_MODEL = (
     f"No latency model of this machine with {state.hw_threads} thread(s) yet: fit one on the Hardware page "
     "(it offers a quick fit) or run `python -m scaling_core fit-latency`."
 )
-if profile is None:
+if fitted is not None:
+    st.caption(f"Latencies on this page: modelled by this machine's {profile_label(fitted)} (Hardware page).")
+else:
     st.info(
         NO_MODEL + " Until then the latencies, the drone's choice and the throttled throughput are not shown; "
         "the blur, the thermal ceiling and the measured results are."
@@ -338,11 +345,18 @@ if thermal_table is not None and not thermal_table.empty:
         chart(thermal_trace_figure(trace, device.throttle_c, state.thermal_phi), "thermal-trace", right)
     else:
         right.info(f"No trace at φ = {state.thermal_phi:g}: see the message above.")
-    st.dataframe(thermal_table, hide_index=True, width="stretch", column_config=THERMAL_COLUMNS)
+    # What decides the pick, at full width; the energy figures behind the ceiling are in the table without a model.
+    st.dataframe(
+        thermal_table,
+        hide_index=True,
+        width="stretch",
+        column_order=THERMAL_SHOWN,
+        column_config=THERMAL_COLUMNS,
+    )
 elif ceiling is not None and not ceiling.empty:
-    left, right = st.columns(2)
+    left, _ = st.columns(2)
     chart(ceiling_figure(ceiling, state.thermal_required_fps), "thermal-ceiling", left)
-    right.dataframe(ceiling, hide_index=True, width="stretch", column_config=THERMAL_COLUMNS)
+    st.dataframe(ceiling, hide_index=True, width="stretch", column_config=THERMAL_COLUMNS)
 
 # --- Quantization --------------------------------------------------------------------------------------------
 st.header("Quantization noise")

@@ -121,6 +121,7 @@ if view.preset_comparison is not None:
     st.dataframe(
         view.preset_comparison,
         width="stretch",
+        placeholder="—",  # a figure the variant's source does not publish
         column_config={
             **{name: st.column_config.NumberColumn(format="%.4f") for name in ("depth d", "width w", "resolution r")},
             **{
@@ -139,6 +140,7 @@ st.dataframe(
     view.parts,
     width="stretch",
     hide_index=True,
+    placeholder="—",  # the stem has no expansion or SE, the classifier no kernel
     column_order=[c for c in view.parts.columns if c != "expand_ratio"],
     column_config={
         "in_channels": "in",

@@ -20,7 +20,7 @@ from scaling_core.app.export import view_export
 from scaling_core.app.plots.pareto import pareto_figure
 from scaling_core.app.report import comparison_report, front_table
 from scaling_core.app.state import FIELD_BY_NAME, with_network
-from scaling_core.app.views.hardware import options_of
+from scaling_core.app.views.hardware import options_of, profile_label
 from scaling_core.app.views.pareto import (
     LAB_LATENCY,
     accuracy_axis_label,
@@ -213,6 +213,8 @@ with results_area:
                 PAGES["hardware"].path, label="Fit a latency model on the Hardware page", icon=PAGES["hardware"].icon
             )
     cost_source = LAB_LATENCY if lab_source and cost.column.startswith("latency") else cost.source
+    if fitted is not None and cost.column == "latency_predicted_ms" and not lab_source:
+        cost_source += f", by this machine's {profile_label(fitted)}"
     st.caption(
         f"{accuracy_caption(state)} Cost axis: {cost.label} — {cost_source}. "
         + (

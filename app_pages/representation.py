@@ -45,6 +45,22 @@ from ui.store import app_store
 DEFAULTS = representation_defaults()
 FEW = DEFAULTS["fewshot"]
 COVER_LOADS = (1.0, 1.5, 2.0, 2.5, 3.0)
+
+
+def number_column(label: str, fmt: str | None = None, tip: str | None = None):
+    """A number column with a person's header (the frames keep their snake_case names for the CSV)."""
+    return st.column_config.NumberColumn(label, format=fmt, help=tip)
+
+
+# Short headers: the snake_case ones pushed the accuracies out of view at 1400 px.
+CAPACITY_COLUMNS = {
+    "head_width": number_column("d", tip="Head width: the features the classifier reads."),
+    "cover_capacity_modelled": number_column("2(d + 1)", tip="Cover's capacity (modelled, Cover 1965)."),
+    "within_class_effective_dim": number_column("within-class dim", "%.2f"),
+    "classes_separable": number_column("separable (%)", "%.2f"),
+    "probe_train_accuracy": number_column("probe train (%)", "%.2f"),
+    "clean_accuracy": number_column("test (%)", "%.2f"),
+}
 recipes = lab_settings().recipes
 
 
@@ -155,16 +171,13 @@ else:
         capacity.drop(columns="alias"),
         hide_index=True,
         width="stretch",
-        column_config={
-            c: st.column_config.NumberColumn(format="%.2f")
-            for c in ("within_class_effective_dim", "classes_separable", "probe_train_accuracy", "clean_accuracy")
-        },
+        column_config=CAPACITY_COLUMNS,
     )
     st.caption(
-        "cover_capacity_modelled: 2(d + 1), the N at which half of all labellings of points in general "
+        "2(d + 1): the N at which half of all labellings of points in general "
         "position are separable (modelled, Cover 1965). Measured: rank of the unseen classes' features; "
-        "within_class_effective_dim, the participation ratio (Σλ)²/Σλ² of their within-class scatter; "
-        "classes_separable, the % of one-against-rest splits of the training classes a hyperplane "
+        "within-class dim, the participation ratio (Σλ)²/Σλ² of their within-class scatter; "
+        "separable, the % of one-against-rest splits of the training classes a hyperplane "
         "separates; the probe's training and the network's test accuracy (%)."
     )
     chart(separability_figure(dichotomy_frame(records)), "representation-dichotomies")

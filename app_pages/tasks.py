@@ -38,6 +38,10 @@ from ui.share import share_panel
 
 LOCALIZED = st.column_config.NumberColumn(format="localized")
 PERCENT = st.column_config.NumberColumn(format="percent")
+RECIPE_HEADERS = {
+    **{"alpha": "α", "beta": "β", "gamma": "γ", "phi": "φ"},
+    **{"depth d": "d", "width w": "w", "resolution r": "r", "resolution (px)": "input px"},
+}
 HEAD_LABELS = {
     "classification": "classification",
     "detection": "detection (EfficientDet)",
@@ -150,13 +154,24 @@ if head == "detection":
         efficientdet_comparison(),
         hide_index=True,
         width="stretch",
+        # Short headers, the provenance in each column's help: the long ones pushed the MACs out of view at 1400 px.
         column_config={
-            "params (ours, modelled)": LOCALIZED,
-            "params (published)": LOCALIZED,
-            "MACs (ours, modelled)": LOCALIZED,
-            "MACs (published)": LOCALIZED,
-            "params difference": PERCENT,
-            "MACs difference": PERCENT,
+            "input (px)": st.column_config.NumberColumn("input px"),
+            "BiFPN width": st.column_config.NumberColumn("BiFPN"),
+            "params (ours, modelled)": st.column_config.NumberColumn(
+                "params: ours", format="localized", help="Modelled: exact count of the architecture built here."
+            ),
+            "params (published)": st.column_config.NumberColumn(
+                "params: paper", format="localized", help="Published (Tan, Pang & Le 2020; automl README)."
+            ),
+            "params difference": st.column_config.NumberColumn("Δ params", format="percent"),
+            "MACs (ours, modelled)": st.column_config.NumberColumn(
+                "MACs: ours", format="localized", help="Modelled: exact count of the architecture built here."
+            ),
+            "MACs (published)": st.column_config.NumberColumn(
+                "MACs: paper", format="localized", help="Published (Tan, Pang & Le 2020; automl README)."
+            ),
+            "MACs difference": st.column_config.NumberColumn("Δ MACs", format="percent"),
         },
     )
 
@@ -174,6 +189,7 @@ st.dataframe(
     law_summary(head, state.neck_scaling),
     hide_index=True,
     width="stretch",
+    placeholder="—",  # the law itself has no R²
     column_config={"R²": st.column_config.NumberColumn(format="%.4f")},
 )
 chart(law_deviation_figure(check.table, state.alpha, state.beta, state.gamma), "law-deviation")
@@ -188,11 +204,17 @@ st.caption(
 comparison = shown(compare_at_budget, head, budget, None, state.neck_scaling)
 if comparison is not None:
     comparison = arrow_safe(comparison)
+    # The per-component MACs are drawn just below (and kept in the CSV): in the table they scrolled out of view.
     st.dataframe(
         comparison,
         hide_index=True,
         width="stretch",
-        column_config={c: LOCALIZED for c in comparison.columns if c.startswith("MACs") or c == "params"},
+        column_order=[c for c in comparison.columns if not c.startswith("MACs: ")],
+        column_config={
+            "params": LOCALIZED,
+            "MACs": LOCALIZED,
+            **{name: st.column_config.NumberColumn(label) for name, label in RECIPE_HEADERS.items()},
+        },
     )
     chart(budget_figure(comparison), "budget")
 

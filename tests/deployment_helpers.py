@@ -20,10 +20,29 @@ def synthetic_profile() -> LinearProfile:
     return LinearProfile(FEATURES, tuple(WEIGHTS.get(name, 0.0) for name in FEATURES))
 
 
-def store_synthetic_profile(store) -> LinearProfile:
+def store_synthetic_profile(store, plan: str = "full") -> LinearProfile:
     """Save the hand-written model as this machine's profile for the app's default measuring setup."""
     model = synthetic_profile()
     scores = Scores(1.0, 0.0, 1.0)
-    report = FitReport(model, LinearProfile(FLOPS_FEATURES, (2.0, 70.0)), scores, scores, 1.0, (), (), (), (), (), 0)
+    baseline = LinearProfile(FLOPS_FEATURES, (2.0, 70.0))
+    report = FitReport(model, baseline, scores, scores, 1.0, (), (), (), (), (), 0, plan)
     store.put_profile(profile_identity(options_of(AppState())), report.as_dict())
     return model
+
+
+FITTED_WEIGHTS = (1.0, 30.0, 30.0, 0.0, 1.5, 0.1, 10.0, 6.0, 1.3)
+HELD_OUT = ((10.0, 10.5, 10.2, 12.0, 100), (20.0, 19.0, 21.0, 15.0, 200))  # measured, again, predicted, FLOPs, MACs
+
+
+def fitted_report(held_out: int = 1, plan: str = "full") -> FitReport:
+    """A report as a fit writes it: FITTED_WEIGHTS, their scores and noise floor, and `held_out` held-out networks."""
+    return FitReport(
+        LinearProfile(FEATURES, FITTED_WEIGHTS),
+        LinearProfile(("constant", "gmacs"), (5.0, 40.0)),
+        Scores(0.9, 0.05, 0.9),
+        Scores(0.4, 0.2, 0.6),
+        0.85,
+        *(tuple(column) for column in zip(*HELD_OUT[:held_out])),
+        10,
+        plan,
+    )

@@ -107,3 +107,12 @@ def chart_problems(at) -> list[str]:
         for i, chart in enumerate(at.get("plotly_chart"))
         for problem in figure_problems(json.loads(chart.proto.spec))
     ]
+
+
+def table_problems(at) -> list[str]:
+    """Tables an AppTest page drew that would show a bare "None" (missing cells without a placeholder)."""
+    return [
+        f"table {i} shows missing cells as None: {list(table.value.columns[table.value.isna().any()])}"
+        for i, table in enumerate(at.dataframe)
+        if table.value.isna().any().any() and not table.proto.placeholder
+    ]

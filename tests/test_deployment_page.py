@@ -16,6 +16,7 @@ def test_every_section_shows_its_model_beside_the_measurements(store):
     store_synthetic_profile(store)
     at = open_app(PAGE, {"hw_budget_ms": "100"}, timeout=180)
     assert not at.exception and not at.error
+    assert any("full profile" in c.value for c in at.caption)  # which latency model the page uses
     assert float(metric(at, "Largest φ · modelled")) > 0
     assert {
         "predicted latency (modelled)",

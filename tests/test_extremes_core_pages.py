@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 from apptest import open_app
-from figure_checks import figure_problems
+from figure_checks import figure_problems, table_problems
 
 from scaling_core.app.plots import charts
 from scaling_core.app.state import FIELD_BY_NAME, AppState, parse_query
@@ -31,6 +31,7 @@ TIMEOUT = 180
 def readable(at) -> None:
     """No exception; every error one line, without a Python repr of an exception."""
     assert not at.exception, [e.value[:300] for e in at.exception]
+    assert table_problems(at) == []
     for error in at.error:
         assert "\n" not in error.value and len(error.value) < 400, error.value
         assert "Traceback" not in error.value and "Error(" not in error.value, error.value

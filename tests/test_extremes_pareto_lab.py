@@ -14,14 +14,15 @@ import time
 
 import pytest
 from apptest import open_app
-from figure_checks import chart_problems
+from deployment_helpers import fitted_report
+from figure_checks import chart_problems, table_problems
 
 from scaling_core.app.state import FIELD_BY_NAME, AppState
 from scaling_core.app.views.hardware import options_of
 from scaling_core.app.views.pareto import row_network
 from scaling_core.core.cost import count
 from scaling_core.hardware.fingerprint import fingerprint
-from scaling_core.hardware.latency_model import FEATURES, FitReport, LinearProfile, Scores, profile_identity
+from scaling_core.hardware.latency_model import profile_identity
 from scaling_core.lab.runs import lab_settings
 from scaling_core.storage.keys import describe, measurement_key
 from scaling_core.storage.store import STORE_URL_ENV, Store
@@ -43,32 +44,17 @@ def page_problems(at) -> list[str]:
     for text in messages(at):
         if "\n" in text.strip() or "Traceback" in text or "Error(" in text:
             problems.append(f"message not one readable line: {text[:200]!r}")
-    return problems + chart_problems(at)
+    return problems + chart_problems(at) + table_problems(at)
 
 
 # ---------------------------------------------------------------- stores and the one AppTest
-
-
-PROFILE_WEIGHTS = (1.0, 30.0, 30.0, 0.0, 1.5, 0.1, 10.0, 6.0, 1.3)
 
 
 def _fill(store: Store) -> None:
     """A latency profile for this machine's default setup, and one measured network (B0: φ = 0 of every recipe)."""
     state = AppState()
     options = options_of(state)
-    report = FitReport(
-        LinearProfile(FEATURES, PROFILE_WEIGHTS),
-        LinearProfile(("constant", "gmacs"), (5.0, 40.0)),
-        Scores(0.9, 0.05, 0.9),
-        Scores(0.4, 0.2, 0.6),
-        0.85,
-        (10.0,),
-        (10.5,),
-        (10.2,),
-        (12.0,),
-        (100,),
-        10,
-    )
+    report = fitted_report()
     store.put_profile(profile_identity(options), report.as_dict())
     network = row_network({"alpha": 1.2, "beta": 1.1, "gamma": 1.15, "phi": 0.0}, state)
     machine = fingerprint(options.device)

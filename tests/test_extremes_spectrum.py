@@ -13,7 +13,7 @@ import io
 import numpy as np
 import pytest
 from apptest import open_app
-from figure_checks import chart_problems, figure_problems
+from figure_checks import chart_problems, figure_problems, table_problems
 from PIL import Image
 
 from scaling_core.app.plots.spectrum import blur_figure, capture_figure, slopes_figure, spectra_figure
@@ -34,7 +34,14 @@ from scaling_core.studies.spectrum.motion_blur import Motion
 from scaling_core.studies.spectrum.power import synthetic_image
 
 PAGE = "app_pages/spectrum.py"
-LIMITS = UploadLimits(("PNG", "JPEG", "TIFF"), max_bytes=2_000_000, max_pixels=4_000_000, min_side=32, max_files=4)
+LIMITS = UploadLimits(
+    ("PNG", "JPEG", "TIFF"),
+    max_bytes=2_000_000,
+    max_pixels=4_000_000,
+    min_side=32,
+    max_files=4,
+    max_total_pixels=8_000_000,
+)
 
 
 def low(name: str) -> str:
@@ -163,7 +170,7 @@ def test_each_bad_upload_is_named_in_one_line_and_the_good_ones_are_analysed():
 def opened(query: dict):
     at = open_app(PAGE, {"spectrum_domains": "texture", **query}, timeout=180)
     assert not at.exception, [e.value for e in at.exception]
-    assert chart_problems(at) == []
+    assert chart_problems(at) == [] and table_problems(at) == []
     return at
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from apptest import open_app
 from deployment_helpers import store_synthetic_profile
-from figure_checks import figure_problems
+from figure_checks import figure_problems, table_problems
 
 from scaling_core.app.plots.deployment import ceiling_figure, latency_figure, throughput_figure
 from scaling_core.app.state import FIELD_BY_NAME
@@ -56,6 +56,7 @@ def check_figure(spec: dict) -> None:
 
 def check_page(at) -> None:
     assert not at.exception, [e.value for e in at.exception]
+    assert table_problems(at) == []
     for element in at.get("plotly_chart"):
         check_figure(json.loads(element.proto.spec))
     for error in at.error:  # a person's error: one line, no Python repr of an exception

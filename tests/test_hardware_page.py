@@ -1,9 +1,10 @@
 """The Hardware page, headless, against a throwaway SQLite store."""
 
 from apptest import open_app
+from deployment_helpers import FITTED_WEIGHTS, fitted_report
 
 from scaling_core.app.views.hardware import cached_optimize
-from scaling_core.hardware.latency_model import FEATURES, FitReport, LinearProfile, Scores, profile_identity
+from scaling_core.hardware.latency_model import FEATURES, profile_identity
 from scaling_core.hardware.measure import MeasureOptions
 from scaling_core.tasks.cost import count_task
 
@@ -34,20 +35,7 @@ def test_page_without_a_profile_offers_to_fit_and_measures(store):
 
 def test_page_with_a_profile_shows_the_evidence_and_the_optimiser(store):
     options = MeasureOptions(threads=1)
-    weights = (1.0, 30.0, 30.0, 0.0, 1.5, 0.1, 10.0, 6.0, 1.3)
-    report = FitReport(
-        LinearProfile(FEATURES, weights),
-        LinearProfile(("constant", "gmacs"), (5.0, 40.0)),
-        Scores(0.9, 0.05, 0.9),
-        Scores(0.4, 0.2, 0.6),
-        0.85,
-        (10.0, 20.0),
-        (10.5, 19.0),
-        (10.2, 21.0),
-        (12.0, 15.0),
-        (100, 200),
-        10,
-    )
+    report = fitted_report(held_out=2)
     store.put_profile(profile_identity(options), report.as_dict())
     at = hardware_page({"hw_threads": "1", "hw_budget_ms": "60"})
     assert not at.exception
@@ -60,27 +48,14 @@ def test_page_with_a_profile_shows_the_evidence_and_the_optimiser(store):
 
 def test_the_optimisers_choice_opens_in_the_explorer(store):
     options = MeasureOptions(threads=1)
-    weights = (1.0, 30.0, 30.0, 0.0, 1.5, 0.1, 10.0, 6.0, 1.3)
-    report = FitReport(
-        LinearProfile(FEATURES, weights),
-        LinearProfile(("constant", "gmacs"), (5.0, 40.0)),
-        Scores(0.9, 0.05, 0.9),
-        Scores(0.4, 0.2, 0.6),
-        0.85,
-        (10.0,),
-        (10.5,),
-        (10.2,),
-        (12.0,),
-        (100,),
-        10,
-    )
+    report = fitted_report()
     store.put_profile(profile_identity(options), report.as_dict())
     at = hardware_page({"hw_threads": "1", "hw_budget_ms": "80"})
     at.button(key="to_explorer").click().run()
     assert not at.exception
     # The choice is φ = 1, the default, so the short link leaves φ out and the Explorer shows it.
     assert "phi" not in at.query_params and at.slider(key="w_phi").value == 1.0
-    choice = cached_optimize(weights, FEATURES, 80.0)
+    choice = cached_optimize(FITTED_WEIGHTS, FEATURES, 80.0)
     shown = [m.value for m in at.metric if m.label.startswith("MACs (multiply-adds)")]
     assert shown == [f"{count_task(choice.network).macs:,}"]  # the Explorer shows the very network chosen
 
@@ -92,24 +67,9 @@ def test_more_threads_than_cores_is_refused_with_the_range(store):
 
 
 def test_a_quick_profile_says_so_and_offers_the_full_fit(store):
-    from dataclasses import replace
-
     options = MeasureOptions(threads=1)
-    weights = (1.0, 30.0, 30.0, 0.0, 1.5, 0.1, 10.0, 6.0, 1.3)
-    report = FitReport(
-        LinearProfile(FEATURES, weights),
-        LinearProfile(("constant", "gmacs"), (5.0, 40.0)),
-        Scores(0.9, 0.05, 0.9),
-        Scores(0.4, 0.2, 0.6),
-        0.85,
-        (10.0, 20.0),
-        (10.5, 19.0),
-        (10.2, 21.0),
-        (12.0, 15.0),
-        (100, 200),
-        10,
-    )
-    store.put_profile(profile_identity(options), replace(report, plan="quick").as_dict())
+    report = fitted_report(held_out=2, plan="quick")
+    store.put_profile(profile_identity(options), report.as_dict())
     at = hardware_page({"hw_threads": "1", "hw_budget_ms": "60"})
     assert not at.exception
     assert any("quick profile" in c.value for c in at.caption)

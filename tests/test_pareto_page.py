@@ -3,15 +3,16 @@
 import json
 
 from apptest import link_value, metric, open_app
+from deployment_helpers import fitted_report
 from figure_checks import figure_problems
 
 from scaling_core import Recipe, count, scale_recipe
 from scaling_core.accuracy.model import calibration
 from scaling_core.accuracy.pareto import builtin_recipes
 from scaling_core.app.state import AppState, parse_query
+from scaling_core.app.views.hardware import options_of
 from scaling_core.app.views.pareto import pareto_result
-from scaling_core.hardware.latency_model import FEATURES, FitReport, LinearProfile, Scores, profile_identity
-from scaling_core.hardware.measure import MeasureOptions
+from scaling_core.hardware.latency_model import profile_identity
 
 
 def pareto_page(query=None):
@@ -95,24 +96,11 @@ def test_predicted_latency_needs_a_profile_and_uses_it_when_stored(store):
     # Without a profile: what the model adds and how long fitting takes, a link to Hardware, and the MACs front.
     assert not at.exception and any("Hardware page" in w.value and " s (a full one" in w.value for w in at.warning)
     assert front_heading(at) == f"The front: {len(pareto_result(AppState()).front)} configurations"
-    weights = (1.0, 30.0, 30.0, 0.0, 1.5, 0.1, 10.0, 6.0, 1.3)
-    report = FitReport(
-        LinearProfile(FEATURES, weights),
-        LinearProfile(("constant", "gmacs"), (5.0, 40.0)),
-        Scores(0.9, 0.05, 0.9),
-        Scores(0.4, 0.2, 0.6),
-        0.85,
-        (10.0,),
-        (10.5,),
-        (10.2,),
-        (12.0,),
-        (100,),
-        10,
-    )
-    store.put_profile(profile_identity(MeasureOptions(threads=AppState().hw_threads)), report.as_dict())
+    store.put_profile(profile_identity(options_of(AppState())), fitted_report(plan="quick").as_dict())
     at = pareto_page({"pareto_cost": "latency_predicted", "pareto_latency_budget_ms": "40"})
     assert not at.exception and not at.warning
-    assert "predicted latency" in " ".join(c.value for c in at.caption)
+    captions = " ".join(c.value for c in at.caption)
+    assert "predicted latency" in captions and "quick profile" in captions  # a first estimate says so
 
 
 def test_a_bad_link_value_is_reported_and_the_page_still_runs(store):
