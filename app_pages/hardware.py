@@ -25,9 +25,11 @@ from scaling_core.hardware.fingerprint import fingerprint
 from scaling_core.hardware.latency_model import fit_latency, named_plan, stored_profile
 from scaling_core.hardware.measure import measure_cached, stored_measurement
 from scaling_core.hardware.optimize import HARDWARE_FRIENDLY, optimize_measured
+from scaling_core.storage.store import shown_url
 from scaling_core.tasks.heads import as_task
 from ui.controls import scaling_controls, slider
 from ui.export import chart
+from ui.identity import current_identity, signed_in_reason
 from ui.session import bind, current_state, set_state, shown, start_page
 from ui.share import share_panel
 from ui.store import app_store
@@ -77,7 +79,7 @@ if store is None or options is None:
 machine = fingerprint("cpu")
 st.caption(
     f"This machine: {machine.device_name}, {machine.logical_cores} logical cores, torch "
-    f"{machine.torch_version} (fingerprint {machine.id}). Store: {store.url}."
+    f"{machine.torch_version} (fingerprint {machine.id}). Store: {shown_url(store.url)}."
 )
 
 network = shown(explorer_network, state)
@@ -129,11 +131,13 @@ st.subheader("The latency model fitted on this machine")
 st.caption(f"```\n{latency_model.__doc__.strip()}\n```")
 report = stored_profile(store, options)
 choices = fit_choices()
+# Fitting replaces the profile every session on this machine and store uses.
+fit_refused = signed_in_reason(current_identity(), "fit (and so replace) this machine's shared latency profile")
 
 
 def fit_button(name: str, label: str, key: str) -> None:
     """A button that measures the named plan with progress, fits, stores the profile and reruns the page."""
-    if not st.button(label, key=key, help=choices[name]):
+    if not st.button(label, key=key, help=fit_refused or choices[name], disabled=fit_refused is not None):
         return
     plan = named_plan(name)
     bar = st.progress(0.0, text=f"Timing the {name} plan: {plan_text(plan)}…")
@@ -155,6 +159,8 @@ if report is None:
     )
     st.markdown("\n".join(f"- {text}" for text in choices.values()))
     st.caption("Or run `python -m scaling_core fit-latency` in a terminal. A full fit replaces a quick one.")
+    if fit_refused:
+        st.info(fit_refused)
     left, right = st.columns(2)
     with left:
         fit_button("quick", "Quick fit now", "fit_quick")
@@ -164,6 +170,8 @@ else:
     st.caption(f"Fitted on this machine: {profile_label(report)}. {FIT_USES}")
     if report.plan == "quick":
         fit_button("full", "Refine: full fit now", "fit")
+        if fit_refused:
+            st.info(fit_refused)
     st.dataframe(
         evidence_table(report),
         hide_index=True,

@@ -22,6 +22,7 @@ from scaling_core.storage.store import default_store_url
 from ui import lab_jobs
 from ui.controls import lab_controls
 from ui.export import chart, csv_button
+from ui.identity import current_identity, signed_in_reason
 from ui.session import shown, start_page
 from ui.share import share_panel
 from ui.store import app_store
@@ -117,9 +118,15 @@ st.write(
     f"on {info.title}. Runs already in the store are not repeated; the rest train in {settings.workers} "
     "background processes, and the charts above fill in as runs land."
 )
-if st.button("Start training", key="lab_start", disabled=store is None) and shown(load_dataset, state.lab_dataset):
+identity = current_identity()
+refused = signed_in_reason(identity, "start a training")  # it occupies this server's cores for everyone
+if refused:
+    st.info(refused)
+clicked = st.button("Start training", key="lab_start", disabled=store is None or refused is not None, help=refused)
+if clicked and shown(load_dataset, state.lab_dataset):
     # The dataset loads here first, so a missing package is reported on the page, not lost in the background.
-    if lab_jobs.start(key, state.lab_dataset, aliases, grid["phis"], grid["seeds"], default_store_url()) is None:
+    grid_args = (state.lab_dataset, aliases, grid["phis"], grid["seeds"], default_store_url(), identity)
+    if lab_jobs.start(key, *grid_args) is None:
         st.warning("Another grid is training on this server; start this one when it has finished.")
 
 

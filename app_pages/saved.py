@@ -7,16 +7,21 @@ import streamlit as st
 
 from scaling_core.app.export import parse_import
 from scaling_core.app.state import page_view, to_query
-from scaling_core.app.views.saved import key_figures, results_table, side_by_side
+from scaling_core.app.views.saved import key_figures, payload_problem, results_table, side_by_side
 from scaling_core.core.errors import ConfigError
+from scaling_core.storage.identity import identity_settings
+from scaling_core.storage.store import shown_url
+from ui.identity import current_identity, identity_line, sign_in_controls
 from ui.pages import PAGES
 from ui.session import (
     apply_changes,
     bind,
     current_state,
     keep_link_errors,
+    public,
     set_measurements,
     set_state,
+    shown,
     start_page,
 )
 from ui.share import result_link, share_panel, stop_page
@@ -32,7 +37,9 @@ state = start_page(
 store = app_store()
 if store is None:
     stop_page("saved")
-st.caption(f"Store: {store.url}")
+identity = current_identity()
+st.caption(f"{identity_line(identity)} Store: {shown_url(store.url)}")
+sign_in_controls(identity)
 
 with st.expander("Import a teammate's JSON export"):
     upload = st.file_uploader("Configuration (JSON)", type=["json"], key="import_json")
@@ -48,14 +55,26 @@ with st.expander("Import a teammate's JSON export"):
                 page,
                 to_query(imported, page),
                 document,
+                owner=identity.owner,
             )
         except ConfigError as exc:
-            st.error(str(exc))
+            st.error(public(str(exc)))
         else:
             for problem in problems:
                 st.warning(problem)
             apply_changes(result=result_id)
             st.rerun()
+
+undo_hours = identity_settings().undo_s / 3600
+deleted = store.deleted_results(identity)
+if deleted:
+    with st.expander(f"Deleted in the last {undo_hours:g} h ({len(deleted)}): undo", expanded=True):
+        for row in deleted:
+            text, button = st.columns([4, 1])
+            text.write(f"#{row['id']} {row['name']} ({row['author'] or 'anonymous'})")
+            if button.button("Undo", key=f"undo_{row['id']}"):
+                shown(store.restore_result, row["id"], identity)
+                st.rerun()
 
 st.text_input("Filter by name, author or notes", **bind("saved_filter"))
 results = store.list_results(state.saved_filter)
@@ -94,10 +113,18 @@ if not state.result:
 
 opened = by_id[state.result]
 st.subheader(f"#{opened['id']} {opened['name']}")
+st.caption(f"Owner: {opened['owner'] or 'none (saved without sign-in)'}; author: {opened['author'] or 'anonymous'}.")
 st.write(f"Link: {result_link('saved', opened['id'])}")
-if state.compare and state.compare != state.result:
-    st.dataframe(side_by_side(opened, by_id[state.compare]), hide_index=True, width="stretch")
-else:
+# A row saved before imports were validated may hold anything: it is named in one line, never fatal.
+opened_problem = payload_problem(opened)
+compared = by_id[state.compare] if state.compare and state.compare != state.result else None
+compared_problem = payload_problem(compared) if compared else None
+for problem in (opened_problem, compared_problem):
+    if problem:
+        st.error(problem)
+if compared is not None and not (opened_problem or compared_problem):
+    st.dataframe(side_by_side(opened, compared), hide_index=True, width="stretch")
+elif opened_problem is None:
     figures = key_figures(opened)
     st.dataframe([{"field": k, "value": str(v)} for k, v in figures.items()], hide_index=True, width="stretch")
 
@@ -112,7 +139,7 @@ elif cols[0].button(f"Open the {page.title} view it was saved from", key="open_v
     saved_state, problems = page_view(current_state(), opened["query"], page.key)
     keep_link_errors(problems)
     set_state(saved_state)
-    rows = opened["payload"].get("measurements")
+    rows = None if opened_problem else opened["payload"].get("measurements")
     set_measurements(pd.DataFrame(rows) if rows else None, f"saved result #{opened['id']}")
     st.switch_page(page.path)
 cols[1].download_button(
@@ -124,10 +151,17 @@ cols[1].download_button(
     on_click="ignore",
 )
 with cols[2].popover("Delete"):
-    st.write(f"Delete #{opened['id']} {opened['name']} for everyone using this store?")
-    if st.button("Delete for good", key="delete", type="primary"):
-        store.delete_result(opened["id"])
-        apply_changes(result=0, compare=0 if state.compare == opened["id"] else state.compare)
-        st.rerun()
+    allowed = identity.may_delete(opened["owner"])
+    owner = f"its owner {opened['owner']} or an admin" if opened["owner"] else "an admin (it has no owner)"
+    st.write(
+        f"Delete #{opened['id']} {opened['name']} for everyone using this store? Undo stays possible for "
+        f"{undo_hours:g} h."
+        if allowed
+        else f"Only {owner} can delete #{opened['id']}."
+    )
+    if st.button("Delete", key="delete", type="primary", disabled=not allowed):
+        if shown(store.delete_result, opened["id"], identity) is not None:
+            apply_changes(result=0, compare=0 if state.compare == opened["id"] else state.compare)
+            st.rerun()
 
 share_panel("saved", None)

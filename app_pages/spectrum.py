@@ -26,7 +26,7 @@ from scaling_core.studies.spectrum.domain_fit import (
     images_frame,
     recommend,
 )
-from scaling_core.studies.spectrum.images import domain_images, domain_table, spectrum_settings
+from scaling_core.studies.spectrum.images import admit_uploads, domain_images, domain_table, spectrum_settings
 from scaling_core.studies.spectrum.motion_blur import Motion
 from ui.controls import choice, number, scaling_controls
 from ui.export import chart, csv_button
@@ -76,7 +76,8 @@ with st.sidebar:
     )
     files = st.file_uploader(
         f"Your images ({', '.join(limits.formats)}; up to {limits.max_files} files of "
-        f"{limits.max_bytes / 1e6:g} MB and {limits.max_pixels / 1e6:g} megapixels)",
+        f"{limits.max_bytes / 1e6:g} MB and {limits.max_pixels / 1e6:g} megapixels, "
+        f"{limits.max_total_pixels / 1e6:g} megapixels in all)",
         type=["png", "jpg", "jpeg", "tif", "tiff"],
         accept_multiple_files=True,
         key="spectrum_upload",
@@ -118,10 +119,12 @@ if summaries is None:
     stop_page("spectrum")
 summaries = list(summaries)
 if files:
-    yours = uploaded(tuple((f.name, f.getvalue()) for f in files), slope_band, detail_band, state.spectrum_target)
-    for message in yours.messages:
+    # Headers first: files past the per-upload limits are refused before any pixel is decoded.
+    admitted, refused = admit_uploads(tuple((f.name, f.getvalue()) for f in files), limits)
+    yours = uploaded(tuple(admitted), slope_band, detail_band, state.spectrum_target)
+    for message in [*refused, *yours.messages]:
         st.error(message)
-    if yours.messages:
+    if refused or yours.messages:
         still = ([f"{yours.analysed} of your images"] if yours.analysed else []) + (
             [f"the packaged domains ({', '.join(names)})"] if names else []
         )
@@ -148,16 +151,19 @@ left, right = st.columns(2)
 chart(spectra_figure(summaries, slope_band), "spectra", left)
 chart(slopes_figure(images), "slopes", right)
 shares = dict.fromkeys(domain_fit.SHARE_COLUMNS, PERCENT)
+# An input size is missing where an image holds too little of the detail band to keep 95% of it.
 st.dataframe(
     domains,
     hide_index=True,
     width="stretch",
+    placeholder="—",
     column_config={c: THREE for c in domains.columns if c.startswith("alpha")} | {"median_power_px_of_side": PERCENT},
 )
 st.dataframe(
     images,
     hide_index=True,
     width="stretch",
+    placeholder="—",
     column_config={c: THREE for c in images.columns if c.startswith(("alpha", "r_squared"))}
     | {"power_px_of_side": PERCENT},
 )
@@ -200,7 +206,8 @@ st.caption(
     "Below: the shares at your recipe's r(φ); the `_blurred` columns are modelled (the motion-blur "
     "transfer further down applied to the measured spectra)."
 )
-st.dataframe(steps, hide_index=True, width="stretch", column_config=shares)
+# No detail share where the detail band lies beyond every image's own size.
+st.dataframe(steps, hide_index=True, width="stretch", column_config=shares, placeholder="—")
 
 st.subheader("A recipe for each domain")
 recommendations = [
@@ -285,7 +292,7 @@ blur = shown(blur_view, summaries, detail_band, motion, largest)
 if blur is not None:
     st.write(blur.note)
     if not blur.plateau.empty:
-        st.dataframe(blur.plateau, hide_index=True, width="stretch", column_config=shares)
+        st.dataframe(blur.plateau, hide_index=True, width="stretch", column_config=shares, placeholder="—")
 with st.expander("The blur model and its assumptions"):
     st.markdown(f"```\n{motion_blur.__doc__.strip()}\n```")
 

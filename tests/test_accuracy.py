@@ -134,4 +134,4 @@ def test_cli_report_gives_the_leave_one_out_error(capsys):
     assert (
         main(["accuracy", "--alpha", "1.2", "--beta", "1.1", "--gamma", "1.15", "--phi", "1", "--base-top1", "-3"]) == 2
     )
-    assert "base_top1" in capsys.readouterr().err
+    assert "--base-top1" in capsys.readouterr().err

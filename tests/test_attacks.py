@@ -23,7 +23,7 @@ def trained():
     network = lab_network("digits", "efficientnet", 0)
     result = train("digits", network, 0, Budget(epochs=12, batch_size=128, learning_rate=0.004, weight_decay=1e-4))
     model = build_model(network)
-    model.load_state_dict(torch.load(io.BytesIO(result.checkpoint)))
+    model.load_state_dict(torch.load(io.BytesIO(result.checkpoint), weights_only=True))
     data = load_dataset("digits")
     train_x = resample(data.train_x, network.resolution_px)
     model = Normalised(model.eval(), train_x.mean(), train_x.std()).eval()

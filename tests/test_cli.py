@@ -116,7 +116,7 @@ def test_verify_exits_1_on_any_difference(capsys, monkeypatch):
         (["--preset", "b1", "--phi", "2"], "--preset"),
         (["--alpha", "1.2", "--beta", "1.1", "--gamma", "1.15"], "--phi"),
         (["--alpha", "1.2", "--beta", "1.1", "--gamma", "1.15", "--phi", "1", "--base", "nope"], "base"),
-        (["--alpha", "1.2", "--beta", "1.1", "--gamma", "1.15", "--phi", "1", "--num-classes", "0"], "num_classes"),
+        (["--alpha", "1.2", "--beta", "1.1", "--gamma", "1.15", "--phi", "1", "--num-classes", "0"], "--num-classes"),
         (["--preset", "b0", "--verify", "--memory-limit-gb", "0.001"], "memory"),
         (["--alpha", "2", "--beta", "1", "--gamma", "1", "--phi", "70"], "phi"),
         (
@@ -134,7 +134,7 @@ def test_verify_exits_1_on_any_difference(capsys, monkeypatch):
                 "--num-classes",
                 "-5",
             ],
-            "num_classes",
+            "--num-classes",
         ),
         (["--alpha", "abc"], "--alpha"),
         (["--resolution-multiple", "7", "--preset", "b0"], "--resolution-multiple"),
@@ -280,3 +280,12 @@ def test_fit_latency_and_optimize_end_to_end(capsys, tmp_path):
     choice = json.loads(capsys.readouterr().out)
     assert choice["predicted_ms"] <= 200 and choice["measured_best_ms"] > 0
     assert choice["resolution_px"] % 8 == 0
+
+
+def test_a_reader_that_stops_early_gets_no_traceback():
+    # `scaling-lab law | head -1`: writing to the closed pipe raises BrokenPipeError inside main.
+    script = (
+        "from scaling_core.cli import main as cli\ndef closed(): raise BrokenPipeError\ncli.main = closed\ncli.run()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr

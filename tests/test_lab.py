@@ -60,7 +60,7 @@ def test_training_is_deterministic_for_a_seed_and_differs_across_seeds():
     network = lab_network("digits", "width", 0.5)
     first, second = train("digits", network, 3, TINY), train("digits", network, 3, TINY)
     assert first.accuracy == second.accuracy and first.curve == second.curve
-    weights = [torch.load(io.BytesIO(r.checkpoint)) for r in (first, second)]
+    weights = [torch.load(io.BytesIO(r.checkpoint), weights_only=True) for r in (first, second)]
     assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
     other = train("digits", network, 4, TINY)
     assert other.curve != first.curve
@@ -107,7 +107,7 @@ def test_a_tiny_grid_trains_through_the_cli_and_a_second_run_trains_nothing(tmp_
     assert len(store.lab_run_keys(keys)) == 2
     from scaling_core.nn.build import build_model  # the kept checkpoint loads into the network it trained
 
-    weights = torch.load(io.BytesIO(store.lab_checkpoint(keys[0])))
+    weights = torch.load(io.BytesIO(store.lab_checkpoint(keys[0])), weights_only=True)
     build_model(lab_network("digits", "width", 1.0)).load_state_dict(weights)
     assert (
         main(

@@ -9,6 +9,7 @@ from scaling_core.core import paths
 from scaling_core.core.errors import ConfigError
 from scaling_core.core.settings import SettingsModel, load_settings
 from scaling_core.lab.runs import LabSettingsFile, lab_settings
+from scaling_core.storage.identity import IdentitySettingsFile, identity_settings
 from scaling_core.studies.deployment.measurements import DeploymentSettingsFile, deployment_defaults
 from scaling_core.studies.representation.measurements import RepresentationSettingsFile, representation_defaults
 from scaling_core.studies.robustness.evaluation import RobustnessSettingsFile, robustness_settings
@@ -33,6 +34,7 @@ SETTINGS = [
         ("measurement", "seeds"),
     ),
     ("spectrum/settings.json", SpectrumSettingsFile, spectrum_settings, ("motion", "fov_deg"), ("upload", "max_bytes")),
+    ("identity/settings.json", IdentitySettingsFile, identity_settings, ("undo_hours",), ("admins",)),
 ]
 IDS = [relative.split("/")[0] for relative, *_ in SETTINGS]
 SHIPPED = paths.DATA_DIR

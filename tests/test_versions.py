@@ -117,7 +117,7 @@ def trained(one_thread):
 
 def test_training_canary(trained):
     _, result = trained
-    weights = torch.load(io.BytesIO(result.checkpoint))
+    weights = torch.load(io.BytesIO(result.checkpoint), weights_only=True)
     norms = {k: float(v.double().norm()) for k, v in weights.items()}
     check_canary("scaling_core.lab.runs.TRAINING_VERSION", [result.accuracy, result.curve, norms])
 

@@ -11,6 +11,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from scaling_core.app.export import csv_text
+
 
 def chart(fig: go.Figure, name: str, container: Any = st, **kwargs: Any) -> Any:
     """A plotly chart whose camera button saves `name`.png, with a button for a self-contained HTML file."""
@@ -34,10 +36,10 @@ def chart(fig: go.Figure, name: str, container: Any = st, **kwargs: Any) -> Any:
 
 
 def csv_button(frame: pd.DataFrame, name: str, label: str = "Table as CSV", container: Any = st) -> None:
-    """A download of a table as CSV."""
+    """A download of a table as CSV, its formula-like text cells neutralised (`csv_text`)."""
     container.download_button(
         label,
-        data=lambda: frame.to_csv(index=False),
+        data=lambda: csv_text(frame),
         file_name=f"{name}.csv",
         mime="text/csv",
         key=f"csv_{name}",

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 from scaling_core.lab.runs import run_grid
-from scaling_core.storage.store import Store
+from scaling_core.storage.identity import LOCAL, Identity, NotAllowed
+from scaling_core.storage.store import Store, scrubbed
 
 
 @dataclass
@@ -42,8 +43,19 @@ def running() -> tuple | None:
     return next((key for key, record in _jobs()[0].items() if not record.finished), None)
 
 
-def start(key: tuple, dataset: str, aliases: list[str], phis: list[float], seeds: int, store_url: str) -> Job | None:
-    """Start training a grid in the background; None while another grid is training on this server."""
+def start(
+    key: tuple,
+    dataset: str,
+    aliases: list[str],
+    phis: list[float],
+    seeds: int,
+    store_url: str,
+    by: Identity = LOCAL,
+) -> Job | None:
+    """Start training a grid in the background; None while another grid is training on this server. NotAllowed
+    when sign-in is configured and `by` is not signed in (a training occupies the server for everyone)."""
+    if not by.may_change_shared:
+        raise NotAllowed("start training", dataset, "by a signed-in user")
     jobs, lock = _jobs()
     with lock:
         busy = running()
@@ -59,7 +71,7 @@ def start(key: tuple, dataset: str, aliases: list[str], phis: list[float], seeds
         try:
             run_grid(dataset, aliases, phis, seeds, Store(store_url), progress=progress)
         except Exception as exc:  # the page shows whatever stopped the run; the server goes on
-            record.error = f"{type(exc).__name__}: {exc}"
+            record.error = scrubbed(f"{type(exc).__name__}: {exc}", store_url)
         finally:
             record.finished = True
 

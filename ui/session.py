@@ -17,6 +17,7 @@ import streamlit as st
 
 from scaling_core.app.state import AppState, apply_change, parse_query, to_query
 from scaling_core.core.errors import ConfigError
+from scaling_core.storage.store import default_store_url, scrubbed
 
 T = TypeVar("T")
 
@@ -116,8 +117,13 @@ def shown(compute: Callable[..., T], *args: Any) -> T | None:
     try:
         return compute(*args)
     except ConfigError as exc:
-        st.error(str(exc))
+        st.error(public(str(exc)))
         return None
+
+
+def public(text: str) -> str:
+    """text safe to show a visitor: no secret of the store's URL in it (the pages' messages pass through here)."""
+    return scrubbed(text, default_store_url())
 
 
 def measurements() -> tuple[pd.DataFrame, str] | None:

@@ -10,6 +10,7 @@ import streamlit as st
 
 from scaling_core.app.state import AppState, to_query
 from scaling_core.core.errors import ConfigError
+from ui.identity import current_identity
 from ui.pages import DEFAULT_PAGE
 from ui.session import current_state
 from ui.store import app_store
@@ -71,6 +72,7 @@ def _save(page: str, state: AppState, export: Callable[[], dict] | None) -> None
             page,
             to_query(state, page),
             payload,
+            owner=current_identity().owner,
         )
     except ConfigError as exc:
         st.error(str(exc))

@@ -15,5 +15,5 @@ def open_store(url: str) -> Store:
 
 
 def app_store() -> Store | None:
-    """The store of SCALING_LAB_STORE_URL (or the default SQLite file); None with the error shown."""
+    """The store of SCALING_LAB_STORE_URL (or the default SQLite file); None with the error shown (secrets masked)."""
     return shown(open_store, default_store_url())

@@ -1,14 +1,19 @@
-"""A configuration as a portable JSON document (recipe, network, costs, accuracy, provenance), and its import."""
+"""A configuration as a portable JSON document (recipe, network, costs, accuracy, provenance), and its import;
+tables as CSV that a spreadsheet cannot run."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from typing import Any
+from typing import Annotated, Any, Literal
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from scaling_core.accuracy.model import AccuracyEstimate
 from scaling_core.app.state import AppState, parse_query, to_query
 from scaling_core.core.errors import ConfigError
+from scaling_core.core.settings import check_json_text, validation_error
 from scaling_core.hardware.provenance import provenance
 from scaling_core.storage.keys import describe
 from scaling_core.tasks.cost import count_task
@@ -67,50 +72,112 @@ def configuration_export(
     )
 
 
-# What an imported document must hold, by key: the type of the value (checked when the key is present).
-SHAPE = {
-    "page": str,
-    "label": str,
-    "recipe": dict,
-    "multipliers": dict,
-    "costs": dict,
-    "accuracy": (dict, type(None)),
-    "provenance": dict,
-    "pareto": dict,
-    "measurements": list,
-    "measurement": (dict, type(None)),
-}
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+Count = Annotated[int, Field(ge=0)]
+
+
+class _Part(BaseModel):
+    """Strict JSON types (no "3" for 3), keys this version does not read kept as they are."""
+
+    model_config = ConfigDict(strict=True, extra="allow")
+
+
+class Costs(_Part):
+    source: str | None = None
+    macs: Count | None = None
+    flops: Count | None = None
+    params: Count | None = None
+    activations: Count | None = None
+    resolution_px: Count | None = None
+    macs_by_op: dict[str, Count] | None = None
+
+
+class Accuracy(_Part):
+    top1: Finite
+    source: str
+    error_points: Finite | None = None
+
+
+class ParetoView(_Part):
+    cost: str | None = None
+    front: list[dict[str, Any]] = []
+    recipes: list[dict[str, Any]] | None = None
+
+
+class Measurement(_Part):
+    best_ms: Annotated[float, Field(gt=0.0, allow_inf_nan=False)] | None = None
+
+
+class MeasuredRow(_Part):
+    """A row of the user's accuracy CSV as the Pareto page uses it (scaling_core/accuracy/user_csv.py's ranges)."""
+
+    d: Annotated[float, Field(gt=0.0, le=100.0)]
+    w: Annotated[float, Field(gt=0.0, le=100.0)]
+    r: Annotated[float, Field(gt=0.0, le=100.0)]
+    accuracy: Annotated[float, Field(gt=0.0, le=100.0)]
+    latency_ms: Annotated[float, Field(gt=0.0, le=1e7)] | None = None
+    note: str = ""
+    line: Count | None = None
+
+
+class Hardware(_Part):
+    device_name: str | None = None
+    id: str | None = None
+
+
+class Provenance(_Part):
+    versions: dict[str, str] | None = None
+    hardware: Hardware | None = None
+    created_at: str | None = None
+
+
+class SavedPayload(_Part):
+    """What the Saved results page and "Open the … view" read from a saved result: each part optional, typed."""
+
+    page: str | None = None
+    label: str | None = None
+    recipe: dict[str, Finite] | None = None
+    phi: Finite | None = None
+    preset: str | None = None
+    base: str | None = None
+    head: str | None = None
+    multipliers: dict[str, Finite] | None = None
+    costs: Costs | None = None
+    accuracy: Accuracy | None = None
+    pareto: ParetoView | None = None
+    measurement: Measurement | None = None
+    measurements: list[MeasuredRow] | None = None
+    provenance: Provenance | None = None
+
+
+class ExportDocument(SavedPayload):
+    """A teammate's export file: our format and version, the page's link query, then a saved payload."""
+
+    format: Literal[FORMAT]
+    version: Literal[VERSION]
+    query: dict[str, str]
+
+
 NETWORK_KEYS = ("recipe", "multipliers", "costs")
 COST_KEYS = ("macs", "params", "activations", "resolution_px")
 
 
-def _check_shape(document: dict) -> None:
-    for key, kind in SHAPE.items():
-        if key in document and not isinstance(document[key], kind):
-            raise ConfigError(
-                key, type(document[key]).__name__, f"{getattr(kind, '__name__', 'an object')} in an export"
-            )
-    if "label" in document:
-        missing = [k for k in NETWORK_KEYS if k not in document]
-        if missing:
-            raise ConfigError(missing[0], None, "present in an export that describes a network")
-        for key in COST_KEYS:
-            value = document["costs"].get(key)
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise ConfigError(f"costs.{key}", value, "an integer")
-    accuracy = document.get("accuracy")
-    if accuracy and not (isinstance(accuracy.get("top1"), (int, float)) and isinstance(accuracy.get("source"), str)):
-        raise ConfigError("accuracy", accuracy, "an object with top1 (a number) and source (a string)")
+def validated_payload(payload: object, prefix: str = "") -> SavedPayload:
+    """A saved payload checked against what this version reads; ConfigError naming the first bad field."""
+    try:
+        return SavedPayload.model_validate(payload)
+    except ValidationError as exc:
+        raise validation_error(exc, prefix) from None
 
 
 def parse_import(data: bytes | str) -> tuple[dict, AppState, list[str]]:
     """A teammate's export: the document, the state its query describes, and any query problems (as messages).
 
-    ConfigError when the file is not such a document (too large, not JSON, wrong format or version).
+    The file imports whole or not at all: ConfigError when it is too large or too deeply nested, not JSON, of
+    another format or version, or when any field this version reads has the wrong type (the first one named).
     """
     raw = data.encode() if isinstance(data, str) else bytes(data)
-    if len(raw) > MAX_IMPORT_BYTES:
-        raise ConfigError("file size", f"{len(raw):,} bytes", f"at most {MAX_IMPORT_BYTES:,} bytes")
+    check_json_text(raw, "file", MAX_IMPORT_BYTES)
     try:
         document = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -119,11 +186,40 @@ def parse_import(data: bytes | str) -> tuple[dict, AppState, list[str]]:
         raise ConfigError(
             "format", document.get("format") if isinstance(document, dict) else type(document).__name__, FORMAT
         )
-    if document.get("version") != VERSION:
-        raise ConfigError("version", document.get("version"), f"{VERSION}")
-    query = document.get("query")
-    if not isinstance(query, dict) or not all(isinstance(v, str) for v in query.values()):
-        raise ConfigError("query", type(query).__name__, "an object of URL parameters (strings)")
-    _check_shape(document)
-    state, problems = parse_query(query)
+    try:
+        checked = ExportDocument.model_validate(document)
+    except ValidationError as exc:
+        raise validation_error(exc) from None
+    if checked.label is not None:
+        for key in NETWORK_KEYS:
+            if getattr(checked, key) is None:
+                raise ConfigError(key, "<missing>", "present in an export that describes a network")
+        for key in COST_KEYS:
+            if getattr(checked.costs, key) is None:
+                raise ConfigError(f"costs.{key}", "<missing>", "an integer")
+    state, problems = parse_query(checked.query)
     return document, state, problems
+
+
+# A spreadsheet reads a cell starting with one of these as a formula (OWASP, "CSV injection").
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(value: object) -> object:
+    """A text cell a spreadsheet would run as a formula, with a leading ' (shown as text); anything else as it is."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_LEADS) else value
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """A table as CSV (no index), every text cell and column name neutralised; numbers, negative ones too, unchanged.
+
+    Every CSV the app or the CLI writes goes through here.
+    """
+    numeric = pd.api.types.is_numeric_dtype
+    safe = pd.DataFrame(
+        {i: column if numeric(column) else column.map(neutralised) for i, (_, column) in enumerate(frame.items())},
+        index=frame.index,
+    )
+    safe.columns = [neutralised(c) for c in frame.columns]
+    # RFC 4180's CRLF: a cell holding a carriage return is then quoted, so it cannot start a row of its own.
+    return safe.to_csv(index=False, lineterminator="\r\n")

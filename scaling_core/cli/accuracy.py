@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 
-from scaling_core.accuracy.model import calibration, estimate, published_frame, reference_base_top1
+from scaling_core.accuracy.model import (
+    BASE_TOP1_RANGE,
+    calibration,
+    estimate,
+    published_frame,
+    reference_base_top1,
+)
+from scaling_core.cli.arguments import bounded_float
 from scaling_core.cli.network import add_network_arguments, resolve_arch
 
 
@@ -21,7 +28,7 @@ def add_accuracy_commands(commands) -> None:
     parser.add_argument("--published", action="store_true", help="the published table with citations")
     parser.add_argument(
         "--base-top1",
-        type=float,
+        type=bounded_float(*BASE_TOP1_RANGE),
         default=reference_base_top1(),
         help="the base network's top-1 %% the estimate starts from (default: EfficientNet-B0's published %(default)s)",
     )

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from scaling_core.cli.arguments import bounded_float
 from scaling_core.cli.network import add_network_arguments, resolve_arch
-from scaling_core.core.errors import require_finite
 from scaling_core.core.presets import fitted_phi, get_preset
 from scaling_core.tasks.cost import count_task
 from scaling_core.tasks.heads import NECK_SCALINGS, TASKS, TaskArch, get_detection_preset
@@ -25,7 +25,7 @@ def add_cost_commands(commands) -> None:
     )
     cost.add_argument(
         "--memory-limit-gb",
-        type=float,
+        type=bounded_float(0.0, 4096.0, low_open=True),
         help="refuse to build a model whose modelled memory exceeds this (default: half the RAM)",
     )
     law = commands.add_parser("law", help="check MACs ∝ d·w²·r²(·t) for a whole task network over a recipe grid")
@@ -123,9 +123,7 @@ def run_cost(args: argparse.Namespace) -> int:
     if args.verify:
         from scaling_core.nn.verify import verify  # torch and fvcore only when a model is built
 
-        limit = None
-        if args.memory_limit_gb is not None:
-            limit = int(require_finite("--memory-limit-gb", args.memory_limit_gb, minimum=0.0, exclusive=True) * 2**30)
+        limit = None if args.memory_limit_gb is None else int(args.memory_limit_gb * 2**30)
         result = verify(task, memory_limit_bytes=limit)
         summary["verify"] = {
             "ok": result.ok,

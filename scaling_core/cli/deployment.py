@@ -5,38 +5,65 @@ from __future__ import annotations
 import argparse
 import json
 
-from scaling_core.cli.arguments import add_measuring_arguments, comma_list, measuring_options
+from scaling_core.cli.arguments import (
+    EPOCHS,
+    LAB_PHIS,
+    SEEDS,
+    WORKERS,
+    OutputFile,
+    add_measuring_arguments,
+    add_store_argument,
+    bounded_float,
+    bounded_int,
+    measuring_options,
+)
 from scaling_core.cli.hardware import stored_or_fitted_profile
-from scaling_core.cli.lab import lab_budget, with_progress
+from scaling_core.cli.lab import lab_budget
+from scaling_core.cli.network import COEFFICIENT
+from scaling_core.cli.progress import with_progress
 from scaling_core.core.errors import ConfigError
 from scaling_core.hardware.provenance import provenance
 from scaling_core.lab.runs import code_version
 
 
 def _recipe_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--alpha", type=float, default=1.2, help="depth coefficient α (default EfficientNet's 1.2)")
-    parser.add_argument("--beta", type=float, default=1.1, help="width coefficient β (default 1.1)")
-    parser.add_argument("--gamma", type=float, default=1.15, help="resolution coefficient γ (default 1.15)")
-    parser.add_argument("--phi-max", type=float, help="largest φ tabulated (default: data/deployment/settings.json)")
+    parser.add_argument(
+        "--alpha", type=COEFFICIENT, default=1.2, help="depth coefficient α in (0, 4] (default EfficientNet's 1.2)"
+    )
+    parser.add_argument("--beta", type=COEFFICIENT, default=1.1, help="width coefficient β in (0, 4] (default 1.1)")
+    parser.add_argument(
+        "--gamma", type=COEFFICIENT, default=1.15, help="resolution coefficient γ in (0, 4] (default 1.15)"
+    )
+    parser.add_argument(
+        "--phi-max",
+        type=bounded_float(0.5, 8.0),
+        help="largest φ tabulated, in [0.5, 8] (default: data/deployment/settings.json)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
 
 
 def _measured_arguments(parser: argparse.ArgumentParser) -> None:
+    from scaling_core.lab.data import dataset_names
     from scaling_core.studies.deployment.measurements import deployment_defaults
 
     measured = deployment_defaults()["measurement"]
-    parser.add_argument("--dataset", default=measured["dataset"], help="the lab dataset of the measured grid")
-    parser.add_argument("--phis", type=comma_list(float), default=measured["phis"], help="comma-separated φ values")
-    parser.add_argument("--seeds", type=int, default=measured["seeds"], help="seeds per configuration (0, 1, …)")
-    parser.add_argument("--epochs", type=int, help="override the lab budget's epochs (default: data/lab/settings.json)")
+    parser.add_argument(
+        "--dataset", default=measured["dataset"], choices=dataset_names(), help="the lab dataset of the measured grid"
+    )
+    parser.add_argument("--phis", type=LAB_PHIS, default=measured["phis"], help="comma-separated φ values in [0, 8]")
+    parser.add_argument("--seeds", type=SEEDS, default=measured["seeds"], help="seeds per configuration, 1 to 20")
+    parser.add_argument(
+        "--epochs", type=EPOCHS, help="override the lab budget's epochs (default: data/lab/settings.json)"
+    )
     parser.add_argument(
         "--no-run",
         action="store_true",
         help="report only what the store (or the shipped file) holds; train and evaluate nothing",
     )
-    parser.add_argument("--workers", type=int, help="processes (default: data/lab/settings.json)")
+    parser.add_argument("--workers", type=WORKERS, help="processes (default: data/lab/settings.json)")
     parser.add_argument(
         "--save-to",
+        type=OutputFile(),
         help="also write every evaluation and its provenance to this JSON file "
         "(how data/deployment/<dataset>.json is made)",
     )
@@ -56,10 +83,21 @@ def add_deployment_commands(commands) -> None:
     )
     _recipe_arguments(parser)
     motion = spectrum_settings().motion
-    parser.add_argument("--budget-ms", type=float, default=drone["budget_ms"], help="latency budget (ms)")
-    parser.add_argument("--angular-speed", type=float, default=motion["angular_speed_dps"], help="°/s")
-    parser.add_argument("--exposure-ms", type=float, default=1000 * motion["exposure_s"], help="exposure (ms)")
-    parser.add_argument("--fov", type=float, default=motion["fov_deg"], help="horizontal field of view (°)")
+    parser.add_argument(
+        "--budget-ms",
+        type=bounded_float(0.0, 100_000.0, low_open=True),
+        default=drone["budget_ms"],
+        help="latency budget (ms)",
+    )
+    parser.add_argument(
+        "--angular-speed", type=bounded_float(0.0, 2000.0), default=motion["angular_speed_dps"], help="°/s, 0 to 2000"
+    )
+    parser.add_argument(
+        "--exposure-ms", type=bounded_float(0.0, 1000.0), default=1000 * motion["exposure_s"], help="exposure (ms)"
+    )
+    parser.add_argument(
+        "--fov", type=bounded_float(1.0, 180.0), default=motion["fov_deg"], help="horizontal field of view (°)"
+    )
     parser.add_argument("--remeasure", action="store_true", help="time the chosen network even if the store has it")
     add_measuring_arguments(parser)
     _measured_arguments(parser)
@@ -70,20 +108,26 @@ def add_deployment_commands(commands) -> None:
         "thermal model with DVFS throttling (modelled)",
     )
     _recipe_arguments(parser)
-    for name, key, unit in (
-        ("--ambient", "ambient_c", "°C"),
-        ("--resistance", "resistance_k_per_w", "K/W"),
-        ("--capacitance", "capacitance_j_per_k", "J/K"),
-        ("--throttle", "throttle_c", "°C"),
-        ("--hysteresis", "hysteresis_k", "K"),
-        ("--static-w", "static_w", "W"),
-        ("--pj-per-mac", "pj_per_mac", "pJ"),
-        ("--pj-per-byte", "pj_per_byte", "pJ"),
-        ("--target-fps", "target_fps", "frames/s, 0: back to back"),
-        ("--required-fps", "required_fps", "sustained frames/s the pick must meet"),
-        ("--duration", "duration_s", "s (sustained: the mean over the last third)"),
+    # The Thermal page's ranges: a device on a desk or outdoors, up to a day of simulated running.
+    for name, key, low, high, what in (
+        ("--ambient", "ambient_c", -40.0, 60.0, "ambient temperature (°C)"),
+        ("--resistance", "resistance_k_per_w", 0.1, 1000.0, "thermal resistance (K/W)"),
+        ("--capacitance", "capacitance_j_per_k", 0.1, 100_000.0, "thermal capacitance (J/K)"),
+        ("--throttle", "throttle_c", 0.0, 150.0, "throttle temperature (°C)"),
+        ("--hysteresis", "hysteresis_k", 0.1, 50.0, "hysteresis (K)"),
+        ("--static-w", "static_w", 0.0, 100.0, "static power (W)"),
+        ("--pj-per-mac", "pj_per_mac", 0.01, 10_000.0, "energy per MAC (pJ)"),
+        ("--pj-per-byte", "pj_per_byte", 0.0, 100_000.0, "energy per byte (pJ)"),
+        ("--target-fps", "target_fps", 0.0, 1000.0, "target frame rate (frames/s, 0: back to back)"),
+        ("--required-fps", "required_fps", 0.0, 1000.0, "sustained frames/s the pick must meet"),
+        ("--duration", "duration_s", 10.0, 100_000.0, "duration (s; sustained: the mean over the last third)"),
     ):
-        parser.add_argument(name, type=float, default=thermal[key], help=f"{unit} (default {thermal[key]:g})")
+        parser.add_argument(
+            name,
+            type=bounded_float(low, high, what=what),
+            default=thermal[key],
+            help=f"{what}, {low:g} to {high:g} (default {thermal[key]:g})",
+        )
     add_measuring_arguments(parser)
 
     parser = commands.add_parser(
@@ -92,14 +136,21 @@ def add_deployment_commands(commands) -> None:
         "depthwise conv): output SQNR and accuracy against bits and φ "
         "(measured), and the noise-accumulation model",
     )
-    parser.add_argument("--bits", type=int, default=4, help="the bit width of the SE comparison (default 4)")
+    bits = defaults["quantization"]["bits"]
+    parser.add_argument(
+        "--bits",
+        type=bounded_int(1, max(bits)),
+        default=4,
+        choices=bits,
+        help="the bit width of the SE comparison, one of those measured (default 4)",
+    )
     parser.add_argument(
         "--gain",
-        type=float,
+        type=bounded_float(0.001, 1_000_000.0),
         default=defaults["quantization"]["gain"],
         help="the model's gain K (default: data/deployment/settings.json)",
     )
-    parser.add_argument("--store", help="SQLAlchemy URL of the results store (default: SCALING_LAB_STORE_URL)")
+    add_store_argument(parser, "SQLAlchemy URL of the results store (default: SCALING_LAB_STORE_URL)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
     _measured_arguments(parser)
 

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import argparse
 import copy
-import csv
 import itertools
 import json
 import sys
+from pathlib import Path
 
-from scaling_core.cli.arguments import add_measuring_arguments, at_least, measuring_options, positive_float
+from scaling_core.cli.arguments import (
+    SEED,
+    OutputFile,
+    add_measuring_arguments,
+    bounded_float,
+    bounded_int,
+    measuring_options,
+)
 from scaling_core.cli.network import add_network_arguments, resolve_arch
+from scaling_core.cli.progress import progress_bar
+from scaling_core.core.errors import ConfigError
+
+MAX_BENCH_NETWORKS = 64  # presets × φ measured by one bench: minutes, not hours
 
 
 def add_hardware_commands(commands) -> None:
@@ -22,7 +33,9 @@ def add_hardware_commands(commands) -> None:
     add_network_arguments(bench, many=True)
     add_measuring_arguments(bench)
     bench.add_argument("--remeasure", action="store_true", help="measure even if the store has this measurement")
-    bench.add_argument("--csv", help="also write the rows to this CSV file")
+    bench.add_argument(
+        "--csv", type=OutputFile(), help="also write the rows to this CSV file (its folder checked before measuring)"
+    )
     bench.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     fit = commands.add_parser("fit-latency", help="measure a sampling plan, fit the latency model, score it")
@@ -34,16 +47,21 @@ def add_hardware_commands(commands) -> None:
         help="the sampling plan: full (about 3 minutes on a quiet 2-core machine) or quick (under a minute, fewer "
         "networks and rounds over the same region; its profile is marked quick)",
     )
-    fit.add_argument("--train", type=at_least(len(FEATURES)), help="training configurations (default: the plan's)")
-    fit.add_argument("--test", type=at_least(2), help="held-out configurations (default: the plan's)")
-    fit.add_argument("--rounds", type=at_least(1), help="interleaved measuring rounds (default: the plan's)")
-    fit.add_argument("--seed", type=at_least(0), help="sampling seed (default: the plan's)")
+    fit.add_argument(
+        "--train", type=bounded_int(len(FEATURES), 500), help="training configurations (default: the plan's)"
+    )
+    fit.add_argument("--test", type=bounded_int(2, 200), help="held-out configurations (default: the plan's)")
+    fit.add_argument("--rounds", type=bounded_int(1, 10), help="interleaved measuring rounds (default: the plan's)")
+    fit.add_argument("--seed", type=SEED, help="sampling seed (default: the plan's)")
     fit.add_argument("--json", action="store_true", help="print JSON instead of text")
 
     opt = commands.add_parser("optimize", help="best recipe and φ under a latency budget; the winner is measured")
     add_measuring_arguments(opt)
     opt.add_argument(
-        "--budget-ms", type=positive_float, default=30.0, help="latency budget in milliseconds (default 30)"
+        "--budget-ms",
+        type=bounded_float(0.0, 100_000.0, low_open=True),
+        default=30.0,
+        help="latency budget in milliseconds (default 30)",
     )
     opt.add_argument(
         "--head",
@@ -55,43 +73,43 @@ def add_hardware_commands(commands) -> None:
     opt.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
-def _progress(total: int, what: str):
-    from tqdm import tqdm
-
-    bar = tqdm(total=total, desc=what, file=sys.stderr, disable=not sys.stderr.isatty())
-    return bar, (lambda done, _total: bar.update(done - bar.n))
+def single_network(args: argparse.Namespace, preset: str | None, phi: float | None) -> argparse.Namespace:
+    """The arguments naming one of a bench's networks: one preset or one φ."""
+    single = copy.copy(args)
+    single.preset, single.phi = preset, phi
+    return single
 
 
 def run_bench(args: argparse.Namespace) -> int:
     """Measure every network the arguments name; rows from the store unless --remeasure."""
-    from scaling_core.hardware.measure import measure_cached
-    from scaling_core.storage.store import Store
+    import pandas as pd
 
+    from scaling_core.app.export import csv_text
+    from scaling_core.hardware.measure import measure_cached
+    from scaling_core.storage.store import Store, shown_url
+
+    variants = list(itertools.product(args.preset or [None], args.phi or [None]))
+    if len(variants) > MAX_BENCH_NETWORKS:
+        raise ConfigError("--preset × --phi", f"{len(variants)} networks", f"at most {MAX_BENCH_NETWORKS} per bench")
+    networks = [resolve_arch(single_network(args, preset, phi)) for preset, phi in variants]  # all checked first
     store, options = Store(args.store), measuring_options(args)
-    variants = [(p, phi) for p, phi in itertools.product(args.preset or [None], args.phi or [None])]
-    bar, progress = _progress(len(variants), "measuring")
     rows = []
-    for i, (preset, phi) in enumerate(variants):
-        single = copy.copy(args)
-        single.preset, single.phi = preset, phi
-        row, cached = measure_cached(resolve_arch(single), options, store, remeasure=args.remeasure)
-        rows.append(
-            row
-            | {
-                "served_from_store": cached,
-                "fingerprint": json.loads(row["fingerprint"]),
-                "network": json.loads(row["network"]),
-            }
-        )
-        progress(i + 1, len(variants))
-    bar.close()
-    if args.csv:
-        with open(args.csv, "w", newline="") as handle:
-            writer = csv.DictWriter(
-                handle, fieldnames=[k for k in rows[0] if k not in ("network", "fingerprint")], extrasaction="ignore"
+    with progress_bar("measuring", unit="network") as progress:
+        for network in networks:
+            row, cached = measure_cached(network, options, store, remeasure=args.remeasure)
+            rows.append(
+                row
+                | {
+                    "served_from_store": cached,
+                    "fingerprint": json.loads(row["fingerprint"]),
+                    "network": json.loads(row["network"]),
+                }
             )
-            writer.writeheader()
-            writer.writerows(rows)
+            progress(len(rows), len(networks))
+    if args.csv:
+        columns = [k for k in rows[0] if k not in ("network", "fingerprint")]
+        # A label comes from the user's --base spec: written neutralised, like every CSV of the app.
+        Path(args.csv).write_text(csv_text(pd.DataFrame(rows, columns=columns)), newline="")
     if args.json:
         print(json.dumps(rows if len(rows) > 1 else rows[0], indent=2, default=str))
     else:
@@ -105,7 +123,7 @@ def run_bench(args: argparse.Namespace) -> int:
         print(
             f"measured on {fp['device_name']} ({fp['logical_cores']} logical cores, torch {fp['torch_version']}, "
             f"{options.threads} thread(s), batch {options.batch_size}, {options.memory_format}); "
-            f"fingerprint {fp['id']}; store {store.url}"
+            f"fingerprint {fp['id']}; store {shown_url(store.url)}"
         )
     return 0
 
@@ -113,7 +131,7 @@ def run_bench(args: argparse.Namespace) -> int:
 def run_fit_latency(args: argparse.Namespace) -> int:
     """Plan, measure, fit and score the latency model; print the held-out figures and the noise floor."""
     from scaling_core.hardware.latency_model import fit_latency, named_plan, plan_timings
-    from scaling_core.storage.store import Store
+    from scaling_core.storage.store import Store, shown_url
 
     plan = named_plan(args.plan)
     for name in ("train", "test", "rounds", "seed"):
@@ -121,9 +139,8 @@ def run_fit_latency(args: argparse.Namespace) -> int:
             plan[name] = getattr(args, name)
     options = measuring_options(args, plan["min_run_time_s"])
     store = Store(args.store)
-    bar, progress = _progress(plan_timings(plan), f"measuring the {args.plan} plan")
-    report = fit_latency(options, store, plan, progress)
-    bar.close()
+    with progress_bar(f"measuring the {args.plan} plan ({plan_timings(plan)} timings)", unit="timing") as progress:
+        report = fit_latency(options, store, plan, progress)
     result = {
         "noise_floor_within_10pct": report.noise_floor,
         "model": report.model_scores.__dict__,
@@ -136,7 +153,7 @@ def run_fit_latency(args: argparse.Namespace) -> int:
         "rounds": plan["rounds"],
         "min_run_time_s": options.min_run_time_s,
         "threads": options.threads,
-        "store": store.url,
+        "store": shown_url(store.url),
     }
     if args.json:
         print(json.dumps(result, indent=2))
@@ -144,7 +161,7 @@ def run_fit_latency(args: argparse.Namespace) -> int:
     m, b = report.model_scores, report.baseline_scores
     print(
         f"{report.train_size} training and {len(report.test_measured_ms)} held-out networks, "
-        f"{options.threads} thread(s); profile saved in {store.url}"
+        f"{options.threads} thread(s); profile saved in {shown_url(store.url)}"
     )
     print(f"noise floor (re-measurement within ±10%): {report.noise_floor:.1%}")
     print(f"our model:       within ±10% {m.within_10pct:.1%}   MAPE {m.mape:.1%}   Kendall τ {m.kendall_tau:.3f}")
@@ -161,10 +178,8 @@ def stored_or_fitted_profile(store, options):
     if report is not None:
         return report
     sys.stderr.write("no current latency profile for this machine and setup in the store: running fit-latency first\n")
-    bar, progress = _progress(1, "fitting")
-    report = fit_latency(options, store, progress=progress)
-    bar.close()
-    return report
+    with progress_bar("fitting", unit="timing") as progress:
+        return fit_latency(options, store, progress=progress)
 
 
 def run_optimize(args: argparse.Namespace) -> int:

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-import time
-from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
 
-from scaling_core.cli.arguments import comma_list
+from scaling_core.cli.arguments import (
+    EPOCHS,
+    LAB_PHIS,
+    SEEDS,
+    WORKERS,
+    OutputFile,
+    add_store_argument,
+    name_list,
+)
+from scaling_core.cli.progress import with_progress
 from scaling_core.core.errors import ConfigError
 
 
@@ -28,63 +34,45 @@ def add_lab_commands(commands) -> None:
     ):
         parser = verbs.add_parser(verb, help=text)
         parser.add_argument("--dataset", default=grid["dataset"], choices=dataset_names())
-        parser.add_argument(
-            "--recipes",
-            type=comma_list(str),
-            default=grid["recipes"],
-            help=f"comma-separated: {', '.join(lab_settings().recipes)}",
-        )
-        parser.add_argument("--phis", type=comma_list(float), default=grid["phis"], help="comma-separated φ values")
-        parser.add_argument("--seeds", type=int, default=grid["seeds"], help="seeds per configuration (0, 1, …)")
-        parser.add_argument("--epochs", type=int, help="override the budget's epochs (default: data/lab/settings.json)")
-        parser.add_argument("--store", help="SQLAlchemy URL of the results store (default: SCALING_LAB_STORE_URL)")
+        add_grid_arguments(parser, grid["recipes"], grid["phis"], grid["seeds"])
+        add_store_argument(parser, "SQLAlchemy URL of the results store (default: SCALING_LAB_STORE_URL)")
         parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     verbs.choices[
         "report"
     ].description = "The store's runs; where it holds none, the shipped results (data/lab/<dataset>.json)."
     run = verbs.choices["run"]
-    run.add_argument("--workers", type=int, help="training processes (default: data/lab/settings.json)")
+    run.add_argument("--workers", type=WORKERS, help="training processes (default: data/lab/settings.json)")
     run.add_argument(
         "--save-to",
+        type=OutputFile(),
         help="also write the report, the runs and their provenance to this JSON file "
         "(how data/lab/<dataset>.json is made)",
     )
 
 
+def add_grid_arguments(parser: argparse.ArgumentParser, recipes: list[str], phis: list[float], seeds: int) -> None:
+    """The options of a lab grid: --recipes, --phis, --seeds and --epochs, each bounded as the lab allows."""
+    from scaling_core.lab.runs import lab_settings
+
+    parser.add_argument(
+        "--recipes",
+        type=name_list(tuple(lab_settings().recipes), "recipe"),
+        default=recipes,
+        help=f"comma-separated: {', '.join(lab_settings().recipes)}",
+    )
+    parser.add_argument("--phis", type=LAB_PHIS, default=phis, help="comma-separated φ values in [0, 8]")
+    parser.add_argument("--seeds", type=SEEDS, default=seeds, help="seeds per configuration, 1 to 20 (0, 1, …)")
+    parser.add_argument(
+        "--epochs", type=EPOCHS, help="override the lab budget's epochs (default: data/lab/settings.json)"
+    )
+
+
 def lab_budget(epochs: int | None):
-    """The lab's training budget, with its epochs overridden when given (ConfigError outside [1, 100])."""
+    """The lab's training budget, with its epochs overridden when given (bounded by the --epochs option's type)."""
     from scaling_core.lab.runs import lab_settings
 
     budget = lab_settings().budget
-    if epochs is None:
-        return budget
-    if not 1 <= epochs <= 100:
-        raise ConfigError("--epochs", epochs, "an integer in [1, 100]")
-    return replace(budget, epochs=epochs)
-
-
-def progress_bar(description: str):
-    """A tqdm bar on stderr and the (done, total) callback that moves it."""
-    from tqdm import tqdm
-
-    bar = tqdm(desc=description, unit="run", file=sys.stderr)
-
-    def progress(done: int, total: int) -> None:
-        bar.total, bar.n = total, done
-        bar.refresh()
-
-    return bar, progress
-
-
-def with_progress(doing: str, done: str, work: Callable[[Callable[[int, int], None]], int]) -> tuple[int, float]:
-    """Run work(progress) under a progress bar, say on stderr how many it `done` and in how long; both returned."""
-    bar, progress = progress_bar(doing)
-    start = time.perf_counter()
-    count = work(progress)
-    bar.close()
-    elapsed = time.perf_counter() - start
-    sys.stderr.write(f"{done.format(count)} in {elapsed:.0f} s (the rest were in the store)\n")
-    return count, elapsed
+    return budget if epochs is None else replace(budget, epochs=epochs)
 
 
 def run_lab(args: argparse.Namespace) -> int:
@@ -106,7 +94,7 @@ def run_lab(args: argparse.Namespace) -> int:
     if args.lab_command == "report" and not report["seeds"].any():
         report = shipped_report(args.dataset, args.recipes, args.phis)
     if args.lab_command == "run" and args.save_to:
-        save_shipped(Path(args.save_to), args, budget, report, trained, elapsed)
+        save_shipped(args.save_to, args, budget, report, trained, elapsed)
     if args.json:
         print(report.to_json(orient="records", indent=2))
     else:
@@ -151,7 +139,6 @@ def save_shipped(path: Path, args: argparse.Namespace, budget, report, trained: 
         "provenance": provenance(),
         "report": json.loads(report.to_json(orient="records")),
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, indent=1))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
@@ -10,7 +11,7 @@ from scaling_core.cli.cost import COST_COMMANDS, add_cost_commands
 from scaling_core.cli.deployment import DEPLOYMENT_COMMANDS, add_deployment_commands
 from scaling_core.cli.hardware import HARDWARE_COMMANDS, add_hardware_commands
 from scaling_core.cli.lab import LAB_COMMANDS, add_lab_commands
-from scaling_core.cli.network import ArgumentParser
+from scaling_core.cli.network import ArgumentParser, UsageError
 from scaling_core.cli.representation import REPRESENTATION_COMMANDS, add_representation_commands
 from scaling_core.cli.robustness import ROBUSTNESS_COMMANDS, add_robustness_commands
 from scaling_core.cli.spectrum import SPECTRUM_COMMANDS, add_spectrum_commands
@@ -40,15 +41,23 @@ def make_parser() -> ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; ConfigError becomes one line on stderr and exit status 2."""
-    args = make_parser().parse_args(argv)
+    """Entry point; a refused argument (UsageError, while parsing) or ConfigError becomes one line on stderr and
+    exit status 2. Every bound is checked while parsing or before a handler's first piece of work."""
     try:
+        args = make_parser().parse_args(argv)
         return HANDLERS[args.command](args)
-    except ConfigError as exc:
+    except (UsageError, ConfigError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 2
 
 
 def run() -> None:
     """The `scaling-lab` console script: `main` with its exit status."""
-    sys.exit(main())
+    try:
+        status = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # A reader that stopped early (`| head`): no traceback (the recipe in Python's signal module docs).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        status = 1
+    sys.exit(status)

@@ -4,10 +4,24 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from dataclasses import asdict
 
-from scaling_core.cli.arguments import comma_list
-from scaling_core.cli.lab import lab_budget, with_progress
+from scaling_core.cli.arguments import (
+    EPOCHS,
+    LAB_PHIS,
+    SEED,
+    SEEDS,
+    WORKERS,
+    ItemList,
+    OutputFile,
+    add_store_argument,
+    bounded_float,
+    bounded_int,
+    float_list,
+)
+from scaling_core.cli.lab import add_grid_arguments, lab_budget
+from scaling_core.cli.progress import with_progress
 from scaling_core.core.errors import ConfigError
 from scaling_core.hardware.provenance import provenance
 from scaling_core.lab.runs import code_version
@@ -17,13 +31,18 @@ def _frame_json(frame) -> list[dict]:
     return json.loads(frame.to_json(orient="records"))
 
 
+# Cover's count at N = ratio × d is a number of about N·log10(2) digits: at the largest load and dimension allowed
+# (100 × 5,001 points) it has 150,000 digits, exact in Python but printed as a float with an exponent.
+MAX_COVER_DIMENSION = 5000
+MAX_LOAD = 100.0
+# The Monte Carlo check solves one LP per trial and load over trials × N points in all: at most this many
+# (about three minutes on one core at the default d = 64; the page draws 200 trials).
+MAX_SIMULATED_POINTS = 5_000_000
+
+
 def _run_arguments(parser: argparse.ArgumentParser, what: str) -> None:
-    parser.add_argument(
-        "--store",
-        help="SQLAlchemy URL of the results store (default: SCALING_LAB_STORE_URL or the "
-        "SQLite file under ~/.local/share/compound-scaling-lab)",
-    )
-    parser.add_argument("--workers", type=int, help="processes (default: data/lab/settings.json)")
+    add_store_argument(parser)
+    parser.add_argument("--workers", type=WORKERS, help="processes (default: data/lab/settings.json)")
     parser.add_argument(
         "--no-run",
         action="store_true",
@@ -31,6 +50,7 @@ def _run_arguments(parser: argparse.ArgumentParser, what: str) -> None:
     )
     parser.add_argument(
         "--save-to",
+        type=OutputFile(),
         help=f"also write every evaluation and its provenance to this JSON file (how "
         f"data/representation/{what} is made)",
     )
@@ -40,7 +60,6 @@ def _run_arguments(parser: argparse.ArgumentParser, what: str) -> None:
 def add_representation_commands(commands) -> None:
     """Register `cover`, `fewshot` and `distill`."""
     from scaling_core.lab.data import dataset_names
-    from scaling_core.lab.runs import lab_settings
     from scaling_core.studies.representation.distill import distill_settings
     from scaling_core.studies.representation.measurements import representation_defaults
 
@@ -53,9 +72,10 @@ def add_representation_commands(commands) -> None:
     )
     parser.add_argument(
         "--dimension",
-        type=int,
+        type=bounded_int(1, MAX_COVER_DIMENSION),
         default=cover["dimension"],
-        help=f"the feature dimension d (default {cover['dimension']}: the lab base's head width)",
+        help=f"the feature dimension d, 1 to {MAX_COVER_DIMENSION:,} "
+        f"(default {cover['dimension']}: the lab base's head width)",
     )
     parser.add_argument(
         "--bias",
@@ -65,22 +85,23 @@ def add_representation_commands(commands) -> None:
     )
     parser.add_argument(
         "--ratios",
-        type=comma_list(float),
+        type=ItemList(bounded_float(0.0, MAX_LOAD, low_open=True), 32),
         default=[0.5, 1.0, 1.5, 1.8, 2.0, 2.2, 2.5, 3.0, 4.0],
-        help="loads N/(d + 1) (or N/d without a bias) to tabulate",
+        help=f"loads N/(d + 1) (or N/d without a bias) to tabulate, each in (0, {MAX_LOAD:g}]",
     )
     parser.add_argument(
         "--monte-carlo",
-        type=int,
+        type=bounded_int(0, 10_000),
         default=0,
         metavar="TRIALS",
-        help="also draw TRIALS random Gaussian labellings per load and test them with the LP",
+        help=f"also draw TRIALS (up to 10,000) random Gaussian labellings per load and test them with the LP, for d "
+        f"up to {cover['simulate_max_dimension']}",
     )
-    parser.add_argument("--seed", type=int, default=defaults["seed"], help="the Monte Carlo seed")
-    parser.add_argument(
-        "--store",
-        help="SQLAlchemy URL of the results store, for the backbones' measured "
-        "separability (default: SCALING_LAB_STORE_URL)",
+    parser.add_argument("--seed", type=SEED, default=defaults["seed"], help="the Monte Carlo seed")
+    add_store_argument(
+        parser,
+        "SQLAlchemy URL of the results store, for the backbones' measured separability "
+        "(default: SCALING_LAB_STORE_URL)",
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
 
@@ -96,15 +117,7 @@ def add_representation_commands(commands) -> None:
         choices=dataset_names(),
         help="the classes the backbones are trained on",
     )
-    parser.add_argument(
-        "--recipes",
-        type=comma_list(str),
-        default=few["recipes"],
-        help=f"comma-separated: {', '.join(lab_settings().recipes)}",
-    )
-    parser.add_argument("--phis", type=comma_list(float), default=few["phis"], help="comma-separated φ values")
-    parser.add_argument("--seeds", type=int, default=few["seeds"], help="seeds per configuration (0, 1, …)")
-    parser.add_argument("--epochs", type=int, help="override the lab budget's epochs (default: data/lab/settings.json)")
+    add_grid_arguments(parser, few["recipes"], few["phis"], few["seeds"])
     _run_arguments(parser, f"fewshot-{few['base_dataset']}.json")
 
     distill = distill_settings()
@@ -113,17 +126,28 @@ def add_representation_commands(commands) -> None:
         help="students trained alone and from larger-φ teachers "
         "(knowledge distillation), then magnitude-pruned (measured)",
     )
-    parser.add_argument("--dataset", default=distill.dataset, help="the lab dataset")
+    parser.add_argument("--dataset", default=distill.dataset, choices=dataset_names(), help="the lab dataset")
     parser.add_argument(
-        "--teacher-phis", type=comma_list(float), help="teachers' φ (default: data/representation/settings.json)"
+        "--teacher-phis", type=LAB_PHIS, help="teachers' φ in [0, 8] (default: data/representation/settings.json)"
     )
-    parser.add_argument("--student-phis", type=comma_list(float), help="students' φ")
-    parser.add_argument("--seeds", type=int, help="seeds (the teacher of seed s teaches the student of seed s)")
-    parser.add_argument("--temperature", type=float, help=f"softmax temperature T (default {distill.temperature:g})")
-    parser.add_argument("--alpha", type=float, help=f"weight α of the teacher's term (default {distill.alpha:g})")
-    parser.add_argument("--weight-decay", type=float, help=f"AdamW weight decay (default {distill.weight_decay:g})")
-    parser.add_argument("--sparsities", type=comma_list(float), help="magnitude-pruning sparsities")
-    parser.add_argument("--epochs", type=int, help="training epochs (default: the lab budget's)")
+    parser.add_argument("--student-phis", type=LAB_PHIS, help="students' φ in [0, 8]")
+    parser.add_argument(
+        "--seeds", type=SEEDS, help="seeds, 1 to 20 (the teacher of seed s teaches the student of seed s)"
+    )
+    # DistillSettings' own ranges, checked here too so a bad value stops the command before it opens the store.
+    parser.add_argument(
+        "--temperature",
+        type=bounded_float(0.0, 100.0, low_open=True),
+        help=f"softmax temperature T in (0, 100] (default {distill.temperature:g})",
+    )
+    parser.add_argument(
+        "--alpha", type=bounded_float(0.0, 1.0), help=f"weight α of the teacher's term (default {distill.alpha:g})"
+    )
+    parser.add_argument(
+        "--weight-decay", type=bounded_float(0.0, 1.0), help=f"AdamW weight decay (default {distill.weight_decay:g})"
+    )
+    parser.add_argument("--sparsities", type=float_list(0.0, 0.999), help="magnitude-pruning sparsities in [0, 0.999]")
+    parser.add_argument("--epochs", type=EPOCHS, help="training epochs (default: the lab budget's)")
     _run_arguments(parser, f"distillation-{distill.dataset}.json")
 
 
@@ -185,6 +209,32 @@ def run_distill(args: argparse.Namespace) -> int:
     return 0
 
 
+def check_simulation(trials: int, dimension: int, points_per_trial: int) -> None:
+    """ConfigError unless the Monte Carlo check stays within the page's dimensions and MAX_SIMULATED_POINTS."""
+    from scaling_core.studies.representation.measurements import representation_defaults
+
+    max_dimension = representation_defaults()["cover"]["simulate_max_dimension"]
+    if dimension > max_dimension:
+        raise ConfigError("--dimension", dimension, f"at most {max_dimension} with --monte-carlo (one LP costs ~d^2.5)")
+    if trials * points_per_trial > MAX_SIMULATED_POINTS:
+        raise ConfigError(
+            "--monte-carlo",
+            trials,
+            f"at most {MAX_SIMULATED_POINTS // points_per_trial:,} trials for these loads and d "
+            f"({points_per_trial:,} points per trial, {MAX_SIMULATED_POINTS:,} in all)",
+        )
+
+
+def count_text(count: int) -> str:
+    """An exact count in decimal; past Python's 4,300-digit limit for str(int), six digits and an exponent."""
+    if count.bit_length() < 14_000:  # under 4,215 decimal digits
+        return str(count)
+    shift = count.bit_length() - 64  # the top 64 bits give the leading digits; the shift, the magnitude
+    log10 = math.log10(count >> shift) + shift * math.log10(2)
+    exponent = math.floor(log10)
+    return f"{10 ** (log10 - exponent):.6f}e+{exponent}"
+
+
 def run_cover(args: argparse.Namespace) -> int:
     """Cover's exact separable share at each load, optionally simulated, and the backbones' measured capacity."""
     from scaling_core.app.views.representation import capacity_table, records_for
@@ -196,20 +246,16 @@ def run_cover(args: argparse.Namespace) -> int:
     )
     from scaling_core.studies.representation.measurements import representation_defaults
 
-    if args.dimension < 1:
-        raise ConfigError("--dimension", args.dimension, "an integer ≥ 1")
-    if args.monte_carlo < 0:
-        raise ConfigError("--monte-carlo", args.monte_carlo, "an integer ≥ 0 (0: no simulation)")
-    if not args.ratios or any(not 0 < r <= 100 for r in args.ratios):
-        raise ConfigError("--ratios", args.ratios, "loads in (0, 100]")
     dimension = args.dimension + 1 if args.bias else args.dimension
+    points = [max(1, round(ratio * dimension)) for ratio in args.ratios]
+    if args.monte_carlo:
+        check_simulation(args.monte_carlo, args.dimension, sum(points))
     rows = []
-    for ratio in args.ratios:
-        n = max(1, round(ratio * dimension))
+    for n in points:
         row = {
             "n": n,
             "load": n / dimension,
-            "separable_count": str(cover_count(n, dimension)),
+            "separable_count": count_text(cover_count(n, dimension)),
             "probability": separable_probability_float(n, dimension),
         }
         if args.monte_carlo:

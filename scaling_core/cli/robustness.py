@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 
-from scaling_core.cli.arguments import comma_list
-from scaling_core.cli.lab import lab_budget, with_progress
+from scaling_core.cli.arguments import WORKERS, OutputFile, add_store_argument, bounded_float
+from scaling_core.cli.lab import add_grid_arguments, lab_budget
+from scaling_core.cli.progress import with_progress
 from scaling_core.core.errors import ConfigError
 from scaling_core.hardware.provenance import provenance
 from scaling_core.lab.runs import code_version
@@ -26,26 +27,24 @@ def add_robustness_commands(commands) -> None:
         "(measured), and the margin model calibrated on them",
     )
     parser.add_argument("--dataset", default=grid["dataset"], choices=dataset_names())
-    parser.add_argument(
-        "--recipes",
-        type=comma_list(str),
-        default=grid["recipes"],
-        help=f"comma-separated: {', '.join(lab_settings().recipes)}",
-    )
-    parser.add_argument("--phis", type=comma_list(float), default=grid["phis"], help="comma-separated φ values")
-    parser.add_argument("--seeds", type=int, default=grid["seeds"], help="seeds per configuration (0, 1, …)")
-    parser.add_argument("--epochs", type=int, help="override the lab budget's epochs (default: data/lab/settings.json)")
+    add_grid_arguments(parser, grid["recipes"], grid["phis"], grid["seeds"])
     parser.add_argument("--attack", default="pgd", choices=perturbations, help="the perturbation to report")
-    parser.add_argument("--reference-eps", type=float, default=0.1, help="ε (or severity) of the clean-vs-robust gap")
+    parser.add_argument(
+        "--reference-eps",
+        type=bounded_float(0.0, 10.0),  # ε of pixels in [0, 1], or a corruption's severity (blur σ up to a few px)
+        default=0.1,
+        help="ε (or severity) of the clean-vs-robust gap, in [0, 10]",
+    )
     parser.add_argument(
         "--no-run",
         action="store_true",
         help="report only what the store (or the shipped file) holds; train and evaluate nothing",
     )
-    parser.add_argument("--workers", type=int, help="processes (default: data/lab/settings.json)")
-    parser.add_argument("--store", help="SQLAlchemy URL of the results store (default: SCALING_LAB_STORE_URL)")
+    parser.add_argument("--workers", type=WORKERS, help="processes (default: data/lab/settings.json)")
+    add_store_argument(parser, "SQLAlchemy URL of the results store (default: SCALING_LAB_STORE_URL)")
     parser.add_argument(
         "--save-to",
+        type=OutputFile(),
         help="also write every evaluation and its provenance to this JSON file "
         "(how data/robustness/<dataset>.json is made)",
     )

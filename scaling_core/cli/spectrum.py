@@ -6,6 +6,8 @@ import argparse
 import json
 from pathlib import Path
 
+from scaling_core.cli.arguments import InputFile, bounded_float, read_checked
+from scaling_core.cli.network import BASE_SPEC
 from scaling_core.core.errors import ConfigError
 
 
@@ -15,12 +17,18 @@ def add_spectrum_commands(commands) -> None:
     from scaling_core.studies.spectrum.images import domain_table, spectrum_settings
 
     settings = spectrum_settings()
+    image_file = InputFile(settings.upload.max_bytes)
     parser = commands.add_parser(
         "spectrum",
         help="power spectra of images or packaged domains: slope, input size "
         "for a share of the power, a recipe that fits",
     )
-    parser.add_argument("images", nargs="*", help="PNG, JPEG or TIFF files (analysed together as 'yours')")
+    parser.add_argument(
+        "images",
+        nargs="*",
+        type=image_file,
+        help=f"PNG, JPEG or TIFF files (analysed together as 'yours'), at most {settings.upload.max_files}",
+    )
     parser.add_argument(
         "--domain",
         action="append",
@@ -29,7 +37,7 @@ def add_spectrum_commands(commands) -> None:
     )
     parser.add_argument(
         "--slope-band",
-        type=float,
+        type=bounded_float(0.0, 0.5, low_open=True),  # cycles per pixel: 0.5 is Nyquist
         nargs=2,
         default=settings.slope_band,
         metavar=("LOW", "HIGH"),
@@ -37,7 +45,7 @@ def add_spectrum_commands(commands) -> None:
     )
     parser.add_argument(
         "--detail-band",
-        type=float,
+        type=bounded_float(0.0, 8192.0),
         nargs=2,
         default=settings.detail_band,
         metavar=("LOW", "HIGH"),
@@ -45,7 +53,7 @@ def add_spectrum_commands(commands) -> None:
     )
     parser.add_argument(
         "--target",
-        type=float,
+        type=bounded_float(0.5, 0.999),
         default=settings.target_share,
         help="share of the power the input must keep (default %(default)s)",
     )
@@ -57,12 +65,15 @@ def add_spectrum_commands(commands) -> None:
     )
     parser.add_argument(
         "--phi",
-        type=float,
+        type=bounded_float(0.5, 8.0),
         default=settings.phi_max,
         help="the largest φ the recommended recipe is sized for (default %(default)s)",
     )
     parser.add_argument(
-        "--base", default="efficientnet-b0", help="base network whose input size r(0) is (default %(default)s)"
+        "--base",
+        type=BASE_SPEC,
+        default="efficientnet-b0",
+        help="base network whose input size r(0) is (default %(default)s)",
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
 
@@ -71,14 +82,25 @@ def run_spectrum(args: argparse.Namespace) -> int:
     """Analyse the named images and domains; print per image, per domain, and the recommended recipes."""
     from scaling_core.core.base import load_base
     from scaling_core.studies.spectrum.domain_fit import analyse_domains, domains_frame, images_frame, recommend
-    from scaling_core.studies.spectrum.images import decode_upload, domain_images, domain_table
+    from scaling_core.studies.spectrum.images import (
+        check_uploads,
+        decode_upload,
+        domain_images,
+        domain_table,
+        spectrum_settings,
+    )
 
     names = list(domain_table()) if "all" in (args.domain or []) else list(dict.fromkeys(args.domain or []))
     if not names and not args.images:
         raise ConfigError("images", "none", "one or more image files, or --domain NAME")
+    limits = spectrum_settings().upload
+    if len(args.images) > limits.max_files:
+        raise ConfigError("images", f"{len(args.images)} files", f"at most {limits.max_files} files")
+    files = [(Path(path).name, _read(path, limits.max_bytes)) for path in args.images]
+    check_uploads(files, limits)  # every header and the pixels together, before any file is decoded
     groups = {name: domain_images(name) for name in names}
-    if args.images:
-        groups["yours"] = [decode_upload(Path(path).name, _read(path)) for path in args.images]
+    if files:
+        groups["yours"] = [decode_upload(name, data, limits) for name, data in files]
     base_px = load_base(args.base).resolution_px
     summaries = analyse_domains(groups, tuple(args.slope_band), tuple(args.detail_band), args.target)
     recommendations = [
@@ -144,9 +166,9 @@ def run_spectrum(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read(path: str) -> bytes:
+def _read(path: str, max_bytes: int) -> bytes:
     try:
-        return Path(path).read_bytes()
+        return read_checked(path, max_bytes)
     except OSError as exc:
         raise ConfigError("image file", path, f"a readable file ({exc.strerror})") from None
 

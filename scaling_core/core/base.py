@@ -6,11 +6,16 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Literal, get_args
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from scaling_core.core.errors import ConfigError
 from scaling_core.core.paths import BASES_DIR
+from scaling_core.core.settings import read_json_bytes, validation_error
 
-SUPPORTED_BLOCKS = ("mbconv",)
+Block = Literal["mbconv"]
+SUPPORTED_BLOCKS = get_args(Block)
 
 
 @dataclass(frozen=True)
@@ -76,74 +81,89 @@ def load_base(name_or_path: str | Path = "efficientnet-b0") -> BaseSpec:
     return _load_base_file(str(path.resolve()))
 
 
+MAX_BASE_BYTES = 1_000_000
+
+
+def _odd(kernel: int) -> int:
+    if kernel % 2 == 0:
+        raise ValueError("an odd integer (same padding)")
+    return kernel
+
+
+Kernel = Annotated[int, Field(ge=1, le=31), AfterValidator(_odd)]
+Stride = Annotated[int, Field(ge=1, le=8)]
+Channels = Annotated[int, Field(ge=1, le=1_000_000)]
+
+
+class _StemFile(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+    out_channels: Channels
+    kernel: Kernel
+    stride: Stride
+
+
+class _StageFile(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+    block: Block
+    expand_ratio: Annotated[int, Field(ge=1, le=64)]
+    kernel: Kernel
+    stride: Stride
+    out_channels: Channels
+    repeats: Annotated[int, Field(ge=1, le=10_000)]
+    se_ratio: Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class _HeadFile(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+    out_channels: Channels
+
+
+class BaseSpecFile(BaseModel):
+    """The schema of a base spec (data/bases/*.json, or a file given to --base): unknown keys are refused."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+    name: str | None = None
+    description: str = ""
+    citation: str = ""
+    resolution_px: Annotated[int, Field(ge=8, le=100_000)]
+    in_channels: Channels
+    num_classes: Channels
+    stem: _StemFile
+    stages: Annotated[list[_StageFile], Field(min_length=1)]
+    head: _HeadFile
+    dropout: Annotated[float, Field(ge=0.0, le=0.99)] = 0.0
+
+
 @lru_cache(maxsize=32)
 def _load_base_file(path: str) -> BaseSpec:
+    raw = read_json_bytes(Path(path), "base", MAX_BASE_BYTES)
     try:
-        raw = json.loads(Path(path).read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ConfigError("base", path, f"a readable JSON base spec ({exc})") from None
-    return parse_base(raw, source=path)
+        document = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError("base", path, f"a JSON base spec ({type(exc).__name__})") from None
+    return parse_base(document, source=path)
 
 
 def parse_base(raw: dict, source: str = "base") -> BaseSpec:
-    """Validate a base spec mapping (the JSON format of data/bases) into a BaseSpec."""
+    """Validate a base spec mapping (the JSON format of data/bases) into a BaseSpec; ConfigError naming the field."""
     if not isinstance(raw, dict):
         raise ConfigError("base", source, "a JSON object in the base spec format (data/bases/*.json)")
-
-    def field(mapping: object, key: str, where: str, kind: type, minimum: float, maximum: float = 1e6):
-        if not isinstance(mapping, dict) or key not in mapping:
-            raise ConfigError(f"{where}.{key}", None, f"present in {source}")
-        value = mapping[key]
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and minimum <= value <= maximum
-        if kind is int:
-            ok = ok and float(value).is_integer()
-        if not ok:
-            raise ConfigError(
-                f"{where}.{key}", value, f"{'an integer' if kind is int else 'a number'} in [{minimum:g}, {maximum:g}]"
-            )
-        return kind(value)
-
-    def odd_kernel(mapping: object, where: str) -> int:
-        kernel = field(mapping, "kernel", where, int, 1, 31)
-        if kernel % 2 == 0:
-            raise ConfigError(f"{where}.kernel", kernel, "an odd integer (same padding)")
-        return kernel
-
-    stem = BaseStem(
-        field(raw.get("stem"), "out_channels", "stem", int, 1),
-        odd_kernel(raw.get("stem"), "stem"),
-        field(raw.get("stem"), "stride", "stem", int, 1, 8),
-    )
-    stages_raw = raw.get("stages")
-    if not isinstance(stages_raw, list) or not stages_raw:
-        raise ConfigError("stages", stages_raw, f"a non-empty list in {source}")
-    stages = []
-    for i, s in enumerate(stages_raw):
-        where = f"stages[{i}]"
-        block = s.get("block") if isinstance(s, dict) else None
-        if block not in SUPPORTED_BLOCKS:
-            raise ConfigError(f"{where}.block", block, f"one of {', '.join(SUPPORTED_BLOCKS)}")
-        stages.append(
-            BaseStage(
-                block,
-                field(s, "expand_ratio", where, int, 1, 64),
-                odd_kernel(s, where),
-                field(s, "stride", where, int, 1, 8),
-                field(s, "out_channels", where, int, 1),
-                field(s, "repeats", where, int, 1, 10_000),
-                field(s, "se_ratio", where, float, 0, 1),
-            )
-        )
-    dropout = field(raw, "dropout", "base", float, 0, 0.99) if "dropout" in raw else 0.0
+    try:
+        spec = BaseSpecFile.model_validate(raw)
+    except ValidationError as exc:
+        raise validation_error(exc) from None
     return BaseSpec(
-        name=str(raw.get("name", Path(source).stem)),
-        resolution_px=field(raw, "resolution_px", "base", int, 8, 100_000),
-        in_channels=field(raw, "in_channels", "base", int, 1),
-        num_classes=field(raw, "num_classes", "base", int, 1),
-        stem=stem,
-        stages=tuple(stages),
-        head_channels=field(raw.get("head"), "out_channels", "head", int, 1),
-        dropout=dropout,
-        description=str(raw.get("description", "")),
-        citation=str(raw.get("citation", "")),
+        name=spec.name if spec.name is not None else Path(source).stem,
+        resolution_px=spec.resolution_px,
+        in_channels=spec.in_channels,
+        num_classes=spec.num_classes,
+        stem=BaseStem(spec.stem.out_channels, spec.stem.kernel, spec.stem.stride),
+        stages=tuple(
+            BaseStage(s.block, s.expand_ratio, s.kernel, s.stride, s.out_channels, s.repeats, s.se_ratio)
+            for s in spec.stages
+        ),
+        head_channels=spec.head.out_channels,
+        dropout=spec.dropout,
+        description=spec.description,
+        citation=spec.citation,
     )

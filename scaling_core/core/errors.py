@@ -32,6 +32,17 @@ class ConfigError(ValueError):
         super().__init__(f"{parameter} = {echo(value)} is invalid: allowed {allowed}")
 
 
+class StoreError(ConfigError):
+    """A store that cannot do what was asked (full, unreachable, read-only): one line naming it whole and why.
+
+    A ConfigError, so the CLI and the pages show it like any other; store is the URL as people may see it
+    (storage.store.shown_url), not shortened, since telling two stores apart is the point."""
+
+    def __init__(self, store: str, reason: str) -> None:
+        super().__init__("store", store, reason)
+        self.args = (f"store {store}: {reason}",)
+
+
 def require_finite(
     parameter: str,
     value: SupportsFloat | str,

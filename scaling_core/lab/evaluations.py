@@ -7,15 +7,15 @@ the settings it depends on and its computation's version, so re-running fills on
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass
-from multiprocessing import get_context
 from typing import Any
 
 from scaling_core.core.arch import ScaledArch
 from scaling_core.core.cost import count
 from scaling_core.lab.runs import grid_points, lab_settings, run_key
 from scaling_core.lab.train import Budget
+from scaling_core.lab.workers import worker_pool
 from scaling_core.storage.keys import digest
 
 
@@ -63,18 +63,15 @@ def grid_runs(
 
 def trained_classifier(dataset: str, network: ScaledArch, checkpoint: bytes):
     """A run's trained model taking pixels in [0, 1] (standardised inside as its training did), and the dataset."""
-    import io
-
-    import torch
-
     from scaling_core.lab.data import load_dataset, resample
     from scaling_core.nn.build import build_model
+    from scaling_core.nn.checkpoint import load_state_dict
     from scaling_core.nn.pixel_input import Normalised
 
     data = load_dataset(dataset)
     train_x = resample(data.train_x, network.resolution_px)  # the training's standardisation, recomputed as it was
     model = build_model(network)
-    model.load_state_dict(torch.load(io.BytesIO(checkpoint)))
+    model.load_state_dict(load_state_dict(checkpoint))
     return Normalised(model.eval(), train_x.mean(), train_x.std()).eval(), data
 
 
@@ -118,7 +115,7 @@ def evaluate_missing(
         progress(0, len(jobs))
     jobs.sort(key=lambda j: -count(j["run"].network).macs)
     workers = max(1, min(workers or lab_settings().workers, len(jobs) or 1))
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+    with worker_pool(workers) as pool:
         futures = [pool.submit(_job, job) for job in jobs]
         for finished, future in enumerate(as_completed(futures), start=1):
             store.put_evaluation(kind, *future.result())

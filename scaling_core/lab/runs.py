@@ -13,11 +13,10 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from importlib import metadata
-from multiprocessing import get_context
 
 import numpy as np
 import pandas as pd
@@ -26,13 +25,14 @@ from pydantic import PositiveFloat, PositiveInt
 from scaling_core.accuracy.pareto import NamedRecipe, builtin_recipes
 from scaling_core.core.arch import ScaledArch, scale_recipe
 from scaling_core.core.cost import count
-from scaling_core.core.errors import ConfigError
+from scaling_core.core.errors import ConfigError, StoreError
 from scaling_core.core.rounding import RoundingPolicy
 from scaling_core.core.settings import Number, SettingsModel, load_settings
 from scaling_core.hardware.fingerprint import fingerprint
 from scaling_core.hardware.measure import MeasureOptions, measure_interleaved, measurement_row, stored_measurement
 from scaling_core.lab.data import dataset_info
 from scaling_core.lab.train import Budget, train
+from scaling_core.lab.workers import worker_pool
 from scaling_core.storage.keys import describe, digest
 from scaling_core.tasks.heads import as_task
 
@@ -227,12 +227,14 @@ def run_grid(
     # Largest first: the slowest runs start early and the two workers finish together.
     jobs.sort(key=lambda j: -count(j["network"]).macs)
     failures = []
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+    with worker_pool(workers) as pool:  # its workers die with this process (a killed `lab run`)
         futures = [pool.submit(_train_job, job) for job in jobs]
         try:
             for finished, future in enumerate(as_completed(futures), start=1):
                 try:
                     store.put_lab_run(future.result())
+                except StoreError:  # full or cut off: the next runs could not be stored either
+                    raise
                 except Exception as exc:  # one failed run must not cost the others; reported below
                     failures.append(f"{type(exc).__name__}: {exc}")
                 if progress:

@@ -3,14 +3,17 @@
 SQLite by default at $XDG_DATA_HOME/compound-scaling-lab/store.sqlite (~/.local/share/… when
 XDG_DATA_HOME is unset); any SQLAlchemy URL through SCALING_LAB_STORE_URL or the CLI's --store,
 e.g. postgresql+psycopg://user@host/db for a team. Every write is one short transaction keyed by
-a unique key, so concurrent writers (two processes, two people) never lose a row. Opening a store
-brings its schema to the newest Alembic revision in migrations/ (see migrations/env.py to add one).
+a unique key, so concurrent writers (two processes, two people) never lose a row; a write that fails (full
+disk, lost connection, read-only store) is a one-line StoreError and leaves nothing behind. Opening a store
+brings its schema to the newest Alembic revision in migrations/ (see migrations/env.py to add one); a SQLite
+file this user may not write is opened read-only, to browse.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,6 +21,7 @@ from dataclasses import asdict
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from alembic import command
 from alembic.config import Config
@@ -44,10 +48,11 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, InternalError, OperationalError
 
-from scaling_core.core.errors import ConfigError
+from scaling_core.core.errors import ConfigError, StoreError
+from scaling_core.storage.identity import LOCAL, Identity, identity_settings, refuse
 
 STORE_URL_ENV = "SCALING_LAB_STORE_URL"
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -105,6 +110,9 @@ results = Table(
     Column("query", Text, nullable=False),
     Column("payload", Text, nullable=False),
     Column("created_at", Float, nullable=False),
+    Column("owner", Text, nullable=True),  # the signed-in user who saved it; None: saved without sign-in
+    Column("deleted_at", Float, nullable=True),  # soft deletion: restorable for the undo period, then purged
+    Column("deleted_by", Text, nullable=True),
 )
 lab_runs = Table(
     "lab_runs",
@@ -173,11 +181,18 @@ def upgrade(engine: Engine) -> None:
         # A teammate's newer scaling_core migrated a shared store: reading it with older models would be wrong.
         raise ConfigError(
             "store",
-            engine.url.render_as_string(hide_password=True),
+            shown_url(engine.url),
             f"a store at a revision this scaling_core knows (it is at {current}, from a newer version: update)",
         )
-    with _migration_lock(engine) as connection:  # a racing process waits here, then finds the work done
-        command.upgrade(alembic_config(connection), "head")
+    try:
+        with _migration_lock(engine) as connection:  # a racing process waits here, then finds the work done
+            command.upgrade(alembic_config(connection), "head")
+    except (OperationalError, InternalError) as exc:  # read-only (a file, a mount, a replica), full or cut off
+        raise StoreError(
+            shown_url(engine.url),
+            f"it needs migrating from revision {current or '(none)'} to {_script().get_current_head()}, which failed "
+            f"and changed nothing ({_fault(exc, engine.url)}); a read-only store must be opened once with write access",
+        ) from None
 
 
 class Store:
@@ -190,12 +205,23 @@ class Store:
             with self.engine.connect():
                 pass
         except Exception as exc:  # SQLAlchemy raises many kinds for a bad URL or an unreachable server
+            reason = scrubbed(str(exc), self.url).splitlines()[0]
             raise ConfigError(
                 "store",
-                _shown(self.url),
-                f"a reachable SQLAlchemy database URL ({type(exc).__name__}: {str(exc).splitlines()[0]})",
+                shown_url(self.url),
+                f"a reachable SQLAlchemy database URL ({type(exc).__name__}: {reason})",
             ) from None
         upgrade(self.engine)
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        """One write's transaction: a fault (full disk, lost connection, read-only store) rolls it back whole and is
+        a one-line StoreError naming the store, not a driver's traceback."""
+        try:
+            with self.engine.begin() as connection:
+                yield connection
+        except (OperationalError, InternalError) as exc:
+            raise StoreError(shown_url(self.url), f"nothing was saved ({_fault(exc, self.url)})") from None
 
     def get_measurement(self, key: str) -> dict | None:
         """The stored row for a key, or None."""
@@ -211,7 +237,7 @@ class Store:
             statement = statement.on_conflict_do_update(index_elements=["key"], set_=updates)
         else:
             statement = statement.on_conflict_do_nothing(index_elements=["key"])
-        with self.engine.begin() as connection:
+        with self._writing() as connection:
             connection.execute(statement)
 
     def measurements(self, fingerprint_id: str | None = None) -> list[dict]:
@@ -231,7 +257,7 @@ class Store:
             index_elements=["fingerprint_id", "batch_size", "threads", "memory_format", "device"],
             set_={"profile": statement.excluded.profile, "created_at": statement.excluded.created_at},
         )
-        with self.engine.begin() as connection:
+        with self._writing() as connection:
             connection.execute(statement)
 
     def get_profile(self, identity: dict) -> dict | None:
@@ -243,8 +269,12 @@ class Store:
             text = connection.execute(query).scalar()
         return json.loads(text) if text else None
 
-    def save_result(self, name: str, author: str, notes: str, page: str, query: dict, payload: dict) -> int:
-        """Save a named result (one insert in its own transaction, so concurrent saves all land); its id."""
+    def save_result(
+        self, name: str, author: str, notes: str, page: str, query: dict, payload: dict, owner: str | None = None
+    ) -> int:
+        """Save a named result (one insert in its own transaction, so concurrent saves all land); its id.
+
+        owner is the signed-in user who may delete it (None: saved without sign-in); author is only a label."""
         values = {"name": name.strip(), "author": author.strip(), "notes": notes.strip()}
         if not values["name"]:
             raise ConfigError("name", name, "a non-empty name")
@@ -252,20 +282,26 @@ class Store:
             if len(values[field]) > limit:
                 raise ConfigError(field, f"{len(values[field])} characters", f"at most {limit:,} characters")
         statement = insert(results).values(
-            **values, page=page, query=json.dumps(query), payload=json.dumps(payload), created_at=time.time()
+            **values,
+            page=page,
+            query=json.dumps(query),
+            payload=json.dumps(payload),
+            created_at=time.time(),
+            owner=owner,
         )
-        with self.engine.begin() as connection:
+        with self._writing() as connection:
             return int(connection.execute(statement.returning(results.c.id)).scalar_one())
 
     def get_result(self, result_id: int) -> dict | None:
-        """A saved result (query and payload decoded), or None."""
+        """A saved result (query and payload decoded), or None (also when deleted)."""
+        query = select(results).where(results.c.id == int(result_id), results.c.deleted_at.is_(None))
         with self.engine.connect() as connection:
-            row = connection.execute(select(results).where(results.c.id == int(result_id))).mappings().first()
+            row = connection.execute(query).mappings().first()
         return _decoded(row) if row else None
 
     def list_results(self, text: str = "") -> list[dict]:
         """Saved results, newest first; those whose name, author or notes contain text (any case) if given."""
-        query = select(results).order_by(results.c.id.desc())
+        query = select(results).where(results.c.deleted_at.is_(None)).order_by(results.c.id.desc())
         if text.strip():
             query = query.where(
                 or_(
@@ -278,15 +314,58 @@ class Store:
         with self.engine.connect() as connection:
             return [_decoded(r) for r in connection.execute(query).mappings()]
 
-    def delete_result(self, result_id: int) -> bool:
-        """Delete a saved result; whether it existed."""
-        with self.engine.begin() as connection:
-            return connection.execute(delete(results).where(results.c.id == int(result_id))).rowcount > 0
+    def delete_result(self, result_id: int, by: Identity = LOCAL) -> bool:
+        """Delete a saved result, restorable for the undo period; whether it was there. NotAllowed unless `by` is its
+        owner or an admin (Identity.may_delete). Results deleted longer ago than the period are purged meanwhile."""
+        self.purge_deleted()
+        live = results.c.id == int(result_id), results.c.deleted_at.is_(None)
+        with self._writing() as connection:
+            owner = connection.execute(select(results.c.owner).where(*live)).first()
+            if owner is None:
+                return False
+            if not by.may_delete(owner[0]):
+                raise refuse("delete", f"result #{int(result_id)}", owner[0], by)
+            soft = results.update().where(*live).values(deleted_at=time.time(), deleted_by=by.user)
+            return connection.execute(soft).rowcount > 0
+
+    def restore_result(self, result_id: int, by: Identity = LOCAL, undo_s: float | None = None) -> bool:
+        """Undo the deletion of a result (within the undo period); whether there was one to restore. NotAllowed
+        unless `by` may delete it."""
+        deleted = (
+            results.c.id == int(result_id),
+            results.c.deleted_at.is_not(None),
+            results.c.deleted_at > time.time() - _undo_s(undo_s),
+        )
+        with self._writing() as connection:
+            owner = connection.execute(select(results.c.owner).where(*deleted)).first()
+            if owner is None:
+                return False
+            if not by.may_delete(owner[0]):
+                raise refuse("restore", f"result #{int(result_id)}", owner[0], by)
+            restore = results.update().where(*deleted).values(deleted_at=None, deleted_by=None)
+            return connection.execute(restore).rowcount > 0
+
+    def deleted_results(self, by: Identity = LOCAL, undo_s: float | None = None) -> list[dict]:
+        """The results deleted within the undo period that `by` may restore, most recently deleted first."""
+        query = (
+            select(results)
+            .where(results.c.deleted_at > time.time() - _undo_s(undo_s))
+            .order_by(results.c.deleted_at.desc())
+        )
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).mappings().all()
+        return [_decoded(r) for r in rows if by.may_delete(r["owner"])]
+
+    def purge_deleted(self, undo_s: float | None = None) -> int:
+        """Remove for good the results deleted longer ago than the undo period; how many."""
+        expired = delete(results).where(results.c.deleted_at <= time.time() - _undo_s(undo_s))
+        with self._writing() as connection:
+            return connection.execute(expired).rowcount
 
     def put_lab_run(self, row: dict) -> None:
         """Store one lab run (an existing key is kept: runs are deterministic)."""
         statement = _insert(self.engine)(lab_runs).values(**row).on_conflict_do_nothing(index_elements=["key"])
-        with self.engine.begin() as connection:
+        with self._writing() as connection:
             connection.execute(statement)
 
     def lab_run_keys(self, keys: list[str]) -> set[str]:
@@ -327,7 +406,7 @@ class Store:
             )
             .on_conflict_do_nothing(index_elements=["key"])
         )
-        with self.engine.begin() as connection:
+        with self._writing() as connection:
             connection.execute(statement)
 
     def evaluations(self, kind: str, keys: list[str]) -> dict[str, dict]:
@@ -367,11 +446,51 @@ def _migration_lock(engine: Engine) -> Iterator[Connection]:
         yield connection
 
 
-def _shown(url: str) -> str:
+def shown_url(url: str | URL) -> str:
+    """A store URL as people may see it (pages, messages, logs, JSON): its password and secret-named query values
+    (password=, sslpassword=, …) as ***."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except (ArgumentError, ValueError):  # unparseable: no part of it can be told apart from a password
+        parsed = make_url(url)
+    except (ArgumentError, ValueError, TypeError):  # unparseable: no part of it can be told apart from a password
         return "<not a URL>"
+    if parsed.host and "@" in parsed.host:
+        # An unescaped @ in the password: SQLAlchemy splits at the first, so the rest would read as the host.
+        parsed = parsed.set(host=parsed.host.rsplit("@", 1)[1])
+    query = {key: "***" if _secret_key(key) else value for key, value in parsed.query.items()}
+    return parsed.set(query=query).render_as_string(hide_password=True).replace("=%2A%2A%2A", "=***")
+
+
+def scrubbed(text: str, url: str | URL) -> str:
+    """text (an exception's, a driver's) with the URL shown as shown_url and any secret of it replaced by ***."""
+    raw = url if isinstance(url, str) else url.render_as_string(hide_password=False)
+    text = text.replace(raw, shown_url(url))
+    for secret in sorted(_secrets(raw), key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
+
+
+def _secret_key(key: str) -> bool:
+    return any(word in key.lower() for word in ("pass", "secret", "token", "key", "auth"))
+
+
+def _secrets(url: str) -> set[str]:
+    """The password of a URL and its secret-named query values, as written and percent-decoded."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError, TypeError):
+        return set()
+    found = {parsed.password or ""}
+    if parsed.host and "@" in parsed.host:
+        found.add(f"{parsed.password or ''}@{parsed.host.rsplit('@', 1)[0]}")
+    for key, value in parsed.query.items():
+        if _secret_key(key):
+            found.update([value] if isinstance(value, str) else value)
+    # Shorter secrets would turn ordinary words into *** all over a message.
+    return {s for secret in found for s in (secret, quote(secret, safe="")) if len(s) >= 4}
+
+
+def _undo_s(undo_s: float | None) -> float:
+    return identity_settings().undo_s if undo_s is None else undo_s
 
 
 def _decoded(row) -> dict:
@@ -383,11 +502,21 @@ def _insert(engine: Engine) -> Callable[[Table], Any]:
         return postgresql.insert
     if engine.dialect.name == "sqlite":
         return sqlite.insert
-    raise ConfigError("store", engine.url.render_as_string(hide_password=True), "a SQLite or PostgreSQL URL")
+    raise ConfigError("store", shown_url(engine.url), "a SQLite or PostgreSQL URL")
+
+
+def _fault(exc: OperationalError | InternalError, url: str | URL) -> str:
+    """The driver's own first line of a database fault (the password of the URL never in it)."""
+    reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else "no reason given"
+    return scrubbed(f"{type(exc.orig).__name__}: {reason}", url)
 
 
 def _engine(url: str) -> Engine:
     if url.startswith("sqlite"):
+        path = make_url(url).database
+        if path and path != ":memory:" and not path.startswith("file:") and not _writable(Path(path)):
+            # A teammate's file or a read-only mount: browse it without the WAL switch or a -shm file to create.
+            return create_engine(url, creator=lambda: _read_only(Path(path)))
         engine = create_engine(url, connect_args={"timeout": 60})
 
         @event.listens_for(engine, "connect")
@@ -398,3 +527,21 @@ def _engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _writable(path: Path) -> bool:
+    """Whether a SQLite file may be written here: a missing one is created; writing needs its folder too (journal)."""
+    return not path.exists() or (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+
+
+def _read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection to a SQLite file; immutable when it is in WAL mode and its -shm may not be made."""
+    uri = path.resolve().as_uri()
+    connection = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=60, check_same_thread=False)
+    try:
+        connection.execute("PRAGMA schema_version")
+    except sqlite3.OperationalError:
+        connection.close()
+        # No -shm beside a WAL file: no one has it open, so nothing changes it while it is read as immutable.
+        connection = sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=False)
+    return connection

@@ -7,14 +7,32 @@ from typing import Any
 
 import pandas as pd
 
+from scaling_core.app.export import validated_payload
+from scaling_core.core.errors import ConfigError
+
 
 def saved_at(result: dict) -> str:
     """When a result was saved, in UTC."""
     return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(result["created_at"]))
 
 
+def payload_problem(result: dict) -> str | None:
+    """Why a saved result cannot be shown, in one line (its payload is not what this version reads), or None.
+
+    Rows saved or imported before imports were validated may hold anything: they are named, never fatal.
+    """
+    try:
+        validated_payload(result["payload"], "payload.")
+    except ConfigError as exc:
+        return f"Result #{result['id']} {result['name']!r} cannot be shown: {exc}."
+    return None
+
+
 def key_figures(result: dict) -> dict[str, Any]:
-    """The figures a reader compares, flattened from a saved result's payload (those it lacks left out)."""
+    """The figures a reader compares, flattened from a saved result's payload (those it lacks left out).
+
+    The payload must pass `payload_problem`: absent and null parts are left out alike.
+    """
     payload = result["payload"]
     figures: dict[str, Any] = {
         "name": result["name"],
@@ -24,12 +42,12 @@ def key_figures(result: dict) -> dict[str, Any]:
     }
     if "label" in payload:
         figures["network"] = payload["label"]
-        figures.update({f"recipe {k}": v for k, v in payload.get("recipe", {}).items()})
+        figures.update({f"recipe {k}": v for k, v in (payload.get("recipe") or {}).items()})
         figures.update(
             {k: payload.get(key) for k, key in (("φ", "phi"), ("preset", "preset"), ("base", "base"), ("head", "head"))}
         )
-        figures.update({f"{k} multiplier": v for k, v in payload.get("multipliers", {}).items()})
-        costs = payload.get("costs", {})
+        figures.update({f"{k} multiplier": v for k, v in (payload.get("multipliers") or {}).items()})
+        costs = payload.get("costs") or {}
         figures.update(
             {
                 label: costs.get(key)
@@ -102,7 +120,7 @@ def results_table(results: list[dict]) -> pd.DataFrame:
                 "author": r["author"],
                 "page": r["page"],
                 "saved": saved_at(r),
-                "network": str(r["payload"].get("label", "")),
+                "network": str(r["payload"].get("label") or "") if isinstance(r["payload"], dict) else "",
             }
             for r in results
         ],

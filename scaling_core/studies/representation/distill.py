@@ -116,14 +116,13 @@ def measured_sparsity(parameters) -> float:
 
 def teacher_logits(dataset: str, teacher: ScaledArch, checkpoint: bytes):
     """The teacher's logits on the training images, each at the teacher's own input size and standardisation."""
-    import io
-
     import torch
 
     from scaling_core.nn.build import build_model
+    from scaling_core.nn.checkpoint import load_state_dict
 
     model = build_model(teacher)
-    model.load_state_dict(torch.load(io.BytesIO(checkpoint)))
+    model.load_state_dict(load_state_dict(checkpoint))
     with torch.no_grad():
         return torch.cat(
             [model.eval()(b) for b in torch.split(split_at(dataset, teacher.resolution_px).train_x, 512)]
@@ -132,12 +131,11 @@ def teacher_logits(dataset: str, teacher: ScaledArch, checkpoint: bytes):
 
 def evaluate(dataset: str, run: RunRef, checkpoint: bytes, job: StudentJob) -> dict:
     """One student (trained from the teacher's checkpoint, or loaded alone) and its accuracy at each sparsity."""
-    import io
-
     import torch
     from torch.nn.utils import prune
 
     from scaling_core.nn.build import build_model
+    from scaling_core.nn.checkpoint import load_state_dict
 
     torch.set_num_threads(1)
     settings = job.settings
@@ -145,14 +143,14 @@ def evaluate(dataset: str, run: RunRef, checkpoint: bytes, job: StudentJob) -> d
     if job.teacher is None:
         result = None
         student = build_model(run.network)
-        student.load_state_dict(torch.load(io.BytesIO(checkpoint)))
+        student.load_state_dict(load_state_dict(checkpoint))
     else:
         logits = teacher_logits(dataset, job.teacher, checkpoint)
         result = train(
             dataset, run.network, run.seed, budget, Distillation(logits, settings.temperature, settings.alpha)
         )
         student = build_model(run.network)
-        student.load_state_dict(torch.load(io.BytesIO(result.checkpoint)))
+        student.load_state_dict(load_state_dict(result.checkpoint))
     split = split_at(dataset, run.network.resolution_px)
     clean = accuracy(student, split.test_x, split.test_y)
     finetune = replace(
