@@ -239,6 +239,7 @@ else:
             "best_accuracy": st.column_config.NumberColumn("best accuracy (%)", format="%.1f"),
             "loss_at_largest": st.column_config.NumberColumn("loss at largest (points)", format="%.1f"),
         },
+        placeholder="—",
     )
     cols = st.columns(2)
     cols[0].metric(
@@ -352,11 +353,12 @@ if thermal_table is not None and not thermal_table.empty:
         width="stretch",
         column_order=THERMAL_SHOWN,
         column_config=THERMAL_COLUMNS,
+        placeholder="—",
     )
 elif ceiling is not None and not ceiling.empty:
     left, _ = st.columns(2)
     chart(ceiling_figure(ceiling, state.thermal_required_fps), "thermal-ceiling", left)
-    st.dataframe(ceiling, hide_index=True, width="stretch", column_config=THERMAL_COLUMNS)
+    st.dataframe(ceiling, hide_index=True, width="stretch", column_config=THERMAL_COLUMNS, placeholder="—")
 
 # --- Quantization --------------------------------------------------------------------------------------------
 st.header("Quantization noise")
@@ -388,12 +390,12 @@ if records:
     )
     chart(sqnr_bits_figure(summary, modelled_sqnr(summary, state.quant_gain), state.quant_scheme), "quant-sqnr")
     chart(se_figure(comparison, state.quant_bits), "quant-se")
-    st.dataframe(comparison, hide_index=True, width="stretch")
+    st.dataframe(comparison, hide_index=True, width="stretch", placeholder="—")
     st.caption("Accuracy drop (points, measured) against bits:")
     chosen = summary[summary["scheme"] == state.quant_scheme]
     drops = chosen.pivot_table(index=["recipe", "se_position", "phi"], columns="bits", values="drop_points", sort=False)
     drops.columns = [f"{bits} bits" for bits in drops.columns]
-    st.dataframe(drops.reset_index(), hide_index=True, width="stretch")
+    st.dataframe(drops.reset_index(), hide_index=True, width="stretch", placeholder="—")
     if quant_fit is not None:
         cols = st.columns(2)
         cols[0].metric(

@@ -181,6 +181,7 @@ else:
             "MAPE": PERCENT,
             "Kendall τ": st.column_config.NumberColumn(format="%.3f"),
         },
+        placeholder="—",
     )
     held_out = held_out_frame(report)
     left, right = st.columns(2)

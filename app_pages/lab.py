@@ -99,6 +99,7 @@ else:
             "latency (ms, measured)": TWO,
             "training (s, measured)": st.column_config.NumberColumn(format="%.1f"),
         },
+        placeholder="—",
     )
     st.caption(
         "MACs and parameters: modelled (exact analytic count of the built network). Accuracy: measured on the "

@@ -126,6 +126,7 @@ st.dataframe(
     hide_index=True,
     width="stretch",
     column_config=dict.fromkeys(("alpha", "beta", "gamma", "per_step_cost"), FOUR),
+    placeholder="—",
 )
 user = [r for r in recipes if not r.builtin]
 left, right = st.columns(2)
@@ -188,8 +189,9 @@ with st.expander("The accuracy model, its calibration and the published table"):
         hide_index=True,
         width="stretch",
         column_config={"error when left out (points)": TWO},
+        placeholder="—",
     )
-    st.dataframe(published_frame(), hide_index=True, width="stretch")
+    st.dataframe(published_frame(), hide_index=True, width="stretch", placeholder="—")
 
 with results_area:
     lab_source = state.pareto_source != "imagenet"
@@ -290,6 +292,7 @@ with results_area:
                 ("alpha", "beta", "gamma", "depth_multiplier", "width_multiplier", "resolution_multiplier"), FOUR
             ),
         },
+        placeholder="—",
     )
 
     picked = [

@@ -172,6 +172,7 @@ else:
         hide_index=True,
         width="stretch",
         column_config=CAPACITY_COLUMNS,
+        placeholder="—",
     )
     st.caption(
         "2(d + 1): the N at which half of all labellings of points in general "
@@ -245,6 +246,7 @@ else:
             c: st.column_config.NumberColumn(format="%.3f")
             for c in ("delta", "sigma", "snr", "effective_snr", "effective_dim")
         },
+        placeholder="—",
     )
     probes = probe_frame(records)
     chart(probe_figure(probes, name), "representation-probes")
@@ -263,6 +265,7 @@ else:
             c: st.column_config.NumberColumn(format="%.2f")
             for c in ("accuracy", "seed_min", "seed_max", "episode_ci", "effective_snr", "effective_dim")
         },
+        placeholder="—",
     )
     st.caption(
         "Measured, % of queries right: the mean over seeds, the seeds' lowest and highest, and episode_ci, "
@@ -302,6 +305,7 @@ else:
             c: st.column_config.NumberColumn(format="%.2f")
             for c in ("accuracy", "accuracy_sd", "teacher_accuracy", "gain_points")
         },
+        placeholder="—",
     )
     pruning = pruning_summary(students)
     chart(pruning_figure(pruning), "representation-pruning")

@@ -142,6 +142,7 @@ st.dataframe(
         "level_at_half": st.column_config.NumberColumn("level at half accuracy", format="%.3f"),
         "gap_at_reference": st.column_config.NumberColumn("gap (points)", format="%.1f"),
     },
+    placeholder="—",
 )
 csv_button(measured, f"robustness-{state.lab_dataset}-{attack}", "Curves as CSV")
 
@@ -161,6 +162,7 @@ st.dataframe(
         **{c: st.column_config.NumberColumn(format="%.3g") for c in ("margin_mean", "margin_std")},
         "gradient_norm_mean": st.column_config.NumberColumn(format="%.3g"),
     },
+    placeholder="—",
 )
 
 st.subheader("The margin model")

@@ -92,7 +92,7 @@ state = current_state()
 if not by_id:
     st.info("Nothing saved yet" + (" matches the filter." if state.saved_filter else "."))
     stop_page("saved")
-st.dataframe(results_table(results), hide_index=True, width="stretch")
+st.dataframe(results_table(results), hide_index=True, width="stretch", placeholder="—")
 
 
 def label(result_id: int) -> str:
@@ -123,10 +123,12 @@ for problem in (opened_problem, compared_problem):
     if problem:
         st.error(problem)
 if compared is not None and not (opened_problem or compared_problem):
-    st.dataframe(side_by_side(opened, compared), hide_index=True, width="stretch")
+    st.dataframe(side_by_side(opened, compared), hide_index=True, width="stretch", placeholder="—")
 elif opened_problem is None:
     figures = key_figures(opened)
-    st.dataframe([{"field": k, "value": str(v)} for k, v in figures.items()], hide_index=True, width="stretch")
+    st.dataframe(
+        [{"field": k, "value": str(v)} for k, v in figures.items()], hide_index=True, width="stretch", placeholder="—"
+    )
 
 cols = st.columns(3)
 page = PAGES.get(opened["page"])

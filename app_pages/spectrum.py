@@ -242,7 +242,13 @@ table = [
     }
     for r in recommendations
 ]
-st.dataframe(table, hide_index=True, width="stretch", column_config=dict.fromkeys(("alpha", "beta", "gamma"), THREE))
+st.dataframe(
+    table,
+    hide_index=True,
+    width="stretch",
+    column_config=dict.fromkeys(("alpha", "beta", "gamma"), THREE),
+    placeholder="—",
+)
 if not recommendations:
     st.info(
         f"No image reaches the detail band ({detail_band[0]:g}–{detail_band[1]:g} cycles per image; the largest "

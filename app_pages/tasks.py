@@ -132,6 +132,7 @@ st.dataframe(
     hide_index=True,
     width="stretch",
     column_config={"MACs": LOCALIZED, "params": LOCALIZED, "activations": LOCALIZED, "MACs share": PERCENT},
+    placeholder="—",
 )
 left, right = st.columns([1, 2])
 chart(component_figure(view.parts), "components", left)
@@ -142,6 +143,7 @@ right.dataframe(
     # Tall enough for every part (35 px a row and the header), never taller: no blank rows under a short table.
     height=min(420, 38 + 35 * len(view.parts)),
     column_config={"MACs": LOCALIZED, "params": LOCALIZED, "activations": LOCALIZED, "MACs share": PERCENT},
+    placeholder="—",
 )
 
 if head == "detection":
@@ -173,6 +175,7 @@ if head == "detection":
             ),
             "MACs difference": st.column_config.NumberColumn("Δ MACs", format="percent"),
         },
+        placeholder="—",
     )
 
 st.subheader("Does the whole network still scale as d·w²·r²?")
@@ -215,6 +218,7 @@ if comparison is not None:
             "MACs": LOCALIZED,
             **{name: st.column_config.NumberColumn(label) for name, label in RECIPE_HEADERS.items()},
         },
+        placeholder="—",
     )
     chart(budget_figure(comparison), "budget")
 

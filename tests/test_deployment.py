@@ -12,6 +12,11 @@ from scaling_core.studies.deployment.measurements import measure_settings
 ARGS = ["--dataset", "digits", "--phis", "0", "--seeds", "1", "--epochs", "12", "--workers", "1"]
 
 
+# Trains networks through the command (a minute or more on two cores): run with -m slow; the canaries in
+# tests/test_versions.py check the same computations in the default run.
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
 def evaluated(tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('deployment') / 'store.sqlite'}"

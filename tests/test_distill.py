@@ -42,6 +42,9 @@ def test_magnitude_pruning_zeroes_the_requested_share_of_the_smallest_weights():
     assert before[after != 0].min() >= before[after == 0].max()
 
 
+# Trains networks through the command (a minute or more on two cores): run with -m slow; the canaries in
+# tests/test_versions.py check the same computations in the default run.
+@pytest.mark.slow
 def test_the_distill_command_trains_teachers_and_students_and_prunes_them(tmp_path, capsys):
     url = f"sqlite:///{tmp_path / 'store.sqlite'}"
     args = [

@@ -136,7 +136,11 @@ def test_robustness_at_the_reference_levels_ends(store, attack, level):
     "query",
     [
         {"cover_d": "1", "cover_simulate": "1", "fewshot_ways": "2", "fewshot_snr0": "0.01", "fewshot_eta": "-5.0"},
-        {"cover_d": "5000", "cover_simulate": "1", "fewshot_ways": "20", "fewshot_dim0": "1.0", "fewshot_zeta": "5.0"},
+        pytest.param(  # half a minute of few-shot model on two cores
+            {"cover_d": "5000", "cover_simulate": "1", "fewshot_ways": "20"}
+            | {"fewshot_dim0": "1.0", "fewshot_zeta": "5.0"},
+            marks=pytest.mark.slow,
+        ),
         {"distill_temperature": "0.01", "distill_alpha": "0.0", "distill_weight_decay": "0.0"},
         {"distill_temperature": "100.0", "distill_alpha": "1.0", "distill_weight_decay": "1.0"},
     ],

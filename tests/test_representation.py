@@ -12,6 +12,9 @@ from scaling_core.storage.shipped import shipped_records
 from scaling_core.studies.representation.measurements import representation_defaults
 
 
+# Trains networks through the command (a minute or more on two cores): run with -m slow; the canaries in
+# tests/test_versions.py check the same computations in the default run.
+@pytest.mark.slow
 def test_the_fewshot_command_trains_evaluates_and_caches_a_backbone(tmp_path, capsys):
     url = f"sqlite:///{tmp_path / 'store.sqlite'}"
     saved = tmp_path / "fewshot.json"

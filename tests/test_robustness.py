@@ -23,6 +23,11 @@ ARGS = [
 ]
 
 
+# Trains networks through the command (a minute or more on two cores): run with -m slow; the canaries in
+# tests/test_versions.py check the same computations in the default run.
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
 def evaluated(tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('robustness') / 'store.sqlite'}"

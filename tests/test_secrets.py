@@ -8,7 +8,6 @@ connections, so any password logs in: enough here, where the point is where the 
 
 import json
 import logging
-import os
 import uuid
 from types import SimpleNamespace
 
@@ -16,6 +15,7 @@ import pytest
 from apptest import open_app
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
+from store_helpers import postgres_server
 
 from scaling_core.cli.main import main
 from scaling_core.storage.store import STORE_URL_ENV, Store, scrubbed, shown_url
@@ -23,7 +23,6 @@ from ui.pages import PAGES
 
 PASSWORD = "S3cretPW"
 UNREACHABLE = f"postgresql+psycopg://alice:{PASSWORD}@127.0.0.1:1/lab"
-POSTGRES_ENV = "SCALING_LAB_TEST_POSTGRES_URL"
 # The pages that open the store as they load (the others only when a result is saved from the sidebar).
 STORE_PAGE_KEYS = ("pareto", "lab", "robustness", "deployment", "representation", "hardware", "saved")
 # Every command that opens the store, with arguments that get it there quickly (an unreachable store stops it).
@@ -67,11 +66,7 @@ def assert_no_password(*texts: str) -> None:
 @pytest.fixture
 def password_role():
     """A PostgreSQL database owned by a new role that logs in with PASSWORD; its URL (both dropped after)."""
-    admin_url = os.environ.get(POSTGRES_ENV)
-    if not admin_url:
-        if os.environ.get("CI"):
-            pytest.fail(f"{POSTGRES_ENV} is not set: .ci/run must start PostgreSQL for the store tests")
-        pytest.skip(f"set {POSTGRES_ENV} to check a real password-protected role")
+    admin_url = postgres_server()
     name = f"scaling_lab_secret_{uuid.uuid4().hex[:10]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:

@@ -1,35 +1,25 @@
 """The results store against SQLite and, where a server is given, a real PostgreSQL."""
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from store_helpers import postgres_server
 
 from scaling_core.core.errors import ConfigError
 from scaling_core.storage.keys import describe, measurement_key
 from scaling_core.storage.store import Store, metadata
 
-POSTGRES_ENV = "SCALING_LAB_TEST_POSTGRES_URL"
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _postgres_url() -> str:
-    url = os.environ.get(POSTGRES_ENV)
-    if url:
-        return url
-    if os.environ.get("CI"):
-        pytest.fail(f"{POSTGRES_ENV} is not set: .ci/run must start PostgreSQL for the store tests")
-    pytest.skip(f"set {POSTGRES_ENV} to run the store tests against PostgreSQL")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'store.sqlite'}"
-    url = _postgres_url()
+    url = postgres_server()
     from sqlalchemy import create_engine, text
 
     engine = create_engine(url)

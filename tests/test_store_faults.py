@@ -17,26 +17,17 @@ from apptest import open_app
 from sqlalchemy import create_engine, event, func, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import Pool
+from store_helpers import postgres_server
 
 from scaling_core.core.errors import ConfigError, StoreError
 from scaling_core.storage.store import EVALUATIONS, Store, alembic_config, lab_runs, measurements, metadata, profiles
 from scaling_core.storage.store import results as results_table
 
-POSTGRES_ENV = "SCALING_LAB_TEST_POSTGRES_URL"
 ROOT = Path(__file__).resolve().parent.parent
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
-PASSWORD = "S3cretPW-faults"  # the test server trusts loopback: a password in the URL is only there to be masked
+PASSWORD = "S3cretPW-faults"  # the role the test makes logs in with it; every message must mask it
 NOBODY = 65534
 BIG = "x" * 200_000  # far more than the pages a full database has left
-
-
-def postgres_server() -> str:
-    url = os.environ.get(POSTGRES_ENV)
-    if url:
-        return url
-    if os.environ.get("CI"):
-        pytest.fail(f"{POSTGRES_ENV} is not set: .ci/run must start PostgreSQL for the store tests")
-    pytest.skip(f"set {POSTGRES_ENV} to run the store tests against PostgreSQL")
 
 
 @pytest.fixture
@@ -45,13 +36,15 @@ def postgres_url() -> Iterator[str]:
     server = make_url(postgres_server())
     name = f"scaling_lab_faults_{uuid.uuid4().hex[:12]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    with admin.connect() as connection:  # a role of its own, so the password is checked where the server asks
+        connection.exec_driver_sql(f"CREATE ROLE {name} LOGIN PASSWORD '{PASSWORD}'")
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}" OWNER {name}')
     try:
-        yield server.set(database=name, password=PASSWORD).render_as_string(hide_password=False)
+        yield server.set(username=name, password=PASSWORD, database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as connection:  # FORCE: the test's stores may still hold pooled connections
             connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+            connection.exec_driver_sql(f"DROP ROLE {name}")
         admin.dispose()
 
 

@@ -1,7 +1,6 @@
 """The store's Alembic migrations: stores made before them are adopted with their rows, fresh ones equal the models."""
 
 import json
-import os
 import runpy
 import subprocess
 import sys
@@ -14,25 +13,16 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import BigInteger, Float, LargeBinary, MetaData, String, Table, create_engine, inspect, select
 from sqlalchemy.engine import Connection, make_url
+from store_helpers import postgres_server
 
 from scaling_core.core.errors import ConfigError
 from scaling_core.storage.store import Store, alembic_config, metadata
 
-POSTGRES_ENV = "SCALING_LAB_TEST_POSTGRES_URL"
 ROOT = Path(__file__).resolve().parent.parent
 OLD_SCHEMA = ROOT / "tests" / "fixtures" / "store_v0_schema.py"
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 # Columns later revisions added to old tables, as an adopted row reads them (0002: results' owner, soft deletion).
 ADDED = {"results": {"owner": None, "deleted_at": None, "deleted_by": None}}
-
-
-def _postgres_url() -> str:
-    url = os.environ.get(POSTGRES_ENV)
-    if url:
-        return url
-    if os.environ.get("CI"):
-        pytest.fail(f"{POSTGRES_ENV} is not set: .ci/run must start PostgreSQL for the store tests")
-    pytest.skip(f"set {POSTGRES_ENV} to run the store tests against PostgreSQL")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -41,7 +31,7 @@ def store_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'store.sqlite'}"
         return
-    server = make_url(_postgres_url())
+    server = make_url(postgres_server())
     name = f"scaling_lab_migrations_{uuid.uuid4().hex[:12]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
