@@ -236,8 +236,11 @@ else:
         hide_index=True,
         width="stretch",
         column_config={
+            "best_px": st.column_config.NumberColumn("best input px"),
             "best_accuracy": st.column_config.NumberColumn("best accuracy (%)", format="%.1f"),
+            "largest_px": st.column_config.NumberColumn("largest input px"),
             "loss_at_largest": st.column_config.NumberColumn("loss at largest (points)", format="%.1f"),
+            "larger_inputs_lose": st.column_config.CheckboxColumn("larger inputs lose"),
         },
         placeholder="—",
     )

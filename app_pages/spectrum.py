@@ -37,6 +37,40 @@ from ui.share import share_panel, stop_page
 DOMAINS_WIDGET = "w_spectrum_domains_pick"
 THREE = st.column_config.NumberColumn(format="%.3f")
 PERCENT = st.column_config.NumberColumn(format="percent")
+
+
+def spectrum_columns(columns, target: float) -> dict:
+    """Short headers for the slopes tables (the CSV keeps the frames' names): the long ones scrolled at 1400 px."""
+    share = f"{target:.0%}"
+    labels = {
+        "alpha": "α",
+        "alpha_mean": "α mean",
+        "alpha_std": "α sd",
+        "alpha_min": "α min",
+        "alpha_max": "α max",
+        "alpha_of_mean_spectrum": "α of mean",
+        "alpha_low": "α low",
+        "alpha_high": "α high",
+        "r_squared": "R²",
+        "side_px": "side px",
+        f"median_px_for_{share}_power": f"px for {share} power",
+        f"median_px_for_{share}_detail": f"px for {share} detail",
+        f"px_for_{share}_power": f"px for {share} power",
+        f"px_for_{share}_detail": f"px for {share} detail",
+    }
+    config: dict = {
+        c: st.column_config.NumberColumn(labels[c], format="%.3f")
+        for c in columns
+        if c.startswith(("alpha", "r_squared"))
+    }
+    config |= {c: st.column_config.NumberColumn(labels[c]) for c in columns if "px" in c and c in labels}
+    config |= {
+        c: st.column_config.NumberColumn("power px / side", format="percent")
+        for c in ("median_power_px_of_side", "power_px_of_side")
+    }
+    return config
+
+
 settings = spectrum_settings()
 limits = settings.upload
 
@@ -157,15 +191,14 @@ st.dataframe(
     hide_index=True,
     width="stretch",
     placeholder="—",
-    column_config={c: THREE for c in domains.columns if c.startswith("alpha")} | {"median_power_px_of_side": PERCENT},
+    column_config=spectrum_columns(domains.columns, state.spectrum_target),
 )
 st.dataframe(
     images,
     hide_index=True,
     width="stretch",
     placeholder="—",
-    column_config={c: THREE for c in images.columns if c.startswith(("alpha", "r_squared"))}
-    | {"power_px_of_side": PERCENT},
+    column_config=spectrum_columns(images.columns, state.spectrum_target),
 )
 csv_button(images, "spectrum-images", "Images as CSV")
 

@@ -1,6 +1,12 @@
 import json
+import os
 
 import pytest
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # Two workers share two cores: torch's default of one thread per core in each would oversubscribe them and
+    # spin. Set before torch is first imported; a measurement sets its own thread count.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from scaling_core.storage.store import STORE_URL_ENV, Store
 

@@ -159,7 +159,11 @@ def test_detection_presets_within_the_published_tolerances(capsys, name):
     assert sum(c["macs"] for c in out["components"].values()) == out["macs"]
 
 
-@pytest.mark.parametrize("head", ["classification", "detection", "segmentation", "multitask", "video"])
+# The task heads' counts equal fvcore's in tests/test_tasks.py; building each through the command is the slow part.
+SLOW_HEADS = ("detection", "segmentation", "multitask", "video")
+
+
+@pytest.mark.parametrize("head", ["classification", *(pytest.param(h, marks=pytest.mark.slow) for h in SLOW_HEADS)])
 def test_verify_passes_for_every_head(capsys, head):
     argv = [
         "cost",
@@ -262,6 +266,7 @@ def test_bench_many_configurations_to_csv(capsys, tmp_path):
     assert len(target.read_text().strip().splitlines()) == 3
 
 
+@pytest.mark.slow  # measures 30 networks; tests/test_latency.py checks the fit, test_secrets.py the command's output
 def test_fit_latency_and_optimize_end_to_end(capsys, tmp_path):
     store = f"sqlite:///{tmp_path / 'fit.sqlite'}"
     common = ["--threads", "1", "--min-run-time", "0.02", "--store", store, "--json"]

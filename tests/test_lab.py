@@ -67,6 +67,7 @@ def test_training_is_deterministic_for_a_seed_and_differs_across_seeds():
     assert 0.0 <= first.accuracy <= 1.0 and len(first.curve) == TINY.epochs
 
 
+@pytest.mark.slow  # half a minute of training; tests/test_versions.py's canary trains in the default run
 def test_a_tiny_grid_trains_through_the_cli_and_a_second_run_trains_nothing(tmp_path, capsys):
     url = f"sqlite:///{tmp_path / 'lab.sqlite'}"
     shipped_file = tmp_path / "digits.json"

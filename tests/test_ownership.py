@@ -13,6 +13,7 @@ import pytest
 from apptest import APP, open_app
 from streamlit.testing.v1 import AppTest
 
+from scaling_core.app.views.saved import results_table
 from scaling_core.core import paths
 from scaling_core.core.errors import ConfigError
 from scaling_core.storage.identity import LOCAL, Identity, NotAllowed, identity_settings
@@ -223,3 +224,11 @@ def test_without_sign_in_the_pages_say_why_training_and_fitting_are_disabled(sto
     header_mode(ANA.user)
     at.run()
     assert not at.button(key="fit").disabled
+
+
+def test_the_list_names_each_results_owner_once_anyone_signed_in():
+    row = {"name": "r", "author": "ana", "page": "explorer", "created_at": 0.0, "payload": {}}
+    alone = results_table([{**row, "id": 1, "owner": None}])
+    assert "owner" not in alone.columns  # single-user mode: nobody owns anything
+    team = results_table([{**row, "id": 2, "owner": "bob@example.org"}, {**row, "id": 1, "owner": None}])
+    assert team["owner"].tolist() == ["bob@example.org", "—"]

@@ -8,14 +8,12 @@ connections, so any password logs in: enough here, where the point is where the 
 
 import json
 import logging
-import uuid
 from types import SimpleNamespace
 
 import pytest
 from apptest import open_app
-from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
-from store_helpers import postgres_server
+from store_helpers import fresh_database
 
 from scaling_core.cli.main import main
 from scaling_core.storage.store import STORE_URL_ENV, Store, scrubbed, shown_url
@@ -66,20 +64,8 @@ def assert_no_password(*texts: str) -> None:
 @pytest.fixture
 def password_role():
     """A PostgreSQL database owned by a new role that logs in with PASSWORD; its URL (both dropped after)."""
-    admin_url = postgres_server()
-    name = f"scaling_lab_secret_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f"CREATE ROLE {name} LOGIN PASSWORD '{PASSWORD}'")
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}" OWNER {name}')
-    try:
-        url = make_url(admin_url).set(username=name, password=PASSWORD, database=name)
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-            connection.exec_driver_sql(f"DROP ROLE {name}")
-        admin.dispose()
+    with fresh_database("scaling_lab_secret", PASSWORD) as url:
+        yield url
 
 
 # The one function that shows a URL.

@@ -6,27 +6,23 @@ import sys
 from pathlib import Path
 
 import pytest
-from store_helpers import postgres_server
+from store_helpers import fresh_database
 
 from scaling_core.core.errors import ConfigError
 from scaling_core.storage.keys import describe, measurement_key
-from scaling_core.storage.store import Store, metadata
+from scaling_core.storage.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store_url(request, tmp_path):
+    """An empty store: a new SQLite file, or a new PostgreSQL database dropped after the test."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'store.sqlite'}"
-    url = postgres_server()
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(url)
-    with engine.begin() as connection:  # each test starts from empty tables
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version, " + ", ".join(metadata.tables)))
-    engine.dispose()
-    return url
+        yield f"sqlite:///{tmp_path / 'store.sqlite'}"
+        return
+    with fresh_database("scaling_lab_store") as url:
+        yield url
 
 
 def row(key: str, median: float = 10.0) -> dict:

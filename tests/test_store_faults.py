@@ -7,7 +7,6 @@ import shutil
 import sqlite3
 import stat
 import tempfile
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from apptest import open_app
 from sqlalchemy import create_engine, event, func, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import Pool
-from store_helpers import postgres_server
+from store_helpers import fresh_database, postgres_server
 
 from scaling_core.core.errors import ConfigError, StoreError
 from scaling_core.storage.store import EVALUATIONS, Store, alembic_config, lab_runs, measurements, metadata, profiles
@@ -33,19 +32,8 @@ BIG = "x" * 200_000  # far more than the pages a full database has left
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A new, empty PostgreSQL database (its URL with a password), dropped after the test."""
-    server = make_url(postgres_server())
-    name = f"scaling_lab_faults_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:  # a role of its own, so the password is checked where the server asks
-        connection.exec_driver_sql(f"CREATE ROLE {name} LOGIN PASSWORD '{PASSWORD}'")
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}" OWNER {name}')
-    try:
-        yield server.set(username=name, password=PASSWORD, database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:  # FORCE: the test's stores may still hold pooled connections
-            connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-            connection.exec_driver_sql(f"DROP ROLE {name}")
-        admin.dispose()
+    with fresh_database("scaling_lab_faults", PASSWORD) as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -4,7 +4,6 @@ import json
 import runpy
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
@@ -12,8 +11,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import BigInteger, Float, LargeBinary, MetaData, String, Table, create_engine, inspect, select
-from sqlalchemy.engine import Connection, make_url
-from store_helpers import postgres_server
+from sqlalchemy.engine import Connection
+from store_helpers import fresh_database
 
 from scaling_core.core.errors import ConfigError
 from scaling_core.storage.store import Store, alembic_config, metadata
@@ -31,17 +30,8 @@ def store_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'store.sqlite'}"
         return
-    server = make_url(postgres_server())
-    name = f"scaling_lab_migrations_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:  # FORCE: the test's stores may still hold pooled connections
-            connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-        admin.dispose()
+    with fresh_database("scaling_lab_migrations") as url:
+        yield url
 
 
 def old_metadata() -> MetaData:

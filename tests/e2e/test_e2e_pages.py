@@ -74,15 +74,11 @@ def copied_link(page) -> str:
     return page.locator("[data-testid='stSidebar'] [data-testid='stCode'] code").inner_text().strip()
 
 
-# The studies' pages take a minute or more to open twice on two cores: their link round trips run with -m slow
-# (test_e2e_visual opens every page in the default run); the Explorer's and the Pareto page's links have tests of
-# their own (test_e2e_explorer, test_e2e_pareto).
-QUICK_PAGES = {"tasks", "hardware", "saved"}
-
-
-@pytest.mark.parametrize(
-    "key", [key if key in QUICK_PAGES else pytest.param(key, marks=pytest.mark.slow) for key in PAGES]
-)
+# Every page opened twice in a browser takes minutes on two cores: run with -m slow. The default run opens every
+# page once (test_e2e_visual), and the Explorer's and the Pareto page's links round trip in their own tests; every
+# page's link round trips headless in tests/test_share_links.py.
+@pytest.mark.slow
+@pytest.mark.parametrize("key", list(PAGES))
 def test_a_link_copied_after_one_change_opens_the_same_view(server, browser, key):
     kind, label, parameter = CHANGES[key]
     page = browser.new_page()

@@ -111,12 +111,15 @@ def _text(value: Any) -> str:
 
 
 def results_table(results: list[dict]) -> pd.DataFrame:
-    """The list of saved results: id, name, author, page, time, network."""
+    """The list of saved results: id, name, owner (who may delete it; only once someone has signed in), author,
+    page, time, network."""
+    owners = any(r.get("owner") for r in results)
     return pd.DataFrame(
         [
             {
                 "id": r["id"],
                 "name": r["name"],
+                **({"owner": r.get("owner") or "—"} if owners else {}),
                 "author": r["author"],
                 "page": r["page"],
                 "saved": saved_at(r),
@@ -124,5 +127,5 @@ def results_table(results: list[dict]) -> pd.DataFrame:
             }
             for r in results
         ],
-        columns=["id", "name", "author", "page", "saved", "network"],
+        columns=["id", "name", *(["owner"] if owners else []), "author", "page", "saved", "network"],
     )
