@@ -7,13 +7,6 @@ import pytest
 from e2e_helpers import CHROMIUM, FLAGS, SCREENSHOTS, Server, requirements_missing, settled
 
 
-def pytest_collection_modifyitems(items):
-    """Every browser test on one xdist worker: they share one served app (and one store) per session."""
-    for item in items:
-        if "/e2e/" in item.nodeid or item.nodeid.startswith("e2e/"):
-            item.add_marker(pytest.mark.xdist_group("browser"))
-
-
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
     missing = requirements_missing()

@@ -56,6 +56,8 @@ class Server:
                 "true",
                 "--browser.gatherUsageStats",
                 "false",
+                "--server.fileWatcherType",  # nothing is edited under test: no watching, no reruns on save
+                "none",
             ],
             cwd=ROOT,
             env=env,

@@ -1,7 +1,5 @@
 """Explorer in a real browser: a share link, a keyboard-moved slider, the link opened in a new browser context."""
 
-from urllib.parse import urlsplit
-
 from e2e_helpers import settled
 
 from scaling_core import Recipe, RoundingPolicy, count, scale_recipe
@@ -49,13 +47,3 @@ def test_slider_changes_the_macs_and_the_share_link_reopens_the_same_view(server
     fresh.goto(link)
     assert metric_values(fresh) == shown
     assert "phi=2.03" in fresh.url
-
-
-def test_the_default_explorer_has_no_query_string(server, browser):
-    page = browser.new_page()
-    page.goto(f"{server.url}/")
-    metric_values(page)
-    assert urlsplit(page.url).query == ""
-    page.get_by_text("Share and save").click()
-    link = page.locator("[data-testid='stSidebar'] [data-testid='stCode'] code").inner_text().strip()
-    assert link == server.url

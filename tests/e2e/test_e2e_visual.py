@@ -2,6 +2,8 @@
 metric whose label or value is cut, every plotly figure's data finite and each log axis of at most
 style.MAX_LOG_DECADES decades (read from the drawn figures in the page). A screenshot of each page is saved."""
 
+from urllib.parse import urlsplit
+
 import pytest
 from test_e2e_pages import opened, page_url
 
@@ -51,5 +53,6 @@ def test_every_page_reads_whole_at_1400_px(server, browser, screenshot, key):
     )
     screenshot(page, key)
     assert page.locator("[data-testid='stException']").count() == 0
+    assert urlsplit(page.url).query == ""  # a page at its defaults has nothing to carry in its link
     problems = page.evaluate(CUT_METRICS) + page.evaluate(FIGURE_PROBLEMS, MAX_LOG_DECADES)
     assert not problems, problems
