@@ -53,6 +53,7 @@ def spectrum_columns(columns, target: float) -> dict:
         "alpha_high": "α high",
         "r_squared": "R²",
         "side_px": "side px",
+        "median_side_px": "median side px",
         f"median_px_for_{share}_power": f"px for {share} power",
         f"median_px_for_{share}_detail": f"px for {share} detail",
         f"px_for_{share}_power": f"px for {share} power",

@@ -89,7 +89,15 @@ def latency_figure(
     fig.update_yaxes(title_text="px (modelled)", rangemode="tozero", row=1, col=2)
     hline(fig, budget_ms, row=1, col=1, line_dash="dot", annotation_text=f"budget {budget_ms:g} ms")
     if frame["blur_px"].max() >= 1.0:  # the 2 px mark only where the blur comes near it
-        hline(fig, 2.0, row=1, col=2, line_dash="dot", annotation_text="2 px: detail past the first zero")
+        hline(
+            fig,
+            2.0,
+            row=1,
+            col=2,
+            line_dash="dot",
+            annotation_text="2 px: detail past the first zero",
+            annotation_position="top left",
+        )
     fig.update_xaxes(title_text="φ")
     return finish(fig, "Latency and blur against φ (modelled)", "the budget dotted; a star: the chosen φ measured")
 
@@ -107,7 +115,13 @@ def blur_figure(frame: pd.DataFrame) -> go.Figure:
     )
     fig.update_layout(xaxis_title="φ", yaxis_title="blur length (px, modelled)", yaxis_rangemode="tozero")
     if frame["blur_px"].max() >= 1.0:
-        hline(fig, 2.0, line_dash="dot", annotation_text="2 px: detail past the first zero")
+        hline(
+            fig,
+            2.0,
+            line_dash="dot",
+            annotation_text="2 px: detail past the first zero",
+            annotation_position="top left",
+        )
     return finish(fig, "Blur length against φ (modelled)", "the latency needs this machine's latency model")
 
 
