@@ -82,7 +82,7 @@ def password_role():
             "postgresql://alice@db/lab?password=***&sslmode=require",
             PASSWORD,
         ),
-        ("sqlite:////tmp/store.sqlite", "sqlite:////tmp/store.sqlite", None),
+        ("sqlite:///store.sqlite", "sqlite:///store.sqlite", None),
         (f"not a url {PASSWORD}", "<not a URL>", None),
     ],
 )

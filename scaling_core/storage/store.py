@@ -318,15 +318,8 @@ class Store:
         """Delete a saved result, restorable for the undo period; whether it was there. NotAllowed unless `by` is its
         owner or an admin (Identity.may_delete). Results deleted longer ago than the period are purged meanwhile."""
         self.purge_deleted()
-        live = results.c.id == int(result_id), results.c.deleted_at.is_(None)
-        with self._writing() as connection:
-            owner = connection.execute(select(results.c.owner).where(*live)).first()
-            if owner is None:
-                return False
-            if not by.may_delete(owner[0]):
-                raise refuse("delete", f"result #{int(result_id)}", owner[0], by)
-            soft = results.update().where(*live).values(deleted_at=time.time(), deleted_by=by.user)
-            return connection.execute(soft).rowcount > 0
+        live = (results.c.id == int(result_id), results.c.deleted_at.is_(None))
+        return self._change_result("delete", result_id, live, by, deleted_at=time.time(), deleted_by=by.user)
 
     def restore_result(self, result_id: int, by: Identity = LOCAL, undo_s: float | None = None) -> bool:
         """Undo the deletion of a result (within the undo period); whether there was one to restore. NotAllowed
@@ -336,14 +329,17 @@ class Store:
             results.c.deleted_at.is_not(None),
             results.c.deleted_at > time.time() - _undo_s(undo_s),
         )
+        return self._change_result("restore", result_id, deleted, by, deleted_at=None, deleted_by=None)
+
+    def _change_result(self, action: str, result_id: int, where: tuple, by: Identity, **values: Any) -> bool:
+        """Set values on the result matching where, in one transaction, if `by` may delete it; whether one matched."""
         with self._writing() as connection:
-            owner = connection.execute(select(results.c.owner).where(*deleted)).first()
+            owner = connection.execute(select(results.c.owner).where(*where)).first()
             if owner is None:
                 return False
             if not by.may_delete(owner[0]):
-                raise refuse("restore", f"result #{int(result_id)}", owner[0], by)
-            restore = results.update().where(*deleted).values(deleted_at=None, deleted_by=None)
-            return connection.execute(restore).rowcount > 0
+                raise refuse(action, f"result #{int(result_id)}", owner[0], by)
+            return connection.execute(results.update().where(*where).values(**values)).rowcount > 0
 
     def deleted_results(self, by: Identity = LOCAL, undo_s: float | None = None) -> list[dict]:
         """The results deleted within the undo period that `by` may restore, most recently deleted first."""
