@@ -55,7 +55,8 @@ from scaling_core.studies.deployment.measurements import deployment_defaults, me
 from scaling_core.studies.deployment.thermal import ThermalDevice
 from scaling_core.studies.spectrum.motion_blur import Motion
 from ui.controls import choice, number, slider
-from ui.export import chart, csv_button
+from ui.export import chart, csv_button, figure
+from ui.notes import model_notes
 from ui.session import shown, start_page
 from ui.share import share_panel
 from ui.store import app_store
@@ -148,7 +149,7 @@ number("motion_exposure_ms", "Exposure (ms)", 1.0, "%.1f", container=cols[2])
 number("motion_fov_deg", "Field of view (°)", 5.0, "%.0f", container=cols[3])
 motion = shown(lambda: Motion(state.motion_speed_dps, state.motion_exposure_ms / 1000, state.motion_fov_deg))
 with st.expander("The model (modelled)"):
-    st.markdown(f"```\n{drone.__doc__.strip()}\n```")
+    model_notes(drone)
 picked = None
 if profile is not None and motion is not None:
     per_phi = latency_frame(profile, recipe, phis, motion)
@@ -175,20 +176,20 @@ if profile is not None and motion is not None:
                     delta_color="off",
                 )
     chart(
-        latency_figure(per_phi, state.hw_budget_ms, None if picked is None else picked.phi, measured_ms),
+        figure(latency_figure, per_phi, state.hw_budget_ms, None if picked is None else picked.phi, measured_ms),
         "drone-latency",
     )
     lengths = {f"φ = {phis[-1]:g}": float(per_phi["blur_px"].iloc[-1])} if not per_phi.empty else {}
     if picked is not None:
         lengths = {f"chosen φ = {picked.phi:.2f}": picked.blur_px, **lengths}
-    chart(transfer_figure(lengths), "drone-transfer")
+    chart(figure(transfer_figure, lengths), "drone-transfer")
 elif motion is not None:
     st.info("The drone's choice of φ needs this machine's latency model (Hardware page); the blur below needs none.")
     per_phi = blur_frame(recipe, phis, motion)
     left, right = st.columns(2)
-    chart(blur_figure(per_phi), "drone-blur", left)
+    chart(figure(blur_figure, per_phi), "drone-blur", left)
     lengths = {f"φ = {phis[-1]:g}": float(per_phi["blur_px"].iloc[-1])} if not per_phi.empty else {}
-    chart(transfer_figure(lengths), "drone-transfer", right)
+    chart(figure(transfer_figure, lengths), "drone-transfer", right)
 
 st.subheader("Accuracy under blur, measured on the lab's networks")
 if not records and source:
@@ -221,8 +222,12 @@ else:
             "longer exposure reaches the measured blurs (the table below has every sweep)."
         )
     chart(
-        blur_accuracy_figure(
-            summary, modelled_blur(curves, spectrum, chance, nearest, fit.calibrated_exponent), nearest, sweep
+        figure(
+            blur_accuracy_figure,
+            summary,
+            modelled_blur(curves, spectrum, chance, nearest, fit.calibrated_exponent),
+            nearest,
+            sweep,
         ),
         "drone-blur-accuracy",
     )
@@ -260,7 +265,7 @@ else:
 # --- Thermal -------------------------------------------------------------------------------------------------
 st.header("Thermal throttling")
 with st.expander("The model (modelled)"):
-    st.markdown(f"```\n{thermal.__doc__.strip()}\n```")
+    model_notes(thermal)
     st.caption(DEFAULTS["thermal"]["note"] + " Energy defaults: " + DEFAULTS["thermal"]["energy_citation"])
 cols = st.columns(4)
 for i, (name, label, step) in enumerate(
@@ -334,7 +339,7 @@ if thermal_table is not None and not thermal_table.empty:
         help=None if pick is None else f"{pick['sustained_fps']:.3g}/s sustained, {pick['cold_fps']:.3g}/s cold",
     )
     left, right = st.columns(2)
-    chart(throughput_figure(thermal_table, state.thermal_required_fps), "thermal-throughput", left)
+    chart(figure(throughput_figure, thermal_table, state.thermal_required_fps), "thermal-throughput", left)
     trace = shown(
         thermal_trace,
         profile,
@@ -346,7 +351,7 @@ if thermal_table is not None and not thermal_table.empty:
         state.thermal_duration_s,
     )
     if trace is not None:
-        chart(thermal_trace_figure(trace, device.throttle_c, state.thermal_phi), "thermal-trace", right)
+        chart(figure(thermal_trace_figure, trace, device.throttle_c, state.thermal_phi), "thermal-trace", right)
     else:
         right.info(f"No trace at φ = {state.thermal_phi:g}: see the message above.")
     # What decides the pick, at full width; the energy figures behind the ceiling are in the table without a model.
@@ -360,13 +365,13 @@ if thermal_table is not None and not thermal_table.empty:
     )
 elif ceiling is not None and not ceiling.empty:
     left, _ = st.columns(2)
-    chart(ceiling_figure(ceiling, state.thermal_required_fps), "thermal-ceiling", left)
+    chart(figure(ceiling_figure, ceiling, state.thermal_required_fps), "thermal-ceiling", left)
     st.dataframe(ceiling, hide_index=True, width="stretch", column_config=THERMAL_COLUMNS, placeholder="—")
 
 # --- Quantization --------------------------------------------------------------------------------------------
 st.header("Quantization noise")
 with st.expander("The quantizer and the noise model (modelled)"):
-    st.markdown(f"```\n{noise_model.__doc__.strip()}\n```")
+    model_notes(noise_model)
     st.caption(DEFAULTS["quantization"]["note"])
 cols = st.columns(3)
 with cols[0]:
@@ -391,8 +396,8 @@ if records:
         "the depthwise conv (EfficientNet's order) and again with it before; "
         f"{SETTINGS.test_images} test images; SQNR of the logits against the float model; mean over seeds."
     )
-    chart(sqnr_bits_figure(summary, modelled_sqnr(summary, state.quant_gain), state.quant_scheme), "quant-sqnr")
-    chart(se_figure(comparison, state.quant_bits), "quant-se")
+    chart(figure(sqnr_bits_figure, summary, modelled_sqnr(summary, state.quant_gain), state.quant_scheme), "quant-sqnr")
+    chart(figure(se_figure, comparison, state.quant_bits), "quant-se")
     st.dataframe(comparison, hide_index=True, width="stretch", placeholder="—")
     st.caption("Accuracy drop (points, measured) against bits:")
     chosen = summary[summary["scheme"] == state.quant_scheme]

@@ -12,8 +12,9 @@ from scaling_core.core.presets import preset_table
 from scaling_core.tasks.heads import as_task
 from scaling_core.tasks.summary import COST_SOURCE
 from ui.controls import scaling_controls
-from ui.export import chart
+from ui.export import chart, figure
 from ui.fvcore_panel import fvcore_panel
+from ui.notes import model_notes
 from ui.pages import PAGES
 from ui.session import apply_changes, shown, start_page
 from ui.share import share_panel, stop_page
@@ -154,9 +155,9 @@ st.dataframe(
     },
 )
 left, right = st.columns(2)
-chart(stage_cost_figure(view.parts), "stage-cost", left)
+chart(figure(stage_cost_figure, view.parts), "stage-cost", left)
 curve = cost_curve(view.recipe, state.base, state.res_multiple, state.num_classes)
-chart(cost_curve_figure(curve, state.phi), "cost-curve", right)
+chart(figure(cost_curve_figure, curve, state.phi), "cost-curve", right)
 if curve.attrs["dropped"]:
     right.caption(
         f"{curve.attrs['dropped']} values of φ in [0, 8] are left out of the curve: their resolution "
@@ -167,6 +168,6 @@ if curve.attrs["dropped"]:
 fvcore_panel(arch, view.memory_bytes)
 
 with st.expander("How these numbers are counted"):
-    st.markdown(f"```\n{cost_module.__doc__.strip()}\n```")
+    model_notes(cost_module)
 
 share_panel("explorer", lambda: configuration_export(state, "explorer", as_task(arch), top1))

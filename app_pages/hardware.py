@@ -11,6 +11,8 @@ from scaling_core.app.state import FIELD_BY_NAME, with_network
 from scaling_core.app.views.hardware import (
     FIT_USES,
     cached_optimize,
+    device_measurements,
+    device_profile,
     evidence_table,
     explorer_network,
     fit_choices,
@@ -22,14 +24,15 @@ from scaling_core.app.views.hardware import (
 )
 from scaling_core.hardware import latency_model
 from scaling_core.hardware.fingerprint import fingerprint
-from scaling_core.hardware.latency_model import fit_latency, named_plan, stored_profile
+from scaling_core.hardware.latency_model import fit_latency, named_plan
 from scaling_core.hardware.measure import measure_cached, stored_measurement
 from scaling_core.hardware.optimize import HARDWARE_FRIENDLY, optimize_measured
 from scaling_core.storage.store import shown_url
 from scaling_core.tasks.heads import as_task
-from ui.controls import scaling_controls, slider
-from ui.export import chart
+from ui.controls import device_picker, scaling_controls, slider
+from ui.export import chart, figure
 from ui.identity import current_identity, signed_in_reason
+from ui.notes import model_notes
 from ui.session import bind, current_state, set_state, shown, start_page
 from ui.share import share_panel
 from ui.store import app_store
@@ -52,6 +55,7 @@ with st.sidebar:
     )
     st.number_input("Batch", 1, int(FIELD_BY_NAME["hw_batch"].maximum), step=1, **bind("hw_batch"))
     st.toggle("channels_last memory format", **bind("hw_channels_last"))
+    device = device_picker()
 
 state = start_page(
     "Hardware",
@@ -77,10 +81,17 @@ share_panel(
 if store is None or options is None:
     st.stop()
 machine = fingerprint("cpu")
+here = device is None or device.this_machine
 st.caption(
     f"This machine: {machine.device_name}, {machine.logical_cores} logical cores, torch "
     f"{machine.torch_version} (fingerprint {machine.id}). Store: {shown_url(store.url)}."
 )
+if not here:
+    st.info(
+        f"Shown: the device {device.label} (fingerprint {device.fingerprint_id}), measured on its own machine by "
+        "`python -m scaling_core bench --fleet` and fitted there by `fit-latency --fleet`. Measuring and fitting "
+        "from this page time this machine: pick it under Device to do so."
+    )
 
 network = shown(explorer_network, state)
 if network is None:
@@ -90,6 +101,9 @@ if network is None:
 @st.fragment
 def measure_section() -> None:
     """Measuring runs in a fragment: the sliders never wait for it."""
+    if not here:
+        throughput_section()
+        return
     st.subheader("The Explorer's network, measured")
     st.write(
         f"{network.label} at {network.resolution_px} px; {options.threads} thread(s), batch "
@@ -112,9 +126,9 @@ def measure_section() -> None:
 
 
 def throughput_section() -> None:
-    """The stored measurements of this machine: achieved throughput against size."""
-    st.subheader("Achieved throughput on this machine")
-    frame = throughput_frame(store.measurements(machine.id))
+    """The stored measurements of the device shown: achieved throughput against size."""
+    st.subheader("Achieved throughput on this machine" if here else f"Achieved throughput on {device.label}")
+    frame = throughput_frame(device_measurements(store, "" if here else device.fingerprint_id))
     if frame.empty:
         st.info("No measurements of this machine in the store yet: measure the network above, or fit the model.")
         return
@@ -122,14 +136,14 @@ def throughput_section() -> None:
         f"Measured: MACs × batch over the best time, for the {len(frame):,} networks measured here. Below the "
         "plateau a network is overhead-bound (per-layer and per-call costs); on it, compute-bound."
     )
-    chart(throughput_figure(frame), "throughput")
+    chart(figure(throughput_figure, frame), "throughput")
 
 
 measure_section()
 
-st.subheader("The latency model fitted on this machine")
-st.caption(f"```\n{latency_model.__doc__.strip()}\n```")
-report = stored_profile(store, options)
+st.subheader("The latency model fitted on this machine" if here else f"The latency model fitted on {device.label}")
+model_notes(latency_model)
+report = shown(device_profile, store, options, "" if here else device.fingerprint_id)
 choices = fit_choices()
 # Fitting replaces the profile every session on this machine and store uses.
 fit_refused = signed_in_reason(current_identity(), "fit (and so replace) this machine's shared latency profile")
@@ -152,7 +166,12 @@ def fit_button(name: str, label: str, key: str) -> None:
         st.rerun()
 
 
-if report is None:
+if report is None and not here:
+    st.info(
+        f"No latency model of {device.label} with batch {options.batch_size}, {options.memory_format} yet: run "
+        "`python -m scaling_core fit-latency --fleet --scheduler ADDRESS` with the cluster that holds it."
+    )
+elif report is None:
     st.info(
         f"No profile yet for this machine with {options.threads} thread(s), batch {options.batch_size}, "
         f"{options.memory_format}. {FIT_USES}"
@@ -167,8 +186,8 @@ if report is None:
     with right:
         fit_button("full", "Full fit now", "fit")
 else:
-    st.caption(f"Fitted on this machine: {profile_label(report)}. {FIT_USES}")
-    if report.plan == "quick":
+    st.caption(f"Fitted on {'this machine' if here else device.label}: {profile_label(report)}. {FIT_USES}")
+    if report.plan == "quick" and here:
         fit_button("full", "Refine: full fit now", "fit")
         if fit_refused:
             st.info(fit_refused)
@@ -185,8 +204,8 @@ else:
     )
     held_out = held_out_frame(report)
     left, right = st.columns(2)
-    chart(predicted_vs_measured_figure(held_out), "predicted-vs-measured", left)
-    chart(error_histogram_figure(held_out), "latency-errors", right)
+    chart(figure(predicted_vs_measured_figure, held_out), "predicted-vs-measured", left)
+    chart(figure(error_histogram_figure, held_out), "latency-errors", right)
     st.caption(
         "Weights (ms per unit): "
         + ", ".join(f"{n} {w:.3g}" for n, w in zip(report.model.features, report.model.weights))
@@ -207,7 +226,7 @@ else:
             "A negative φ scales the base down by the same recipe."
         )
         left, right = st.columns(2)
-        if left.button(
+        if here and left.button(  # a fleet device is measured on its own machine, not from here
             "Rescale to this moment, choose and measure",
             key="measure_winner",
             help="Measures the unscaled network now, rescales the profile to it (a shared machine's "

@@ -21,8 +21,9 @@ from scaling_core.lab.runs import lab_settings
 from scaling_core.storage.store import default_store_url
 from ui import lab_jobs
 from ui.controls import lab_controls
-from ui.export import chart, csv_button
+from ui.export import chart, csv_button, figure
 from ui.identity import current_identity, signed_in_reason
+from ui.notes import model_notes
 from ui.session import shown, start_page
 from ui.share import share_panel
 from ui.store import app_store
@@ -75,12 +76,16 @@ else:
         "accuracy — modelled, assuming this task answers d, w, r as the ImageNet rows did."
     )
     left, right = st.columns(2)
-    chart(lab_accuracy_figure(frame, "macs", "MACs (multiply-adds, modelled: exact count)"), "lab-accuracy-macs", left)
+    chart(
+        figure(lab_accuracy_figure, frame, "macs", "MACs (multiply-adds, modelled: exact count)"),
+        "lab-accuracy-macs",
+        left,
+    )
     timed = frame[frame["latency_ms"].notna()]
     if not timed.empty:
         timed = mark_front(timed, "latency_ms", {})
         chart(
-            lab_accuracy_figure(timed, "latency_ms", "latency (ms, measured: median, 1 thread, batch 1)"),
+            figure(lab_accuracy_figure, timed, "latency_ms", "latency (ms, measured: median, 1 thread, batch 1)"),
             "lab-accuracy-latency",
             right,
         )
@@ -109,7 +114,7 @@ else:
     csv_button(csv, f"lab-{state.lab_dataset}", "Results as CSV")
     curves = curves_frame(frame)
     if not curves.empty:
-        chart(training_curves_figure(curves), "lab-curves")
+        chart(figure(training_curves_figure, curves), "lab-curves")
 
 st.subheader("Train here")
 grid = settings.default_grid
@@ -150,9 +155,12 @@ def progress() -> None:
             job.done / job.total if job.total else 0.0,
             text=f"Trained {job.done} of {job.total if job.total is not None else '…'} runs",
         )
+        if job.scheduler:
+            link = f" ([Dask dashboard]({job.dashboard}))" if job.dashboard else ""
+            st.caption(f"Training on the Dask cluster at `{job.scheduler}`{link}.")
 
 
 progress()
 with st.expander("How the lab trains"):
-    st.markdown(f"```\n{lab_module.__doc__.strip()}\n```")
+    model_notes(lab_module)
 share_panel("lab", None)

@@ -20,7 +20,7 @@ from scaling_core.app.export import view_export
 from scaling_core.app.plots.pareto import pareto_figure
 from scaling_core.app.report import comparison_report, front_table
 from scaling_core.app.state import FIELD_BY_NAME, with_network
-from scaling_core.app.views.hardware import options_of, profile_label
+from scaling_core.app.views.hardware import device_profile, options_of, profile_label
 from scaling_core.app.views.pareto import (
     LAB_LATENCY,
     accuracy_axis_label,
@@ -35,12 +35,12 @@ from scaling_core.app.views.pareto import (
 )
 from scaling_core.core.errors import ConfigError
 from scaling_core.core.recipe import Recipe
-from scaling_core.hardware.latency_model import stored_profile
 from scaling_core.hardware.measure import measure_cached
 from scaling_core.hardware.provenance import provenance
 from scaling_core.lab.data import dataset_table
-from ui.controls import choice, slider
-from ui.export import chart, csv_button
+from ui.controls import choice, device_picker, slider
+from ui.export import chart, csv_button, figure
+from ui.notes import model_notes
 from ui.pages import PAGES
 from ui.session import apply_changes, bind, measurements, set_measurements, set_state, shown, start_page
 from ui.share import share_link, share_panel, stop_page
@@ -106,6 +106,8 @@ with st.sidebar:
     spec = FIELD_BY_NAME["num_classes"]
     st.number_input("Classes", int(spec.minimum), int(spec.maximum), step=1, **bind("num_classes"))
     choice("base", "Base network")
+    st.header("Latency")
+    device = device_picker()
 
 state = start_page(
     "Pareto",
@@ -177,7 +179,7 @@ in_use = measurements()
 if in_use is not None:
     st.caption(f"{len(in_use[0])} measured rows in use ({in_use[1]}; this session: save a result to keep them).")
 with st.expander("The accuracy model, its calibration and the published table"):
-    st.markdown(f"```\n{accuracy_module.__doc__.strip()}\n```")
+    model_notes(accuracy_module)
     cal = calibration()
     st.write(f"Fitted parameters: {json.dumps(cal.model.as_dict(), indent=None)}")
     st.write(
@@ -197,11 +199,13 @@ with results_area:
     lab_source = state.pareto_source != "imagenet"
     store = app_store()
     options = shown(options_of, state)
-    fitted = stored_profile(store, options) if store and options else None
+    here = device is None or device.this_machine
+    device_id = "" if here else device.fingerprint_id
+    fitted = shown(device_profile, store, options, device_id) if store and options else None
     profile = fitted.model if fitted is not None else None
     lookup = None
     if state.pareto_cost == "latency_measured" and not lab_source and store is not None and options is not None:
-        lookup = stored_latency(store, options)
+        lookup = shown(stored_latency, store, options, device_id)
 
     result = shown(page_result, state, in_use[0] if in_use else None, profile, lookup, store)
     if result is None:
@@ -216,7 +220,7 @@ with results_area:
             )
     cost_source = LAB_LATENCY if lab_source and cost.column.startswith("latency") else cost.source
     if fitted is not None and cost.column == "latency_predicted_ms" and not lab_source:
-        cost_source += f", by this machine's {profile_label(fitted)}"
+        cost_source += f", by {'this machine' if here else device.label}'s {profile_label(fitted)}"
     st.caption(
         f"{accuracy_caption(state)} Cost axis: {cost.label} — {cost_source}. "
         + (
@@ -233,7 +237,7 @@ with results_area:
             f"{result.dropped} configurations are left out: their resolution rounds below the base's smallest input."
         )
 
-    if lookup is not None:
+    if lookup is not None and here:  # a fleet device is measured on its own machine (`bench --fleet`)
         missing = frame[frame["latency_measured_ms"].isna() & (frame["over_budget"] == "")]
 
         @st.fragment
@@ -258,7 +262,8 @@ with results_area:
     budget = {"macs": state.pareto_macs_budget_g * 1e9}.get(result.cost_column) or (
         state.pareto_latency_budget_ms if result.cost_column.startswith("latency") else None
     )
-    figure = pareto_figure(
+    pareto = figure(
+        pareto_figure,
         frame,
         result.cost_column,
         cost_axis_label(state, result.cost_key),
@@ -266,7 +271,7 @@ with results_area:
         accuracy_axis_label(state, in_use is not None),
         budget or None,
     )
-    event = chart(figure, "pareto", on_select="rerun", selection_mode="points")
+    event = chart(pareto, "pareto", on_select="rerun", selection_mode="points")
     front = front_table(frame, result.cost_column)
     if notice := front_notice(result, state):
         st.warning(notice)

@@ -37,7 +37,8 @@ from scaling_core.studies.representation.cover import monte_carlo_separability
 from scaling_core.studies.representation.distill import distill_settings
 from scaling_core.studies.representation.measurements import representation_defaults
 from ui.controls import choice, number
-from ui.export import chart, csv_button
+from ui.export import chart, csv_button, figure
+from ui.notes import model_notes
 from ui.session import apply_changes, bind, shown, start_page
 from ui.share import share_panel
 from ui.store import app_store
@@ -151,7 +152,7 @@ checks = (
     if state.cover_simulate and can_simulate
     else []
 )
-chart(cover_figure(state.cover_d, state.cover_bias, 4 * dimension, checks), "representation-cover")
+chart(figure(cover_figure, state.cover_d, state.cover_bias, 4 * dimension, checks), "representation-cover")
 
 records, source = cached_records(default_store_url())
 if not records and source:
@@ -181,7 +182,7 @@ else:
         "separable, the % of one-against-rest splits of the training classes a hyperplane "
         "separates; the probe's training and the network's test accuracy (%)."
     )
-    chart(separability_figure(dichotomy_frame(records)), "representation-dichotomies")
+    chart(figure(separability_figure, dichotomy_frame(records)), "representation-dichotomies")
     st.caption(
         "Measured: random ±1 labellings of held-out features, tested with a linear program; the dashed line "
         "is Cover's count for points in general position (modelled). Features of a trained network are not "
@@ -197,7 +198,10 @@ else:
     phi_max = float(max(FEW["phis"]))
     curve = shown(cached_curve, laws, phi_max, tuple(FEW["shots"]), state.fewshot_ways)
     name = recipes[state.fewshot_recipe]
-    chart(fewshot_figure(summary, curve if curve is not None else summary.iloc[0:0], name), "representation-fewshot")
+    chart(
+        figure(fewshot_figure, summary, curve if curve is not None else summary.iloc[0:0], name),
+        "representation-fewshot",
+    )
     st.caption(
         f"Measured: {ways}-way K-shot episodes ({FEW['episodes']} per network, {FEW['queries']} queries per "
         f"class) on {FEW['novel_dataset']}, classified by the nearest class mean of the frozen features; mean "
@@ -232,7 +236,7 @@ else:
     check, rms = cached_check(default_store_url(), source, ways)
     chosen = check[check["shots"] == state.fewshot_shots]
     st.metric(f"Model vs measured, {ways}-way (RMS over every recipe, φ and K)", f"{rms:.2f} points")
-    chart(model_check_figure(chosen), "representation-model-check")
+    chart(figure(model_check_figure, chosen), "representation-model-check")
     st.caption(
         f"Each network's measured effective Δ/σ and effective dimension fed to the model ({ways}-way "
         f"{state.fewshot_shots}-shot), against its measured accuracy. The model needs the dimension ≥ N − 1; a "
@@ -249,7 +253,7 @@ else:
         placeholder="—",
     )
     probes = probe_frame(records)
-    chart(probe_figure(probes, name), "representation-probes")
+    chart(figure(probe_figure, probes, name), "representation-probes")
     st.caption(
         f"Measured: logistic regression on standardised frozen features with 1 to "
         f"{max(DEFAULTS['probe']['labels_per_class'])} labels per class (mean over "
@@ -290,7 +294,7 @@ if not students:
     student_table = None
 else:
     student_table = student_summary(student_frame(students))
-    chart(students_figure(student_table), "representation-students")
+    chart(figure(students_figure, student_table), "representation-students")
     st.caption(
         f"Source: {student_source}. Students ({distillation['student_recipe']} φ = "
         f"{', '.join(map(str, distillation['student_phis']))}) trained on {distillation['dataset']} with the "
@@ -308,7 +312,7 @@ else:
         placeholder="—",
     )
     pruning = pruning_summary(students)
-    chart(pruning_figure(pruning), "representation-pruning")
+    chart(figure(pruning_figure, pruning), "representation-pruning")
     st.caption(
         f"Measured: the smallest-magnitude weights of every conv and linear layer zeroed together (global L1 "
         f"pruning), then fine-tuned for {distillation['finetune_epochs']} epoch at "
@@ -317,7 +321,7 @@ else:
 
 with st.expander("How these are measured and modelled"):
     for module in (cover, fewshot, representation, representation_view, distill):
-        st.markdown(f"```\n{module.__doc__.strip()}\n```")
+        model_notes(module)
     st.json(DEFAULTS)
 
 share_panel(

@@ -26,7 +26,8 @@ from scaling_core.studies.robustness import attacks, margin_model
 from scaling_core.studies.robustness.evaluation import ATTACKS, robustness_settings
 from scaling_core.studies.robustness.margin_model import QUANTITIES, TERMS, MarginModel, fit_error, parse_model
 from ui.controls import choice, lab_controls
-from ui.export import chart, csv_button
+from ui.export import chart, csv_button, figure
+from ui.notes import model_notes
 from ui.session import apply_changes, bind, shown, start_page
 from ui.share import share_panel, stop_page
 from ui.store import app_store
@@ -55,6 +56,18 @@ def cached_records(dataset: str, aliases: tuple[str, ...], url: str) -> tuple[li
     """The grid's evaluations (the store's, else the shipped ones), read at most once a minute."""
     grid = lab.default_grid
     return records_for(dataset, list(aliases), grid["phis"], grid["seeds"], app_store())
+
+
+@st.cache_data(ttl=60, show_spinner=False, max_entries=32)
+def cached_curves(
+    dataset: str, aliases: tuple[str, ...], url: str, attack: str
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The grid's curves and margins as tables, and the attack's measured curves (mean over seeds): made once a
+    minute per server, not on every rerun of every session."""
+    records, _ = cached_records(dataset, aliases, url)
+    curves = curves_frame(records)
+    measured = seed_summary(curves)
+    return curves, moments_frame(records), measured[measured["attack"] == attack]
 
 
 @st.cache_data(show_spinner="Calibrating the margin model…", max_entries=8)
@@ -99,9 +112,7 @@ if not records:
     stop_page("robustness")
 
 attack = state.robust_attack
-curves, moments = curves_frame(records), moments_frame(records)
-measured = seed_summary(curves)
-measured = measured[measured["attack"] == attack]
+curves, moments, measured = cached_curves(state.lab_dataset, aliases, default_store_url(), attack)
 st.caption(
     f"Source: {source}. {settings.test_images} test images of the fixed split at each network's input size; "
     f"accuracy: mean over seeds, bars min–max. Perturbation: {LABELS[attack]}. How each is made: below."
@@ -115,7 +126,9 @@ if attack in ATTACKS:
     if fit is not None and state.robust_model:
         model = shown(parse_model, state.robust_model) or fit.calibrated
 chart(
-    curves_figure(measured, modelled_curves(model, curves, attack) if model is not None else None, LEVELS[attack]),
+    figure(
+        curves_figure, measured, modelled_curves(model, curves, attack) if model is not None else None, LEVELS[attack]
+    ),
     "robustness-curves",
 )
 
@@ -130,7 +143,7 @@ st.caption(
 note = reference_note(measured["level"], state.robust_level)
 if note:
     st.info(note)
-chart(summary_figure(summary, LEVELS[attack]), "robustness-summary")
+chart(figure(summary_figure, summary, LEVELS[attack]), "robustness-summary")
 st.dataframe(
     summary.drop(columns="alias"),
     hide_index=True,
@@ -152,7 +165,7 @@ st.caption(
     "gradient with respect to the pixels, the dual of L∞: to first order an attack of size ε lowers a margin "
     "by ε times it."
 )
-chart(histograms_figure(records, lab.recipes[state.robust_recipe]), "robustness-histograms")
+chart(figure(histograms_figure, records, lab.recipes[state.robust_recipe]), "robustness-histograms")
 st.dataframe(
     moments_table(moments),
     hide_index=True,
@@ -191,7 +204,7 @@ elif fit is not None:
         apply_changes(robust_model="")
         st.rerun()
 with st.expander("How the perturbations and the model are made"):
-    st.markdown(f"```\n{attacks.__doc__.strip()}\n```\n```\n{margin_model.__doc__.strip()}\n```")
+    model_notes(attacks, margin_model)
     st.json(settings.as_dict())
 
 share_panel(

@@ -29,7 +29,8 @@ from scaling_core.studies.spectrum.domain_fit import (
 from scaling_core.studies.spectrum.images import admit_uploads, domain_images, domain_table, spectrum_settings
 from scaling_core.studies.spectrum.motion_blur import Motion
 from ui.controls import choice, number, scaling_controls
-from ui.export import chart, csv_button
+from ui.export import chart, csv_button, figure
+from ui.notes import model_notes
 from ui.pages import PAGES
 from ui.session import apply_changes, current_state, set_state, shown, start_page
 from ui.share import share_panel, stop_page
@@ -183,8 +184,8 @@ st.caption(
     "compare `side_px` and the share of it that is needed."
 )
 left, right = st.columns(2)
-chart(spectra_figure(summaries, slope_band), "spectra", left)
-chart(slopes_figure(images), "slopes", right)
+chart(figure(spectra_figure, summaries, slope_band), "spectra", left)
+chart(figure(slopes_figure, images), "slopes", right)
 shares = dict.fromkeys(domain_fit.SHARE_COLUMNS, PERCENT)
 # An input size is missing where an image holds too little of the detail band to keep 95% of it.
 st.dataframe(
@@ -227,15 +228,15 @@ st.caption(
 )
 for note in inputs.notes:
     st.info(note)
-absent = missing_domains(capture, column)
+drawn = drawable(capture, column)
+absent = missing_domains(capture, drawn)
 if absent:
     st.info(
         f"Not drawn: {', '.join(absent)}: no image reaches the {detail_band[0]:g}–{detail_band[1]:g} cycles/image "
         "band. Choose a lower band, or the criterion 'all spectral power'."
     )
-drawn = drawable(capture, column)
 if not drawn.empty:
-    chart(capture_figure(drawn, column, what, inputs.marks, target), "spectrum-capture")
+    chart(figure(capture_figure, drawn, column, what, inputs.marks, target), "spectrum-capture")
 st.caption(
     "Below: the shares at your recipe's r(φ); the `_blurred` columns are modelled (the motion-blur "
     "transfer further down applied to the measured spectra)."
@@ -317,7 +318,7 @@ else:
             apply_changes(pareto_recipes=text)
             st.switch_page(PAGES["pareto"].path)
 with st.expander("The rule and its assumptions"):
-    st.markdown(f"```\n{domain_fit.__doc__.strip()}\n```")
+    model_notes(domain_fit)
 
 st.subheader("Motion blur: what more resolution still adds")
 st.caption(
@@ -327,14 +328,14 @@ st.caption(
     f"(averaged over the motion's direction). Defaults: {settings.motion_why}."
 )
 if not drawn.empty:
-    chart(blur_figure(drawn, column, what, motion), "spectrum-blur")
+    chart(figure(blur_figure, drawn, column, what, motion), "spectrum-blur")
 blur = shown(blur_view, summaries, detail_band, motion, largest)
 if blur is not None:
     st.write(blur.note)
     if not blur.plateau.empty:
         st.dataframe(blur.plateau, hide_index=True, width="stretch", column_config=shares, placeholder="—")
 with st.expander("The blur model and its assumptions"):
-    st.markdown(f"```\n{motion_blur.__doc__.strip()}\n```")
+    model_notes(motion_blur)
 
 share_panel(
     "spectrum",

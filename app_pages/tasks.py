@@ -31,8 +31,9 @@ from scaling_core.tasks.law import check_law
 from scaling_core.tasks.summary import COST_SOURCE
 from scaling_core.tasks.video import best_split, tradeoff_curve
 from ui.controls import choice, scaling_controls, slider
-from ui.export import chart
+from ui.export import chart, figure
 from ui.fvcore_panel import fvcore_panel
+from ui.notes import model_notes
 from ui.session import bind, current_state, shown, start_page
 from ui.share import share_panel
 
@@ -135,7 +136,7 @@ st.dataframe(
     placeholder="—",
 )
 left, right = st.columns([1, 2])
-chart(component_figure(view.parts), "components", left)
+chart(figure(component_figure, view.parts), "components", left)
 right.dataframe(
     view.parts,
     hide_index=True,
@@ -195,7 +196,7 @@ st.dataframe(
     placeholder="—",  # the law itself has no R²
     column_config={"R²": st.column_config.NumberColumn(format="%.4f")},
 )
-chart(law_deviation_figure(check.table, state.alpha, state.beta, state.gamma), "law-deviation")
+chart(figure(law_deviation_figure, check.table, state.alpha, state.beta, state.gamma), "law-deviation")
 
 st.subheader("Task-specific recipes at the same budget")
 budget = int(report.macs)
@@ -220,11 +221,11 @@ if comparison is not None:
         },
         placeholder="—",
     )
-    chart(budget_figure(comparison), "budget")
+    chart(figure(budget_figure, comparison), "budget")
 
 st.subheader("Video: a wider network or more frames?")
 st.caption("Modelled, not measured. The formula and its assumptions:")
-st.markdown(f"```\n{video_module.__doc__.strip()}\n```")
+model_notes(video_module)
 cols = st.columns(5)
 with cols[0]:
     slider("video_snr_db", "signal-to-noise (dB)", 0.5, fmt="%.1f")
@@ -246,10 +247,10 @@ st.write(
     f"{best['relative_error']:.3g}, modelled)."
 )
 left, right = st.columns(2)
-chart(video_curve_figure(tradeoff_curve(model), best["frames"]), "video-tradeoff", left)
-chart(video_map_figure(video_optimum_map(model)), "video-map", right)
+chart(figure(video_curve_figure, tradeoff_curve(model), best["frames"]), "video-tradeoff", left)
+chart(figure(video_map_figure, video_optimum_map(model)), "video-map", right)
 
 fvcore_panel(task, estimate_memory_bytes(report))
 
 with st.expander("How these numbers are counted"):
-    st.markdown(f"```\n{task_cost.__doc__.strip()}\n```")
+    model_notes(task_cost)

@@ -5,6 +5,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from scaling_core.app.state import FIELD_BY_NAME
+from ui.share import SHARE_BOX
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -31,3 +32,9 @@ def link_value(at: AppTest, name: str) -> str:
         return at.query_params[name]
     spec = FIELD_BY_NAME[name]
     return spec.format(spec.default)
+
+
+def open_share_box(at: AppTest) -> AppTest:
+    """The app with the sidebar's "Share and save" box opened (its contents are drawn only when open)."""
+    at.session_state[SHARE_BOX] = True
+    return at.run()

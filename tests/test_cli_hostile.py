@@ -14,7 +14,16 @@ from pathlib import Path
 import pytest
 
 from scaling_core.cli import main as cli
-from scaling_core.cli.arguments import Bounded, InputFile, ItemList, NameOrFile, OneOf, OutputFile, Text
+from scaling_core.cli.arguments import (
+    Bounded,
+    InputFile,
+    ItemList,
+    NameOrFile,
+    OneOf,
+    OutputFile,
+    SchedulerAddress,
+    Text,
+)
 from scaling_core.core.errors import ConfigError
 
 PARSER = cli.make_parser()
@@ -128,6 +137,8 @@ def accepts(action: argparse.Action, text: str) -> bool:
         return text in kind.names or is_small_regular_file(text, kind.file)
     if isinstance(kind, OutputFile):
         return writable_new_or_regular(text)
+    if isinstance(kind, SchedulerAddress):
+        return re.fullmatch(r"local:0*([1-9]|[1-5]\d|6[0-4])|(tcp|tls)://[\w.\-\[\]:]+:\d{1,5}", text) is not None
     raise AssertionError(f"{option_name(action)} takes a value with no declared bound (type {kind!r})")
 
 
@@ -277,7 +288,7 @@ def test_a_progress_bar_never_glues_to_the_error_line(capsys, tmp_path, monkeypa
         def isatty(self) -> bool:
             return True
 
-    def fails_midway(dataset, aliases, phis, seeds, store, budget, workers, progress):
+    def fails_midway(dataset, aliases, phis, seeds, store, budget, workers, progress, **options):
         progress(1, 4)
         raise ConfigError("grid", "planted", "a grid that trains")
 

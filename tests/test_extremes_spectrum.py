@@ -107,7 +107,7 @@ def test_reference_lines_on_a_log_axis_sit_where_the_browser_draws_them_with_no_
 
 def test_no_power_in_a_band_is_left_out_and_named_not_drawn_as_nan(texture):
     view = input_view(texture, Recipe(1.2, 1.1, 1.15), 3.0, 224, 8, (4096, 8192), Motion(60, 0.01, 90))
-    assert missing_domains(view.capture, "detail_share") == ["texture"]
+    assert missing_domains(view.capture, drawable(view.capture, "detail_share")) == ["texture"]
     assert drawable(view.capture, "detail_share").empty
     figure = capture_figure(drawable(view.capture, "power_share"), "power_share", "all", [], 0.5)
     assert figure_problems(figure.to_plotly_json()) == []

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 POOL = """
 import os, sys, time
 sys.path.insert(0, {root!r})
-from scaling_core.lab.workers import worker_pool
+from scaling_core.executor.workers import worker_pool
 
 def hold():
     print(os.getpid(), flush=True)
@@ -31,7 +31,7 @@ if __name__ == "__main__":
 WATCHED = """
 import os, sys, time
 sys.path.insert(0, {root!r})
-from scaling_core.lab.workers import watch_parent
+from scaling_core.executor.workers import watch_parent
 
 parent = os.getpid()
 child = os.fork()

@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from apptest import metric, open_app
+from apptest import metric, open_app, open_share_box
 
 from scaling_core import Recipe, count, scale_recipe
 from scaling_core.app.state import parse_query
@@ -13,7 +13,7 @@ OLD_LINKS = json.loads((Path(__file__).parent / "fixtures" / "old_links.json").r
 
 
 def save_from_explorer(query: dict, name: str, author: str = "ana") -> None:
-    at = open_app(None, query)
+    at = open_share_box(open_app(None, query))
     at.text_input(key="save_name").input(name)
     at.text_input(key="save_author").input(author)
     at.text_area(key="save_notes").input("for the drone")
@@ -42,7 +42,7 @@ def test_a_result_saved_on_the_explorer_holds_its_network_and_costs(store):
 
 
 def test_a_nameless_save_is_refused(store):
-    at = open_app()
+    at = open_share_box(open_app())
     next(b for b in at.button if b.label == "Save this result").click().run()
     assert any("name" in e.value for e in at.error) and store.list_results() == []
 

@@ -32,6 +32,7 @@ TEXTS = {
     "spectrum_domains": "texture",
     "robust_model": "mu:1,0.5,0.5,0.5;sigma:1,0,0,0;g:1,0,0,0",
     "saved_filter": "drone",
+    "hw_device": "0123456789abcdef",
 }
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
-from apptest import open_app
+from apptest import open_app, open_share_box
 from sqlalchemy import create_engine, event, func, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import Pool
@@ -181,7 +181,7 @@ def test_a_save_into_a_full_store_is_shown_on_the_page_which_goes_on(store):
     store.engine.dispose()
     event.listen(Pool, "connect", full)
     try:
-        at = open_app()
+        at = open_share_box(open_app())
         at.text_input(key="save_name").input("kept?")
         at.text_area(key="save_notes").input("n" * 9_000)  # more than the free space of the results table's page
         next(b for b in at.button if b.label == "Save this result").click().run()

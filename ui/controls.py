@@ -5,9 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from scaling_core.app.state import CUSTOM, FIELD_BY_NAME
+from scaling_core.app.views.hardware import Device, devices
 from scaling_core.lab.data import dataset_table
 from scaling_core.lab.runs import lab_settings
 from ui.session import apply_changes, bind, current_state
+from ui.store import app_store
 
 SYMBOLS = {"alpha": "α (depth)", "beta": "β (width)", "gamma": "γ (resolution)"}
 
@@ -90,3 +92,32 @@ def lab_controls() -> None:
     st.multiselect(
         "Recipes", list(recipes), key=LAB_RECIPES_WIDGET, on_change=_lab_recipes_changed, format_func=recipes.get
     )
+
+
+@st.cache_data(ttl=30, show_spinner=False, max_entries=8)
+def stored_devices(url: str) -> list[Device]:
+    """The devices with latencies in the store at `url` (read at most every 30 s: a fleet's bench adds them)."""
+    store = app_store()
+    return devices(store) if store is not None else []
+
+
+def device_picker() -> Device | None:
+    """The device whose latencies and latency model the page uses (this machine, or one a fleet bench measured)."""
+    store = app_store()
+    if store is None:
+        return None
+    found = {("" if d.this_machine else d.fingerprint_id): d for d in stored_devices(store.url)}
+    chosen = current_state().hw_device
+    if chosen not in found:  # a link naming a device this store has not measured: back to this machine, said so
+        st.warning(f"No latencies of device {chosen} in this store: showing this machine.")
+        apply_changes(hw_device="")
+    if len(found) > 1:
+        st.selectbox(
+            "Device",
+            list(found),
+            format_func=lambda key: f"{found[key].label} ({found[key].measurements:,} measured)",
+            help="Devices of a fleet bench (`bench --fleet`) are measured on their own machines; this machine is "
+            "measured here.",
+            **bind("hw_device"),
+        )
+    return found[current_state().hw_device]

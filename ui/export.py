@@ -5,6 +5,8 @@ Downloads are generated when clicked (a callable), so a page does not build file
 
 from __future__ import annotations
 
+import pickle
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -12,6 +14,38 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from scaling_core.app.export import csv_text
+
+
+def frame_digest(frame: pd.DataFrame) -> bytes:
+    """A DataFrame's hash key: its values and labels, or its pickle when a cell holds a list (unhashable)."""
+    try:
+        return pd.util.hash_pandas_object(frame).to_numpy().tobytes() + pickle.dumps(list(frame.columns))
+    except TypeError:
+        return pickle.dumps(frame)
+
+
+def pickled(value: list | dict) -> bytes:
+    """A list's or dict's hash key: its pickle (Streamlit's own hashing walks it in Python, element by element,
+    which for a grid's records costs more than drawing the figure)."""
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+@st.cache_resource(
+    max_entries=512, show_spinner=False, hash_funcs={pd.DataFrame: frame_digest, list: pickled, dict: pickled}
+)
+def built_figure(name: str, _build: Callable[..., go.Figure], *args: Any, **kwargs: Any) -> go.Figure:
+    """_build(*args, **kwargs), made once per server for equal arguments (`name` tells the builders apart)."""
+    return _build(*args, **kwargs)
+
+
+def figure(build: Callable[..., go.Figure], *args: Any, **kwargs: Any) -> go.Figure:
+    """A figure every session shows, made once per server for the same inputs.
+
+    plotly validates every property as a figure is built: tens of milliseconds a figure, in every session's first
+    run and every rerun. A figure is only read once made (drawn and exported, never changed), so one object serves
+    every session; its inputs are hashed as st.cache_data hashes them (DataFrames by their values).
+    """
+    return built_figure(f"{build.__module__}.{build.__qualname__}", build, *args, **kwargs)
 
 
 def chart(fig: go.Figure, name: str, container: Any = st, **kwargs: Any) -> Any:

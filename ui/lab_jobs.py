@@ -1,8 +1,10 @@
 """Lab runs started from the page: one background grid at a time per server, shared by all its sessions.
 
-The thread trains in worker processes and writes each run to the store as it lands, so the page
-(and any other page or session) never waits for it; the page polls the job's progress. One grid at
-a time: two would put four training processes on two cores, and time latencies while training.
+The thread trains through the executor (scaling_core.executor): in local worker processes, or on the Dask
+cluster named by SCALING_LAB_SCHEDULER when the server was started with it. Either way it writes each run to
+the store as it lands, so the page (and any other page or session) never waits for it; the page polls the
+job's progress and shows the cluster's dashboard link when there is one. One grid at a time: two would put
+four training processes on two cores, and time latencies while training.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
+from scaling_core.executor.cluster import scheduler_address
 from scaling_core.lab.runs import run_grid
 from scaling_core.storage.identity import LOCAL, Identity, NotAllowed
 from scaling_core.storage.store import Store, scrubbed
@@ -25,6 +28,8 @@ class Job:
     total: int | None = None
     error: str | None = None
     finished: bool = False
+    scheduler: str | None = None  # the Dask cluster it runs on; None: local processes
+    dashboard: str | None = None  # that cluster's dashboard, when it serves one
     thread: threading.Thread | None = field(default=None, repr=False)
 
 
@@ -67,9 +72,22 @@ def start(
     def progress(done: int, total: int) -> None:
         record.done, record.total = done, total
 
+    def dashboard(link: str) -> None:
+        record.dashboard = link
+
     def work() -> None:
         try:
-            run_grid(dataset, aliases, phis, seeds, Store(store_url), progress=progress)
+            record.scheduler = scheduler_address(None)
+            run_grid(
+                dataset,
+                aliases,
+                phis,
+                seeds,
+                Store(store_url),
+                progress=progress,
+                scheduler=record.scheduler,
+                on_dashboard=dashboard,
+            )
         except Exception as exc:  # the page shows whatever stopped the run; the server goes on
             record.error = scrubbed(f"{type(exc).__name__}: {exc}", store_url)
         finally:

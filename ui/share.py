@@ -36,8 +36,25 @@ def result_link(page: str, result_id: int) -> str:
 
 def share_panel(page: str, export: Callable[[], dict] | None) -> None:
     """Copy-link box, JSON download and the save form, in the sidebar."""
+    with st.sidebar:
+        share_box(page, export)
+
+
+SHARE_BOX = "share_box"
+
+
+@st.fragment
+def share_box(page: str, export: Callable[[], dict] | None) -> None:
+    """The box's contents are drawn only once it is opened (a fragment: opening it reruns the box, not the page).
+
+    Drawn closed, a page sends no code box: the browser would otherwise load the 1.5 MB syntax highlighter that
+    st.code needs on every page, before anyone asks for a link.
+    """
     state = current_state()
-    with st.sidebar.expander("Share and save", expanded=False):
+    box = st.expander("Share and save", key=SHARE_BOX, on_change="rerun")
+    if not box.open:
+        return
+    with box:
         st.caption("Copy link (the icon at the right of the box): it reopens this page exactly as it is now.")
         st.code(share_link(state, page), language=None, wrap_lines=True)
         if export is not None:

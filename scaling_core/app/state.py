@@ -23,7 +23,7 @@ from scaling_core.core.presets import get_preset, preset_names, preset_table
 from scaling_core.core.recipe import Recipe
 from scaling_core.core.rounding import RESOLUTION_MULTIPLES
 from scaling_core.hardware.fingerprint import default_threads
-from scaling_core.lab.data import dataset_names
+from scaling_core.lab.data import dataset_names, lab_dataset_names
 from scaling_core.lab.runs import lab_settings
 from scaling_core.studies.deployment.measurements import deployment_defaults
 from scaling_core.studies.representation.measurements import representation_defaults
@@ -194,6 +194,17 @@ class TaskState:
     video_kappa: float = setting(1.0, 0.1, 4.0)
 
 
+DEVICE_ALLOWED = "a device's fingerprint id (16 hexadecimal digits), or empty for this machine"
+
+
+def canonical_device(text: str) -> str:
+    """A device fingerprint id in its canonical form (lower case), or "" for this machine."""
+    device = text.strip().lower()
+    if device and (len(device) != 16 or any(c not in "0123456789abcdef" for c in device)):
+        raise ConfigError("hw_device", text, DEVICE_ALLOWED)
+    return device
+
+
 @dataclass(frozen=True)
 class MeasuringState:
     """How latency is measured on this machine (Hardware; Deployment and Pareto look measurements up by it)."""
@@ -203,6 +214,8 @@ class MeasuringState:
     hw_threads: int = setting(default_threads(), 1, 256)
     hw_batch: int = setting(1, 1, 64)
     hw_channels_last: bool = setting(False)
+    # The device whose measurements and latency model are shown: a fingerprint id (a fleet worker, a GPU), or "".
+    hw_device: str = setting("", canonical=canonical_device, description=DEVICE_ALLOWED)
 
 
 @dataclass(frozen=True)
@@ -240,7 +253,8 @@ class UserRecipesState:
 class LabState:
     """The lab's dataset and recipes (Lab and Robustness; Pareto's lab accuracy source)."""
 
-    lab_dataset: str = setting(LAB.default_grid["dataset"], choices=dataset_names())
+    # The shipped sets and the server's configured image folders (folder:<digest>, lab/folders.py).
+    lab_dataset: str = setting(LAB.default_grid["dataset"], choices=lab_dataset_names())
     lab_recipes: str = setting(
         ",".join(LAB.default_grid["recipes"]),
         canonical=canonical_lab_recipes,

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from scaling_core.core.errors import ECHO_CHARACTERS, echo
+from scaling_core.core.errors import ECHO_CHARACTERS, ConfigError, echo
 from scaling_core.hardware.fingerprint import default_threads
 from scaling_core.hardware.measure import MeasureOptions
 
@@ -107,6 +107,30 @@ class OneOf:
             # Named as the item so the line reads like a ConfigError: "recipe = 'x' is invalid: …".
             raise argparse.ArgumentTypeError(f"{self.noun} = {echo(text)} is invalid: allowed {self.allowed()}")
         return text
+
+
+@dataclass(frozen=True)
+class DatasetName(OneOf):
+    """An argparse type: a shipped dataset's name, or folder:PATH, a folder of your own images checked and decoded
+    here (scaling_core/lab/folders.py), given back as its content name `folder:<digest>`."""
+
+    def allowed(self) -> str:
+        """The names and the folder allowed, in words."""
+        return f"one of {', '.join(self.choices)}, or folder:PATH (a folder with one subfolder per class)"
+
+    def __call__(self, text: str) -> str:
+        from scaling_core.lab.data import load_dataset
+        from scaling_core.lab.folders import PREFIX, open_folder
+
+        if not text.startswith(PREFIX):
+            return super().__call__(text)
+        path = text.removeprefix(PREFIX)
+        if not path.strip() or len(path) > MAX_PATH_CHARS or "\0" in path:
+            raise refused(text, self.allowed())
+        try:
+            return load_dataset(open_folder(path).name).info.name  # every check, before any work
+        except ConfigError as exc:  # a folder refused: its one line, after argparse's "argument --dataset:"
+            raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -243,6 +267,29 @@ class OutputFile:
         return None
 
 
+@dataclass(frozen=True)
+class SchedulerAddress:
+    """An argparse type: where a command's jobs run, `local:N` or tcp://HOST:PORT (executor.cluster checks it)."""
+
+    max_chars: int = 300
+
+    def allowed(self) -> str:
+        """The addresses allowed, in words."""
+        from scaling_core.executor.cluster import ALLOWED
+
+        return ALLOWED
+
+    def __call__(self, text: str) -> str:
+        from scaling_core.executor.cluster import parse_scheduler
+
+        if len(text) > self.max_chars:
+            raise refused(text, self.allowed())
+        try:
+            return parse_scheduler(text)
+        except ConfigError:
+            raise refused(text, self.allowed()) from None
+
+
 STORE_URL = Text("a SQLAlchemy database URL")
 SEEDS = bounded_int(1, 20)  # seeds per configuration, as the lab's grid allows
 EPOCHS = bounded_int(1, 100)  # the lab budget's override, as lab_budget allows
@@ -259,6 +306,26 @@ def add_store_argument(parser: argparse.ArgumentParser, help_text: str | None = 
         help=help_text
         or "SQLAlchemy URL of the results store (default: SCALING_LAB_STORE_URL or "
         "the SQLite file under ~/.local/share/compound-scaling-lab)",
+    )
+
+
+def add_scheduler_argument(parser: argparse.ArgumentParser) -> None:
+    """The --scheduler option: run the command's jobs on a Dask cluster instead of local processes."""
+    parser.add_argument(
+        "--scheduler",
+        type=SchedulerAddress(),
+        help="run the jobs on a Dask cluster: tcp://HOST:PORT of a running scheduler, or local:N for a cluster of "
+        "N worker processes here (default: SCALING_LAB_SCHEDULER, else local processes)",
+    )
+
+
+def add_training_device_arguments(parser: argparse.ArgumentParser) -> None:
+    """--device and --amp of training: a CUDA GPU, and mixed precision on it (both recorded in the run keys)."""
+    parser.add_argument(
+        "--device", default="cpu", choices=("cpu", "cuda"), help="train on the CPU (default) or a CUDA GPU"
+    )
+    parser.add_argument(
+        "--amp", action="store_true", help="automatic mixed precision (float16 autocast; with --device cuda only)"
     )
 
 

@@ -12,6 +12,7 @@ from scaling_core.cli.arguments import (
     WORKERS,
     OutputFile,
     add_measuring_arguments,
+    add_scheduler_argument,
     add_store_argument,
     bounded_float,
     bounded_int,
@@ -61,6 +62,7 @@ def _measured_arguments(parser: argparse.ArgumentParser) -> None:
         help="report only what the store (or the shipped file) holds; train and evaluate nothing",
     )
     parser.add_argument("--workers", type=WORKERS, help="processes (default: data/lab/settings.json)")
+    add_scheduler_argument(parser)
     parser.add_argument(
         "--save-to",
         type=OutputFile(),
@@ -165,15 +167,19 @@ def _phis(args: argparse.Namespace) -> list[float]:
 def _measured_records(args: argparse.Namespace, store) -> tuple[list[dict], str]:
     """Train and evaluate what the measured grids lack (unless --no-run), then the records and their source."""
     from scaling_core.app.views.deployment import records_for
+    from scaling_core.executor.cluster import scheduler_address
     from scaling_core.storage.shipped import save_records
     from scaling_core.studies.deployment.measurements import DEPLOYMENT_VERSION, measure_settings, run_deployment
 
     budget = lab_budget(args.epochs)
     if not args.no_run:
+        scheduler = scheduler_address(args.scheduler)
         with_progress(
             "evaluating",
             "evaluated {} runs",
-            lambda progress: run_deployment(args.dataset, args.phis, args.seeds, store, budget, args.workers, progress),
+            lambda progress: run_deployment(
+                args.dataset, args.phis, args.seeds, store, budget, args.workers, progress, scheduler
+            ),
         )
     records, source = records_for(args.dataset, args.phis, args.seeds, store, budget)
     if not records:

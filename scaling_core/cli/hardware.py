@@ -12,6 +12,7 @@ from pathlib import Path
 from scaling_core.cli.arguments import (
     SEED,
     OutputFile,
+    SchedulerAddress,
     add_measuring_arguments,
     bounded_float,
     bounded_int,
@@ -22,6 +23,19 @@ from scaling_core.cli.progress import progress_bar
 from scaling_core.core.errors import ConfigError
 
 MAX_BENCH_NETWORKS = 64  # presets × φ measured by one bench: minutes, not hours
+
+
+def add_fleet_arguments(parser: argparse.ArgumentParser, what: str) -> None:
+    """--fleet and --scheduler: measure on every worker of a Dask cluster, each a device of its own."""
+    parser.add_argument(
+        "--fleet",
+        action="store_true",
+        help=f"{what} on every worker of the cluster at --scheduler, each with its own threads (or its GPU with "
+        "--device cuda), stored per device fingerprint",
+    )
+    parser.add_argument(
+        "--scheduler", type=SchedulerAddress(), help="the Dask scheduler of --fleet (default: SCALING_LAB_SCHEDULER)"
+    )
 
 
 def add_hardware_commands(commands) -> None:
@@ -37,6 +51,7 @@ def add_hardware_commands(commands) -> None:
         "--csv", type=OutputFile(), help="also write the rows to this CSV file (its folder checked before measuring)"
     )
     bench.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    add_fleet_arguments(bench, "measure the networks (always afresh)")
 
     fit = commands.add_parser("fit-latency", help="measure a sampling plan, fit the latency model, score it")
     add_measuring_arguments(fit)
@@ -54,6 +69,7 @@ def add_hardware_commands(commands) -> None:
     fit.add_argument("--rounds", type=bounded_int(1, 10), help="interleaved measuring rounds (default: the plan's)")
     fit.add_argument("--seed", type=SEED, help="sampling seed (default: the plan's)")
     fit.add_argument("--json", action="store_true", help="print JSON instead of text")
+    add_fleet_arguments(fit, "measure the plan and fit one latency model per device")
 
     opt = commands.add_parser("optimize", help="best recipe and φ under a latency budget; the winner is measured")
     add_measuring_arguments(opt)
@@ -93,6 +109,8 @@ def run_bench(args: argparse.Namespace) -> int:
         raise ConfigError("--preset × --phi", f"{len(variants)} networks", f"at most {MAX_BENCH_NETWORKS} per bench")
     networks = [resolve_arch(single_network(args, preset, phi)) for preset, phi in variants]  # all checked first
     store, options = Store(args.store), measuring_options(args)
+    if args.fleet:
+        return run_bench_fleet(args, networks, options, store)
     rows = []
     with progress_bar("measuring", unit="network") as progress:
         for network in networks:
@@ -139,6 +157,8 @@ def run_fit_latency(args: argparse.Namespace) -> int:
             plan[name] = getattr(args, name)
     options = measuring_options(args, plan["min_run_time_s"])
     store = Store(args.store)
+    if args.fleet:
+        return run_fit_fleet(args, plan, options, store)
     with progress_bar(f"measuring the {args.plan} plan ({plan_timings(plan)} timings)", unit="timing") as progress:
         report = fit_latency(options, store, plan, progress)
     result = {
@@ -167,6 +187,124 @@ def run_fit_latency(args: argparse.Namespace) -> int:
     print(f"our model:       within ±10% {m.within_10pct:.1%}   MAPE {m.mape:.1%}   Kendall τ {m.kendall_tau:.3f}")
     print(f"FLOPs-only line: within ±10% {b.within_10pct:.1%}   MAPE {b.mape:.1%}   Kendall τ {b.kendall_tau:.3f}")
     return 0
+
+
+def fleet_address(args: argparse.Namespace) -> str:
+    """The scheduler --fleet measures on: --scheduler, else SCALING_LAB_SCHEDULER; ConfigError if neither."""
+    from scaling_core.executor.cluster import ALLOWED, scheduler_address
+
+    address = scheduler_address(args.scheduler)
+    if address is None:
+        raise ConfigError("--scheduler", "", f"with --fleet, {ALLOWED} (or SCALING_LAB_SCHEDULER)")
+    return address
+
+
+def network_name(network) -> str:
+    """A network's label, or (a recipe without one) its head, resolution and multipliers."""
+    from scaling_core.tasks.heads import as_task
+
+    task = as_task(network)
+    m = task.multipliers
+    return task.label or f"{task.task} {task.backbone.resolution_px} px d×{m.depth:.2f} w×{m.width:.2f}"
+
+
+def report_failures(results) -> int:
+    """Say on stderr which devices failed and why; the exit code (1 if any did)."""
+    for result in results:
+        if result.error:
+            sys.stderr.write(f"worker {result.worker.address} ({result.worker.host}): {result.error}\n")
+    return 1 if any(result.error for result in results) else 0
+
+
+def run_bench_fleet(args: argparse.Namespace, networks: list, options, store) -> int:
+    """Measure the networks on every device of the cluster, store them per fingerprint, print device × network."""
+    import pandas as pd
+
+    from scaling_core.app.export import csv_text
+    from scaling_core.executor.cluster import connect
+    from scaling_core.hardware.fleet import measure_fleet, store_fleet
+    from scaling_core.hardware.measure import measurement_row
+    from scaling_core.storage.store import shown_url
+    from scaling_core.tasks.heads import as_task
+
+    address = fleet_address(args)
+    with connect(address) as client, progress_bar("measuring the fleet", unit="device") as progress:
+        results = measure_fleet(client, networks, options, progress=progress)
+    store_fleet(networks, results, store)
+    measured = [r for r in results if r.fingerprint is not None]
+    if args.csv and measured:
+        rows = [measurement_row(as_task(n), m) for r in measured for n, m in zip(networks, r.measurements)]
+        columns = [k for k in rows[0] if k not in ("network", "fingerprint")]
+        Path(args.csv).write_text(csv_text(pd.DataFrame(rows, columns=columns)), newline="")
+    if args.json:
+        devices = [
+            {
+                "worker": r.worker.address,
+                "host": r.worker.host,
+                "threads": r.worker.threads,
+                "fingerprint": r.fingerprint.as_dict() if r.fingerprint else None,
+                "label": r.fingerprint.label if r.fingerprint else None,
+                "measurements": [
+                    {"network": network_name(n)} | {k: v for k, v in m.as_dict().items() if k != "fingerprint"}
+                    for n, m in zip(networks, r.measurements)
+                ],
+                "error": r.error or None,
+            }
+            for r in results
+        ]
+        print(json.dumps(devices, indent=2))
+        return report_failures(results)
+    table = pd.DataFrame(
+        [[m.median_ms for m in r.measurements] for r in measured],
+        index=[f"{r.fingerprint.label[:40]} [{r.fingerprint.id}]" for r in measured],
+        columns=[network_name(n)[:40] for n in networks],
+    )
+    if measured:
+        print("median ms per call (measured), device × network:")
+        print(table.to_string(float_format=lambda v: f"{v:.2f}"))
+    print(
+        f"{len(measured)} of {len(results)} device(s) measured on {address}, batch {options.batch_size}, "
+        f"{options.memory_format}; store {shown_url(store.url)}"
+    )
+    return report_failures(results)
+
+
+def run_fit_fleet(args: argparse.Namespace, plan: dict, options, store) -> int:
+    """Measure the plan on every device of the cluster and fit one latency model per device fingerprint."""
+    from scaling_core.executor.cluster import connect
+    from scaling_core.hardware.fleet import fit_fleet
+    from scaling_core.storage.store import shown_url
+
+    address = fleet_address(args)
+    with connect(address) as client, progress_bar(f"measuring the {args.plan} plan on the fleet", unit="device") as p:
+        fitted = fit_fleet(client, options, store, plan, p)
+    devices = [
+        {
+            "worker": result.worker.address,
+            "threads": result.worker.threads,
+            "fingerprint_id": result.fingerprint.id if result.fingerprint else None,
+            "label": result.fingerprint.label if result.fingerprint else None,
+            "noise_floor_within_10pct": report.noise_floor if report else None,
+            "model": report.model_scores.__dict__ if report else None,
+            "flops_only_baseline": report.baseline_scores.__dict__ if report else None,
+            "error": result.error or None,
+        }
+        for result, report in fitted
+    ]
+    if args.json:
+        print(json.dumps({"plan": args.plan, "store": shown_url(store.url), "devices": devices}, indent=2))
+        return report_failures([result for result, _ in fitted])
+    for device, (_, report) in zip(devices, fitted):
+        if report is None:
+            continue
+        m = report.model_scores
+        print(
+            f"{device['label']} [{device['fingerprint_id']}]: within ±10% {m.within_10pct:.1%}, MAPE {m.mape:.1%}, "
+            f"Kendall τ {m.kendall_tau:.3f} (noise floor {report.noise_floor:.1%})"
+        )
+    models = sum(report is not None for _, report in fitted)
+    print(f"{models} latency model(s) fitted ({args.plan} plan) on {address}; profiles saved in {shown_url(store.url)}")
+    return report_failures([result for result, _ in fitted])
 
 
 def stored_or_fitted_profile(store, options):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -12,8 +13,11 @@ from scaling_core.cli.arguments import (
     LAB_PHIS,
     SEEDS,
     WORKERS,
+    DatasetName,
     OutputFile,
+    add_scheduler_argument,
     add_store_argument,
+    add_training_device_arguments,
     name_list,
 )
 from scaling_core.cli.progress import with_progress
@@ -33,7 +37,13 @@ def add_lab_commands(commands) -> None:
         ("report", "the measured accuracy of the grid, from the store or a shipped file"),
     ):
         parser = verbs.add_parser(verb, help=text)
-        parser.add_argument("--dataset", default=grid["dataset"], choices=dataset_names())
+        parser.add_argument(
+            "--dataset",
+            default=grid["dataset"],
+            type=DatasetName(dataset_names(), "dataset"),
+            help=f"{', '.join(dataset_names())}, or folder:PATH: your own images, one subfolder per class "
+            "(stored under folder:<digest of its files>; see README)",
+        )
         add_grid_arguments(parser, grid["recipes"], grid["phis"], grid["seeds"])
         add_store_argument(parser, "SQLAlchemy URL of the results store (default: SCALING_LAB_STORE_URL)")
         parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -42,6 +52,8 @@ def add_lab_commands(commands) -> None:
     ].description = "The store's runs; where it holds none, the shipped results (data/lab/<dataset>.json)."
     run = verbs.choices["run"]
     run.add_argument("--workers", type=WORKERS, help="training processes (default: data/lab/settings.json)")
+    add_scheduler_argument(run)
+    add_training_device_arguments(run)
     run.add_argument(
         "--save-to",
         type=OutputFile(),
@@ -77,20 +89,37 @@ def lab_budget(epochs: int | None):
 
 def run_lab(args: argparse.Namespace) -> int:
     """`lab run` and `lab report`."""
+    from scaling_core.executor.cluster import scheduler_address
+    from scaling_core.lab.data import folder_summary, load_dataset
+    from scaling_core.lab.folders import is_folder
     from scaling_core.lab.runs import lab_report, run_grid
     from scaling_core.storage.store import Store
 
     budget = lab_budget(args.epochs)
+    if is_folder(args.dataset):  # its classes and the files left out, before any work (checked while parsing)
+        print(folder_summary(load_dataset(args.dataset)), file=sys.stderr)
     store = Store(args.store)
     if args.lab_command == "run":
+        scheduler = scheduler_address(args.scheduler)
         trained, elapsed = with_progress(
             "training",
             "trained {} runs",
             lambda progress: run_grid(
-                args.dataset, args.recipes, args.phis, args.seeds, store, budget, args.workers, progress
+                args.dataset,
+                args.recipes,
+                args.phis,
+                args.seeds,
+                store,
+                budget,
+                args.workers,
+                progress,
+                scheduler=scheduler,
+                device=args.device,
+                amp=args.amp,
             ),
         )
-    report = lab_report(args.dataset, args.recipes, args.phis, store, budget, args.seeds)
+    device, amp = getattr(args, "device", "cpu"), getattr(args, "amp", False)  # `lab report` reads CPU runs
+    report = lab_report(args.dataset, args.recipes, args.phis, store, budget, args.seeds, device, amp)
     if args.lab_command == "report" and not report["seeds"].any():
         report = shipped_report(args.dataset, args.recipes, args.phis)
     if args.lab_command == "run" and args.save_to:
@@ -121,6 +150,7 @@ def shipped_report(dataset: str, aliases: list[str], phis: list[float]):
 def save_shipped(path: Path, args: argparse.Namespace, budget, report, trained: int, elapsed_s: float) -> None:
     """The report with the command, its wall time and the provenance that made it, as JSON (the shipped results)."""
     from scaling_core.hardware.provenance import provenance
+    from scaling_core.lab.data import folder_record
     from scaling_core.lab.runs import code_version
 
     command = (
@@ -131,6 +161,7 @@ def save_shipped(path: Path, args: argparse.Namespace, budget, report, trained: 
     )
     document = {
         "dataset": args.dataset,
+        **folder_record(args.dataset),
         "command": command,
         "budget": asdict(budget),
         "code_version": code_version(args.dataset),

@@ -15,6 +15,7 @@ from scaling_core.cli.arguments import (
     WORKERS,
     ItemList,
     OutputFile,
+    add_scheduler_argument,
     add_store_argument,
     bounded_float,
     bounded_int,
@@ -43,6 +44,7 @@ MAX_SIMULATED_POINTS = 5_000_000
 def _run_arguments(parser: argparse.ArgumentParser, what: str) -> None:
     add_store_argument(parser)
     parser.add_argument("--workers", type=WORKERS, help="processes (default: data/lab/settings.json)")
+    add_scheduler_argument(parser)
     parser.add_argument(
         "--no-run",
         action="store_true",
@@ -154,6 +156,7 @@ def add_representation_commands(commands) -> None:
 def run_distill(args: argparse.Namespace) -> int:
     """Students alone and distilled, their accuracy and the teacher's, and accuracy against sparsity."""
     from scaling_core.app.views.distillation import pruning_summary, student_frame, student_summary, students_for
+    from scaling_core.executor.cluster import scheduler_address
     from scaling_core.storage.shipped import save_records
     from scaling_core.storage.store import Store
     from scaling_core.studies.representation.distill import DISTILLATION_VERSION, distill_settings, run_distillation
@@ -171,10 +174,11 @@ def run_distill(args: argparse.Namespace) -> int:
     )
     store = Store(args.store)
     if not args.no_run:
+        scheduler = scheduler_address(args.scheduler)
         with_progress(
             "students",
             "evaluated {} students",
-            lambda progress: run_distillation(settings, store, args.workers, progress),
+            lambda progress: run_distillation(settings, store, args.workers, progress, scheduler),
         )
     records, source = students_for(settings, store)
     if not records:
@@ -308,6 +312,7 @@ def run_fewshot_command(args: argparse.Namespace) -> int:
         probe_frame,
         records_for,
     )
+    from scaling_core.executor.cluster import scheduler_address
     from scaling_core.storage.shipped import save_records
     from scaling_core.storage.store import Store
     from scaling_core.studies.representation.measurements import (
@@ -320,11 +325,12 @@ def run_fewshot_command(args: argparse.Namespace) -> int:
     budget = lab_budget(args.epochs)
     store = Store(args.store)
     if not args.no_run:
+        scheduler = scheduler_address(args.scheduler)
         with_progress(
             "evaluating",
             "evaluated {} backbones",
             lambda progress: run_fewshot(
-                args.dataset, args.recipes, args.phis, args.seeds, store, budget, args.workers, progress
+                args.dataset, args.recipes, args.phis, args.seeds, store, budget, args.workers, progress, scheduler
             ),
         )
     records, source = records_for(args.dataset, args.recipes, args.phis, args.seeds, store, budget)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from scaling_core.cli.arguments import WORKERS, OutputFile, add_store_argument, bounded_float
+from scaling_core.cli.arguments import WORKERS, OutputFile, add_scheduler_argument, add_store_argument, bounded_float
 from scaling_core.cli.lab import add_grid_arguments, lab_budget
 from scaling_core.cli.progress import with_progress
 from scaling_core.core.errors import ConfigError
@@ -41,6 +41,7 @@ def add_robustness_commands(commands) -> None:
         help="report only what the store (or the shipped file) holds; train and evaluate nothing",
     )
     parser.add_argument("--workers", type=WORKERS, help="processes (default: data/lab/settings.json)")
+    add_scheduler_argument(parser)
     add_store_argument(parser, "SQLAlchemy URL of the results store (default: SCALING_LAB_STORE_URL)")
     parser.add_argument(
         "--save-to",
@@ -61,6 +62,7 @@ def run_robustness_command(args: argparse.Namespace) -> int:
         robustness_summary,
         seed_summary,
     )
+    from scaling_core.executor.cluster import scheduler_address
     from scaling_core.storage.shipped import save_records
     from scaling_core.storage.store import Store
     from scaling_core.studies.robustness.evaluation import ROBUSTNESS_VERSION, robustness_settings, run_robustness
@@ -68,11 +70,12 @@ def run_robustness_command(args: argparse.Namespace) -> int:
     budget = lab_budget(args.epochs)
     store = Store(args.store)
     if not args.no_run:
+        scheduler = scheduler_address(args.scheduler)
         with_progress(
             "evaluating",
             "evaluated {} runs",
             lambda progress: run_robustness(
-                args.dataset, args.recipes, args.phis, args.seeds, store, budget, args.workers, progress
+                args.dataset, args.recipes, args.phis, args.seeds, store, budget, args.workers, progress, scheduler
             ),
         )
     records, source = records_for(args.dataset, args.recipes, args.phis, args.seeds, store, budget)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
@@ -226,6 +226,18 @@ class CostReport:
 
 def count(arch: ScaledArch | ArchArrays) -> CostReport:
     """Exact analytic cost (batch of one) of one network, or of every network of a sweep at once."""
+    return count_network(arch) if isinstance(arch, ScaledArch) else count_layers(arch)
+
+
+@lru_cache(maxsize=4096)
+def count_network(arch: ScaledArch) -> CostReport:
+    """The count of one network, kept: a page, a budget search and a sweep's baseline ask for the same network's
+    count many times in one run (a ScaledArch is hashable; a sweep's arrays are not, and are counted each time)."""
+    return count_layers(arch)
+
+
+def count_layers(arch: ScaledArch | ArchArrays) -> CostReport:
+    """The count itself, layer by layer (`count` is the entry point)."""
     size = arch.resolution_px
     parts = []
     counts, size = count_layer(arch.stem, size)

@@ -15,7 +15,12 @@ from scaling_core.core.errors import ConfigError
 
 @dataclass(frozen=True)
 class Fingerprint:
-    """What makes latencies comparable: CPU (or GPU) model, cores, torch version, device."""
+    """What makes latencies comparable: CPU (or GPU) model, cores, torch version, device.
+
+    `threads` is 0 for this machine measured at any thread count (the measuring options say how many), or the
+    thread count a fleet worker is started with (`dask worker --nthreads N`): its CPU with N threads is a device
+    of its own, so two workers on one host with different thread counts are told apart.
+    """
 
     cpu_model: str
     logical_cores: int
@@ -23,15 +28,43 @@ class Fingerprint:
     torch_version: str
     device: str
     device_name: str
+    threads: int = 0
 
     @property
     def id(self) -> str:
-        """A short stable hash of all fields."""
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:16]
+        """A short stable hash of all fields (`threads` only where set: ids made before it existed stay valid)."""
+        return hashlib.sha256(json.dumps(self._identity(), sort_keys=True).encode()).hexdigest()[:16]
+
+    def _identity(self) -> dict:
+        fields = asdict(self)
+        if not self.threads:
+            del fields["threads"]
+        return fields
 
     def as_dict(self) -> dict:
         """Fields plus the id."""
-        return asdict(self) | {"id": self.id}
+        return self._identity() | {"id": self.id}
+
+    @staticmethod
+    def from_dict(raw: dict) -> Fingerprint:
+        """Back from as_dict (the id is recomputed, not read)."""
+        return Fingerprint(
+            raw["cpu_model"],
+            int(raw["logical_cores"]),
+            raw["machine"],
+            raw["torch_version"],
+            raw["device"],
+            raw["device_name"],
+            int(raw.get("threads", 0)),
+        )
+
+    @property
+    def label(self) -> str:
+        """How a person tells devices apart: the GPU's name, or the CPU with its thread count where it has one."""
+        if self.device == "cuda":
+            return f"{self.device_name} (cuda)"
+        threads = f" · {self.threads} thread{'s' if self.threads > 1 else ''}" if self.threads else ""
+        return f"cpu{threads} · {self.cpu_model}"
 
 
 def _cpu_model() -> str:
@@ -43,15 +76,33 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-@lru_cache(maxsize=4)
-def fingerprint(device: str = "cpu") -> Fingerprint:
-    """This machine's fingerprint for a torch device ("cpu" or "cuda"); ConfigError for a device it lacks."""
+NO_CUDA = "cpu on this machine (no CUDA device is available)"
+
+
+def require_device(device: str, parameter: str = "device") -> None:
+    """Refuse (one-line ConfigError) a torch device this machine lacks: "cuda" without a CUDA GPU, or no device."""
+    if device not in ("cpu", "cuda"):
+        raise ConfigError(parameter, device, "cpu or cuda")
+    if device == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            raise ConfigError(parameter, device, NO_CUDA)
+
+
+@lru_cache(maxsize=16)
+def fingerprint(device: str = "cpu", threads: int = 0) -> Fingerprint:
+    """This machine's fingerprint for a torch device ("cpu" or "cuda"); ConfigError for a device it lacks.
+
+    `threads` (a fleet worker's thread count) makes the CPU with that many threads a device of its own; a GPU
+    is the device whatever the threads, so it is ignored there.
+    """
     import torch
 
-    if device == "cuda" and not torch.cuda.is_available():
-        raise ConfigError("device", "cuda", "cpu on this machine (no CUDA device is available)")
+    require_device(device)
     name = torch.cuda.get_device_name(0) if device == "cuda" else _cpu_model()
-    return Fingerprint(_cpu_model(), os.cpu_count() or 1, platform.machine(), torch.__version__, device, name)
+    threads = threads if device == "cpu" else 0
+    return Fingerprint(_cpu_model(), os.cpu_count() or 1, platform.machine(), torch.__version__, device, name, threads)
 
 
 def default_threads() -> int:

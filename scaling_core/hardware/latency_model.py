@@ -253,12 +253,12 @@ def recalibrated(model: LinearProfile, reference: TaskArch, measured_ms: float) 
     return LinearProfile(model.features, tuple(w * factor for w in model.weights)), factor
 
 
-def profile_identity(options) -> dict:
-    """The store's key for a profile: machine and measuring setup."""
+def profile_identity(options, fingerprint_id: str | None = None) -> dict:
+    """The store's key for a profile: machine (this one, or the device `fingerprint_id`) and measuring setup."""
     from scaling_core.hardware.fingerprint import fingerprint
 
     return {
-        "fingerprint_id": fingerprint(options.device).id,
+        "fingerprint_id": fingerprint_id or fingerprint(options.device).id,
         "batch_size": options.batch_size,
         "threads": options.threads,
         "memory_format": options.memory_format,
@@ -266,12 +266,38 @@ def profile_identity(options) -> dict:
     }
 
 
-def stored_profile(store, options) -> FitReport | None:
-    """The store's profile for this machine and setup if this version of the model fitted it, else None."""
-    raw = store.get_profile(profile_identity(options))
+def stored_profile(store, options, fingerprint_id: str | None = None) -> FitReport | None:
+    """The store's profile for this machine (or the device `fingerprint_id`) and setup if this version of the model
+    fitted it, else None."""
+    raw = store.get_profile(profile_identity(options, fingerprint_id))
     if raw is None or raw.get("version", 1) != LATENCY_MODEL_VERSION:
         return None
     return FitReport.from_dict(raw)
+
+
+def plan_networks(plan: dict) -> list[TaskArch]:
+    """What a plan measures, in order: its training networks, its held-out ones, and the held-out ones again
+    (their second, independent copy gives the noise floor)."""
+    networks = sample_networks(plan["train"] + plan["test"], plan["seed"], plan)
+    return networks + networks[plan["train"] :]
+
+
+def save_fit(plan: dict, measured: list, store) -> FitReport:
+    """Fit and score the plan's measurements (in plan_networks' order); store them and the profile under the device
+    and setup they were measured on; the report."""
+    from scaling_core.hardware.measure import measurement_row
+
+    networks = plan_networks(plan)
+    train_size, first_size = plan["train"], plan["train"] + plan["test"]
+    train, test = networks[:train_size], networks[train_size:first_size]
+    first, second = measured[:first_size], measured[first_size:]
+    for network, measurement in zip(networks, first):
+        store.put_measurement(measurement_row(network, measurement), replace=True)
+    first_ms = [m.best_ms for m in first]
+    report = fit_and_evaluate(train, first_ms[:train_size], test, first_ms[train_size:], [m.best_ms for m in second])
+    report = replace(report, plan=plan.get("name", "full"))
+    store.put_profile(profile_identity(first[0].options, first[0].fingerprint.id), report.as_dict())
+    return report
 
 
 def fit_latency(options, store, plan: dict | None = None, progress=None) -> FitReport:
@@ -281,17 +307,7 @@ def fit_latency(options, store, plan: dict | None = None, progress=None) -> FitR
     second, independent copy gives the noise floor under the same machine conditions, so a slow
     spell of a shared machine cannot pass for model error, nor model error for noise.
     """
-    from scaling_core.hardware.measure import measure_interleaved, measurement_row
+    from scaling_core.hardware.measure import measure_interleaved
 
     plan = plan or default_plan()
-    networks = sample_networks(plan["train"] + plan["test"], plan["seed"], plan)
-    train, test = networks[: plan["train"]], networks[plan["train"] :]
-    measured = measure_interleaved(networks + test, options, plan["rounds"], progress)
-    first, second = measured[: len(networks)], measured[len(networks) :]
-    for network, measurement in zip(networks, first):
-        store.put_measurement(measurement_row(network, measurement), replace=True)
-    first_ms = [m.best_ms for m in first]
-    report = fit_and_evaluate(train, first_ms[: len(train)], test, first_ms[len(train) :], [m.best_ms for m in second])
-    report = replace(report, plan=plan.get("name", "full"))
-    store.put_profile(profile_identity(options), report.as_dict())
-    return report
+    return save_fit(plan, measure_interleaved(plan_networks(plan), options, plan["rounds"], progress), store)

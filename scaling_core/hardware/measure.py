@@ -124,7 +124,9 @@ def _time_blocks(model, inputs, options: MeasureOptions) -> tuple[np.ndarray, in
     return np.asarray(result.times) * 1e3, int(result.number_per_run * len(result.times))
 
 
-def _summary(block_ms: np.ndarray, runs: int, options: MeasureOptions) -> Measurement:
+def _summary(
+    block_ms: np.ndarray, runs: int, options: MeasureOptions, machine: Fingerprint | None = None
+) -> Measurement:
     return Measurement(
         float(np.min(block_ms)),
         float(np.median(block_ms)),
@@ -132,7 +134,7 @@ def _summary(block_ms: np.ndarray, runs: int, options: MeasureOptions) -> Measur
         float(np.percentile(block_ms, 90)),
         runs,
         len(block_ms),
-        fingerprint(options.device),
+        machine or fingerprint(options.device),
         options,
         time.time(),
     )
@@ -152,11 +154,13 @@ def measure_interleaved(
     rounds: int = 3,
     progress: Callable[[int, int], None] | None = None,
     memory_limit_bytes: int | None = None,
+    machine: Fingerprint | None = None,
 ) -> list[Measurement]:
     """Measure several networks in `rounds` interleaved passes and pool each one's blocks.
 
     Interleaving spreads a slow spell of a shared machine over all networks instead of
     landing on a few; pooling the blocks of all passes makes the median robust to one bad pass.
+    `machine` is the device recorded (default: this machine's fingerprint for the options' device).
     """
     prepared = [_prepare(task, options, memory_limit_bytes) for task in networks]
     blocks: list[list[np.ndarray]] = [[] for _ in networks]
@@ -168,7 +172,7 @@ def measure_interleaved(
             runs[i] += calls
             if progress is not None:
                 progress(r * len(networks) + i + 1, rounds * len(networks))
-    return [_summary(np.concatenate(b), n, options) for b, n in zip(blocks, runs)]
+    return [_summary(np.concatenate(b), n, options, machine) for b, n in zip(blocks, runs)]
 
 
 def measurement_row(network: ScaledArch | TaskArch, measurement: Measurement) -> dict:
@@ -227,11 +231,13 @@ def measure_cached(
     return store.get_measurement(row["key"]), False
 
 
-def stored_measurement(network: ScaledArch | TaskArch, options: MeasureOptions, store) -> dict | None:
-    """The store's row for this network on this machine with these options, if it was measured."""
+def stored_measurement(
+    network: ScaledArch | TaskArch, options: MeasureOptions, store, fingerprint_id: str | None = None
+) -> dict | None:
+    """The store's row for this network on this machine (or the device `fingerprint_id`) with these options."""
     key = measurement_key(
         describe(as_task(network)),
-        fingerprint(options.device).id,
+        fingerprint_id or fingerprint(options.device).id,
         options.batch_size,
         options.threads,
         options.memory_format,

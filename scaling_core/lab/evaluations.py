@@ -1,21 +1,23 @@
 """Deterministic evaluations of trained lab runs, run in worker processes and cached in the store by kind.
 
-An evaluation loads a run's checkpoint from the store and returns a JSON-ready dict; it is keyed by the run,
-the settings it depends on and its computation's version, so re-running fills only what is missing.
+An evaluation gets a run's checkpoint (read from the store by the client and sent with the job, so workers need
+no database) and returns a JSON-ready dict; it is keyed by the run, the settings it depends on and its
+computation's version, so re-running fills only what is missing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import as_completed
 from dataclasses import dataclass
 from typing import Any
 
 from scaling_core.core.arch import ScaledArch
 from scaling_core.core.cost import count
+from scaling_core.core.errors import ConfigError
+from scaling_core.executor.jobs import Job, run_jobs
+from scaling_core.hardware.fingerprint import require_device
 from scaling_core.lab.runs import grid_points, lab_settings, run_key
 from scaling_core.lab.train import Budget
-from scaling_core.lab.workers import worker_pool
 from scaling_core.storage.keys import digest
 
 
@@ -61,8 +63,11 @@ def grid_runs(
     return runs
 
 
-def trained_classifier(dataset: str, network: ScaledArch, checkpoint: bytes):
-    """A run's trained model taking pixels in [0, 1] (standardised inside as its training did), and the dataset."""
+def trained_classifier(dataset: str, network: ScaledArch, checkpoint: bytes, device: str = "cpu"):
+    """A run's trained model taking pixels in [0, 1] (standardised inside as its training did), and the dataset.
+
+    With device="cuda" the model runs on the GPU but still takes and gives CPU tensors (hooks move them), so an
+    evaluation written for the CPU runs there unchanged."""
     from scaling_core.lab.data import load_dataset, resample
     from scaling_core.nn.build import build_model
     from scaling_core.nn.checkpoint import load_state_dict
@@ -72,14 +77,18 @@ def trained_classifier(dataset: str, network: ScaledArch, checkpoint: bytes):
     train_x = resample(data.train_x, network.resolution_px)  # the training's standardisation, recomputed as it was
     model = build_model(network)
     model.load_state_dict(load_state_dict(checkpoint))
-    return Normalised(model.eval(), train_x.mean(), train_x.std()).eval(), data
+    classifier = Normalised(model.eval(), train_x.mean(), train_x.std()).eval()
+    if device != "cpu":
+        require_device(device, "--device")
+        classifier.to(device)
+        classifier.register_forward_pre_hook(lambda _module, inputs: tuple(x.to(device) for x in inputs))
+        classifier.register_forward_hook(lambda _module, _inputs, output: output.cpu())
+    return classifier, data
 
 
-def _job(job: dict) -> tuple[str, str, dict]:
-    from scaling_core.storage.store import Store
-
-    checkpoint = Store(job["store_url"]).lab_checkpoint(job["run_key"])
-    return job["key"], job["run_key"], job["evaluate"](job["dataset"], job["run"], checkpoint, job["settings"])
+def _evaluate_job(evaluate: Evaluate, dataset: str, run: RunRef, checkpoint: bytes, settings: Any) -> dict:
+    """One evaluation in a worker: the checkpoint came with the job."""
+    return evaluate(dataset, run, checkpoint, settings)
 
 
 def evaluate_missing(
@@ -91,36 +100,39 @@ def evaluate_missing(
     store,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    scheduler: str | None = None,
 ) -> int:
-    """Evaluate every run whose key the store lacks (largest networks first, in worker processes); the number done.
+    """Evaluate every run whose key the store lacks (largest networks first, in worker processes or on the Dask
+    cluster at `scheduler`); the number done. An evaluation that fails is reported after the others are stored.
 
     `evaluate` must be a module-level function (it is sent to the workers).
     """
     runs = {r.key: r for r in runs}
     done = store.evaluations(kind, list(runs))
+    todo = sorted((r for k, r in runs.items() if k not in done), key=lambda r: -count(r.network).macs)
     jobs = [
-        {
-            "key": r.key,
-            "run_key": r.run_key,
-            "dataset": dataset,
-            "run": r,
-            "settings": settings,
-            "evaluate": evaluate,
-            "store_url": store.url,
-        }
-        for k, r in runs.items()
-        if k not in done
+        Job(
+            r.key,
+            f"{kind} of {r.alias} φ={r.phi:g} seed {r.seed}",
+            _evaluate_job,
+            (evaluate, dataset, r, store.lab_checkpoint(r.run_key), settings),
+        )
+        for r in todo
     ]
-    if progress:
-        progress(0, len(jobs))
-    jobs.sort(key=lambda j: -count(j["run"].network).macs)
-    workers = max(1, min(workers or lab_settings().workers, len(jobs) or 1))
-    with worker_pool(workers) as pool:
-        futures = [pool.submit(_job, job) for job in jobs]
-        for finished, future in enumerate(as_completed(futures), start=1):
-            store.put_evaluation(kind, *future.result())
-            if progress:
-                progress(finished, len(jobs))
+    failures = run_jobs(
+        jobs,
+        scheduler=scheduler,
+        workers=workers or lab_settings().workers,
+        on_result=lambda job, result: store.put_evaluation(kind, job.key, runs[job.key].run_key, result),
+        progress=progress,
+    )
+    if failures:
+        first = failures[0]
+        raise ConfigError(
+            f"{kind} evaluations",
+            f"{len(failures)} of {len(jobs)} failed",
+            f"evaluations that finish ({first.name}: {first.error})",
+        )
     return len(jobs)
 
 
@@ -129,9 +141,10 @@ def embed(classifier, pixels, batch_size: int = 512):
     import torch
 
     net = classifier.model
+    device = next(net.parameters()).device
     with torch.no_grad():
         parts = [
             torch.flatten(net.pool(net.head(net.stages(net.stem((batch - classifier.mean) / classifier.std)))), 1)
-            for batch in torch.split(torch.as_tensor(pixels), batch_size)
+            for batch in torch.split(torch.as_tensor(pixels).to(device), batch_size)
         ]
-    return torch.cat(parts).numpy().astype("float64")
+    return torch.cat(parts).cpu().numpy().astype("float64")

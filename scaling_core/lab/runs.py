@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import as_completed
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from importlib import metadata
@@ -25,14 +24,15 @@ from pydantic import PositiveFloat, PositiveInt
 from scaling_core.accuracy.pareto import NamedRecipe, builtin_recipes
 from scaling_core.core.arch import ScaledArch, scale_recipe
 from scaling_core.core.cost import count
-from scaling_core.core.errors import ConfigError, StoreError
+from scaling_core.core.errors import ConfigError
 from scaling_core.core.rounding import RoundingPolicy
 from scaling_core.core.settings import Number, SettingsModel, load_settings
+from scaling_core.executor.jobs import Job, announce_dashboard, run_jobs
 from scaling_core.hardware.fingerprint import fingerprint
 from scaling_core.hardware.measure import MeasureOptions, measure_interleaved, measurement_row, stored_measurement
 from scaling_core.lab.data import dataset_info
-from scaling_core.lab.train import Budget, train
-from scaling_core.lab.workers import worker_pool
+from scaling_core.lab.folders import FolderSettings
+from scaling_core.lab.train import Budget, check_training_device, train
 from scaling_core.storage.keys import describe, digest
 from scaling_core.tasks.heads import as_task
 
@@ -89,6 +89,7 @@ class LabSettingsFile(SettingsModel):
     default_grid: _GridFile
     latency: _LatencyFile
     workers: PositiveInt
+    folders: FolderSettings  # image folders as datasets: limits, split, the server's folders (lab/folders.py)
 
 
 @lru_cache(maxsize=1)
@@ -137,9 +138,22 @@ def code_version(dataset: str) -> str:
     return SEEDED_CODE_VERSIONS.get(version, version)
 
 
-def run_key(dataset: str, network: ScaledArch, seed: int, budget: Budget) -> str:
-    """The cache key of one run."""
-    return digest([dataset, describe(network), int(seed), asdict(budget), code_version(dataset)])
+def run_version(dataset: str, device: str = "cpu", amp: bool = False) -> str:
+    """The code version a run is stored under: code_version on the CPU; a GPU run's (and a mixed-precision one's)
+    also names its device, so a report of CPU runs never mixes in GPU ones, nor the reverse."""
+    if device == "cpu" and not amp:
+        return code_version(dataset)
+    return digest([code_version(dataset), device, bool(amp)])[:12]
+
+
+def run_key(
+    dataset: str, network: ScaledArch, seed: int, budget: Budget, device: str = "cpu", amp: bool = False
+) -> str:
+    """The cache key of one run (a CPU run's as it always was; the device and mixed precision added otherwise)."""
+    parts = [dataset, describe(network), int(seed), asdict(budget), code_version(dataset)]
+    if device != "cpu" or amp:
+        parts.append({"device": device, "amp": bool(amp)})
+    return digest(parts)
 
 
 def network_key(network: ScaledArch) -> str:
@@ -149,15 +163,16 @@ def network_key(network: ScaledArch) -> str:
 
 def _train_job(job: dict) -> dict:
     """One run in a worker process: its store row."""
-    result = train(job["dataset"], job["network"], job["seed"], job["budget"])
+    device, amp = job["device"], job["amp"]
+    result = train(job["dataset"], job["network"], job["seed"], job["budget"], device=device, amp=amp)
     return {
         "key": job["key"],
         "dataset": job["dataset"],
         "network_key": network_key(job["network"]),
         "seed": job["seed"],
         "budget": json.dumps(asdict(job["budget"])),
-        "code_version": code_version(job["dataset"]),
-        "fingerprint_id": fingerprint("cpu").id,
+        "code_version": run_version(job["dataset"], device, amp),
+        "fingerprint_id": fingerprint(device).id,
         "accuracy": result.accuracy,
         "curve": json.dumps(result.curve),
         "train_time_s": result.train_time_s,
@@ -196,12 +211,19 @@ def run_grid(
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     se_position: str = "after_depthwise",
+    scheduler: str | None = None,
+    on_dashboard: Callable[[str], None] = announce_dashboard,
+    device: str = "cpu",
+    amp: bool = False,
 ) -> int:
     """Train every missing run of the grid (each distinct network once per seed); the number trained.
 
     Latency of each distinct network is measured first (1 thread, batch 1; stored and reused), while
-    no training competes for the cores.
+    no training competes for the cores. The runs train in local worker processes, or on the Dask cluster at
+    `scheduler` (executor.cluster.scheduler_address); either way this process stores each result as it lands.
+    `device="cuda"` trains on the GPU (of each worker), in mixed precision with `amp`; such runs are keyed apart.
     """
+    check_training_device(device, amp, here=scheduler is None)
     settings = lab_settings()
     budget = budget or settings.budget
     if not 1 <= int(seeds) <= 20:
@@ -214,36 +236,30 @@ def run_grid(
             "network": network,
             "seed": seed,
             "budget": budget,
-            "key": run_key(dataset, network, seed, budget),
+            "device": device,
+            "amp": amp,
+            "key": run_key(dataset, network, seed, budget, device, amp),
         }
         for network in networks.values()
         for seed in range(seeds)
     ]
     done = store.lab_run_keys([j["key"] for j in jobs])
     jobs = [j for j in jobs if j["key"] not in done]
-    if progress:
-        progress(0, len(jobs))
-    workers = max(1, min(workers or settings.workers, len(jobs) or 1))
-    # Largest first: the slowest runs start early and the two workers finish together.
+    # Largest first: the slowest runs start early and the workers finish together.
     jobs.sort(key=lambda j: -count(j["network"]).macs)
-    failures = []
-    with worker_pool(workers) as pool:  # its workers die with this process (a killed `lab run`)
-        futures = [pool.submit(_train_job, job) for job in jobs]
-        try:
-            for finished, future in enumerate(as_completed(futures), start=1):
-                try:
-                    store.put_lab_run(future.result())
-                except StoreError:  # full or cut off: the next runs could not be stored either
-                    raise
-                except Exception as exc:  # one failed run must not cost the others; reported below
-                    failures.append(f"{type(exc).__name__}: {exc}")
-                if progress:
-                    progress(finished, len(jobs))
-        except BaseException:
-            pool.shutdown(cancel_futures=True)  # an interrupt stops queued runs; finished ones are stored
-            raise
+    failures = run_jobs(
+        [Job(j["key"], f"{j['network'].label} seed {j['seed']}", _train_job, (j,)) for j in jobs],
+        scheduler=scheduler,
+        workers=workers or settings.workers,
+        on_result=lambda job, row: store.put_lab_run(row),
+        progress=progress,
+        on_dashboard=on_dashboard,
+    )
     if failures:
-        raise ConfigError("lab runs", f"{len(failures)} of {len(jobs)} failed", f"runs that train ({failures[0]})")
+        first = failures[0]
+        raise ConfigError(
+            "lab runs", f"{len(failures)} of {len(jobs)} failed", f"runs that train ({first.name}: {first.error})"
+        )
     return len(jobs)
 
 
@@ -272,16 +288,18 @@ def lab_report(
     store,
     budget: Budget | None = None,
     seeds: int | None = None,
+    device: str = "cpu",
+    amp: bool = False,
 ) -> pd.DataFrame:
     """Per recipe and φ: costs, measured latency, accuracy mean and spread over the stored seeds (those below
-    `seeds` when given)."""
+    `seeds` when given) of the runs trained on `device` (with `amp`)."""
     budget = budget or lab_settings().budget
     options = lab_latency_options()
     rows = []
     for point in grid_points(dataset, aliases, phis):
         runs = [
             r
-            for r in store.lab_runs_of(dataset, network_key(point.network), budget, code_version(dataset))
+            for r in store.lab_runs_of(dataset, network_key(point.network), budget, run_version(dataset, device, amp))
             if seeds is None or r["seed"] < seeds
         ]
         accuracy = np.array([r["accuracy"] for r in runs], dtype=float)

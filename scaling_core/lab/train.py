@@ -1,5 +1,9 @@
 """One lab run: train a network on a lab dataset for the fixed budget, deterministically on one thread.
 
+On a CUDA GPU (`device="cuda"`) the images live on the GPU for the whole run, and automatic mixed precision
+(`amp`: float16 autocast with a gradient scaler) is an option; GPU kernels are not bit-reproducible, so such runs
+are keyed apart from the CPU's (scaling_core.lab.runs.run_key).
+
 A run may learn from a teacher as well (knowledge distillation, Hinton et al. 2015, "Distilling
 the knowledge in a neural network"): the loss is α·T²·KL(teacher_T ‖ student_T) + (1 − α)·CE with
 both softmaxes at temperature T; the T² keeps the soft term's gradients on the scale of the hard
@@ -15,6 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from scaling_core.core.arch import ScaledArch
+from scaling_core.core.errors import ConfigError
+from scaling_core.hardware.fingerprint import require_device
 from scaling_core.lab.data import load_dataset, resample
 
 
@@ -69,56 +75,95 @@ def split_at(dataset: str, px: int) -> Split:
     )
 
 
+def check_training_device(device: str, amp: bool, here: bool = True) -> None:
+    """Refuse (one-line ConfigError) mixed precision off the GPU and, when training `here`, a device this machine
+    lacks (on a cluster each worker checks its own)."""
+    if device not in ("cpu", "cuda"):
+        raise ConfigError("--device", device, "cpu or cuda")
+    if amp and device != "cuda":
+        raise ConfigError("--amp", device, "with --device cuda only (mixed precision is a GPU option)")
+    if here:
+        require_device(device, "--device")
+
+
+def on_device(split: Split, device: str) -> Split:
+    """The split's tensors moved to the device (the lab's datasets fit in any GPU's memory)."""
+    return Split(*(t.to(device) for t in (split.train_x, split.train_y, split.test_x, split.test_y)))
+
+
 def train(
-    dataset: str, network: ScaledArch, seed: int, budget: Budget, distillation: Distillation | None = None
+    dataset: str,
+    network: ScaledArch,
+    seed: int,
+    budget: Budget,
+    distillation: Distillation | None = None,
+    device: str = "cpu",
+    amp: bool = False,
 ) -> TrainResult:
-    """Train one network on one dataset with one seed (deterministic on one thread), from a teacher if given."""
+    """Train one network on one dataset with one seed (deterministic on one thread), from a teacher if given; on
+    a CUDA GPU with device="cuda", in mixed precision with amp."""
     import torch
 
     from scaling_core.nn.build import build_model
 
+    check_training_device(device, amp)
     torch.set_num_threads(1)
     split = split_at(dataset, network.resolution_px)
     torch.manual_seed(seed)
     model = build_model(network)
-    curve, elapsed = fit(model, split, seed, budget, distillation)
+    if device != "cpu":
+        model, split = model.to(device), on_device(split, device)
+    curve, elapsed = fit(model, split, seed, budget, distillation, amp)
     buffer = io.BytesIO()
-    torch.save(model.state_dict(), buffer)
+    torch.save(model.to("cpu").state_dict(), buffer)  # CPU tensors: loadable on any machine
     return TrainResult(curve[-1]["test_accuracy"], tuple(curve), elapsed, buffer.getvalue())
 
 
 def fit(
-    model, split: Split, seed: int, budget: Budget, distillation: Distillation | None = None
+    model, split: Split, seed: int, budget: Budget, distillation: Distillation | None = None, amp: bool = False
 ) -> tuple[list[dict], float]:
-    """Train a model in place for the budget (AdamW, one-cycle schedule): per-epoch curve and training seconds."""
+    """Train a model in place for the budget (AdamW, one-cycle schedule): per-epoch curve and training seconds.
+
+    The model and the split are on one device; `amp` (CUDA only) runs the forward passes under float16 autocast
+    and scales the loss so small gradients survive float16.
+    """
     import torch
     import torch.nn.functional as F
+
+    device = split.train_y.device
+    scaler = torch.amp.GradScaler("cuda", enabled=amp)
 
     optimiser = torch.optim.AdamW(model.parameters(), lr=budget.learning_rate, weight_decay=budget.weight_decay)
     steps_per_epoch = -(-len(split.train_y) // budget.batch_size)
     schedule = torch.optim.lr_scheduler.OneCycleLR(
         optimiser, max_lr=budget.learning_rate, total_steps=budget.epochs * steps_per_epoch
     )
-    teacher = None if distillation is None else torch.as_tensor(distillation.teacher_logits, dtype=torch.float32)
+    teacher = (
+        None
+        if distillation is None
+        else torch.as_tensor(distillation.teacher_logits, dtype=torch.float32, device=device)
+    )
     shuffle = torch.Generator().manual_seed(seed)
     curve = []
     elapsed = 0.0
     for epoch in range(1, budget.epochs + 1):
         model.train()
-        order = torch.randperm(len(split.train_y), generator=shuffle)
+        order = torch.randperm(len(split.train_y), generator=shuffle).to(device)  # drawn on the CPU: same order
         total = 0.0
         start = time.perf_counter()
         for step in range(steps_per_epoch):
             batch = order[step * budget.batch_size : (step + 1) * budget.batch_size]
-            logits = model(split.train_x[batch])
-            loss = F.cross_entropy(logits, split.train_y[batch])
-            if teacher is not None:
-                loss = (1 - distillation.alpha) * loss + distillation.alpha * soft_loss(
-                    logits, teacher[batch], distillation.temperature
-                )
+            with torch.autocast(device.type, dtype=torch.float16, enabled=amp):
+                logits = model(split.train_x[batch])
+                loss = F.cross_entropy(logits, split.train_y[batch])
+                if teacher is not None:
+                    loss = (1 - distillation.alpha) * loss + distillation.alpha * soft_loss(
+                        logits, teacher[batch], distillation.temperature
+                    )
             optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
+            scaler.scale(loss).backward()
+            scaler.step(optimiser)
+            scaler.update()
             schedule.step()
             total += loss.item() * len(batch)
         elapsed += time.perf_counter() - start  # training steps only, not the evaluation below
@@ -126,7 +171,7 @@ def fit(
             {
                 "epoch": epoch,
                 "train_loss": total / len(split.train_y),
-                "test_accuracy": evaluate(model, split.test_x, split.test_y),
+                "test_accuracy": evaluate(model, split.test_x, split.test_y, amp=amp),
             }
         )
     return curve, elapsed
@@ -144,12 +189,12 @@ def soft_loss(student_logits, teacher_logits, temperature: float):
     )
 
 
-def evaluate(model, images, labels, batch_size: int = 512) -> float:
-    """Share of correctly classified images (eval mode, no gradients)."""
+def evaluate(model, images, labels, batch_size: int = 512, amp: bool = False) -> float:
+    """Share of correctly classified images (eval mode, no gradients; float16 autocast with amp, on CUDA)."""
     import torch
 
     model.eval()
-    with torch.no_grad():
+    with torch.no_grad(), torch.autocast(images.device.type, dtype=torch.float16, enabled=amp):
         correct = sum(
             int((model(images[i : i + batch_size]).argmax(1) == labels[i : i + batch_size]).sum())
             for i in range(0, len(labels), batch_size)

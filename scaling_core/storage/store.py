@@ -20,13 +20,9 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -53,6 +49,10 @@ from sqlalchemy.exc import ArgumentError, InternalError, OperationalError
 
 from scaling_core.core.errors import ConfigError, StoreError
 from scaling_core.storage.identity import LOCAL, Identity, identity_settings, refuse
+
+if TYPE_CHECKING:  # alembic loads only when a store is opened: a page that never opens one does not pay for it
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
 STORE_URL_ENV = "SCALING_LAB_STORE_URL"
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -165,6 +165,8 @@ def default_store_url() -> str:
 
 def alembic_config(connection: Connection | None = None) -> Config:
     """The Alembic configuration of the store's migrations (no alembic.ini); env.py migrates this connection."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
@@ -185,6 +187,8 @@ def upgrade(engine: Engine) -> None:
             f"a store at a revision this scaling_core knows (it is at {current}, from a newer version: update)",
         )
     try:
+        from alembic import command
+
         with _migration_lock(engine) as connection:  # a racing process waits here, then finds the work done
             command.upgrade(alembic_config(connection), "head")
     except (OperationalError, InternalError) as exc:  # read-only (a file, a mount, a replica), full or cut off
@@ -415,10 +419,14 @@ class Store:
 
 @cache
 def _script() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config())
 
 
 def _revision(connection: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(connection).get_current_revision()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from scaling_core.core.cost import CostReport, Counts, PartCost, conv_counts, conv_output_size, count, count_layer
 from scaling_core.core.errors import ConfigError
@@ -159,8 +160,10 @@ def backbone_features(report: CostReport, task: TaskArch) -> dict[int, Feature]:
     return features
 
 
+@lru_cache(maxsize=2048)
 def count_task(task: TaskArch) -> CostReport:
-    """Exact analytic cost of a task network (batch of one clip or image)."""
+    """Exact analytic cost of a task network (batch of one clip or image); kept, as a budget search and the page
+    ask for the same network's count more than once."""
     backbone = count(task.backbone)
     if not task.heads:
         return backbone

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import pandas as pd
@@ -13,7 +15,8 @@ from scaling_core.core.errors import ConfigError
 from scaling_core.core.presets import scale_preset
 from scaling_core.core.recipe import Recipe
 from scaling_core.core.rounding import RoundingPolicy
-from scaling_core.hardware.latency_model import FitReport, LinearProfile, named_plan, plan_timings
+from scaling_core.hardware.fingerprint import Fingerprint
+from scaling_core.hardware.latency_model import FitReport, LinearProfile, named_plan, plan_timings, stored_profile
 from scaling_core.hardware.measure import MeasureOptions
 from scaling_core.hardware.optimize import Choice, optimize
 
@@ -122,3 +125,72 @@ def profile_label(report: FitReport) -> str:
     if report.plan == "quick":
         return f"quick profile ({report.train_size} + {len(report.test_measured_ms)} networks: a first estimate)"
     return f"full profile ({report.train_size} + {len(report.test_measured_ms)} networks)"
+
+
+@dataclass(frozen=True)
+class Device:
+    """A device the store has latencies of (this machine, a fleet worker's CPU with its threads, a GPU)."""
+
+    fingerprint_id: str
+    label: str
+    measurements: int
+    has_model: bool  # a latency model fitted (by this version of the model) for one of its measuring setups
+    this_machine: bool
+
+
+def devices(store) -> list[Device]:
+    """This machine (first, even with nothing measured yet) and every other device with measurements in the store."""
+    from scaling_core.hardware.fingerprint import fingerprint
+
+    here = fingerprint("cpu")
+    rows: dict[str, list[dict]] = {here.id: []}
+    for row in store.measurements():
+        rows.setdefault(row["fingerprint_id"], []).append(row)
+    found = []
+    for fingerprint_id, measured in rows.items():
+        machine = here if fingerprint_id == here.id else Fingerprint.from_dict(json.loads(measured[0]["fingerprint"]))
+        setups = {(r["batch_size"], r["threads"], r["memory_format"], r["device"]) for r in measured}
+        has_model = any(
+            stored_profile(store, MeasureOptions(b, t, f == "channels_last", d), fingerprint_id) is not None
+            for b, t, f, d in setups
+        )
+        label = f"this machine · {machine.label}" if fingerprint_id == here.id else machine.label
+        found.append(Device(fingerprint_id, label, len(measured), has_model, fingerprint_id == here.id))
+    labels = [d.label for d in found]
+    found = [  # two devices alike but for, say, the torch version: told apart by their ids
+        replace(d, label=f"{d.label} [{d.fingerprint_id[:6]}]") if labels.count(d.label) > 1 else d for d in found
+    ]
+    return [found[0], *sorted(found[1:], key=lambda d: d.label)]
+
+
+def device_fingerprint(store, fingerprint_id: str = "") -> Fingerprint | None:
+    """The device a fingerprint id names (None: "" or this machine's id, i.e. this machine); ConfigError if the
+    store has no measurement of it."""
+    from scaling_core.hardware.fingerprint import fingerprint
+    from scaling_core.hardware.fleet import stored_fingerprint
+
+    if not fingerprint_id or fingerprint_id == fingerprint("cpu").id:
+        return None
+    machine = stored_fingerprint(store, fingerprint_id)
+    if machine is None:
+        raise ConfigError("hw_device", fingerprint_id, "a device with measurements in the store, or this machine")
+    return machine
+
+
+def device_setup(options: MeasureOptions, store, fingerprint_id: str = "") -> MeasureOptions:
+    """The measuring setup on a device: a fleet worker's own threads and a GPU's device replace the options'."""
+    from scaling_core.hardware.fleet import device_options
+
+    return device_options(options, device_fingerprint(store, fingerprint_id))
+
+
+def device_measurements(store, fingerprint_id: str = "") -> list[dict]:
+    """The stored measurements of a device (default: this machine), for throughput_frame."""
+    from scaling_core.hardware.fingerprint import fingerprint
+
+    return store.measurements(fingerprint_id or fingerprint("cpu").id)
+
+
+def device_profile(store, options: MeasureOptions, fingerprint_id: str = "") -> FitReport | None:
+    """The latency model fitted on a device (default: this machine) with the measuring setup, if any."""
+    return stored_profile(store, device_setup(options, store, fingerprint_id), fingerprint_id or None)

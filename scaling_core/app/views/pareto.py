@@ -277,19 +277,22 @@ def published_reference(state: AppState) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def stored_latency(store, options) -> Callable[[TaskArch], float | None]:
-    """A lookup of the best stored latency of a network on this machine with these measuring options."""
+def stored_latency(store, options, fingerprint_id: str = "") -> Callable[[TaskArch], float | None]:
+    """A lookup of the best stored latency of a network on this machine (or the device `fingerprint_id`, with its
+    own threads or GPU) with these measuring options."""
+    from scaling_core.app.views.hardware import device_setup
     from scaling_core.hardware.fingerprint import fingerprint
     from scaling_core.storage.keys import describe, measurement_key
 
-    machine = fingerprint(options.device)
+    options = device_setup(options, store, fingerprint_id)
+    machine_id = fingerprint_id or fingerprint(options.device).id
     setup = (options.batch_size, options.threads, options.memory_format, options.device)
     stored = {
         row["key"]: row["best_ms"]
-        for row in store.measurements(machine.id)
+        for row in store.measurements(machine_id)
         if (row["batch_size"], row["threads"], row["memory_format"], row["device"]) == setup
     }
-    return lambda network: stored.get(measurement_key(describe(network), machine.id, *setup))
+    return lambda network: stored.get(measurement_key(describe(network), machine_id, *setup))
 
 
 LAB_LATENCY = (

@@ -153,9 +153,9 @@ def drawable(capture: pd.DataFrame, column: str) -> pd.DataFrame:
     return capture[np.isfinite(capture[columns].to_numpy(dtype=float)).all(axis=1)]
 
 
-def missing_domains(capture: pd.DataFrame, column: str) -> list[str]:
-    """Domains with no finite share in `column` (none of their images reaches the detail band)."""
-    finite = set(drawable(capture, column)["domain"])
+def missing_domains(capture: pd.DataFrame, drawn: pd.DataFrame) -> list[str]:
+    """Domains with no row in `drawn` (`drawable(capture, column)`: none of their images reaches the detail band)."""
+    finite = set(drawn["domain"])
     return [d for d in dict.fromkeys(capture["domain"]) if d not in finite]
 
 

@@ -219,11 +219,24 @@ def run_deployment(
     budget: Budget | None = None,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    scheduler: str | None = None,
 ) -> int:
-    """Train what the measured grids lack, then evaluate every run not yet evaluated; the number evaluated."""
+    """Train what the measured grids lack, then evaluate every run not yet evaluated; the number evaluated.
+
+    Both run in local worker processes, or on the Dask cluster at `scheduler`."""
     budget = budget or lab_settings().budget
     for grid in measured_grids():
-        run_grid(dataset, grid.recipes, phis, seeds, store, budget, workers, se_position=grid.se_position)
+        run_grid(
+            dataset,
+            grid.recipes,
+            phis,
+            seeds,
+            store,
+            budget,
+            workers,
+            se_position=grid.se_position,
+            scheduler=scheduler,
+        )
     return evaluate_missing(
         "deployment",
         dataset,
@@ -233,6 +246,7 @@ def run_deployment(
         store,
         workers,
         progress,
+        scheduler,
     )
 
 

@@ -216,16 +216,27 @@ def student_runs(settings: DistillSettings, teacher_phi: float | None) -> tuple[
 
 
 def run_distillation(
-    settings: DistillSettings, store, workers: int | None = None, progress: Callable[[int, int], None] | None = None
+    settings: DistillSettings,
+    store,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    scheduler: str | None = None,
 ) -> int:
-    """Train the teachers and students alone the store lacks, then every missing student evaluation; the number done."""
+    """Train the teachers and students alone the store lacks, then every missing student evaluation; the number done.
+
+    All of it runs in local worker processes, or on the Dask cluster at `scheduler`."""
     budget = settings.budget()
-    run_grid(settings.dataset, [settings.teacher_recipe], settings.teacher_phis, settings.seeds, store, budget, workers)
-    run_grid(settings.dataset, [settings.student_recipe], settings.student_phis, settings.seeds, store, budget, workers)
+    for recipe, phis in (
+        (settings.teacher_recipe, settings.teacher_phis),
+        (settings.student_recipe, settings.student_phis),
+    ):
+        run_grid(settings.dataset, [recipe], phis, settings.seeds, store, budget, workers, scheduler=scheduler)
     done = 0
     for teacher_phi in (None, *settings.teacher_phis):
         job, runs = student_runs(settings, teacher_phi)
-        done += evaluate_missing("distillation", settings.dataset, runs, evaluate, job, store, workers, progress)
+        done += evaluate_missing(
+            "distillation", settings.dataset, runs, evaluate, job, store, workers, progress, scheduler
+        )
     return done
 
 

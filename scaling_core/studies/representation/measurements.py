@@ -270,10 +270,13 @@ def run_fewshot(
     budget: Budget | None = None,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    scheduler: str | None = None,
 ) -> int:
-    """Train the backbones the store lacks, then evaluate every one not yet evaluated; the number evaluated."""
+    """Train the backbones the store lacks, then evaluate every one not yet evaluated; the number evaluated.
+
+    Both run in local worker processes, or on the Dask cluster at `scheduler`."""
     budget = budget or lab_settings().budget
-    run_grid(dataset, aliases, phis, seeds, store, budget, workers)
+    run_grid(dataset, aliases, phis, seeds, store, budget, workers, scheduler=scheduler)
     return evaluate_missing(
         "representation",
         dataset,
@@ -283,6 +286,7 @@ def run_fewshot(
         store,
         workers,
         progress,
+        scheduler,
     )
 
 

@@ -138,10 +138,13 @@ def run_robustness(
     budget: Budget | None = None,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    scheduler: str | None = None,
 ) -> int:
-    """Train what the grid lacks (scaling_core.lab.runs), then evaluate every run not yet evaluated; how many."""
+    """Train what the grid lacks (scaling_core.lab.runs), then evaluate every run not yet evaluated; how many.
+
+    Both run in local worker processes, or on the Dask cluster at `scheduler`."""
     budget = budget or lab_settings().budget
-    run_grid(dataset, aliases, phis, seeds, store, budget, workers)
+    run_grid(dataset, aliases, phis, seeds, store, budget, workers, scheduler=scheduler)
     return evaluate_missing(
         "robustness",
         dataset,
@@ -151,6 +154,7 @@ def run_robustness(
         store,
         workers,
         progress,
+        scheduler,
     )
 
 

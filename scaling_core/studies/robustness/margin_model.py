@@ -22,7 +22,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
 
 from scaling_core.core.errors import ConfigError
 
@@ -59,6 +58,8 @@ class MarginModel:
     def accuracy(self, d, w, r, eps) -> np.ndarray:
         """Modelled robust accuracy Φ((μ − ε·g) / σ)."""
         mu, sigma, g = (self.quantity(q, d, w, r) for q in QUANTITIES)
+        from scipy import stats  # loaded when a curve is drawn, not when the app's state is declared
+
         return stats.norm.cdf((mu - np.asarray(eps) * g) / sigma)
 
     def as_text(self) -> str:
@@ -138,6 +139,8 @@ def calibrate(curves: pd.DataFrame, moments: pd.DataFrame) -> MarginModel:
         return MarginModel(tuple((float(np.exp(t[0])), *map(float, t[1:])) for t in table))
 
     free = np.delete(np.clip(logs, low + 1e-9, high - 1e-9), fixed)
+    from scipy import optimize
+
     fit = optimize.least_squares(
         lambda x: predict(model_of(x), curves) - measured, free, bounds=(np.delete(low, fixed), np.delete(high, fixed))
     )
