@@ -1,6 +1,6 @@
 """Speed-up of a lab grid on a Dask cluster of two workers over one worker, both measured in this run.
 
-The same grid (default: digits, EfficientNet at φ 0, 0.5, 1, 1.5, three seeds, one epoch: 12 runs, about half a
+The same grid (default: digits, EfficientNet at φ 0, 0.5, 1, 1.5, six seeds, one epoch: 24 runs, about two
 minute of one core's time) trains on a LocalCluster of 1 and then of 2 single-threaded worker processes, each time into
 a fresh throwaway SQLite store. Each store starts as a copy of one that already holds the networks' latencies
 (timed once, before anything else), so what is timed is the training through the executor: submitting, training
@@ -62,7 +62,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", default="digits")
     parser.add_argument("--phis", type=lambda t: [float(p) for p in t.split(",")], default=[0.0, 0.5, 1.0, 1.5])
-    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        default=6,
+        help="seeds per network (6: 24 runs, enough that the last large run does not leave a worker idle for long)",
+    )
     parser.add_argument("--epochs", type=int, default=1)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
