@@ -142,7 +142,8 @@ def throughput_section() -> None:
 measure_section()
 
 st.subheader("The latency model fitted on this machine" if here else f"The latency model fitted on {device.label}")
-model_notes(latency_model)
+with st.expander("The latency model and its assumptions (modelled)"):
+    model_notes(latency_model)
 report = shown(device_profile, store, options, "" if here else device.fingerprint_id)
 choices = fit_choices()
 # Fitting replaces the profile every session on this machine and store uses.

@@ -106,8 +106,7 @@ with st.sidebar:
     spec = FIELD_BY_NAME["num_classes"]
     st.number_input("Classes", int(spec.minimum), int(spec.maximum), step=1, **bind("num_classes"))
     choice("base", "Base network")
-    st.header("Latency")
-    device = device_picker()
+    device = device_picker("Latency of the device")
 
 state = start_page(
     "Pareto",

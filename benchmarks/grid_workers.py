@@ -1,7 +1,7 @@
 """Speed-up of a lab grid on a Dask cluster of two workers over one worker, both measured in this run.
 
 The same grid (default: digits, EfficientNet at φ 0, 0.5, 1, 1.5, six seeds, one epoch: 24 runs, about two
-minute of one core's time) trains on a LocalCluster of 1 and then of 2 single-threaded worker processes, each time into
+minutes of one core's time) trains on a LocalCluster of 1 and then of 2 single-threaded worker processes, each time into
 a fresh throwaway SQLite store. Each store starts as a copy of one that already holds the networks' latencies
 (timed once, before anything else), so what is timed is the training through the executor: submitting, training
 on the workers, and storing each result in this process. The clusters are started, and their workers have

@@ -101,8 +101,9 @@ def stored_devices(url: str) -> list[Device]:
     return devices(store) if store is not None else []
 
 
-def device_picker() -> Device | None:
-    """The device whose latencies and latency model the page uses (this machine, or one a fleet bench measured)."""
+def device_picker(label: str = "Device") -> Device | None:
+    """The device whose latencies and latency model the page uses (this machine, or one a fleet bench measured);
+    a picker only once the store has latencies of another device."""
     store = app_store()
     if store is None:
         return None
@@ -113,7 +114,7 @@ def device_picker() -> Device | None:
         apply_changes(hw_device="")
     if len(found) > 1:
         st.selectbox(
-            "Device",
+            label,
             list(found),
             format_func=lambda key: f"{found[key].label} ({found[key].measurements:,} measured)",
             help="Devices of a fleet bench (`bench --fleet`) are measured on their own machines; this machine is "

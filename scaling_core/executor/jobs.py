@@ -141,7 +141,8 @@ def run_local(jobs: list[Job], workers: int, delivery: Delivery) -> None:
 
 
 # A job owns its process's torch state while it runs (the global seed its initialisation draws from, the thread count
-# it sets): two jobs in the threads of one worker would draw from one generator and differ from a local run.
+# it sets): two jobs in the threads of one worker would draw from one generator and differ from a local run, and a
+# fleet measurement setting the worker's thread count would change a training's arithmetic under it. Both take it.
 PROCESS_LOCK = threading.Lock()
 
 

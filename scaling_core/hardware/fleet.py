@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from scaling_core.core.errors import ConfigError
+from scaling_core.executor.jobs import one_at_a_time
 from scaling_core.hardware.fingerprint import Fingerprint, fingerprint
 from scaling_core.hardware.measure import Measurement, MeasureOptions, measure_interleaved, measurement_row
 from scaling_core.tasks.heads import TaskArch, as_task
@@ -86,6 +87,7 @@ def measure_fleet(
         measuring = [workers[turn] for workers in by_host.values() if turn < len(workers)]
         futures = [
             client.submit(
+                one_at_a_time,  # never timed while a lab job of the same worker process trains (or the reverse)
                 measure_on_worker,
                 tasks,
                 replace(options, threads=worker.threads),
