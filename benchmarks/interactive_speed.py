@@ -26,6 +26,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -109,8 +110,7 @@ def open_settled(context, url: str) -> tuple[float, object]:
     page.goto(url, wait_until="commit")
     try:
         page.wait_for_function(SETTLED, timeout=120_000, polling="raf")
-    except Exception:
-        page.screenshot(path=f"/tmp/unsettled-{time.time():.0f}.png")
+    except Exception:  # say what the page showed when it did not settle, then fail
         print(
             "unsettled:",
             url,
@@ -268,7 +268,7 @@ def main() -> None:
     pages = args.pages.split(",")
     if args.profile:
         args.profile.mkdir(parents=True, exist_ok=True)
-    store_url = f"sqlite:///{Path(os.environ.get('TMPDIR', '/tmp')) / f'speed-{os.getpid()}.sqlite'}"
+    store_url = f"sqlite:///{Path(tempfile.gettempdir()) / f'speed-{os.getpid()}.sqlite'}"
     app = ROOT / "app.py"
 
     rows: dict[str, dict[str, float | None]] = {}
