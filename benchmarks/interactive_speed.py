@@ -2,7 +2,7 @@
 
 For each page, as ratios to benchmarks/trivial_page.py (a title, one slider, one metric):
   link (warm)    a new browser session opens the page's link on a running server, until it settles
-  first view     `streamlit run` started cold, until the first page opened settles (Explorer, the default page)
+  first view     `streamlit run` started cold, until the page's link, the first one opened, settles
   slider         φ slider key press in Chromium until the metric it drives shows the new value, and until settled
   rerun          the server's rerun after the page's main control changes (AppTest, median of several)
 
@@ -243,6 +243,11 @@ def apptest_rerun_time(script: Path, page: str | None, repeats: int, profile: Pa
     return statistics.median(times)
 
 
+def page_path(page: str) -> str:
+    """The path of a page's link ("" for the default page)."""
+    return "/" if page == "explorer" else "/" + page
+
+
 def cold_first_view(browser, script: Path, store_url: str, path: str) -> float:
     """Seconds from `streamlit run` until the first page opened settles."""
     served = serve(script, store_url)
@@ -283,9 +288,10 @@ def main() -> None:
             base["cold"] = statistics.median(
                 cold_first_view(browser, TRIVIAL, store_url, "/") for _ in range(args.cold_repeats)
             )
-            base["cold_app"] = statistics.median(
-                cold_first_view(browser, app, store_url, "/") for _ in range(args.cold_repeats)
-            )
+            for page in pages:
+                rows[page]["cold"] = statistics.median(
+                    cold_first_view(browser, app, store_url, page_path(page)) for _ in range(args.cold_repeats)
+                )
             trivial = serve(TRIVIAL, store_url)
             served = serve(app, store_url)
             try:
@@ -293,8 +299,9 @@ def main() -> None:
                 base["link"], base["link_cached"], _ = link_times(browser, trivial.url, args.repeats, args.cached)
                 base["changed"], base["slider"] = slider_round_trip(browser, trivial.url, "depth d", args.repeats * 2)
                 for page in pages:
-                    path = "" if page == "explorer" else "/" + page
-                    link, cached, timeline = link_times(browser, served.url + path, args.repeats, args.cached)
+                    link, cached, timeline = link_times(
+                        browser, served.url + page_path(page), args.repeats, args.cached
+                    )
                     rows[page].update(link=link, link_cached=cached)
                     if args.profile:
                         (args.profile / f"{page}-resources.json").write_text(json.dumps(timeline, indent=1))
@@ -318,16 +325,13 @@ def report(base: dict, rows: dict) -> None:
 
     print(f"python {sys.version.split()[0]} · {os.cpu_count()} cores · load {os.getloadavg()[0]:.2f}")
     print("trivial page: " + ", ".join(f"{k} {v:.4f} s" for k, v in base.items() if v is not None))
-    if "cold" in base:
-        print(
-            f"first view on a cold server (the app's default page): {cell(base['cold_app'], base['cold'])} · goal ≤ 3×"
-        )
-    header = f"{'page':15s} {'link, warm server':>22s} {'cached browser':>20s} {'rerun':>20s}"
-    print(header + "   goals: link ≤ 1.5×, rerun ≤ 25×")
+    header = f"{'page':15s} {'link, warm server':>22s} {'cached browser':>20s} {'cold server':>20s} {'rerun':>20s}"
+    print(header + "   goals: link ≤ 1.5×, cold ≤ 3×, rerun ≤ 25×")
     for page, row in rows.items():
         print(
             f"{page:15s} {cell(row.get('link'), base.get('link')):>22s} "
             f"{cell(row.get('link_cached'), base.get('link_cached')):>20s} "
+            f"{cell(row.get('cold'), base.get('cold')):>20s} "
             f"{cell(row['rerun'], base['rerun'], unit_ms=True):>20s}"
         )
     explorer = rows.get("explorer", {})
