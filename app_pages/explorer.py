@@ -5,8 +5,18 @@ import streamlit as st
 from scaling_core.accuracy.model import estimate
 from scaling_core.app.export import configuration_export
 from scaling_core.app.plots.charts import cost_curve_figure, stage_cost_figure
+from scaling_core.app.plots.network import network_figure
 from scaling_core.app.plots.style import count_text
-from scaling_core.app.views.explorer import INTRODUCTION, STARTING_POINTS, cost_curve, explore, top1_of
+from scaling_core.app.tables import Column
+from scaling_core.app.views.explorer import (
+    INTRODUCTION,
+    STARTING_POINTS,
+    base_network,
+    cost_curve,
+    explore,
+    network_blocks,
+    top1_of,
+)
 from scaling_core.core import cost as cost_module
 from scaling_core.core.presets import preset_table
 from scaling_core.tasks.heads import as_task
@@ -14,10 +24,13 @@ from scaling_core.tasks.summary import COST_SOURCE
 from ui.controls import scaling_controls
 from ui.export import chart, figure
 from ui.fvcore_panel import fvcore_panel
+from ui.metrics import metric_row
 from ui.notes import model_notes
 from ui.pages import PAGES
+from ui.sections import lazy_tabs
 from ui.session import apply_changes, shown, start_page
 from ui.share import share_panel, stop_page
+from ui.tables import table
 
 scaling_controls(classification=True)
 state = start_page(
@@ -29,8 +42,9 @@ state = start_page(
 )
 with st.container(border=True):
     st.markdown(INTRODUCTION)
-    for column, start in zip(st.columns(len(STARTING_POINTS)), STARTING_POINTS):
-        if column.button(start.label, key=f"start_{start.key}", help=start.help, width="stretch"):
+    starts = st.container(horizontal=True)  # each button as wide as its words: a narrow window wraps, never cuts
+    for start in STARTING_POINTS:
+        if starts.button(start.label, key=f"start_{start.key}", help=start.help, width="content"):
             apply_changes(**dict(start.changes))
             st.switch_page(PAGES[start.page].path)
 view = shown(explore, state)
@@ -41,13 +55,13 @@ arch, report = view.arch, view.report
 st.subheader(arch.label or "Scaled architecture")
 st.caption(f"Source of every cost figure on this page — {COST_SOURCE}.")
 m = arch.multipliers
-cols = st.columns(4)
+cols = metric_row(4)
 cols[0].metric("depth d", f"{m.depth:.4f}", help="α^φ (or the official depth of a preset), before ceiling repeats.")
 cols[1].metric("width w", f"{m.width:.4f}", help="β^φ (or the official width), before rounding to multiples of 8.")
 cols[2].metric("resolution r", f"{m.resolution:.4f}", help="γ^φ (or official resolution / 224).")
 cols[3].metric("input (px)", f"{arch.resolution_px:,}", help="The input resolution after rounding.")
-# Counts in rows of three: a 14-digit count with its separators does not fit a quarter of the page at 1400 px.
-cols = st.columns(3)
+# Counts in rows of three (a 14-digit count does not fit a quarter of the page); a row wraps in a narrow window.
+cols = metric_row(3)
 cols[0].metric(
     "MACs (multiply-adds) · modelled",
     count_text(report.macs),
@@ -55,7 +69,7 @@ cols[0].metric(
 )
 cols[1].metric("FLOPs = 2 × MACs · modelled", count_text(report.flops))
 cols[2].metric("parameters · modelled", count_text(report.params))
-cols = st.columns(3)
+cols = metric_row(3)
 cols[0].metric(
     "activations · modelled",
     count_text(report.activations),
@@ -71,7 +85,7 @@ cols[2].metric(
     f"{view.macs_ratio_to_base:,.3f}×",
     help="MACs relative to the base: achieved after rounding, against the unscaled base under the same rounding.",
 )
-cols = st.columns(4)
+cols = metric_row(4)
 cols[0].metric(
     "law (α·β²·γ²)^φ · formula",
     f"{view.law_ratio(state.phi):,.3f}×",
@@ -94,7 +108,7 @@ if top1 is None:
         "calibrated on them describe EfficientNet-B0 scaled."
     )
 else:
-    cols = st.columns(4)
+    cols = metric_row(4)
     cols[0].metric(
         f"ImageNet top-1 · {top1.source}{', extrapolated' if top1.extrapolated else ''}",
         top1_text(top1),
@@ -110,60 +124,47 @@ else:
         modelled = estimate(m.depth, m.width, m.resolution, state.base_top1)
         cols[1].metric("ImageNet top-1 · modelled", top1_text(modelled), help=modelled.citation)
 
+PRESET_COLUMNS = {
+    "row": Column("Network", "text"),
+    "MACs (multiply-adds)": Column(
+        "MACs", "count", help="All operators fvcore counts (conv, linear, batch norm, pooling)."
+    ),
+    "conv+linear MACs": Column("Conv+linear MACs", "count", help="The figure papers and torchvision publish as FLOPs."),
+}
 if view.preset_comparison is not None:
-    table = preset_table()
+    presets = preset_table()
     st.subheader("Official variant vs the formula")
     st.caption(
         f"The published variants are not exactly α^φ, β^φ, γ^φ. The official multipliers are explained best "
         f"by φ = {view.fitted_phi:.2f} (least squares in log space). "
-        f"Official multipliers: {table.citation}. Published figures: {table.reference_citation}; "
-        f"{table.paper_citation}."
+        f"Official multipliers: {presets.citation}. Published figures: {presets.reference_citation}; "
+        f"{presets.paper_citation}."
     )
-    st.dataframe(
-        view.preset_comparison,
-        width="stretch",
-        placeholder="—",  # a figure the variant's source does not publish
-        column_config={
-            **{name: st.column_config.NumberColumn(format="%.4f") for name in ("depth d", "width w", "resolution r")},
-            **{
-                name: st.column_config.NumberColumn(format="localized")
-                for name in ("params", "MACs (multiply-adds)", "conv+linear MACs")
-            },
-        },
-    )
+    table(view.preset_comparison, PRESET_COLUMNS)
 
 st.subheader("Stage by stage")
 st.caption(
     "Layout of each stage's first block (later blocks take the stage's output width and stride 1); "
     "costs are the whole stage's."
 )
-st.dataframe(
-    view.parts,
-    width="stretch",
-    hide_index=True,
-    placeholder="—",  # the stem has no expansion or SE, the classifier no kernel
-    column_order=[c for c in view.parts.columns if c != "expand_ratio"],
-    column_config={
-        "in_channels": "in",
-        "out_channels": "out",
-        "expanded_channels": "expanded",
-        "se_channels": "SE",
-        "output_px": "output px",
-        "macs": st.column_config.NumberColumn("MACs", format="localized"),
-        "macs_share": st.column_config.NumberColumn("MACs share", format="percent"),
-        **{name: st.column_config.NumberColumn(format="localized") for name in ("params", "activations")},
-    },
+table(view.parts, hide=("expand_ratio",))
+# One picture at a time (lazy tabs): the page opens as fast as one chart, the others are a click away.
+network_tab, cost_tab, growth_tab = lazy_tabs(
+    "explorer", ("What scaling did to the network", "Where the cost lives", "Cost growth with φ")
 )
-left, right = st.columns(2)
-chart(figure(stage_cost_figure, view.parts), "stage-cost", left)
-curve = cost_curve(view.recipe, state.base, state.res_multiple, state.num_classes)
-chart(figure(cost_curve_figure, curve, state.phi), "cost-curve", right)
-if curve.attrs["dropped"]:
-    right.caption(
-        f"{curve.attrs['dropped']} values of φ in [0, 8] are left out of the curve: their resolution "
-        "rounds below the base's smallest input (the product of its strides), or their counts exceed what a vectorised "
-        "sweep holds exactly."
-    )
+if network_tab is not None:
+    chart(figure(network_figure, network_blocks(base_network(state), arch)), "network", network_tab)
+if cost_tab is not None:
+    chart(figure(stage_cost_figure, view.parts), "stage-cost", cost_tab)
+if growth_tab is not None:
+    curve = cost_curve(view.recipe, state.base, state.res_multiple, state.num_classes)
+    chart(figure(cost_curve_figure, curve, state.phi), "cost-curve", growth_tab)
+    if curve.attrs["dropped"]:
+        growth_tab.caption(
+            f"{curve.attrs['dropped']} values of φ in [0, 8] are left out of the curve: their resolution rounds "
+            "below the base's smallest input (the product of its strides), or their counts exceed what a vectorised "
+            "sweep holds exactly."
+        )
 
 fvcore_panel(arch, view.memory_bytes)
 

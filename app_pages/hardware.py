@@ -8,19 +8,23 @@ import streamlit as st
 from scaling_core.app.export import configuration_export
 from scaling_core.app.plots.charts import error_histogram_figure, predicted_vs_measured_figure, throughput_figure
 from scaling_core.app.state import FIELD_BY_NAME, with_network
+from scaling_core.app.tables import Column, value_text
 from scaling_core.app.views.hardware import (
     FIT_USES,
+    budget_choices,
     cached_optimize,
     device_measurements,
     device_profile,
     evidence_table,
     explorer_network,
     fit_choices,
+    fit_warning,
     held_out_frame,
     options_of,
     plan_text,
     profile_label,
     throughput_frame,
+    weights_text,
 )
 from scaling_core.hardware import latency_model
 from scaling_core.hardware.fingerprint import fingerprint
@@ -29,15 +33,22 @@ from scaling_core.hardware.measure import measure_cached, stored_measurement
 from scaling_core.hardware.optimize import HARDWARE_FRIENDLY, optimize_measured
 from scaling_core.storage.store import shown_url
 from scaling_core.tasks.heads import as_task
-from ui.controls import device_picker, scaling_controls, slider
+from ui.controls import device_picker, scaling_controls
 from ui.export import chart, figure
 from ui.identity import current_identity, signed_in_reason
+from ui.metrics import metric_row
 from ui.notes import model_notes
 from ui.session import bind, current_state, set_state, shown, start_page
 from ui.share import share_panel
 from ui.store import app_store
+from ui.tables import table
 
-PERCENT = st.column_config.NumberColumn(format="percent")
+EVIDENCE_COLUMNS = {
+    "predictor": Column("Predictor", "text"),
+    "within ±10%": Column("Within ±10% (%)", "share", 0, help="Share of held-out networks predicted within ±10%."),
+    "MAPE": Column("MAPE (%)", "share", help="Mean absolute percentage error on the held-out networks."),
+    "Kendall τ": Column("Kendall τ", decimals=3, help="Rank agreement with the measured order (1 = same order)."),
+}
 
 
 scaling_controls(classification=True)
@@ -114,11 +125,11 @@ def measure_section() -> None:
             result = shown(measure_cached, network, options, store)
         if result is not None:
             row, cached = result
-            cols = st.columns(5)
-            cols[0].metric("best · measured", f"{row['best_ms']:.3g} ms")
-            cols[1].metric("median · measured", f"{row['median_ms']:.3g} ms")
-            cols[2].metric("p10 · measured", f"{row['p10_ms']:.3g} ms")
-            cols[3].metric("p90 · measured", f"{row['p90_ms']:.3g} ms")
+            cols = metric_row(5)
+            cols[0].metric("best · measured", f"{value_text(row['best_ms'])} ms")
+            cols[1].metric("median · measured", f"{value_text(row['median_ms'])} ms")
+            cols[2].metric("p10 · measured", f"{value_text(row['p10_ms'])} ms")
+            cols[3].metric("p90 · measured", f"{value_text(row['p90_ms'])} ms")
             cols[4].metric("calls timed", f"{row['runs']:,}")
             st.caption("Served from the store." if cached else "Measured now and stored.")
     # Read the store after the measurement above (in the same fragment run), so a new one shows at once.
@@ -145,7 +156,7 @@ st.subheader("The latency model fitted on this machine" if here else f"The laten
 with st.expander("The latency model and its assumptions (modelled)"):
     model_notes(latency_model)
 report = shown(device_profile, store, options, "" if here else device.fingerprint_id)
-choices = fit_choices()
+choices = fit_choices(report)
 # Fitting replaces the profile every session on this machine and store uses.
 fit_refused = signed_in_reason(current_identity(), "fit (and so replace) this machine's shared latency profile")
 
@@ -192,28 +203,24 @@ else:
         fit_button("full", "Refine: full fit now", "fit")
         if fit_refused:
             st.info(fit_refused)
-    st.dataframe(
-        evidence_table(report),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "within ±10%": PERCENT,
-            "MAPE": PERCENT,
-            "Kendall τ": st.column_config.NumberColumn(format="%.3f"),
-        },
-        placeholder="—",
-    )
+    table(evidence_table(report), EVIDENCE_COLUMNS)
+    warning = fit_warning(report)
+    if warning:
+        st.warning(warning)
     held_out = held_out_frame(report)
     left, right = st.columns(2)
     chart(figure(predicted_vs_measured_figure, held_out), "predicted-vs-measured", left)
     chart(figure(error_histogram_figure, held_out), "latency-errors", right)
-    st.caption(
-        "Weights (ms per unit): "
-        + ", ".join(f"{n} {w:.3g}" for n, w in zip(report.model.features, report.model.weights))
-    )
+    st.caption(f"The fitted weights (modelled): {weights_text(report.model)}.")
 
     st.subheader("Best recipe under a latency budget")
-    slider("hw_budget_ms", "latency budget (ms)", 1.0, fmt="%.0f")
+    st.select_slider(  # a log scale: 1–2–3–5 ms in each decade
+        "latency budget (ms)",
+        budget_choices(current_state().hw_budget_ms),
+        format_func=lambda ms: f"{ms:g}",
+        help=f"1–2–3–5 steps in each decade. Allowed: {FIELD_BY_NAME['hw_budget_ms'].allowed()}.",
+        **bind("hw_budget_ms"),
+    )
     budget = current_state().hw_budget_ms
     choice = shown(cached_optimize, report.model.weights, report.model.features, budget)
     if choice is not None:
@@ -223,7 +230,8 @@ else:
             f"α={choice.recipe.alpha:g}, β={choice.recipe.beta:g}, γ={choice.recipe.gamma:g} at "
             f"φ={choice.phi:.3f} (d={m.depth:.3f}, w={m.width:.3f}, r={m.resolution:.3f}, "
             f"{choice.network.resolution_px} px), {choice.objective / 1e9:.3f} GMACs, predicted "
-            f"**{choice.predicted_ms:.3g} ms** (modelled{', quick profile' if report.plan == 'quick' else ''}). "
+            f"**{value_text(choice.predicted_ms)} ms** "
+            f"(modelled{', quick profile' if report.plan == 'quick' else ''}). "
             "A negative φ scales the base down by the same recipe."
         )
         left, right = st.columns(2)
@@ -243,9 +251,9 @@ else:
                 )
                 left.metric(
                     "measured best · measured",
-                    f"{picked.measured['best_ms']:.3g} ms",
-                    delta=f"{picked.measured['best_ms'] - c.predicted_ms:+.3g} ms vs predicted "
-                    f"{c.predicted_ms:.3g} ms (modelled)",
+                    f"{value_text(picked.measured['best_ms'])} ms",
+                    delta=f"{value_text(picked.measured['best_ms'] - c.predicted_ms, signed=True)} ms vs predicted "
+                    f"{value_text(c.predicted_ms)} ms (modelled)",
                     delta_color="off",
                 )
         if right.button("Open it in the Explorer", key="to_explorer"):

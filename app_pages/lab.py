@@ -4,9 +4,8 @@ import streamlit as st
 
 from scaling_core.accuracy.pareto import mark_front
 from scaling_core.app.plots.lab import lab_accuracy_figure, training_curves_figure
+from scaling_core.app.tables import Column
 from scaling_core.app.views.lab import (
-    COUNT_COLUMNS,
-    PERCENT_COLUMNS,
     curves_frame,
     lab_results,
     modelled_shape,
@@ -24,15 +23,27 @@ from ui.controls import lab_controls
 from ui.export import chart, csv_button, figure
 from ui.identity import current_identity, signed_in_reason
 from ui.notes import model_notes
+from ui.sections import lazy_tabs
 from ui.session import shown, start_page
 from ui.share import share_panel
 from ui.store import app_store
+from ui.tables import table
 
 SEEN_RUNS = "_lab_runs_seen"
-TWO = st.column_config.NumberColumn(format="%.2f")
-THREE = st.column_config.NumberColumn(format="%.3f")
-PERCENT = st.column_config.NumberColumn(format="%.2f%%")
-LOCALIZED = st.column_config.NumberColumn(format="localized")
+MEASURED, MODELLED = "Measured on the test split, over seeds.", "Modelled: exact analytic count of the built network."
+# Short headers (the whole table fits 1400 px), the provenance in each column's help.
+RESULT_COLUMNS = {
+    "accuracy (%, measured mean)": Column("Accuracy (%)", decimals=2, help="Mean over seeds. " + MEASURED),
+    "sd (points)": Column("SD (points)", decimals=2, help="Standard deviation over seeds, in percentage points."),
+    "min (%)": Column("Min (%)", decimals=2, help=MEASURED),
+    "max (%)": Column("Max (%)", decimals=2, help=MEASURED),
+    "modelled shape (%)": Column("Model (%)", decimals=2, help="Modelled: the ImageNet-calibrated shape."),
+    "on the front": Column("On front", "flag", help="On the measured front of accuracy against MACs."),
+    "MACs (modelled)": Column("MACs", "count", help=MODELLED),
+    "parameters (modelled)": Column("Params", "count", help=MODELLED),
+    "latency (ms, measured)": Column("Latency (ms)", decimals=2, help="Measured: median, 1 thread, batch 1."),
+    "training (s, measured)": Column("Training (s)", decimals=1, help="Measured: wall time of one seed's run."),
+}
 settings = lab_settings()
 
 
@@ -75,46 +86,42 @@ else:
         "Dashed: the ImageNet-calibrated model (scaling_core/accuracy/model.py) started from the measured φ = 0 "
         "accuracy — modelled, assuming this task answers d, w, r as the ImageNet rows did."
     )
-    left, right = st.columns(2)
-    chart(
-        figure(lab_accuracy_figure, frame, "macs", "MACs (multiply-adds, modelled: exact count)"),
-        "lab-accuracy-macs",
-        left,
-    )
+    # One chart at a time (lazy tabs): the page opens as fast as one chart, the others are a click away.
     timed = frame[frame["latency_ms"].notna()]
-    if not timed.empty:
-        timed = mark_front(timed, "latency_ms", {})
+    labels = ("Accuracy against MACs", *(("Accuracy against latency",) if not timed.empty else ()), "Training curves")
+    tabs = dict(zip(labels, lazy_tabs("lab", labels)))
+    if tabs["Accuracy against MACs"] is not None:
         chart(
-            figure(lab_accuracy_figure, timed, "latency_ms", "latency (ms, measured: median, 1 thread, batch 1)"),
-            "lab-accuracy-latency",
-            right,
+            figure(lab_accuracy_figure, frame, "macs", "MACs (multiply-adds, modelled: exact count)"),
+            "lab-accuracy-macs",
+            tabs["Accuracy against MACs"],
         )
+    if tabs.get("Accuracy against latency") is not None:
+        chart(
+            figure(
+                lab_accuracy_figure,
+                mark_front(timed, "latency_ms", {}),
+                "latency_ms",
+                "latency (ms, measured: median, 1 thread, batch 1)",
+            ),
+            "lab-accuracy-latency",
+            tabs["Accuracy against latency"],
+        )
+    if tabs["Training curves"] is not None:
+        curves = curves_frame(frame)
+        if curves.empty:
+            tabs["Training curves"].info("No training curves were kept for these runs.")
+        else:
+            chart(figure(training_curves_figure, curves), "lab-curves", tabs["Training curves"])
     st.subheader(results_heading(frame))
-    table = results_table(frame)
-    st.dataframe(
-        table,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            **dict.fromkeys(PERCENT_COLUMNS, PERCENT),
-            **dict.fromkeys(COUNT_COLUMNS, LOCALIZED),
-            "φ": st.column_config.NumberColumn(format="%g"),
-            **dict.fromkeys(("d", "w", "r"), THREE),
-            "sd (points)": TWO,
-            "latency (ms, measured)": TWO,
-            "training (s, measured)": st.column_config.NumberColumn(format="%.1f"),
-        },
-        placeholder="—",
-    )
+    # The seeds' range is drawn as the charts' bars; it and the network's shape (blocks, d, w, r, input) are in the CSV.
+    table(results_table(frame), RESULT_COLUMNS, hide=("min (%)", "max (%)", "blocks", "d", "w", "r", "input (px)"))
     st.caption(
         "MACs and parameters: modelled (exact analytic count of the built network). Accuracy: measured on the "
         "test split; sd is the standard deviation over seeds, in percentage points."
     )
     csv = frame.drop(columns=["curves", "run_seeds", "accuracy", "feasible", "over_budget", "on_recipe_front"])
     csv_button(csv, f"lab-{state.lab_dataset}", "Results as CSV")
-    curves = curves_frame(frame)
-    if not curves.empty:
-        chart(figure(training_curves_figure, curves), "lab-curves")
 
 st.subheader("Train here")
 grid = settings.default_grid

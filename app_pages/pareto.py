@@ -20,6 +20,7 @@ from scaling_core.app.export import view_export
 from scaling_core.app.plots.pareto import pareto_figure
 from scaling_core.app.report import comparison_report, front_table
 from scaling_core.app.state import FIELD_BY_NAME, with_network
+from scaling_core.app.tables import Column
 from scaling_core.app.views.hardware import device_profile, options_of, profile_label
 from scaling_core.app.views.pareto import (
     LAB_LATENCY,
@@ -45,11 +46,27 @@ from ui.pages import PAGES
 from ui.session import apply_changes, bind, measurements, set_measurements, set_state, shown, start_page
 from ui.share import share_link, share_panel, stop_page
 from ui.store import app_store
+from ui.tables import table
 
 UPLOAD = "upload"
-LOCALIZED = st.column_config.NumberColumn(format="localized")
-TWO = st.column_config.NumberColumn(format="%.2f")
-FOUR = st.column_config.NumberColumn(format="%.4f")
+MODELLED_COUNT = "Modelled: exact analytic count of the scaled network."
+FRONT_COLUMNS = {
+    "accuracy": Column("Accuracy (%)", decimals=2),
+    "accuracy_error": Column("± (points)", decimals=2, help="Modelled: the accuracy model's leave-one-out error."),
+    "macs": Column("MACs", "count", help=MODELLED_COUNT),
+    "params": Column("Parameters", "count", help=MODELLED_COUNT),
+    "activations": Column("Activations", "count", help=MODELLED_COUNT),
+    "memory_mb": Column("Memory (MiB)", decimals=1, help="Modelled: float32 weights plus every activation at once."),
+    "latency_predicted_ms": Column("Latency (ms, modelled)", decimals=2, help="Predicted by the fitted latency model."),
+    "latency_measured_ms": Column("Latency (ms, measured)", decimals=2, help="Measured on the device shown."),
+}
+PUBLISHED_COLUMNS = {
+    "d": Column("d", decimals=3),
+    "w": Column("w", decimals=3),
+    "r": Column("r", decimals=3),
+    "gmacs": Column("MACs (G)", decimals=2, help="Published: the paper's 'FLOPs', which are multiply-adds."),
+    "kind": Column("Kind", "text"),
+}
 
 with st.sidebar:
     st.header("Grid")
@@ -122,13 +139,7 @@ recipes = shown(page_recipes, state)
 if recipes is None:
     stop_page("pareto")
 recipes_table = recipes_frame(recipes)
-st.dataframe(
-    recipes_table,
-    hide_index=True,
-    width="stretch",
-    column_config=dict.fromkeys(("alpha", "beta", "gamma", "per_step_cost"), FOUR),
-    placeholder="—",
-)
+table(recipes_table)
 user = [r for r in recipes if not r.builtin]
 left, right = st.columns(2)
 with left.form("add_recipe", clear_on_submit=True):
@@ -185,14 +196,16 @@ with st.expander("The accuracy model, its calibration and the published table"):
         f"In-sample RMS error {cal.in_sample_rmse:.2f} points; leave-one-out RMS {cal.loo_rmse:.2f}, mean "
         f"absolute {cal.loo_mae:.2f}, worst {cal.loo_max:.2f} points over {cal.rows} rows."
     )
-    st.dataframe(
+    table(
         pd.DataFrame({"published row (left out)": cal.loo_labels, "error when left out (points)": cal.loo_errors}),
-        hide_index=True,
-        width="stretch",
-        column_config={"error when left out (points)": TWO},
-        placeholder="—",
+        {"error when left out (points)": Column("Error when left out (points)", decimals=2)},
     )
-    st.dataframe(published_frame(), hide_index=True, width="stretch", placeholder="—")
+    table(
+        published_frame(),
+        PUBLISHED_COLUMNS,
+        first=("label", "d", "w", "r", "top1", "gmacs", "params_m", "citation", "where"),
+        hide=("series", "family", "base_top1", "kind", "preset", "baseline"),
+    )
 
 with results_area:
     lab_source = state.pareto_source != "imagenet"
@@ -276,28 +289,11 @@ with results_area:
         st.warning(notice)
     st.subheader(f"The front: {len(front)} configurations")
     first = ["recipe", "phi", "accuracy", "accuracy_error", "accuracy_source", result.cost_column]
-    st.dataframe(
-        front,
-        hide_index=True,
-        width="stretch",
-        column_order=list(dict.fromkeys([*first, *front.columns])),
-        column_config={
-            "phi": st.column_config.NumberColumn("φ", format="%g"),
-            "accuracy": st.column_config.NumberColumn("accuracy (%)", format="%.2f%%"),
-            "accuracy_error": st.column_config.NumberColumn("± (points, modelled)", format="%.2f"),
-            "accuracy_source": "accuracy: from",
-            "macs": st.column_config.NumberColumn("MACs (modelled)", format="localized"),
-            "params": st.column_config.NumberColumn("parameters (modelled)", format="localized"),
-            "activations": st.column_config.NumberColumn("activations (modelled)", format="localized"),
-            "memory_mb": st.column_config.NumberColumn("memory (MiB, modelled)", format="%.2f"),
-            "latency_predicted_ms": st.column_config.NumberColumn("latency (ms, modelled)", format="%.2f"),
-            "latency_measured_ms": st.column_config.NumberColumn("latency (ms, measured)", format="%.2f"),
-            **dict.fromkeys(
-                ("alpha", "beta", "gamma", "depth_multiplier", "width_multiplier", "resolution_multiplier"), FOUR
-            ),
-        },
-        placeholder="—",
-    )
+    # The recipe's coefficients and multipliers (in the recipes table and the Explorer), and the costs that are not
+    # the chosen axis, stay in the CSV: the front's table fits the page.
+    costs = ("activations", "memory_mb", "latency_predicted_ms", "latency_measured_ms")
+    hidden = ("alpha", "beta", "gamma", "depth_multiplier", "width_multiplier", "resolution_multiplier")
+    table(front, FRONT_COLUMNS, first=first, hide=[*hidden, *(c for c in costs if c != result.cost_column)])
 
     picked = [
         i for p in (event.selection.points if event else []) if (i := p.get("customdata", [None])[0]) in frame.index

@@ -8,6 +8,7 @@ import streamlit as st
 from scaling_core.app.export import view_export
 from scaling_core.app.plots.robustness import curves_figure, histograms_figure, summary_figure
 from scaling_core.app.state import FIELD_BY_NAME
+from scaling_core.app.tables import Column
 from scaling_core.app.views.robustness import (
     curves_frame,
     model_fit,
@@ -27,10 +28,13 @@ from scaling_core.studies.robustness.evaluation import ATTACKS, robustness_setti
 from scaling_core.studies.robustness.margin_model import QUANTITIES, TERMS, MarginModel, fit_error, parse_model
 from ui.controls import choice, lab_controls
 from ui.export import chart, csv_button, figure
+from ui.metrics import metric_row
 from ui.notes import model_notes
+from ui.sections import lazy_tabs
 from ui.session import apply_changes, bind, shown, start_page
 from ui.share import share_panel, stop_page
 from ui.store import app_store
+from ui.tables import editor, table
 
 EDITOR = "robust_model_editor"
 settings = robustness_settings()
@@ -41,6 +45,13 @@ LABELS = {
     "gaussian_noise": "Gaussian noise",
     "gaussian_blur": "Gaussian blur",
     "contrast": "contrast",
+}
+MODEL_COLUMNS = {
+    "quantity": Column("Quantity", "text", help="μ: the margin's mean, σ: its spread, g: the gradient norm."),
+    "base": Column("Base", decimals=4),
+    "d": Column("Depth exponent", decimals=4),
+    "w": Column("Width exponent", decimals=4),
+    "r": Column("Resolution exponent", decimals=4),
 }
 LEVELS = {
     "fgsm": "ε (pixels in [0, 1])",
@@ -125,84 +136,99 @@ if attack in ATTACKS:
     model = fit.calibrated if fit is not None else None
     if fit is not None and state.robust_model:
         model = shown(parse_model, state.robust_model) or fit.calibrated
-chart(
-    figure(
-        curves_figure, measured, modelled_curves(model, curves, attack) if model is not None else None, LEVELS[attack]
-    ),
-    "robustness-curves",
-)
-
-st.subheader("What each scaling dimension buys, per unit of cost")
 summary = robustness_summary(curves, attack, state.robust_level)
-st.caption(
-    f"Measured, means over seeds. Area under the curve: the mean accuracy over the levels "
-    f"{', '.join(f'{v:g}' for v in sorted(set(measured['level'])))} (trapezoids). Half point: the level at "
-    f"which accuracy falls to half its clean value (linear between levels; blank if it never does). Gap: clean "
-    f"minus perturbed accuracy at {state.robust_level:g}."
+# One section at a time (lazy tabs): a section's code runs and its charts are drawn only when it is open.
+curves_tab, summary_tab, margins_tab, model_tab = lazy_tabs(
+    "robustness",
+    ("Accuracy under perturbation", "What each dimension buys", "Margins and gradients", "The margin model"),
 )
-note = reference_note(measured["level"], state.robust_level)
-if note:
-    st.info(note)
-chart(figure(summary_figure, summary, LEVELS[attack]), "robustness-summary")
-st.dataframe(
-    summary.drop(columns="alias"),
-    hide_index=True,
-    width="stretch",
-    column_config={
-        "macs": st.column_config.NumberColumn("MACs", format="localized"),
-        "clean": st.column_config.NumberColumn("clean (%)", format="%.1f"),
-        "auc": st.column_config.NumberColumn("area under the curve (%)", format="%.1f"),
-        "level_at_half": st.column_config.NumberColumn("level at half accuracy", format="%.3f"),
-        "gap_at_reference": st.column_config.NumberColumn("gap (points)", format="%.1f"),
-    },
-    placeholder="—",
-)
-csv_button(measured, f"robustness-{state.lab_dataset}-{attack}", "Curves as CSV")
+if curves_tab is not None:
+    with curves_tab:
+        chart(
+            figure(
+                curves_figure,
+                measured,
+                modelled_curves(model, curves, attack) if model is not None else None,
+                LEVELS[attack],
+            ),
+            "robustness-curves",
+        )
+if summary_tab is not None:
+    with summary_tab:
+        st.caption(
+            f"Measured, means over seeds. Area under the curve: the mean accuracy over the levels "
+            f"{', '.join(f'{v:g}' for v in sorted(set(measured['level'])))} (trapezoids). Half point: the level at "
+            f"which accuracy falls to half its clean value (linear between levels; blank if it never does). Gap: clean "
+            f"minus perturbed accuracy at {state.robust_level:g}."
+        )
+        note = reference_note(measured["level"], state.robust_level)
+        if note:
+            st.info(note)
+        chart(figure(summary_figure, summary, LEVELS[attack]), "robustness-summary")
+        table(
+            summary.drop(columns="alias"),
+            {
+                "auc": Column("Area under curve (%)", decimals=1, help="Measured: mean accuracy over the levels."),
+                "level_at_half": Column(f"{LEVELS[attack].split(' (')[0]} at half accuracy", decimals=3),
+                "gap_at_reference": Column("Gap (points)", decimals=1),
+            },
+        )
+        csv_button(measured, f"robustness-{state.lab_dataset}-{attack}", "Curves as CSV")
+if margins_tab is not None:
+    with margins_tab:
+        st.caption(
+            "Measured on the clean test images: the logit margin (positive when correct) and the L1 norm of its "
+            "gradient with respect to the pixels, the dual of L∞: to first order an attack of size ε lowers a margin "
+            "by ε times it."
+        )
+        chart(figure(histograms_figure, records, lab.recipes[state.robust_recipe]), "robustness-histograms")
+        table(
+            moments_table(moments),
+            {
+                "margin_mean": Column(
+                    "Margin mean", decimals=2, help="Logit margin (positive when correct), measured."
+                ),
+                "margin_std": Column("Margin SD", decimals=2),
+                "gradient_norm_mean": Column(
+                    "Gradient norm (L1)", decimals=2, help="Of the margin, per image, measured."
+                ),
+            },
+        )
+if model_tab is not None:
+    with model_tab:
+        if attack not in ATTACKS:
+            st.info(
+                "The margin model describes attacks of size ε: choose FGSM or PGD to see it beside the measurement."
+            )
+        elif fit is not None:
+            parameters = pd.DataFrame(
+                model.parameters, index=pd.Index(QUANTITIES, name="quantity"), columns=list(TERMS)
+            )
+            st.caption(
+                "Modelled: robust accuracy(ε) = Φ((μ − ε·g)/σ), each of μ, σ, g = base · d^d · w^w · r^r over the "
+                "depth, width and resolution multipliers. Edit the table to try other assumptions; the error is "
+                "the root mean square difference from every measured point of this attack, in accuracy points."
+            )
+            edited = editor(parameters, MODEL_COLUMNS, EDITOR)
+            if not edited.equals(parameters):
+                text = shown(
+                    lambda: MarginModel(tuple(tuple(float(v) for v in row) for row in edited.to_numpy())).as_text()
+                )
+                if text is not None:
+                    apply_changes(robust_model=text)
+                    st.rerun()
+            chosen_rows = curves[curves["attack"] == attack]
+            cols = metric_row(3)
+            rms = "Root mean square difference from the measured accuracies, in accuracy points."
+            cols[0].metric(
+                "Error of these parameters · modelled", f"{fit_error(model, chosen_rows):.2f} points", help=rms
+            )
+            cols[1].metric("From the moments alone · modelled", f"{fit.moments_error:.2f} points", help=rms)
+            cols[2].metric("Calibrated on the curves · modelled", f"{fit.calibrated_error:.2f} points", help=rms)
+            if state.robust_model and st.button("Back to the calibrated parameters", key="robust_reset"):
+                apply_changes(robust_model="")
+                st.rerun()
 
-st.subheader("Margins and gradient norms: what the model assumes")
-st.caption(
-    "Measured on the clean test images: the logit margin (positive when correct) and the L1 norm of its "
-    "gradient with respect to the pixels, the dual of L∞: to first order an attack of size ε lowers a margin "
-    "by ε times it."
-)
-chart(figure(histograms_figure, records, lab.recipes[state.robust_recipe]), "robustness-histograms")
-st.dataframe(
-    moments_table(moments),
-    hide_index=True,
-    width="stretch",
-    column_config={
-        "clean": st.column_config.NumberColumn("clean (%)", format="%.1f"),
-        **{c: st.column_config.NumberColumn(format="%.3g") for c in ("margin_mean", "margin_std")},
-        "gradient_norm_mean": st.column_config.NumberColumn(format="%.3g"),
-    },
-    placeholder="—",
-)
-
-st.subheader("The margin model")
-if attack not in ATTACKS:
-    st.info("The margin model describes attacks of size ε: choose FGSM or PGD to see it beside the measurement.")
-elif fit is not None:
-    table = pd.DataFrame(model.parameters, index=list(QUANTITIES), columns=list(TERMS))
-    st.caption(
-        "Modelled: robust accuracy(ε) = Φ((μ − ε·g)/σ), each of μ, σ, g = base · d^d · w^w · r^r over the "
-        "depth, width and resolution multipliers. Edit the table to try other assumptions; the error is "
-        "the root mean square difference from every measured point of this attack, in accuracy points."
-    )
-    edited = st.data_editor(table, key=EDITOR, width="stretch")
-    if not edited.equals(table):
-        text = shown(lambda: MarginModel(tuple(tuple(float(v) for v in row) for row in edited.to_numpy())).as_text())
-        if text is not None:
-            apply_changes(robust_model=text)
-            st.rerun()
-    chosen_rows = curves[curves["attack"] == attack]
-    cols = st.columns(3)
-    rms = "Root mean square difference from the measured accuracies, in accuracy points."
-    cols[0].metric("Error of these parameters · modelled", f"{fit_error(model, chosen_rows):.2f} points", help=rms)
-    cols[1].metric("From the moments alone · modelled", f"{fit.moments_error:.2f} points", help=rms)
-    cols[2].metric("Calibrated on the curves · modelled", f"{fit.calibrated_error:.2f} points", help=rms)
-    if state.robust_model and st.button("Back to the calibrated parameters", key="robust_reset"):
-        apply_changes(robust_model="")
-        st.rerun()
 with st.expander("How the perturbations and the model are made"):
     model_notes(attacks, margin_model)
     st.json(settings.as_dict())

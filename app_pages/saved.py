@@ -7,6 +7,7 @@ import streamlit as st
 
 from scaling_core.app.export import parse_import
 from scaling_core.app.state import page_view, to_query
+from scaling_core.app.tables import Column, value_text
 from scaling_core.app.views.saved import key_figures, payload_problem, results_table, side_by_side
 from scaling_core.core.errors import ConfigError
 from scaling_core.storage.identity import identity_settings
@@ -26,6 +27,9 @@ from ui.session import (
 )
 from ui.share import result_link, share_panel, stop_page
 from ui.store import app_store
+from ui.tables import table
+
+FIGURE_COLUMNS = {"field": Column("Figure", "text"), "value": Column("Value", "text")}
 
 state = start_page(
     "Saved results",
@@ -92,7 +96,7 @@ state = current_state()
 if not by_id:
     st.info("Nothing saved yet" + (" matches the filter." if state.saved_filter else "."))
     stop_page("saved")
-st.dataframe(results_table(results), hide_index=True, width="stretch", placeholder="—")
+table(results_table(results), {"id": Column("Result", "integer"), "name": Column("Name", "text")})
 
 
 def label(result_id: int) -> str:
@@ -123,12 +127,10 @@ for problem in (opened_problem, compared_problem):
     if problem:
         st.error(problem)
 if compared is not None and not (opened_problem or compared_problem):
-    st.dataframe(side_by_side(opened, compared), hide_index=True, width="stretch", placeholder="—")
+    table(side_by_side(opened, compared), FIGURE_COLUMNS)
 elif opened_problem is None:
     figures = key_figures(opened)
-    st.dataframe(
-        [{"field": k, "value": str(v)} for k, v in figures.items()], hide_index=True, width="stretch", placeholder="—"
-    )
+    table(pd.DataFrame([{"field": k, "value": value_text(v)} for k, v in figures.items()]), FIGURE_COLUMNS)
 
 cols = st.columns(3)
 page = PAGES.get(opened["page"])

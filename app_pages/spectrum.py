@@ -2,12 +2,14 @@
 
 import json
 
+import pandas as pd
 import streamlit as st
 
 from scaling_core.accuracy.pareto import NamedRecipe, canonical_user_recipes, format_user_recipes, parse_user_recipes
 from scaling_core.app.export import view_export
 from scaling_core.app.plots.spectrum import blur_figure, capture_figure, slopes_figure, spectra_figure
 from scaling_core.app.state import with_network
+from scaling_core.app.tables import Column
 from scaling_core.app.views.spectrum import (
     analyse_uploads,
     band_problems,
@@ -32,45 +34,44 @@ from ui.controls import choice, number, scaling_controls
 from ui.export import chart, csv_button, figure
 from ui.notes import model_notes
 from ui.pages import PAGES
+from ui.sections import lazy_tabs
 from ui.session import apply_changes, current_state, set_state, shown, start_page
 from ui.share import share_panel, stop_page
+from ui.tables import table
 
 DOMAINS_WIDGET = "w_spectrum_domains_pick"
-THREE = st.column_config.NumberColumn(format="%.3f")
-PERCENT = st.column_config.NumberColumn(format="percent")
 
 
-def spectrum_columns(columns, target: float) -> dict:
+def spectrum_columns(target: float) -> dict[str, Column]:
     """Short headers for the slopes tables (the CSV keeps the frames' names): the long ones scrolled at 1400 px."""
     share = f"{target:.0%}"
-    labels = {
-        "alpha": "α",
-        "alpha_mean": "α mean",
-        "alpha_std": "α sd",
-        "alpha_min": "α min",
-        "alpha_max": "α max",
-        "alpha_of_mean_spectrum": "α of mean",
-        "alpha_low": "α low",
-        "alpha_high": "α high",
-        "r_squared": "R²",
-        "side_px": "side px",
-        "median_side_px": "median side px",
-        f"median_px_for_{share}_power": f"px for {share} power",
-        f"median_px_for_{share}_detail": f"px for {share} detail",
-        f"px_for_{share}_power": f"px for {share} power",
-        f"px_for_{share}_detail": f"px for {share} detail",
+    slope = "Measured: the power spectrum's slope, fitted over the slope band."
+    columns = {
+        "alpha": Column("α", decimals=3, help=slope),
+        "alpha_mean": Column("α mean", decimals=3, help=slope),
+        "alpha_std": Column("α SD", decimals=3, help="Sample standard deviation over the images (— for one)."),
+        "alpha_min": Column("α min", decimals=3),
+        "alpha_max": Column("α max", decimals=3),
+        "alpha_of_mean_spectrum": Column("α of mean", decimals=3, help="The slope of the domain's mean spectrum."),
+        "alpha_low": Column("α low", decimals=3, help="The slope's interval: low end."),
+        "alpha_high": Column("α high", decimals=3, help="The slope's interval: high end."),
+        "r_squared": Column("R²", decimals=3),
+        "side_px": Column("Side (px)", "integer"),
+        "median_side_px": Column("Median side (px)", "integer"),
+        "median_power_px_of_side": Column("Px / side (%)", "share", 0, help="The power size over the image's side."),
+        "power_px_of_side": Column("Px / side (%)", "share", 0, help="The power size over the image's side."),
+        "needed_px": Column("Needed (px)", "integer", help=f"The input size that keeps {share} of the criterion."),
+        "power_share": Column("Power kept (%)", "share"),
+        "detail_share": Column("Detail kept (%)", "share"),
+        "power_share_blurred": Column("Power kept, blurred (%)", "share"),
+        "detail_share_blurred": Column("Detail kept, blurred (%)", "share"),
     }
-    config: dict = {
-        c: st.column_config.NumberColumn(labels[c], format="%.3f")
-        for c in columns
-        if c.startswith(("alpha", "r_squared"))
-    }
-    config |= {c: st.column_config.NumberColumn(labels[c]) for c in columns if "px" in c and c in labels}
-    config |= {
-        c: st.column_config.NumberColumn("power px / side", format="percent")
-        for c in ("median_power_px_of_side", "power_px_of_side")
-    }
-    return config
+    for prefix in ("median_px_for", "px_for"):
+        for kept in ("power", "detail"):
+            columns[f"{prefix}_{share}_{kept}"] = Column(
+                f"{share} {kept} (px)", "integer", help=f"The input size that keeps {share} of the {kept}."
+            )
+    return columns
 
 
 settings = spectrum_settings()
@@ -173,38 +174,7 @@ if not summaries:
 target = state.spectrum_target
 largest = max(s.spectrum.side for d in summaries for s in d.images)
 images, domains = images_frame(summaries, target), domains_frame(summaries, target)
-st.subheader("Spectra and their slopes")
-st.caption(
-    f"Measured. Each image: luma (ITU-R BT.601), mean removed, 2-D Hann window, |FFT|² averaged over rings "
-    f"of equal frequency. α is the least-squares slope of log power against log frequency over "
-    f"{slope_band[0]:g}–{slope_band[1]:g} cycles per pixel, with the fit's 95% interval (Student t, rings taken "
-    "as independent: it understates the spread between images, which the domain's standard deviation shows). "
-    "A domain's mean is the geometric mean of its images' spectra, each normalised to unit power, in cycles "
-    "per image. The input size needed grows with an image's own size (a larger file holds finer detail): "
-    "compare `side_px` and the share of it that is needed."
-)
-left, right = st.columns(2)
-chart(figure(spectra_figure, summaries, slope_band), "spectra", left)
-chart(figure(slopes_figure, images), "slopes", right)
-shares = dict.fromkeys(domain_fit.SHARE_COLUMNS, PERCENT)
-# An input size is missing where an image holds too little of the detail band to keep 95% of it.
-st.dataframe(
-    domains,
-    hide_index=True,
-    width="stretch",
-    placeholder="—",
-    column_config=spectrum_columns(domains.columns, state.spectrum_target),
-)
-st.dataframe(
-    images,
-    hide_index=True,
-    width="stretch",
-    placeholder="—",
-    column_config=spectrum_columns(images.columns, state.spectrum_target),
-)
-csv_button(images, "spectrum-images", "Images as CSV")
-
-st.subheader("What an input keeps")
+columns = spectrum_columns(state.spectrum_target)
 base_px = load_base(state.base).resolution_px
 recipe = Recipe(state.alpha, state.beta, state.gamma)
 motion = shown(lambda: Motion(state.motion_speed_dps, state.motion_exposure_ms / 1000, state.motion_fov_deg))
@@ -219,32 +189,7 @@ column, what = (
     if state.spectrum_criterion == "power"
     else ("detail_share", f"the {detail_band[0]:g}–{detail_band[1]:g} cycles/image band")
 )
-st.caption(
-    f"Measured on the images: the share of their spectral power below an input's Nyquist frequency, as if "
-    f"the shorter side were resampled to r px with an ideal antialiasing filter. Marked: your recipe (α = "
-    f"{recipe.alpha:.3f}, β = {recipe.beta:.3f}, γ = {recipe.gamma:.3f}) at φ = 0…{state.spectrum_phi_max:g} on "
-    f"{state.base} ({base_px} px, rounded to multiples of {state.res_multiple}). The detail band is in cycles "
-    f"per image; the default is {settings.detail_band_why}."
-)
-for note in inputs.notes:
-    st.info(note)
 drawn = drawable(capture, column)
-absent = missing_domains(capture, drawn)
-if absent:
-    st.info(
-        f"Not drawn: {', '.join(absent)}: no image reaches the {detail_band[0]:g}–{detail_band[1]:g} cycles/image "
-        "band. Choose a lower band, or the criterion 'all spectral power'."
-    )
-if not drawn.empty:
-    chart(figure(capture_figure, drawn, column, what, inputs.marks, target), "spectrum-capture")
-st.caption(
-    "Below: the shares at your recipe's r(φ); the `_blurred` columns are modelled (the motion-blur "
-    "transfer further down applied to the measured spectra)."
-)
-# No detail share where the detail band lies beyond every image's own size.
-st.dataframe(steps, hide_index=True, width="stretch", column_config=shares, placeholder="—")
-
-st.subheader("A recipe for each domain")
 recommendations = [
     recommend(
         s.required_px(state.spectrum_criterion),
@@ -258,14 +203,7 @@ recommendations = [
     for s in summaries
     if s.required_px(state.spectrum_criterion) is not None
 ]
-st.caption(
-    f"Modelled: the rule below, applied to the median over each domain's images of the input size that keeps "
-    f"{target:.0%} of {CRITERIA[state.spectrum_criterion]} (measured). γ is raised until r(φ = "
-    f"{state.spectrum_phi_max:g}) reaches that size, and the rest of α·β²·γ² = {settings.law_target:g} goes to "
-    "depth and width in EfficientNet's proportion. Compare EfficientNet's own γ = 1.15 (published: Tan & Le, "
-    "ICML 2019)."
-)
-table = [
+recommended = [
     {
         "domain": r.domain,
         "needed_px": r.required_px,
@@ -277,65 +215,129 @@ table = [
     }
     for r in recommendations
 ]
-st.dataframe(
-    table,
-    hide_index=True,
-    width="stretch",
-    column_config=dict.fromkeys(("alpha", "beta", "gamma"), THREE),
-    placeholder="—",
+# One section at a time (lazy tabs): a section is drawn only when it is open; what the share box exports is
+# computed above, whichever is open.
+spectra_tab, keeps_tab, recipe_tab, blur_tab = lazy_tabs(
+    "spectrum", ("Spectra and their slopes", "What an input keeps", "A recipe for each domain", "Motion blur")
 )
-if not recommendations:
-    st.info(
-        f"No image reaches the detail band ({detail_band[0]:g}–{detail_band[1]:g} cycles per image; the largest "
-        f"image carries {largest // 2} cycles): choose a lower band, or the criterion 'all spectral power'."
-    )
-else:
-    picked = st.selectbox(
-        "Use a domain's recipe",
-        range(len(recommendations)),
-        key="spectrum_pick",
-        format_func=lambda i: (
-            f"{recommendations[i].domain}: α = {recommendations[i].recipe.alpha:.3f}"
-            f", β = {recommendations[i].recipe.beta:.3f}, γ = "
-            f"{recommendations[i].recipe.gamma:.3f}"
-        ),
-    )
-    chosen = recommendations[picked]
-    left, right = st.columns(2)
-    if left.button("Open it in the Explorer", key="spectrum_to_explorer"):
-        sent = shown(with_network, state, chosen.recipe.alpha, chosen.recipe.beta, chosen.recipe.gamma, chosen.phi)
-        if sent is not None:
-            set_state(sent)
-            st.switch_page(PAGES["explorer"].path)
-    if right.button("Add it to the Pareto page", key="spectrum_to_pareto"):
-        name = f"{chosen.domain} fit ({chosen.criterion})"
-        mine = [r for r in parse_user_recipes(state.pareto_recipes) if r.name != name]
-        text = shown(
-            canonical_user_recipes,
-            format_user_recipes([*mine, NamedRecipe(name, chosen.recipe, "yours", builtin=False)]),
+if spectra_tab is not None:
+    with spectra_tab:
+        st.caption(
+            f"Measured. Each image: luma (ITU-R BT.601), mean removed, 2-D Hann window, |FFT|² averaged over rings "
+            f"of equal frequency. α is the least-squares slope of log power against log frequency over "
+            f"{slope_band[0]:g}–{slope_band[1]:g} cycles per pixel, with the fit's 95% interval (Student t, rings "
+            "taken "
+            "as independent: it understates the spread between images, which the domain's standard deviation shows). "
+            "A domain's mean is the geometric mean of its images' spectra, each normalised to unit power, in cycles "
+            "per image. The input size needed grows with an image's own size (a larger file holds finer detail): "
+            "compare `side_px` and the share of it that is needed."
         )
-        if text is not None:
-            apply_changes(pareto_recipes=text)
-            st.switch_page(PAGES["pareto"].path)
-with st.expander("The rule and its assumptions"):
-    model_notes(domain_fit)
-
-st.subheader("Motion blur: what more resolution still adds")
-st.caption(
-    f"Modelled transfer on the measured spectra. A camera turning at {state.motion_speed_dps:g}°/s for "
-    f"{state.motion_exposure_ms:g} ms across a {state.motion_fov_deg:g}° field of view smears each point over "
-    f"L = ω·t·r/FOV = {motion.sweep:.4f}·r px, which multiplies the power at f cycles per pixel by sinc²(π f L) "
-    f"(averaged over the motion's direction). Defaults: {settings.motion_why}."
-)
-if not drawn.empty:
-    chart(figure(blur_figure, drawn, column, what, motion), "spectrum-blur")
-blur = shown(blur_view, summaries, detail_band, motion, largest)
-if blur is not None:
-    st.write(blur.note)
-    if not blur.plateau.empty:
-        st.dataframe(blur.plateau, hide_index=True, width="stretch", column_config=shares, placeholder="—")
-with st.expander("The blur model and its assumptions"):
-    model_notes(motion_blur)
+        left, right = st.columns(2)
+        chart(figure(spectra_figure, summaries, slope_band), "spectra", left)
+        chart(figure(slopes_figure, images), "slopes", right)
+        # An input size is missing where an image holds too little of the detail band to keep 95% of it.
+        table(domains, columns)
+        table(images, columns, hide=("r_squared",))  # the fits' R² is in the CSV
+        csv_button(images, "spectrum-images", "Images as CSV")
+if keeps_tab is not None:
+    with keeps_tab:
+        st.caption(
+            f"Measured on the images: the share of their spectral power below an input's Nyquist frequency, as if "
+            f"the shorter side were resampled to r px with an ideal antialiasing filter. Marked: your recipe (α = "
+            f"{recipe.alpha:.3f}, β = {recipe.beta:.3f}, γ = {recipe.gamma:.3f}) at φ = 0…{state.spectrum_phi_max:g} "
+            "on "
+            f"{state.base} ({base_px} px, rounded to multiples of {state.res_multiple}). The detail band is in cycles "
+            f"per image; the default is {settings.detail_band_why}."
+        )
+        for note in inputs.notes:
+            st.info(note)
+        absent = missing_domains(capture, drawn)
+        if absent:
+            st.info(
+                f"Not drawn: {', '.join(absent)}: no image reaches the {detail_band[0]:g}–{detail_band[1]:g} "
+                "cycles/image "
+                "band. Choose a lower band, or the criterion 'all spectral power'."
+            )
+        if not drawn.empty:
+            chart(figure(capture_figure, drawn, column, what, inputs.marks, target), "spectrum-capture")
+        st.caption(
+            "Below: the shares at your recipe's r(φ); the blurred columns are modelled (the Motion blur tab's "
+            "transfer applied to the measured spectra)."
+        )
+        # No detail share where the detail band lies beyond every image's own size.
+        table(steps, columns)
+if recipe_tab is not None:
+    with recipe_tab:
+        st.caption(
+            f"Modelled: the rule below, applied to the median over each domain's images of the input size that keeps "
+            f"{target:.0%} of {CRITERIA[state.spectrum_criterion]} (measured). γ is raised until r(φ = "
+            f"{state.spectrum_phi_max:g}) reaches that size, and the rest of α·β²·γ² = {settings.law_target:g} goes to "
+            "depth and width in EfficientNet's proportion. Compare EfficientNet's own γ = 1.15 (published: Tan & Le, "
+            "ICML 2019)."
+        )
+        table(
+            pd.DataFrame(recommended),
+            {
+                "needed_px": columns["needed_px"],  # the recipe's α, β, γ: the app's own labels, not the slopes'
+                f"r(φ={state.spectrum_phi_max:g})_px": Column(f"Input at φ={state.spectrum_phi_max:g} (px)", "integer"),
+            },
+        )
+        if not recommendations:
+            st.info(
+                f"No image reaches the detail band ({detail_band[0]:g}–{detail_band[1]:g} cycles per image; the "
+                "largest "
+                f"image carries {largest // 2} cycles): choose a lower band, or the criterion 'all spectral power'."
+            )
+        else:
+            picked = st.selectbox(
+                "Use a domain's recipe",
+                range(len(recommendations)),
+                key="spectrum_pick",
+                format_func=lambda i: (
+                    f"{recommendations[i].domain}: α = {recommendations[i].recipe.alpha:.3f}"
+                    f", β = {recommendations[i].recipe.beta:.3f}, γ = "
+                    f"{recommendations[i].recipe.gamma:.3f}"
+                ),
+            )
+            chosen = recommendations[picked]
+            left, right = st.columns(2)
+            if left.button("Open it in the Explorer", key="spectrum_to_explorer"):
+                sent = shown(
+                    with_network, state, chosen.recipe.alpha, chosen.recipe.beta, chosen.recipe.gamma, chosen.phi
+                )
+                if sent is not None:
+                    set_state(sent)
+                    st.switch_page(PAGES["explorer"].path)
+            if right.button("Add it to the Pareto page", key="spectrum_to_pareto"):
+                name = f"{chosen.domain} fit ({chosen.criterion})"
+                mine = [r for r in parse_user_recipes(state.pareto_recipes) if r.name != name]
+                text = shown(
+                    canonical_user_recipes,
+                    format_user_recipes([*mine, NamedRecipe(name, chosen.recipe, "yours", builtin=False)]),
+                )
+                if text is not None:
+                    apply_changes(pareto_recipes=text)
+                    st.switch_page(PAGES["pareto"].path)
+        with st.expander("The rule and its assumptions"):
+            model_notes(domain_fit)
+if blur_tab is not None:
+    with blur_tab:
+        st.caption(
+            f"Modelled transfer on the measured spectra. A camera turning at {state.motion_speed_dps:g}°/s for "
+            f"{state.motion_exposure_ms:g} ms across a {state.motion_fov_deg:g}° field of view smears each point over "
+            f"L = ω·t·r/FOV = {motion.sweep:.4f}·r px, which multiplies the power at f cycles per pixel by "
+            "sinc²(π f L) "
+            f"(averaged over the motion's direction). Defaults: {settings.motion_why}."
+        )
+        if not drawn.empty:
+            chart(figure(blur_figure, drawn, column, what, motion), "spectrum-blur")
+        blur = shown(blur_view, summaries, detail_band, motion, largest)
+        if blur is not None:
+            st.write(blur.note)
+            if not blur.plateau.empty:
+                table(blur.plateau, columns)
+        with st.expander("The blur model and its assumptions"):
+            model_notes(motion_blur)
 
 share_panel(
     "spectrum",
@@ -345,7 +347,7 @@ share_panel(
         {
             "images": records(images),
             "domains": records(domains),
-            "recommendations": table,
+            "recommendations": recommended,
             "recipe_steps": records(steps),
         },
     ),

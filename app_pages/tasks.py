@@ -12,6 +12,7 @@ from scaling_core.app.plots.charts import (
 )
 from scaling_core.app.plots.style import count_text
 from scaling_core.app.state import CUSTOM, FIELD_BY_NAME
+from scaling_core.app.tables import Column, value_text
 from scaling_core.app.views.tasks import (
     arrow_safe,
     efficientdet_comparison,
@@ -33,15 +34,23 @@ from scaling_core.tasks.video import best_split, tradeoff_curve
 from ui.controls import choice, scaling_controls, slider
 from ui.export import chart, figure
 from ui.fvcore_panel import fvcore_panel
+from ui.metrics import metric_row
 from ui.notes import model_notes
+from ui.sections import lazy_tabs
 from ui.session import bind, current_state, shown, start_page
 from ui.share import share_panel
+from ui.tables import table
 
-LOCALIZED = st.column_config.NumberColumn(format="localized")
-PERCENT = st.column_config.NumberColumn(format="percent")
-RECIPE_HEADERS = {
-    **{"alpha": "α", "beta": "β", "gamma": "γ", "phi": "φ"},
-    **{"depth d": "d", "width w": "w", "resolution r": "r", "resolution (px)": "input px"},
+OURS, PAPER = "Modelled: exact count of the architecture built here.", "Published (Tan, Pang & Le 2020; automl README)."
+# Short headers, the provenance in each column's help: long ones pushed the MACs out of view at 1400 px.
+EFFICIENTDET_COLUMNS = {
+    "BiFPN width": Column("BiFPN width", "integer"),
+    "params (ours, modelled)": Column("Params: ours", "count", help=OURS),
+    "params (published)": Column("Params: paper", "count", help=PAPER),
+    "params difference": Column("Δ params (%)", "share", 2),
+    "MACs (ours, modelled)": Column("MACs: ours", "count", help=OURS),
+    "MACs (published)": Column("MACs: paper", "count", help=PAPER),
+    "MACs difference": Column("Δ MACs (%)", "share", 2),
 }
 HEAD_LABELS = {
     "classification": "classification",
@@ -101,15 +110,15 @@ st.caption(
     f"multi-task {heads_data['multitask']['num_classes']} + {heads_data['multitask']['segmentation_classes']}, "
     f"video {heads_data['video']['num_classes']}; data/tasks/)."
 )
-cols = st.columns(4)
+cols = metric_row(4)
 cols[0].metric("input (px)", f"{task.resolution_px:,}")
 cols[1].metric("frames per clip", f"{task.frames:,}")
-# Counts in rows of three: a 14-digit count with its separators does not fit a quarter of the page at 1400 px.
-cols = st.columns(3)
+# Counts in rows of three (a 14-digit count does not fit a quarter of the page); a row wraps in a narrow window.
+cols = metric_row(3)
 cols[0].metric("MACs (multiply-adds) · modelled", count_text(report.macs), help="Exact analytic count.")
 cols[1].metric("FLOPs = 2 × MACs · modelled", count_text(report.flops))
 cols[2].metric("parameters · modelled", count_text(report.params))
-cols = st.columns(3)
+cols = metric_row(3)
 cols[0].metric("activations · modelled", count_text(report.activations))
 m = task.multipliers
 cols[1].metric("law d·w²·r²·t · formula", f"{m.cost_factor:,.3f}×", help="The cost the law predicts relative to φ = 0.")
@@ -126,129 +135,80 @@ if exceeds_int64(report.macs):
         "the metrics above give 3."
     )
 
-st.subheader("Cost by component")
-# The components table gets the full width: beside the parts table its counts would scroll out of view.
-st.dataframe(
-    view.components,
-    hide_index=True,
-    width="stretch",
-    column_config={"MACs": LOCALIZED, "params": LOCALIZED, "activations": LOCALIZED, "MACs share": PERCENT},
-    placeholder="—",
+# One section at a time (lazy tabs): a section's code runs and its charts are drawn only when it is open.
+cost_tab, law_tab, budget_tab, video_tab = lazy_tabs(
+    "tasks", ("Cost by component", "Does it scale as d·w²·r²?", "Recipes at one budget", "Video: wider or more frames?")
 )
-left, right = st.columns([1, 2])
-chart(figure(component_figure, view.parts), "components", left)
-right.dataframe(
-    view.parts,
-    hide_index=True,
-    width="stretch",
-    # Tall enough for every part (35 px a row and the header), never taller: no blank rows under a short table.
-    height=min(420, 38 + 35 * len(view.parts)),
-    column_config={"MACs": LOCALIZED, "params": LOCALIZED, "activations": LOCALIZED, "MACs share": PERCENT},
-    placeholder="—",
-)
+if cost_tab is not None:
+    with cost_tab:
+        # The components table gets the full width: beside the parts table its counts would scroll out of view.
+        table(view.components)
+        left, right = st.columns([1, 2])
+        chart(figure(component_figure, view.parts), "components", left)
+        # Tall enough for every part (35 px a row and the header), never taller: no blank rows under a short table.
+        table(view.parts, container=right, height=min(420, 38 + 35 * len(view.parts)))
 
-if head == "detection":
-    st.subheader("EfficientDet D0–D7: ours beside the published figures")
-    st.caption(
-        f"Published: {efficientdet_table()['citation']}. Ours: the exact count of the same architecture "
-        "built here (modelled, equal to fvcore on the built model)."
-    )
-    st.dataframe(
-        efficientdet_comparison(),
-        hide_index=True,
-        width="stretch",
-        # Short headers, the provenance in each column's help: the long ones pushed the MACs out of view at 1400 px.
-        column_config={
-            "input (px)": st.column_config.NumberColumn("input px"),
-            "BiFPN width": st.column_config.NumberColumn("BiFPN"),
-            "params (ours, modelled)": st.column_config.NumberColumn(
-                "params: ours", format="localized", help="Modelled: exact count of the architecture built here."
-            ),
-            "params (published)": st.column_config.NumberColumn(
-                "params: paper", format="localized", help="Published (Tan, Pang & Le 2020; automl README)."
-            ),
-            "params difference": st.column_config.NumberColumn("Δ params", format="percent"),
-            "MACs (ours, modelled)": st.column_config.NumberColumn(
-                "MACs: ours", format="localized", help="Modelled: exact count of the architecture built here."
-            ),
-            "MACs (published)": st.column_config.NumberColumn(
-                "MACs: paper", format="localized", help="Published (Tan, Pang & Le 2020; automl README)."
-            ),
-            "MACs difference": st.column_config.NumberColumn("Δ MACs", format="percent"),
-        },
-        placeholder="—",
-    )
-
-st.subheader("Does the whole network still scale as d·w²·r²?")
-check = check_law(head, state.neck_scaling)
-worst = check.worst
-st.caption(
-    f"{len(check.table)} configurations (data/tasks/law_grid.json), each counted exactly. Fit: log MACs = c + "
-    f"a·log d + b·log w + g·log r{' + k·log t' if head == 'video' else ''}. Worst deviation from "
-    f"MACs₀·d·w²·r²: {check.max_deviation:+.1%} at α={worst['alpha']:g}, β={worst['beta']:g}, "
-    f"γ={worst['gamma']:g}, φ={worst['phi']:g}. Component fits show where it breaks: a head of fixed depth "
-    "has depth exponent ≈ 0, EfficientDet's 1.35^φ width rule ignores β, ceiling the repeats jumps at small φ."
-)
-st.dataframe(
-    law_summary(head, state.neck_scaling),
-    hide_index=True,
-    width="stretch",
-    placeholder="—",  # the law itself has no R²
-    column_config={"R²": st.column_config.NumberColumn(format="%.4f")},
-)
-chart(figure(law_deviation_figure, check.table, state.alpha, state.beta, state.gamma), "law-deviation")
-
-st.subheader("Task-specific recipes at the same budget")
-budget = int(report.macs)
-st.caption(
-    f"Budget: this network's {budget:,} MACs. Each recipe takes the largest φ whose exact MACs fit. "
-    "EfficientNet's coefficients are published (Tan & Le 2019); the two task-leaning recipes are ours "
-    "(data/tasks/recipes.json)."
-)
-comparison = shown(compare_at_budget, head, budget, None, state.neck_scaling)
-if comparison is not None:
-    comparison = arrow_safe(comparison)
-    # The per-component MACs are drawn just below (and kept in the CSV): in the table they scrolled out of view.
-    st.dataframe(
-        comparison,
-        hide_index=True,
-        width="stretch",
-        column_order=[c for c in comparison.columns if not c.startswith("MACs: ")],
-        column_config={
-            "params": LOCALIZED,
-            "MACs": LOCALIZED,
-            **{name: st.column_config.NumberColumn(label) for name, label in RECIPE_HEADERS.items()},
-        },
-        placeholder="—",
-    )
-    chart(figure(budget_figure, comparison), "budget")
-
-st.subheader("Video: a wider network or more frames?")
-st.caption("Modelled, not measured. The formula and its assumptions:")
-model_notes(video_module)
-cols = st.columns(5)
-with cols[0]:
-    slider("video_snr_db", "signal-to-noise (dB)", 0.5, fmt="%.1f")
-with cols[1]:
-    slider("video_motion_hz", "motion frequency (Hz)", 0.1, fmt="%.1f")
-with cols[2]:
-    slider("video_clip_s", "clip length (s)", 0.1, fmt="%.1f")
-with cols[3]:
-    slider("video_model_noise", "share of model noise", 0.01, fmt="%.2f")
-with cols[4]:
-    slider("video_kappa", "κ: model noise ∝ 1/w^κ", 0.05, fmt="%.2f")
-width_exponent = check_law("video").fit.exponents["width"]
-model = video_model_of(current_state(), width_exponent)
-best = best_split(model)
-st.write(
-    f"Cost per clip taken as ∝ w^{width_exponent:.2f}·T (the width exponent fitted on exact counts of the "
-    f"video network above). At the base budget ({head_table()['video']['base_frames']} frames at width 1) the "
-    f"best split is **{best['frames']} frames at width {best['width']:.2f}** (relative error "
-    f"{best['relative_error']:.3g}, modelled)."
-)
-left, right = st.columns(2)
-chart(figure(video_curve_figure, tradeoff_curve(model), best["frames"]), "video-tradeoff", left)
-chart(figure(video_map_figure, video_optimum_map(model)), "video-map", right)
+        if head == "detection":
+            st.subheader("EfficientDet D0–D7: ours beside the published figures")
+            st.caption(
+                f"Published: {efficientdet_table()['citation']}. Ours: the exact count of the same architecture "
+                "built here (modelled, equal to fvcore on the built model)."
+            )
+            table(efficientdet_comparison(), EFFICIENTDET_COLUMNS)
+if law_tab is not None:
+    with law_tab:
+        check = check_law(head, state.neck_scaling)
+        worst = check.worst
+        st.caption(
+            f"{len(check.table)} configurations (data/tasks/law_grid.json), each counted exactly. Fit: log MACs = c + "
+            f"a·log d + b·log w + g·log r{' + k·log t' if head == 'video' else ''}. Worst deviation from "
+            f"MACs₀·d·w²·r²: {check.max_deviation:+.1%} at α={worst['alpha']:g}, β={worst['beta']:g}, "
+            f"γ={worst['gamma']:g}, φ={worst['phi']:g}. Component fits show where it breaks: a head of fixed depth "
+            "has depth exponent ≈ 0, EfficientDet's 1.35^φ width rule ignores β, ceiling the repeats jumps at small φ."
+        )
+        table(law_summary(head, state.neck_scaling))
+        chart(figure(law_deviation_figure, check.table, state.alpha, state.beta, state.gamma), "law-deviation")
+if budget_tab is not None:
+    with budget_tab:
+        budget = int(report.macs)
+        st.caption(
+            f"Budget: this network's {budget:,} MACs. Each recipe takes the largest φ whose exact MACs fit. "
+            "EfficientNet's coefficients are published (Tan & Le 2019); the two task-leaning recipes are ours "
+            "(data/tasks/recipes.json)."
+        )
+        comparison = shown(compare_at_budget, head, budget, None, state.neck_scaling)
+        if comparison is not None:
+            comparison = arrow_safe(comparison)
+            # The per-component MACs are drawn just below (and kept in the CSV): in the table they scrolled out of view.
+            table(comparison, hide=[c for c in comparison.columns if c.startswith("MACs: ")])
+            chart(figure(budget_figure, comparison), "budget")
+if video_tab is not None:
+    with video_tab:
+        st.caption("Modelled, not measured. The formula and its assumptions:")
+        model_notes(video_module)
+        cols = st.columns(5)
+        with cols[0]:
+            slider("video_snr_db", "signal-to-noise (dB)", 0.5, fmt="%.1f")
+        with cols[1]:
+            slider("video_motion_hz", "motion frequency (Hz)", 0.1, fmt="%.1f")
+        with cols[2]:
+            slider("video_clip_s", "clip length (s)", 0.1, fmt="%.1f")
+        with cols[3]:
+            slider("video_model_noise", "share of model noise", 0.01, fmt="%.2f")
+        with cols[4]:
+            slider("video_kappa", "κ: model noise ∝ 1/w^κ", 0.05, fmt="%.2f")
+        width_exponent = check_law("video").fit.exponents["width"]
+        model = video_model_of(current_state(), width_exponent)
+        best = best_split(model)
+        st.write(
+            f"Cost per clip taken as ∝ w^{width_exponent:.2f}·T (the width exponent fitted on exact counts of the "
+            f"video network above). At the base budget ({head_table()['video']['base_frames']} frames at width 1) the "
+            f"best split is **{best['frames']} frames at width {best['width']:.2f}** (relative error "
+            f"{value_text(best['relative_error'])}, modelled)."
+        )
+        left, right = st.columns(2)
+        chart(figure(video_curve_figure, tradeoff_curve(model), best["frames"]), "video-tradeoff", left)
+        chart(figure(video_map_figure, video_optimum_map(model)), "video-map", right)
 
 fvcore_panel(task, estimate_memory_bytes(report))
 

@@ -12,7 +12,7 @@ import io
 
 import numpy as np
 import pytest
-from apptest import open_app
+from apptest import every_tab, open_app
 from figure_checks import chart_problems, figure_problems, table_problems
 from PIL import Image
 
@@ -175,8 +175,8 @@ def opened(query: dict):
 
 
 def said(at, *words: str) -> bool:
-    """Whether one line of the page (an error, an info, a text) holds every word."""
-    lines = [e.value for e in at.error] + [i.value for i in at.info] + [m.value for m in at.markdown]
+    """Whether one line of the page, in any of its tabs (an error, an info, a text), holds every word."""
+    lines = [element.value for shown in every_tab(at) for element in [*shown.error, *shown.info, *shown.markdown]]
     return any(all(w in line for w in words) and "\n" not in line.strip() for line in lines)
 
 

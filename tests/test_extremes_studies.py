@@ -5,10 +5,11 @@ in the axis' own coordinates)."""
 
 import json
 import math
+from dataclasses import dataclass, field
 
 import pandas as pd
 import pytest
-from apptest import open_app
+from apptest import every_tab, open_app
 from deployment_helpers import store_synthetic_profile
 from figure_checks import figure_problems, table_problems
 
@@ -54,17 +55,33 @@ def check_figure(spec: dict) -> None:
     assert figure_problems(spec) == []
 
 
-def check_page(at) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert table_problems(at) == []
-    for element in at.get("plotly_chart"):
-        check_figure(json.loads(element.proto.spec))
-    for error in at.error:  # a person's error: one line, no Python repr of an exception
-        assert "\n" not in error.value.strip() and "Traceback" not in error.value and "Error(" not in error.value
+@dataclass
+class Seen:
+    """What a page showed over all its tabs: its messages, trace names and metric labels."""
+
+    said: list[str] = field(default_factory=list)
+    traces: set[str] = field(default_factory=set)
+    metrics: list[str] = field(default_factory=list)
+
+    def says(self, text: str) -> bool:
+        return any(text in message for message in self.said)
 
 
-def says(at, text: str) -> bool:
-    return any(text in element.value for element in [*at.info, *at.warning, *at.error])
+def check_page(at) -> Seen:
+    """The house rules on every tab of the page; what it showed."""
+    seen = Seen()
+    for shown in every_tab(at):
+        assert not shown.exception, [e.value for e in shown.exception]
+        assert table_problems(shown) == []
+        for element in shown.get("plotly_chart"):
+            spec = json.loads(element.proto.spec)
+            check_figure(spec)
+            seen.traces |= {t.get("name") for t in spec["data"]}
+        for error in shown.error:  # a person's error: one line, no Python repr of an exception
+            assert "\n" not in error.value.strip() and "Traceback" not in error.value and "Error(" not in error.value
+        seen.said += [element.value for element in [*shown.info, *shown.warning, *shown.error]]
+        seen.metrics += [m.label for m in shown.metric]
+    return seen
 
 
 def test_the_required_rate_lies_on_the_log_axis_bounded_to_the_data():
@@ -100,36 +117,32 @@ def test_deployment_at_the_ends_of_every_control_with_a_profile(store, which):
     store_synthetic_profile(store)
     query = {name: end(name, which) for name in DEPLOYMENT_FIELDS}
     # The throttle must lie above the ambient: the coldest throttle over the coldest ambient, and both hottest.
-    at = open_app(DEPLOYMENT, query, timeout=300)
-    check_page(at)
+    seen = check_page(open_app(DEPLOYMENT, query, timeout=300))
     if which == "min":
-        assert says(at, "latency budget (ms) = 1.0")  # no network is that fast: said in one line
+        assert seen.says("latency budget (ms) = 1.0")  # no network is that fast: said in one line
     else:
-        assert says(at, "The static power alone heats the device past its throttle temperature")
+        assert seen.says("The static power alone heats the device past its throttle temperature")
 
 
 def test_deployment_before_the_fit_shows_the_blur_and_the_thermal_ceiling(store):
     at = open_app(DEPLOYMENT, {"thermal_required_fps": "1000.0", "motion_speed_dps": "2000.0"}, timeout=300)
-    check_page(at)
-    assert says(at, "fit one on the Hardware page (it offers a quick fit)")
-    names = {t.get("name") for c in at.get("plotly_chart") for t in json.loads(c.proto.spec)["data"]}
-    assert {"blur L = ω·t·r/FOV (modelled)", "highest rate below the throttle (modelled)"} <= names
-    assert any(m.label.startswith("Largest φ under the thermal ceiling") for m in at.metric)
+    seen = check_page(at)
+    assert seen.says("fit one on the Hardware page (it offers a quick fit)")
+    assert {"blur L = ω·t·r/FOV (modelled)", "highest rate below the throttle (modelled)"} <= seen.traces
+    assert any(label.startswith("Largest φ under the thermal ceiling") for label in seen.metrics)
 
 
 def test_the_default_motion_says_it_is_nearer_no_blur_than_any_measured_blur(store):
-    at = open_app(DEPLOYMENT, {}, timeout=300)
-    check_page(at)
-    assert says(at, "nearer no blur than the smallest measured sweep")
+    seen = check_page(open_app(DEPLOYMENT, {}, timeout=300))
+    assert seen.says("nearer no blur than the smallest measured sweep")
 
 
 @pytest.mark.parametrize(("attack", "level"), [("pgd", "1.0"), ("fgsm", "0.0"), ("contrast", "1.0")])
 def test_robustness_at_the_reference_levels_ends(store, attack, level):
-    at = open_app(ROBUSTNESS, {"robust_attack": attack, "robust_level": level}, timeout=240)
-    check_page(at)
+    seen = check_page(open_app(ROBUSTNESS, {"robust_attack": attack, "robust_level": level}, timeout=240))
     top = max(robustness_settings().eps) if attack in ATTACKS else None
     if top is not None and float(level) > top:
-        assert says(at, "lies outside the measured levels")
+        assert seen.says("lies outside the measured levels")
 
 
 @pytest.mark.parametrize(
@@ -147,9 +160,9 @@ def test_robustness_at_the_reference_levels_ends(store, attack, level):
 )
 def test_representation_at_the_ends_of_its_controls(store, query):
     at = open_app(REPRESENTATION, query, timeout=300)
-    check_page(at)
+    seen = check_page(at)
     if "distill_alpha" in query:
-        assert says(at, "No students trained with")
+        assert seen.says("No students trained with")
     if query.get("cover_d") == "5000":
         assert at.toggle[0].disabled  # the simulation is offered only where it is quick
 

@@ -1,5 +1,6 @@
 """The Hardware page, headless, against a throwaway SQLite store."""
 
+import pytest
 from apptest import open_app
 from deployment_helpers import FITTED_WEIGHTS, fitted_report
 
@@ -40,10 +41,13 @@ def test_page_with_a_profile_shows_the_evidence_and_the_optimiser(store):
     at = hardware_page({"hw_threads": "1", "hw_budget_ms": "60"})
     assert not at.exception
     table = next(df.value for df in at.dataframe if "within ±10%" in df.value.columns)
-    assert table["within ±10%"].tolist() == [0.9, 0.4, 0.85]
+    assert table["within ±10%"].tolist() == pytest.approx([90.0, 40.0, 85.0])  # shown in %
     assert any("predicted" in m.value and "φ=" in m.value for m in at.markdown)
-    at.slider(key="w_hw_budget_ms").set_value(120.0).run()
-    assert not at.exception and at.query_params["hw_budget_ms"] == "120.0"
+    # A log-scale slider (1–2–3–5 ms a decade) that keeps the link's 60 ms among its stops.
+    slider = at.select_slider(key="w_hw_budget_ms")
+    assert {"1", "30", "60", "1000"} <= set(slider.options) and slider.value == 60.0
+    slider.set_value(100.0).run()
+    assert not at.exception and at.query_params["hw_budget_ms"] == "100.0"
 
 
 def test_the_optimisers_choice_opens_in_the_explorer(store):

@@ -43,8 +43,8 @@ def test_the_lab_page_shows_the_shipped_results(store):
         for k, c in json.loads(at.dataframe[0].proto.columns).items()
         if "type_config" in c
     }
-    assert formats["MACs (modelled)"] == formats["parameters (modelled)"] == "localized"
-    assert {formats[c] for c in table.columns if "%" in c} == {"%.2f%%"}
+    assert formats["MACs (modelled)"] == formats["parameters (modelled)"] == "%,d"  # exact, with separators
+    assert {formats[c] for c in table.columns if "%" in c} == {"%,.2f"}  # percentages: "(%)" in the header
 
 
 def test_training_curves_have_one_legend_entry_per_phi_and_a_panel_per_recipe():

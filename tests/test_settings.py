@@ -8,7 +8,10 @@ import pytest
 from scaling_core.core import paths
 from scaling_core.core.errors import ConfigError
 from scaling_core.core.settings import SettingsModel, load_settings
+from scaling_core.lab.folders import folder_settings
+from scaling_core.lab.mask_folders import mask_folder_settings
 from scaling_core.lab.runs import LabSettingsFile, lab_settings
+from scaling_core.lab.scenes import scene_settings
 from scaling_core.storage.identity import IdentitySettingsFile, identity_settings
 from scaling_core.studies.deployment.measurements import DeploymentSettingsFile, deployment_defaults
 from scaling_core.studies.representation.measurements import RepresentationSettingsFile, representation_defaults
@@ -124,6 +127,25 @@ def test_a_value_out_of_range_and_an_unknown_choice(tmp_path, monkeypatch):
     _copy_with(tmp_path / "2", monkeypatch, "deployment/settings.json", bad_scheme)
     with pytest.raises(ConfigError, match=r"quantization\.schemes .*per_pixel"):
         _read_uncached(deployment_defaults)
+
+
+# The sections of data/lab/settings.json that their own modules read alone (the lab's lower modules cannot import
+# runs.LabSettingsFile): (section, a key, a value out of range, the reader).
+LAB_SECTIONS = [
+    ("folders", "side_px", 4, folder_settings),
+    ("scenes", "size_px", 1000, scene_settings),
+    ("mask_folders", "side_px", 1000, mask_folder_settings),
+]
+
+
+@pytest.mark.parametrize("section, key, value, reader", LAB_SECTIONS, ids=[s[0] for s in LAB_SECTIONS])
+def test_a_lab_section_read_alone_or_with_the_file_names_its_key(tmp_path, monkeypatch, section, key, value, reader):
+    assert _read_uncached(reader) == reader()
+    _copy_with(tmp_path, monkeypatch, "lab/settings.json", lambda d: d[section].update({key: value}))
+    for read in (reader, lab_settings):
+        with pytest.raises(ConfigError) as err:
+            _read_uncached(read)
+        assert err.value.parameter == f"data/lab/settings.json: {section}.{key}" and err.value.value == value
 
 
 def test_unreadable_and_malformed_files(tmp_path):

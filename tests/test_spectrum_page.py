@@ -4,7 +4,7 @@ import io
 
 import numpy as np
 import pytest
-from apptest import open_app
+from apptest import open_app, section
 from PIL import Image
 
 from scaling_core.studies.spectrum.power import synthetic_image
@@ -79,6 +79,7 @@ def test_bad_bands_and_an_empty_choice_say_so_and_the_page_keeps_running(store):
         },
         timeout=180,
     )
+    at = section(at, "spectrum", "A recipe for each domain")
     assert not at.exception and any("No image reaches the detail band" in i.value for i in at.info)
     at = open_app(PAGE, {"spectrum_domains": ""}, timeout=180)
     assert not at.exception and any("Pick a packaged domain" in i.value for i in at.info)
@@ -88,12 +89,14 @@ def test_a_domains_recipe_opens_in_the_explorer_and_joins_the_pareto_page(store)
     at = open_app(PAGE, {"spectrum_domains": "astronomy", "spectrum_phi_max": "3.0"}, timeout=180)
     recipe = table(at, "domain")
     assert not at.exception
+    at = section(at, "spectrum", "A recipe for each domain")
     at.button(key="spectrum_to_pareto").click().run()
     assert not at.exception
     assert at.query_params["pareto_recipes"].startswith("astronomy fit (power),")
     assert [t.value for t in at.title] == ["Pareto"]
     assert any("astronomy fit (power)" in set(d.value.get("recipe", [])) for d in at.dataframe)
     at = open_app(PAGE, {"spectrum_domains": "astronomy", "spectrum_phi_max": "3.0"}, timeout=180)
+    at = section(at, "spectrum", "A recipe for each domain")
     at.button(key="spectrum_to_explorer").click().run()
     assert not at.exception and [t.value for t in at.title] == ["Explorer"] and at.query_params["phi"] == "3.0"
     gamma = float(at.query_params["gamma"])

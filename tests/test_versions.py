@@ -39,14 +39,30 @@ from scaling_core.tasks.cost import count_task
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# (the version the digest was recorded at, the digest of the canary's rounded results), per version constant.
+# (the version the digests were recorded at, the digests of the canary's rounded results), per version constant.
+# One epoch of training lands a few units apart in the 6th digit on different CPUs (torch's kernels differ by
+# instruction set), so a version holds one digest per kind of CPU it was recorded on, in this order: AMD EPYC
+# (AVX2), Intel Xeon (AVX-512). Record a new CPU's digest only from an unchanged checkout (the same commit gave
+# the others), never to silence a change.
 CANARIES = {
-    "scaling_core.lab.runs.TRAINING_VERSION": (1, "c024046ead778bbf"),
-    "scaling_core.studies.robustness.evaluation.ROBUSTNESS_VERSION": ("a78504d8e37e", "9f18afabda948892"),
-    "scaling_core.studies.deployment.measurements.DEPLOYMENT_VERSION": ("2a43fd0b4501", "340659c981b8b843"),
-    "scaling_core.studies.representation.measurements.REPRESENTATION_VERSION": ("81c440039301", "51ef14c95fa63c54"),
-    "scaling_core.studies.representation.distill.DISTILLATION_VERSION": ("8abb3ac2587a", "844e7f40bf1d1eee"),
-    "scaling_core.hardware.latency_model.LATENCY_MODEL_VERSION": (1, "cce543a32af51c5b"),
+    "scaling_core.lab.runs.TRAINING_VERSION": (1, ("c024046ead778bbf", "72016c5528f02a37")),
+    "scaling_core.studies.robustness.evaluation.ROBUSTNESS_VERSION": (
+        "a78504d8e37e",
+        ("9f18afabda948892", "2e078c2dc3cb6c82"),
+    ),
+    "scaling_core.studies.deployment.measurements.DEPLOYMENT_VERSION": (
+        "2a43fd0b4501",
+        ("340659c981b8b843", "a0e0973f1737dbf7"),
+    ),
+    "scaling_core.studies.representation.measurements.REPRESENTATION_VERSION": (
+        "81c440039301",
+        ("51ef14c95fa63c54", "178c0990d6e9560a"),
+    ),
+    "scaling_core.studies.representation.distill.DISTILLATION_VERSION": (
+        "8abb3ac2587a",
+        ("844e7f40bf1d1eee", "37c1a0b4998b84b5"),
+    ),
+    "scaling_core.hardware.latency_model.LATENCY_MODEL_VERSION": (1, ("cce543a32af51c5b",)),
 }
 # What re-makes the shipped files a version keys.
 REMAKE = {
@@ -92,7 +108,7 @@ def check_canary(constant: str, result) -> None:
         f"{name} is {current!r} but the canary's digest was recorded at {recorded!r}: record this run's digest "
         f"({found}) beside {current!r} in CANARIES"
     )
-    assert found == expected, (
+    assert found in expected, (
         f"the {name.removesuffix('_VERSION').lower()} computation changed: bump {constant} and re-make the shipped "
         f"files ({REMAKE[constant]}); then record the new digest ({found}) beside the new version in CANARIES"
         + ("" if constant.endswith("TRAINING_VERSION") else " (if the training canary fails too, that comes first)")

@@ -57,14 +57,18 @@ def chart(fig: go.Figure, name: str, container: Any = st, **kwargs: Any) -> Any:
         config={"toImageButtonOptions": {"format": "png", "filename": name, "scale": 2}},
         **kwargs,
     )
+    # A quiet link, not a button: what it gives is said in its label and tooltip.
     container.download_button(
-        "Figure as HTML",
+        "Interactive chart (HTML)",
         data=lambda: fig.to_html(include_plotlyjs=True),
         file_name=f"{name}.html",
         mime="text/html",
         key=f"html_{name}",
         on_click="ignore",
-        help="Interactive and self-contained (plotly.js inside). For a PNG, use the camera button above the chart.",
+        type="tertiary",
+        icon=":material/download:",
+        help="This chart as one HTML file that opens in any browser, offline: zoom, hover and its data included "
+        "(plotly.js inside). For a picture, use the camera icon above the chart.",
     )
     return event
 

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from scaling_core.core.errors import ConfigError
+from scaling_core.core.memo import memoized
 from scaling_core.core.memory import BYTES_PER_FLOAT32
 from scaling_core.core.paths import DATA_DIR
 from scaling_core.core.recipe import Recipe
@@ -133,6 +134,7 @@ COST_OBJECTIVES: dict[str, CostObjective] = {
 }
 
 
+@memoized(maxsize=32)
 def grid_frame(
     recipes: Sequence[NamedRecipe],
     phis: Sequence[float],
@@ -179,6 +181,7 @@ BUDGET_COLUMNS = {
 }
 
 
+@memoized(maxsize=32)
 def mark_front(
     frame: pd.DataFrame, cost_column: str, budgets: dict[str, float], latency_column: str | None = None
 ) -> pd.DataFrame:

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from scaling_core.accuracy.model import BASE_TOP1_RANGE, reference_base_top1
 from scaling_core.accuracy.pareto import COST_OBJECTIVES, canonical_user_recipes
 from scaling_core.core.base import available_bases
-from scaling_core.core.errors import ConfigError
+from scaling_core.core.errors import ConfigError, number_text
 from scaling_core.core.presets import get_preset, preset_names, preset_table
 from scaling_core.core.recipe import Recipe
 from scaling_core.core.rounding import RESOLUTION_MULTIPLES
@@ -87,7 +87,7 @@ class FieldSpec:
         if self.kind is bool:
             return "0 or 1"
         kind = "an integer" if self.kind is int else "a number"
-        return f"{kind} in [{self.minimum:g}, {self.maximum:g}]"
+        return f"{kind} in [{number_text(self.minimum)}, {number_text(self.maximum)}]"
 
     def parse(self, raw: str) -> Any:
         """The typed value of a URL string; ValueError if it is not allowed."""
@@ -151,6 +151,7 @@ REPRESENTATION = representation_defaults()
 FEWSHOT, DISTILL = REPRESENTATION["fewshot"], REPRESENTATION["distillation"]
 LAB = lab_settings()
 RESULT_IDS = (0, 2**31 - 1)
+RESULT_ALLOWED = "a result number (the # in Saved results), or 0 for none"
 
 
 # Defaults are part of the link format: a link leaves out every field at its default, so changing a
@@ -352,8 +353,8 @@ class SavedState:
     send whoever opens that link to the Saved results page.
     """
 
-    result: int = setting(0, *RESULT_IDS)
-    compare: int = setting(0, *RESULT_IDS)
+    result: int = setting(0, *RESULT_IDS, description=RESULT_ALLOWED)
+    compare: int = setting(0, *RESULT_IDS, description=RESULT_ALLOWED)
     saved_filter: str = setting("", canonical=lambda text: text.strip()[:100], description="any text")
 
 
@@ -492,7 +493,7 @@ def _within_widgets(state: AppState, recipe: Recipe) -> tuple[AppState, str | No
             return (
                 replace(state, keep_law=False),
                 f"Keeping α·β²·γ² = {LAW_TARGET:g} would need {name} = {value:.4g}, outside its range "
-                f"[{spec.minimum:g}, {spec.maximum:g}]; the constraint is switched off.",
+                f"[{number_text(spec.minimum)}, {number_text(spec.maximum)}]; the constraint is switched off.",
             )
     return replace(state, alpha=recipe.alpha, beta=recipe.beta, gamma=recipe.gamma), None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 from numbers import Integral
 from typing import SupportsFloat
 
@@ -43,6 +44,17 @@ class StoreError(ConfigError):
         self.args = (f"store {store}: {reason}",)
 
 
+def number_text(value: SupportsFloat) -> str:
+    """A number as a message writes it (a range's ends): a whole number with thousands separators (2,147,483,647,
+    never 2.14748e+09), any other in its shortest exact decimal form (0.00001, never 1e-05)."""
+    number = float(value)
+    if not math.isfinite(number):
+        return str(number)
+    if number.is_integer():
+        return f"{int(number):,}"
+    return format(Decimal(repr(number)), ",f")
+
+
 def require_finite(
     parameter: str,
     value: SupportsFloat | str,
@@ -52,8 +64,8 @@ def require_finite(
     maximum: float | None = None,
 ) -> float:
     """Return value as float if finite and within [minimum, maximum], else raise ConfigError."""
-    lo = "-inf" if minimum is None else f"{minimum:g}"
-    hi = "inf" if maximum is None else f"{maximum:g}"
+    lo = "-inf" if minimum is None else number_text(minimum)
+    hi = "inf" if maximum is None else number_text(maximum)
     allowed = f"a finite number in {'(' if exclusive else '['}{lo}, {hi}{']' if maximum is not None else ')'}"
     try:
         number = float(value)

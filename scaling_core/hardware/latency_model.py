@@ -22,6 +22,7 @@ absolute percentage error, and Kendall's τ between predicted and measured (rank
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 
@@ -179,6 +180,12 @@ class FitReport:
     test_macs: tuple[int, ...]
     train_size: int
     plan: str = "full"  # the sampling plan it was fitted on: "full", or "quick" (fewer networks and rounds)
+    fit_seconds: float | None = None  # measured: building, timing and fitting, as the fit ran (None before it was kept)
+
+    @property
+    def below_noise_floor(self) -> bool:
+        """Whether the model agrees with the held-out networks less often than a re-measurement agrees with itself."""
+        return self.model_scores.within_10pct < self.noise_floor
 
     def as_dict(self) -> dict:
         """JSON-ready, with the model's version (what the store keeps as the machine's profile)."""
@@ -205,6 +212,7 @@ class FitReport:
             ),
             raw["train_size"],
             raw.get("plan", "full"),
+            raw.get("fit_seconds"),
         )
 
 
@@ -282,9 +290,9 @@ def plan_networks(plan: dict) -> list[TaskArch]:
     return networks + networks[plan["train"] :]
 
 
-def save_fit(plan: dict, measured: list, store) -> FitReport:
-    """Fit and score the plan's measurements (in plan_networks' order); store them and the profile under the device
-    and setup they were measured on; the report."""
+def save_fit(plan: dict, measured: list, store, fit_seconds: float | None = None) -> FitReport:
+    """Fit and score the plan's measurements (in plan_networks' order); store them and the profile (with the time the
+    fit took, when measured) under the device and setup they were measured on; the report."""
     from scaling_core.hardware.measure import measurement_row
 
     networks = plan_networks(plan)
@@ -295,7 +303,7 @@ def save_fit(plan: dict, measured: list, store) -> FitReport:
         store.put_measurement(measurement_row(network, measurement), replace=True)
     first_ms = [m.best_ms for m in first]
     report = fit_and_evaluate(train, first_ms[:train_size], test, first_ms[train_size:], [m.best_ms for m in second])
-    report = replace(report, plan=plan.get("name", "full"))
+    report = replace(report, plan=plan.get("name", "full"), fit_seconds=fit_seconds)
     store.put_profile(profile_identity(first[0].options, first[0].fingerprint.id), report.as_dict())
     return report
 
@@ -310,4 +318,6 @@ def fit_latency(options, store, plan: dict | None = None, progress=None) -> FitR
     from scaling_core.hardware.measure import measure_interleaved
 
     plan = plan or default_plan()
-    return save_fit(plan, measure_interleaved(plan_networks(plan), options, plan["rounds"], progress), store)
+    started = time.perf_counter()
+    measured = measure_interleaved(plan_networks(plan), options, plan["rounds"], progress)
+    return save_fit(plan, measured, store, time.perf_counter() - started)

@@ -43,8 +43,10 @@ def grid_recipes() -> list[Recipe]:
     ]
 
 
+@lru_cache(maxsize=1024, typed=True)
 def network_at(head: str, recipe: Recipe, phi: float) -> TaskArch:
-    """The hardware-friendly network of recipe at φ; a negative φ scales the base down (d = α^φ < 1)."""
+    """The hardware-friendly network of recipe at φ; a negative φ scales the base down (d = α^φ < 1). Kept (an
+    immutable network): the Deployment page's tables and the optimiser ask for the same φ on every run."""
     scaled = Recipe(recipe.alpha**phi, recipe.beta**phi, recipe.gamma**phi)
     return scale_task(head, scaled, 1.0, policy=HARDWARE_FRIENDLY, neck_scaling="recipe")
 

@@ -205,10 +205,10 @@ def _image_files(
                             f"at most {max_files:,} image files (folders.max_files in {WHERE})",
                         )
                     path = Path(folder) / file
-                    yield FolderFile(path.relative_to(root).as_posix(), _size(path), label, split)
+                    yield FolderFile(path.relative_to(root).as_posix(), file_size(path), label, split)
 
 
-def _size(path: Path) -> int:
+def file_size(path: Path) -> int:
     """A regular file's size; -1 for anything else (a pipe would block its reader, a dangling link has none)."""
     try:
         status = path.stat()

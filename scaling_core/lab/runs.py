@@ -32,6 +32,8 @@ from scaling_core.hardware.fingerprint import fingerprint
 from scaling_core.hardware.measure import MeasureOptions, measure_interleaved, measurement_row, stored_measurement
 from scaling_core.lab.data import dataset_info
 from scaling_core.lab.folders import FolderSettings
+from scaling_core.lab.mask_folders import MaskFolderSettings
+from scaling_core.lab.scenes import ScenesFile
 from scaling_core.lab.train import Budget, check_training_device, train
 from scaling_core.storage.keys import describe, digest
 from scaling_core.tasks.heads import as_task
@@ -90,6 +92,8 @@ class LabSettingsFile(SettingsModel):
     latency: _LatencyFile
     workers: PositiveInt
     folders: FolderSettings  # image folders as datasets: limits, split, the server's folders (lab/folders.py)
+    scenes: ScenesFile  # the generated scenes of the dense tasks (lab/scenes.py)
+    mask_folders: MaskFolderSettings  # segmentation folders: limits, split (lab/mask_folders.py)
 
 
 @lru_cache(maxsize=1)
@@ -117,6 +121,13 @@ def lab_recipe(alias: str) -> NamedRecipe:
 
 def lab_network(dataset: str, alias: str, phi: float, se_position: str = "after_depthwise") -> ScaledArch:
     """The lab base scaled by a recipe at φ, with the dataset's class count (and squeeze-excite where asked)."""
+    return classes_network(dataset_info(dataset).classes, alias, phi, se_position)
+
+
+@lru_cache(maxsize=1024, typed=True)
+def classes_network(classes: int, alias: str, phi: float, se_position: str = "after_depthwise") -> ScaledArch:
+    """lab_network for a class count: kept (an immutable network), as the Lab and Pareto pages ask for the whole grid
+    on every run."""
     settings = lab_settings()
     named = lab_recipe(alias)
     return scale_recipe(
@@ -124,7 +135,7 @@ def lab_network(dataset: str, alias: str, phi: float, se_position: str = "after_
         phi,
         base=settings.base,
         policy=settings.policy,
-        num_classes=dataset_info(dataset).classes,
+        num_classes=classes,
         label=f"{named.name}, φ={phi:g}",
         se_position=se_position,
     )
@@ -156,8 +167,9 @@ def run_key(
     return digest(parts)
 
 
+@lru_cache(maxsize=4096)
 def network_key(network: ScaledArch) -> str:
-    """A short key of the discrete network (what recipes at φ that coincide share)."""
+    """A short key of the discrete network (what recipes at φ that coincide share); kept per network."""
     return digest(describe(network))[:16]
 
 

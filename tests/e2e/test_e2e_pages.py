@@ -101,3 +101,21 @@ def test_a_link_copied_after_one_change_opens_the_same_view(server, browser, key
     expect(control(fresh, kind, label)).to_have_value(shown, timeout=60_000)
     assert parse_qs(urlsplit(fresh.url).query) == parse_qs(urlsplit(link).query)
     assert fresh.locator("[data-testid='stException']").count() == 0
+
+
+def test_the_explorer_opens_at_its_own_path_and_at_the_root_with_material_icons(server, browser):
+    """/explorer and / both open the Explorer, /explorer keeping its path and its query (φ = 2 shown); the sidebar
+    lists it once, every entry with a Material symbol (a font the app serves), none with an emoji."""
+    kind, label, _ = CHANGES["explorer"]
+    page = browser.new_page()
+    for path, phi in (("/explorer", "1"), ("/", "1"), ("/explorer?phi=2", "2")):
+        page.goto(server.url + path)
+        opened(page, "explorer")
+        expect(control(page, kind, label)).to_have_value(phi, timeout=60_000)
+        assert page.get_by_text("Page not found").count() == 0
+        assert urlsplit(page.url).path == urlsplit(path).path
+        links = page.get_by_test_id("stSidebarNav").get_by_test_id("stSidebarNavLink")
+        assert links.count() == len(PAGES) and links.filter(has_text=PAGES["explorer"].title).count() == 1
+        assert links.locator("[data-testid='stIconMaterial']").count() == len(PAGES)
+        assert links.locator("[data-testid='stIconEmoji']").count() == 0
+    assert float(parse_qs(urlsplit(page.url).query)["phi"][0]) == 2.0  # the link kept as the page writes it back

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from scaling_core.app.plots.style import finish, hline, log_axis, vline
+
+# The width of a bin of the prediction errors' histogram, in percentage points.
+BIN_POINTS = 2.5
 
 
 def stage_cost_figure(parts: pd.DataFrame) -> go.Figure:
@@ -20,8 +26,9 @@ def stage_cost_figure(parts: pd.DataFrame) -> go.Figure:
             customdata=parts[column],
             hovertemplate="%{x}: %{y:.1f}% (%{customdata:,})<extra>" + label + "</extra>",
         )
-    fig.update_layout(barmode="group", yaxis_title="share of the network's total (%)")
-    return finish(fig, "Where the cost lives, stage by stage", subtitle="modelled: exact analytic count")
+    # Slanted part names: level, "stage 1 stage 2 stage 3" runs together in a half-width chart.
+    fig.update_layout(barmode="group", yaxis_title="share of the total (%)", xaxis_tickangle=-45)
+    return finish(fig, "Where the cost lives, by stage", subtitle="modelled: exact analytic count", columns=2)
 
 
 def cost_curve_figure(curve: pd.DataFrame, phi: float) -> go.Figure:
@@ -36,7 +43,7 @@ def cost_curve_figure(curve: pd.DataFrame, phi: float) -> go.Figure:
     fig.update_layout(xaxis_title="φ", yaxis_title="MACs relative to the base (log)")
     fig.update_yaxes(**log_axis(values))
     vline(fig, phi, line_color="grey", annotation_text=f"φ = {phi:g}")
-    return finish(fig, "Cost growth with φ", subtitle="modelled: exact analytic count")
+    return finish(fig, "Cost growth with φ", subtitle="modelled: exact analytic count", columns=2)
 
 
 def component_figure(parts: pd.DataFrame) -> go.Figure:
@@ -50,7 +57,7 @@ def component_figure(parts: pd.DataFrame) -> go.Figure:
             hovertemplate=component + ": %{y:,} MACs<extra></extra>",
         )
     fig.update_layout(yaxis_title="MACs (multiply-adds)", yaxis_tickformat="~s")
-    return finish(fig, "Cost by component", subtitle="modelled: exact analytic count", legend=False)
+    return finish(fig, "Cost by component", subtitle="modelled: exact analytic count", legend=False, columns=3)
 
 
 def law_deviation_figure(table: pd.DataFrame, alpha: float, beta: float, gamma: float) -> go.Figure:
@@ -106,12 +113,10 @@ def video_curve_figure(curve: pd.DataFrame, best_frames: int) -> go.Figure:
         marker={"size": 12},
         name=f"best: {best_frames} frames",
     )
-    fig.update_layout(
-        xaxis_title="frames per clip T (width follows the budget)", yaxis_title="relative error (MSE / A²)"
-    )
+    fig.update_layout(xaxis_title="frames per clip T", yaxis_title="relative error (MSE / A²)")
     fig.update_xaxes(**log_axis(curve["frames"]))
     fig.update_yaxes(**log_axis(curve["relative_error"]))
-    return finish(fig, "Width or frames at one budget", subtitle="modelled")
+    return finish(fig, "Width or frames at one budget", subtitle="modelled; the width follows the budget", columns=2)
 
 
 def video_map_figure(table: pd.DataFrame) -> go.Figure:
@@ -129,7 +134,7 @@ def video_map_figure(table: pd.DataFrame) -> go.Figure:
     )
     fig.update_layout(xaxis_title="signal-to-noise ratio (dB)", yaxis_title="motion frequency (Hz)")
     fig.update_yaxes(**log_axis(grid.index))
-    return finish(fig, "Optimum frames per clip", subtitle="modelled", legend=False)
+    return finish(fig, "Optimum frames per clip", subtitle="modelled", legend=False, columns=2)
 
 
 def predicted_vs_measured_figure(held_out: pd.DataFrame) -> go.Figure:
@@ -149,24 +154,34 @@ def predicted_vs_measured_figure(held_out: pd.DataFrame) -> go.Figure:
     fig.add_scatter(x=held_out["measured_ms"], y=held_out["flops_only_ms"], mode="markers", name="FLOPs-only line")
     fig.update_layout(xaxis_title="measured latency (ms)", yaxis_title="predicted latency (ms)")
     return finish(
-        fig, "Held-out networks: predicted against measured", subtitle="measured on this machine; predictions modelled"
+        fig,
+        "Predicted against measured",
+        subtitle="held-out networks, measured on this machine; predictions modelled",
+        columns=2,
     )
 
 
 def error_histogram_figure(held_out: pd.DataFrame) -> go.Figure:
     """Relative prediction errors on the held-out networks, and the re-measurement's own spread."""
     fig = go.Figure()
-    for column, name in (
-        ("model_ms", "our model"),
-        ("flops_only_ms", "FLOPs-only line"),
-        ("remeasured_ms", "re-measurement (noise)"),
-    ):
-        fig.add_histogram(
-            x=100 * (held_out[column] / held_out["measured_ms"] - 1), name=name, opacity=0.6, xbins={"size": 2.5}
-        )
+    columns = {"model_ms": "our model", "flops_only_ms": "FLOPs-only line", "remeasured_ms": "re-measurement (noise)"}
+    # Rounded to a millionth of a point: 100 · (12 / 10 − 1) is 19.999999999999996, which plotly.js bins at 20
+    # while the bins below, computed from it, would end at 20 and leave its bar out.
+    errors = {
+        name: (100 * (held_out[column] / held_out["measured_ms"] - 1)).round(6) for column, name in columns.items()
+    }
+    finite = np.concatenate([e.to_numpy(dtype=float) for e in errors.values()])
+    finite = finite[np.isfinite(finite)]
+    # Bins of 2.5 points from below the lowest error to past the highest, and the axis over them and the ±10% band:
+    # every bar whole inside the plot.
+    start = math.floor(min(finite.min(initial=0.0), -10.0) / BIN_POINTS) * BIN_POINTS
+    end = (math.floor(max(finite.max(initial=0.0), 10.0) / BIN_POINTS) + 1) * BIN_POINTS
+    for name, values in errors.items():
+        fig.add_histogram(x=values, name=name, opacity=0.6, xbins={"start": start, "end": end, "size": BIN_POINTS})
     fig.add_vrect(x0=-10, x1=10, fillcolor="grey", opacity=0.1, line_width=0)
     fig.update_layout(barmode="overlay", xaxis_title="error against the measurement (%)", yaxis_title="networks")
-    return finish(fig, "Error distribution (held out)", subtitle="shaded: within ±10%")
+    fig.update_xaxes(range=[start - BIN_POINTS / 2, end + BIN_POINTS / 2])
+    return finish(fig, "Error distribution (held out)", subtitle="shaded: within ±10%", columns=2)
 
 
 def throughput_figure(frame: pd.DataFrame) -> go.Figure:

@@ -28,13 +28,8 @@ def _positive(values) -> list[float]:
 
 
 def bounded_log_axis(values) -> dict:
-    """style.log_axis over these values with the range bounded to them (a tenth of a decade either side)."""
-    shown = _positive(values)
-    axis = log_axis(shown)
-    if shown:
-        low, high = np.log10(min(shown)), np.log10(max(shown))
-        axis["range"] = [low - 0.1, high + 0.1]
-    return axis
+    """style.log_axis over the finite, positive ones of these values (`finish` bounds the range to the data)."""
+    return log_axis(_positive(values))
 
 
 def _spread(rows: pd.DataFrame, column: str = "accuracy") -> dict:
@@ -122,7 +117,7 @@ def blur_figure(frame: pd.DataFrame) -> go.Figure:
             annotation_text="2 px: detail past the first zero",
             annotation_position="top left",
         )
-    return finish(fig, "Blur length against φ (modelled)", "the latency needs this machine's latency model")
+    return finish(fig, "Blur length against φ (modelled)", "the latency needs this machine's latency model", columns=2)
 
 
 def transfer_figure(lengths_px: dict[str, float]) -> go.Figure:
@@ -141,7 +136,7 @@ def transfer_figure(lengths_px: dict[str, float]) -> go.Figure:
         xaxis_title="frequency along the motion (cycles per pixel)",
         yaxis_title="amplitude transfer |sinc(π f L)|",
     )
-    return finish(fig, "The blur's low-pass transfer (modelled)")
+    return finish(fig, "The blur's low-pass transfer (modelled)", columns=2)  # half width beside the blur
 
 
 def blur_accuracy_figure(
@@ -191,7 +186,16 @@ def thermal_trace_figure(trace: pd.DataFrame, throttle_c: float, phi: float) -> 
         col=1,
         hovertemplate="%{x:.0f} s: %{y:.1f} °C<extra>modelled</extra>",
     )
-    hline(fig, throttle_c, row=1, col=1, line_dash="dot", annotation_text=f"throttle {throttle_c:g} °C")
+    # Below the line at the start, where the run is still cool: the trace levels off under it later on.
+    hline(
+        fig,
+        throttle_c,
+        row=1,
+        col=1,
+        line_dash="dot",
+        annotation_text=f"throttle {throttle_c:g} °C",
+        annotation_position="bottom left",
+    )
     fig.add_scatter(
         x=trace["time_s"],
         y=trace["frequency"],
@@ -203,7 +207,7 @@ def thermal_trace_figure(trace: pd.DataFrame, throttle_c: float, phi: float) -> 
         hovertemplate="%{x:.0f} s: %{y:.2f}<extra>modelled</extra>",
     )
     fig.update_xaxes(title_text="time (s)", row=2, col=1)
-    return finish(fig, f"A sustained run at φ = {phi:g} (modelled)", legend=False)
+    return finish(fig, f"A sustained run at φ = {phi:g} (modelled)", legend=False, columns=2)
 
 
 def throughput_figure(frame: pd.DataFrame, required_fps: float) -> go.Figure:
@@ -224,8 +228,14 @@ def throughput_figure(frame: pd.DataFrame, required_fps: float) -> go.Figure:
     fig.update_layout(xaxis_title="φ", yaxis_title="inferences per second (log)")
     fig.update_yaxes(bounded_log_axis([*shown, *([required_fps] if required_fps > 0 else [])]))
     if required_fps > 0:  # after the axis type: on a log axis the line goes in log10 units
-        hline(fig, required_fps, line_dash="dot", annotation_text=f"required {required_fps:g} /s")
-    return finish(fig, "Throughput, cold and sustained (modelled)")
+        hline(
+            fig,
+            required_fps,
+            line_dash="dot",
+            annotation_text=f"required {required_fps:g} /s",
+            annotation_position="top left",  # small φ: the rates lie far above it there
+        )
+    return finish(fig, "Throughput, cold and sustained (modelled)", columns=2)
 
 
 def ceiling_figure(frame: pd.DataFrame, required_fps: float) -> go.Figure:
@@ -245,7 +255,13 @@ def ceiling_figure(frame: pd.DataFrame, required_fps: float) -> go.Figure:
     fig.update_layout(xaxis_title="φ", yaxis_title="inferences per second (log)")
     fig.update_yaxes(bounded_log_axis([*rows["ceiling_fps"], *([required_fps] if required_fps > 0 else [])]))
     if required_fps > 0:
-        hline(fig, required_fps, line_dash="dot", annotation_text=f"required {required_fps:g} /s")
+        hline(
+            fig,
+            required_fps,
+            line_dash="dot",
+            annotation_text=f"required {required_fps:g} /s",
+            annotation_position="top left",  # small φ: the rates lie far above it there
+        )
     return finish(
         fig,
         "The thermal ceiling on the rate (modelled)",
@@ -258,9 +274,9 @@ def sqnr_bits_figure(summary: pd.DataFrame, modelled: pd.DataFrame, scheme: str)
     chosen = summary[summary["scheme"] == scheme]
     positions = [p for p in POSITIONS if p in set(chosen["se_position"])]
     recipes = list(dict.fromkeys(chosen["recipe"]))
-    titles = [f"{r}, {POSITIONS[p]}" for p in positions for r in recipes]
+    titles = [f"{r}: SE {p.split('_')[0]}" for p in positions for r in recipes]
     fig = make_subplots(
-        rows=len(positions), cols=len(recipes), subplot_titles=titles, shared_yaxes=True, vertical_spacing=0.15
+        rows=len(positions), cols=len(recipes), subplot_titles=titles, shared_yaxes=True, vertical_spacing=0.2
     )
     phis = sorted(set(chosen["phi"]))
     drawn: set[tuple[int, int]] = set()
@@ -305,46 +321,68 @@ def sqnr_bits_figure(summary: pd.DataFrame, modelled: pd.DataFrame, scheme: str)
                 )
     for row in range(1, len(positions) + 1):
         for col in range(1, len(recipes) + 1):
-            if (row, col) not in drawn:  # say why a panel is empty
+            if (row, col) not in drawn:  # say why a panel is empty, in the middle of that panel
+                # In paper units: plotly.js draws no panel for axes without data, and places a label on them
+                # ("x5 domain") in the first panel instead, stretching its axis to hold it.
+                cell = fig.get_subplot(row, col)
                 fig.add_annotation(
-                    text="not measured<br>(this recipe is not in this grid)",
-                    x=0.5,
-                    y=0.5,
-                    xref="x domain",
-                    yref="y domain",
+                    text="not measured<br>(not in this grid)",
+                    x=sum(cell.xaxis.domain) / 2,
+                    y=sum(cell.yaxis.domain) / 2,
+                    xref="paper",
+                    yref="paper",
                     showarrow=False,
-                    row=row,
-                    col=col,
                 )
     fig.update_xaxes(title_text="bits")
     fig.update_yaxes(title_text="output SQNR (dB)", col=1)
-    fig.update_layout(height=300 * len(positions) + 200)
     return finish(
         fig,
         f"Output SQNR against the float model ({scheme.replace('_', ' ')} weights)",
-        "solid: measured, mean over seeds; dashed: modelled",
+        "solid: measured, mean over seeds; dashed: modelled; SE: squeeze-excite, after or before the depthwise conv",
+        plot_height=250 * len(positions) + 60 * (len(positions) - 1),
     )
 
 
 def se_figure(comparison: pd.DataFrame, bits: int) -> go.Figure:
-    """SQNR at one bit width against φ, SE after against SE before, per recipe and scheme (measured)."""
-    fig = go.Figure()
-    for i, ((recipe, scheme), rows) in enumerate(comparison.groupby(["recipe", "scheme"], sort=False)):
-        colour = COLOURS[i % len(COLOURS)]
-        for position, dash in (("after_depthwise", "solid"), ("before_depthwise", "dot")):
-            measured = rows[rows[position].notna()] if position in rows else rows.iloc[:0]
-            if not measured.empty:  # a recipe measured with one SE position only has no line for the other
+    """SQNR at one bit width against φ, SE after (solid) against SE before (dotted), one panel per weight scheme,
+    one colour per recipe (measured). The legend names the recipes once and keys the dotted line."""
+    schemes = list(dict.fromkeys(comparison["scheme"]))
+    recipes = list(dict.fromkeys(comparison["recipe"]))
+    fig = make_subplots(
+        cols=max(1, len(schemes)), subplot_titles=[f"{s.replace('_', ' ')} weights" for s in schemes] or None
+    )
+    shown: set[str] = set()
+    for col, scheme in enumerate(schemes, 1):
+        for recipe in recipes:
+            rows = comparison[(comparison["scheme"] == scheme) & (comparison["recipe"] == recipe)]
+            colour = COLOURS[recipes.index(recipe) % len(COLOURS)]
+            for position, dash in (("after_depthwise", "solid"), ("before_depthwise", "dot")):
+                measured = rows[rows[position].notna()] if position in rows else rows.iloc[:0]
+                if measured.empty:  # a recipe measured with one SE position only has no line for the other
+                    continue
                 fig.add_scatter(
                     x=measured["phi"],
                     y=measured[position],
                     mode="lines+markers",
-                    name=f"{recipe}, {scheme.replace('_', ' ')}, {POSITIONS[position]}",
+                    name=recipe,
+                    legendgroup=recipe,
+                    showlegend=recipe not in shown,
                     line={"color": colour, "dash": dash},
-                    hovertemplate="φ = %{x}: %{y:.1f} dB<extra>measured</extra>",
+                    row=1,
+                    col=col,
+                    hovertemplate=f"{recipe}, {POSITIONS[position]}: %{{y:.1f}} dB at φ = %{{x}}"
+                    "<extra>measured</extra>",
                 )
-    fig.update_layout(xaxis_title="φ", yaxis_title=f"output SQNR at {bits} bits (dB)")
+                shown.add(recipe)
+    if shown:  # the key to the dotted lines: one entry, not one per recipe
+        fig.add_scatter(
+            x=[None], y=[None], mode="lines", name="dotted: SE before", line={"color": "grey", "dash": "dot"}
+        )
+    fig.update_xaxes(title_text="φ")
+    fig.update_yaxes(title_text=f"SQNR at {bits} bits (dB)", col=1)
     return finish(
         fig,
-        "Does squeeze-excite before the depthwise conv protect the signal?",
-        f"{bits} bits, measured, mean over seeds; solid: SE after, dotted: SE before",
+        "Does SE before the depthwise conv help?",
+        f"squeeze-excite (SE) after (solid) or before (dotted) the depthwise conv; output SQNR at {bits} bits, "
+        "measured, mean over seeds",
     )

@@ -97,6 +97,7 @@ def lab_accuracy_figure(frame: pd.DataFrame, cost_column: str, cost_label: str) 
         fig,
         f"Accuracy against {cost_label.split(' (')[0]}",
         "measured: mean over seeds, bars min–max; dashed: modelled shape",
+        columns=2,
     )
 
 
@@ -144,5 +145,5 @@ def training_curves_figure(curves: pd.DataFrame) -> go.Figure:
         fig,
         "Training curves: test accuracy after each epoch",
         "measured: every seed is a line; colour: φ",
-        height=120 + 300 * rows,
+        plot_height=260 * rows + 70 * (rows - 1),
     )

@@ -44,7 +44,7 @@ def cover_figure(d: int, bias: bool, n_max: int, checks: Sequence[SeparabilityEs
             },
             hovertemplate="N = %{x}: %{y:.1f}%<extra>simulated, 95% interval</extra>",
         )
-    fig.update_layout(xaxis_title="points N", yaxis_title="separable labellings (%)", yaxis_range=[0, 101])
+    fig.update_layout(xaxis_title="points N", yaxis_title="separable labellings (%)")
     vline(fig, 2 * dimension, line_dash="dot", annotation_text=f"N = 2·{dimension:,}: 50%")
     title = f"Linearly separable dichotomies in R^{d:,}" + (" with a bias" if bias else "")
     return finish(fig, title, "exact: Cover's count (modelled); markers: simulated")

@@ -12,6 +12,9 @@ from scaling_core.app.plots.style import finish, log_axis
 
 SEQUENCE = plotly.colors.sequential.Viridis
 COLOURS = plotly.colors.qualitative.Plotly
+# Accuracy points within which a curve counts as settled at its floor: a few of the 250 test images, about what
+# the seeds' means still move by once an attack has won.
+FLOOR_POINTS = 2.0
 
 
 def _phi_colour(phi: float, phis: list[float]) -> str:
@@ -19,9 +22,28 @@ def _phi_colour(phi: float, phis: list[float]) -> str:
     return plotly.colors.sample_colorscale("Viridis", [0.9 * position])[0]
 
 
+def settled_level(measured: pd.DataFrame) -> float:
+    """The level from which every measured curve stays within FLOOR_POINTS of its last value (its floor): where
+    the curves end, past which a wider axis shows only flat lines. The highest level when a curve still moves."""
+    settled = float(measured["level"].min())
+    for _, rows in measured.groupby(["recipe", "phi"], sort=False):
+        rows = rows.sort_values("level")
+        accuracy, levels = rows["accuracy_mean"].to_numpy(dtype=float), rows["level"].to_numpy(dtype=float)
+        first = len(accuracy) - 1
+        while first > 0 and abs(accuracy[first - 1] - accuracy[-1]) <= FLOOR_POINTS:
+            first -= 1
+        settled = max(settled, float(levels[first]))
+    return settled
+
+
 def curves_figure(measured: pd.DataFrame, modelled: pd.DataFrame | None, level_label: str) -> go.Figure:
     """Accuracy against ε (or severity), one panel per recipe, one colour per φ: measured (bars: seeds' min–max),
-    modelled dashed."""
+    modelled dashed. The levels are drawn up to where every curve has reached its floor (`settled_level`)."""
+    top = settled_level(measured) if not measured.empty else None
+    flat = top is not None and top < measured["level"].max()
+    if flat:
+        measured = measured[measured["level"] <= top]
+        modelled = None if modelled is None else modelled[modelled["level"] <= top]
     recipes = list(dict.fromkeys(measured["recipe"]))
     phis = sorted(set(measured["phi"]))
     fig = make_subplots(cols=len(recipes), subplot_titles=recipes, shared_yaxes=True)
@@ -64,23 +86,24 @@ def curves_figure(measured: pd.DataFrame, modelled: pd.DataFrame | None, level_l
                     hovertemplate=f"{recipe}, φ = {phi:g}: %{{y:.1f}}% at %{{x}}<extra>modelled</extra>",
                 )
     fig.update_xaxes(title_text=level_label)
-    fig.update_yaxes(title_text="accuracy (%)", range=[0, 101], row=1, col=1)
+    fig.update_yaxes(title_text="accuracy (%)", row=1, col=1)
     return finish(
         fig,
         "Accuracy under perturbation",
         "solid: measured, mean over seeds (bars: their range)"
-        + ("; dashed: the margin model (modelled)" if modelled is not None else ""),
+        + ("; dashed: the margin model (modelled)" if modelled is not None else "")
+        + (f"; past {top:g} every curve stays at its floor (not drawn; in the CSV)" if flat else ""),
     )
 
 
 def summary_figure(summary: pd.DataFrame, level_label: str) -> go.Figure:
     """Area under the curve, the level at half accuracy and the clean-vs-robust gap: against MACs, then against φ."""
     metrics = (
-        ("auc", "area under the curve (%)"),
-        ("level_at_half", f"{level_label} at half accuracy"),
-        ("gap_at_reference", "clean − perturbed (points)"),
+        ("auc", "area under curve (%)"),
+        ("level_at_half", "level at half accuracy"),
+        ("gap_at_reference", "clean − perturbed"),
     )
-    fig = make_subplots(rows=2, cols=3, subplot_titles=[label for _, label in metrics] * 2, vertical_spacing=0.18)
+    fig = make_subplots(rows=2, cols=3, subplot_titles=[label for _, label in metrics] * 2, vertical_spacing=0.2)
     for i, (recipe, rows) in enumerate(summary.groupby("recipe", sort=False)):
         colour = COLOURS[i % len(COLOURS)]
         for row, x in enumerate(("macs", "phi"), 1):
@@ -101,11 +124,12 @@ def summary_figure(summary: pd.DataFrame, level_label: str) -> go.Figure:
                 )
     fig.update_xaxes(log_axis(summary["macs"]), title_text="MACs (exact count, log)", row=1)
     fig.update_xaxes(title_text="φ", row=2)
-    fig.update_layout(height=720)
     return finish(
         fig,
         "What each scaling dimension buys",
-        "measured, means over seeds; a half point is missing where accuracy never halves",
+        f"measured, means over seeds; level: {level_label}; a half point is missing where accuracy never halves; "
+        "clean − perturbed in accuracy points",
+        plot_height=560,
     )
 
 

@@ -22,6 +22,8 @@ from scaling_core.studies.spectrum.motion_blur import Motion
 COLOURS = plotly.colors.qualitative.Plotly
 # Decades of normalised power a spectrum chart shows below its highest value: lower power is off the chart.
 POWER_DECADES = 10
+# The least distance between two labels of input size at one end of the plot, as a share of the axis' decades.
+MARK_SPACING = 1 / 30
 
 
 def _colour(i: int) -> str:
@@ -116,6 +118,7 @@ def spectra_figure(summaries: Sequence[DomainSummary], slope_band: tuple[float, 
         fig,
         "Power spectra (measured)",
         f"thin: images; thick: domain means; dashed: fit over {slope_band[0]:g}–{slope_band[1]:g} cycles/px",
+        columns=2,
     )
 
 
@@ -140,20 +143,24 @@ def slopes_figure(images: pd.DataFrame) -> go.Figure:
             hovertemplate="%{text}: α = %{x:.2f}<extra></extra>",
         )
     fig.update_xaxes(title_text="fitted slope α of P ∝ 1/f^α", tickformat=".1f")
-    fig.update_yaxes(title_text="domain")
+    # Room above the top domain for the label of the α = 2 line (a category axis counts in domains).
+    domains = rows_all["domain"].nunique()
+    fig.update_yaxes(title_text="domain", range=[-0.5, domains - 0.5 + 0.4] if domains else None)
     style.vline(
         fig,
         2.0,
         line_dash="dot",
         line_color="grey",
-        annotation_text="α ≈ 2: natural scenes (published)",
-        annotation_position="top",
+        annotation_text="α ≈ 2: natural scenes",
+        annotation_position="top right",  # inside the plot: above it the label would meet the subtitle
     )
     return style.finish(
         fig,
         "Spectral slopes by domain (measured)",
-        "bars: 95% interval of the fit; α ≈ 2: Field 1987, van der Schaaf & van Hateren 1996",
+        "bars: 95% interval of the fit; α ≈ 2 in natural scenes: Field 1987, van der Schaaf & van Hateren 1996 "
+        "(published)",
         legend=False,
+        columns=2,
     )
 
 
@@ -193,15 +200,22 @@ def capture_figure(
         annotation_position="bottom right",
     )
     low, high = (min(sizes), max(sizes)) if sizes else (np.inf, -np.inf)
-    for label, px in marks:
+    # Each line is labelled at the foot of the plot, or at its top where the label would come within MARK_SPACING of
+    # the axis' decades (about 15 px in the narrowest chart) of the last one there: close lines (φ = 0…3 differ by a
+    # few pixels of input) alternate, and their labels never crowd each other.
+    last = {"bottom": -np.inf, "top": -np.inf}
+    spacing = MARK_SPACING * max(np.log10(high / low), 1.0) if sizes else 0.0
+    for label, px in sorted(marks, key=lambda mark: mark[1]):
         if low <= px <= high:
+            end = "bottom" if np.log10(px) - last["bottom"] >= spacing else min(last, key=last.get)
+            last[end] = np.log10(px)
             style.vline(
                 fig,
                 px,
                 line_color="lightgrey",
                 annotation_text=label,
                 annotation_textangle=-90,
-                annotation_position="bottom right",
+                annotation_position=f"{end} right",
                 annotation_font_size=10,
             )
     return style.finish(
@@ -270,7 +284,8 @@ def blur_figure(capture: pd.DataFrame, column: str, what: str, motion: Motion) -
             line_dash="dash",
             line_color="grey",
             annotation_text=f"L = 2 px at {saturating:,.0f} px",
-            annotation_position="bottom right",
+            # On the side of the line with room for it: left of a line in the right half of the axis.
+            annotation_position="bottom left" if saturating > np.sqrt(sizes[0] * sizes[-1]) else "bottom right",
         )
         style.vline(fig, saturating, row=1, col=2, line_dash="dash", line_color="grey")
     return style.finish(

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from scaling_core.core.errors import ConfigError
+from scaling_core.core.memo import memoized
 from scaling_core.core.recipe import Recipe
 from scaling_core.hardware.latency_model import LinearProfile, predict_ms
 from scaling_core.hardware.optimize import network_at, within_plan
@@ -120,6 +121,7 @@ def thermal_frame(
     return pd.DataFrame(rows)
 
 
+@memoized(maxsize=32)
 def energy_frame(recipe: Recipe, phis: Sequence[float], device: ThermalDevice, energy: EnergyModel) -> pd.DataFrame:
     """Per φ, without a latency model: energy per inference and the thermal ceiling on the rate (modelled).
 
@@ -152,6 +154,7 @@ def energy_frame(recipe: Recipe, phis: Sequence[float], device: ThermalDevice, e
     return pd.DataFrame(rows)
 
 
+@memoized(maxsize=32)
 def blur_frame(recipe: Recipe, phis: Sequence[float], motion) -> pd.DataFrame:
     """Per φ, without a latency model: the network's input size and the motion's blur length there (modelled)."""
     rows = []
@@ -238,6 +241,7 @@ def quantization_curves(records: Sequence[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@memoized(maxsize=32)
 def quantization_summary(curves: pd.DataFrame) -> pd.DataFrame:
     """Means over seeds per recipe, φ, SE position, scheme and bit width (SQNR in dB, accuracy drop in points)."""
     keys = ["alias", "recipe", "phi", "se_position", "blocks", "quantizers", "scheme", "bits"]
@@ -285,6 +289,7 @@ def quantization_fit(summary: pd.DataFrame, gain: float, min_bits: int = 4) -> Q
     )
 
 
+@memoized(maxsize=32)
 def se_comparison(summary: pd.DataFrame, bits: int) -> pd.DataFrame:
     """At one bit width: mean SQNR (dB) per recipe, φ and scheme with SE after and before the depthwise conv."""
     chosen = summary[summary["bits"] == bits]
@@ -296,6 +301,7 @@ def se_comparison(summary: pd.DataFrame, bits: int) -> pd.DataFrame:
     return table
 
 
+@memoized(maxsize=32)
 def modelled_sqnr(summary: pd.DataFrame, gain: float) -> pd.DataFrame:
     """The noise model's output SQNR (dB) at every measured configuration, from its quantizer count and bits."""
     frame = summary[["recipe", "phi", "se_position", "scheme", "bits", "quantizers"]].copy()

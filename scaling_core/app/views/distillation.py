@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from scaling_core.core.memo import memoized
 from scaling_core.lab.runs import code_version
 from scaling_core.storage.shipped import Maker, stored_or_shipped
 from scaling_core.studies.representation.distill import DISTILLATION_VERSION, DistillSettings, distillation_records
@@ -55,6 +56,7 @@ def student_frame(records: Sequence[dict]) -> pd.DataFrame:
     )
 
 
+@memoized(maxsize=32)
 def student_summary(frame: pd.DataFrame) -> pd.DataFrame:
     """Per teacher and student φ: accuracy (%) mean and spread over seeds, and the gain over the student alone."""
     table = (
@@ -75,6 +77,7 @@ def student_summary(frame: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+@memoized(maxsize=32)
 def pruning_summary(records: Sequence[dict]) -> pd.DataFrame:
     """Per teacher, student φ and sparsity: accuracy (%) before and after fine-tuning, mean over seeds."""
     rows = [

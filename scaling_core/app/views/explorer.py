@@ -12,7 +12,6 @@ from scaling_core.accuracy.model import AccuracyEstimate, estimate
 from scaling_core.app.state import CUSTOM, AppState
 from scaling_core.core.arch import ScaledArch, scale_recipe
 from scaling_core.core.cost import CostReport, count
-from scaling_core.core.errors import ConfigError
 from scaling_core.core.memory import estimate_memory_bytes
 from scaling_core.core.presets import fitted_phi, get_preset, preset_table, scale_preset
 from scaling_core.core.recipe import Recipe
@@ -21,7 +20,6 @@ from scaling_core.core.sweep import sweep
 from scaling_core.tasks.summary import part_rows
 
 CURVE_POINTS = 81
-INT64_MAX = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -62,12 +60,6 @@ def explore(state: AppState) -> ExplorerView:
     else:
         arch = scale_recipe(recipe, state.phi, base=state.base, policy=policy, num_classes=state.num_classes)
     report = count(arch)
-    if report.macs > INT64_MAX:
-        raise ConfigError(
-            "MACs",
-            f"{float(report.macs):.3g}",
-            f"≤ {INT64_MAX:.3g} for tables and charts to show them exactly; lower phi or the coefficients",
-        )
     base_arch = scale_recipe(
         recipe,
         0.0,
@@ -198,3 +190,46 @@ STARTING_POINTS = (
         "The Pareto page: accuracy against cost for EfficientNet's recipe and the alternatives, and the front.",
     ),
 )
+
+
+NETWORK_ROWS = ("base", "scaled")
+
+
+def base_network(state: AppState) -> ScaledArch:
+    """The network before scaling: the view's base (the published variants' for a preset) at φ = 0, every multiplier
+    1, under the same rounding and head: the network "MACs vs base" divides by."""
+    return scale_recipe(
+        Recipe(state.alpha, state.beta, state.gamma),
+        0.0,
+        base=state.base if state.preset == CUSTOM else preset_table().base,
+        policy=policy_of(state),
+        num_classes=state.num_classes,
+    )
+
+
+def network_blocks(base: ScaledArch, scaled: ScaledArch) -> pd.DataFrame:
+    """The two networks as rows of blocks to draw, base first: one row per part (stem, stages, head) with its output
+    channels, repeats (stem and head: 1), output resolution and where it starts along its network (in blocks).
+
+    `title` names each network with its input size and depth; `label` is the part's output resolution as drawn.
+    """
+    rows = []
+    for network, arch in zip(NETWORK_ROWS, (base, scaled)):
+        name = arch.base_name if network == "base" else arch.label or arch.base_name
+        title = f"{network}, {name}: {arch.resolution_px:,} px input, {arch.total_blocks:,} blocks"
+        start = 0
+        for part in part_rows(arch, count(arch))[:-1]:  # the classifier is a pooled vector, not a stage
+            rows.append(
+                {
+                    "network": network,
+                    "title": title,
+                    "part": part["part"],
+                    "channels": int(part["out_channels"]),
+                    "repeats": int(part["repeats"]),
+                    "output_px": int(part["output_px"]),
+                    "start": start,
+                    "label": f"{int(part['output_px']):,} px",
+                }
+            )
+            start += int(part["repeats"])
+    return pd.DataFrame(rows)

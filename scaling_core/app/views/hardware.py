@@ -10,6 +10,7 @@ from functools import lru_cache
 import pandas as pd
 
 from scaling_core.app.state import CUSTOM, AppState
+from scaling_core.app.tables import value_text
 from scaling_core.core.arch import ScaledArch, scale_recipe
 from scaling_core.core.errors import ConfigError
 from scaling_core.core.presets import scale_preset
@@ -96,9 +97,21 @@ def cached_optimize(weights: tuple[float, ...], features: tuple[str, ...], budge
     return optimize(LinearProfile(features, weights), budget_ms)
 
 
+# The latency budget slider's stops (ms): 1–2–3–5 in each decade of the field's range, so every decade gets the same
+# room and the 30 ms default sits mid-track (on a linear 1–1000 ms slider it sat at the far left).
+BUDGET_STOPS_MS = tuple(float(f"{m}e{e}") for e in range(3) for m in (1, 2, 3, 5)) + (1000.0,)
+
+
+def budget_choices(current_ms: float) -> list[float]:
+    """The budget slider's stops: BUDGET_STOPS_MS and the current budget among them (a link may carry any budget in
+    the field's range, and keeps opening with it)."""
+    return sorted({*BUDGET_STOPS_MS, float(current_ms)})
+
+
 FIT_USES = (
     "The fitted model predicts any network's latency from its exact counts in microseconds: the Pareto page's "
-    "predicted-latency axis and budget, the Deployment page's drone, and the optimiser below use it."
+    "predicted-latency axis and budget, the Deployment page's drone, and the best recipe under a latency budget "
+    "(shown on this page once a model is fitted) use it."
 )
 
 
@@ -111,13 +124,51 @@ def plan_text(plan: dict) -> str:
     )
 
 
-def fit_choices() -> dict[str, str]:
-    """The fits offered, by plan name: what each measures and how long it took on the reference 2-core machine."""
+# What each of the latency model's weights is paid per, in words (FEATURES' order; the weights are ms per unit).
+FEATURE_WORDS = {
+    "constant": "per call",
+    "dense_gmacs": "per GMAC of dense conv and linear",
+    "depthwise_gmacs": "per GMAC of depthwise conv",
+    "other_gmacs": "per GMAC of other operators",
+    "mega_activations": "per million activations",
+    "mega_params": "per million parameters",
+    "layers_hundreds": "per hundred layers",
+    "neck_mega_activations": "per million activations in the neck",
+    "head_mega_activations": "per million activations in the head",
+    "gmacs": "per GMAC",
+}
+
+
+def weights_text(profile: LinearProfile) -> str:
+    """A fitted profile's weights in words: "0.5 ms per call, 30 ms per GMAC of dense conv and linear, …"."""
+    return ", ".join(
+        f"{value_text(weight)} ms {FEATURE_WORDS.get(name, name.replace('_', ' '))}"
+        for name, weight in zip(profile.features, profile.weights)
+    )
+
+
+def fit_choices(last: FitReport | None = None) -> dict[str, str]:
+    """The fits offered, by plan name: what each measures, and how long it took when the stored profile `last` was
+    fitted with it here (measured; no time is promised for a fit never run on this machine and setup)."""
     choices = {}
     for name in ("quick", "full"):
-        plan = named_plan(name)
-        choices[name] = f"{name.capitalize()} fit: {plan_text(plan)}, about {plan['seconds_here']:,} s on 2 cores here"
+        text = f"{name.capitalize()} fit: {plan_text(named_plan(name))}"
+        if last is not None and last.plan == name and last.fit_seconds is not None:
+            text += f"; the last one on this machine took {last.fit_seconds:,.0f} s (measured)"
+        choices[name] = text
     return choices
+
+
+def fit_warning(report: FitReport) -> str | None:
+    """What to say of a fit that agrees with held-out networks less often than a re-measurement does (else None)."""
+    if not report.below_noise_floor:
+        return None
+    return (
+        f"The model lands within ±10% for {report.model_scores.within_10pct:.0%} of the held-out networks, below the "
+        f"re-measurement floor ({report.noise_floor:.0%} of them re-measure within ±10%): the machine was busy or "
+        "its speed drifted while the fit ran, so its predictions are no better than noise here. Refit when the "
+        "machine is quiet" + (", with the full fit." if report.plan == "quick" else ".")
+    )
 
 
 def profile_label(report: FitReport) -> str:

@@ -118,8 +118,6 @@ RESULT_COLUMNS = {
     "resolution_multiplier": "r",
     "train_time_s": "training (s, measured)",
 }
-PERCENT_COLUMNS = ("accuracy (%, measured mean)", "min (%)", "max (%)", "modelled shape (%)")
-COUNT_COLUMNS = ("MACs (modelled)", "parameters (modelled)")
 
 
 def results_table(frame: pd.DataFrame) -> pd.DataFrame:

@@ -28,10 +28,11 @@ from scaling_core.core.arch import scale_recipe
 from scaling_core.core.base import load_base
 from scaling_core.core.cost import count
 from scaling_core.core.errors import ConfigError
+from scaling_core.core.memo import memoized
 from scaling_core.core.presets import preset_table, scale_preset
 from scaling_core.core.recipe import Recipe
 from scaling_core.core.sweep import sweep
-from scaling_core.hardware.latency_model import LinearProfile, named_plan, predict_ms
+from scaling_core.hardware.latency_model import LinearProfile, named_plan, plan_timings, predict_ms
 from scaling_core.hardware.optimize import within_plan
 from scaling_core.tasks.heads import TaskArch, as_task
 
@@ -259,11 +260,17 @@ def _budgets(state: AppState, latency_budget_ms: float) -> dict[str, float]:
 
 def published_reference(state: AppState) -> pd.DataFrame:
     """EfficientNet B0–B7: published top-1 at our exact count of the official networks."""
+    return published_counts(state.num_classes)
+
+
+@memoized(maxsize=8)
+def published_counts(num_classes: int) -> pd.DataFrame:
+    """published_reference's table for a class count (it reads nothing else of the state)."""
     rows = []
     for point in published_points():
         if point.preset is None:
             continue
-        report = count(scale_preset(point.preset, num_classes=state.num_classes))
+        report = count(scale_preset(point.preset, num_classes=num_classes))
         rows.append(
             {
                 "label": point.label,
@@ -330,12 +337,11 @@ def cost_fallback(state: AppState, has_profile: bool, has_lookup: bool) -> str:
             "against MACs (choose measured latency for the lab's own timings)."
         )
     if state.pareto_cost == "latency_predicted" and not has_profile:
-        quick, full = (named_plan(name)["seconds_here"] for name in ("quick", "full"))
         return (
             "Predicted latency needs a latency model of this machine and measuring setup: it predicts every "
-            "grid point's latency (ms) from its layers and lets the latency budget bind on any axis. A quick fit "
-            f"on the Hardware page takes about {quick:,} s (a full one about {full:,} s) on a 2-core machine; "
-            "meanwhile the front is drawn against MACs."
+            "grid point's latency (ms) from its layers and lets the latency budget bind on any axis. Fit one on "
+            "the Hardware page (a quick fit times "
+            f"{plan_timings(named_plan('quick')):,} runs); meanwhile the front is drawn against MACs."
         )
     if state.pareto_cost == "latency_measured" and state.pareto_source == "imagenet" and not has_lookup:
         return "Measured latency needs the results store and a measuring setup: the front is drawn against MACs."

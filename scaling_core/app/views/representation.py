@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from scaling_core.core.memo import memoized
 from scaling_core.lab.runs import code_version
 from scaling_core.lab.train import Budget
 from scaling_core.storage.shipped import Maker, stored_or_shipped
@@ -72,6 +73,7 @@ def fewshot_frame(records: Sequence[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@memoized(maxsize=32)
 def fewshot_summary(frame: pd.DataFrame) -> pd.DataFrame:
     """Per recipe, φ and shots: accuracy (%) mean over seeds, the seeds' range (seed_min … seed_max) and the
     mean over seeds of each run's 95% half-interval over its episodes (episode_ci, points)."""

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from scaling_core.core.errors import ConfigError
+from scaling_core.core.memo import memoized
 from scaling_core.lab.runs import code_version
 from scaling_core.storage.shipped import Maker, stored_or_shipped
 from scaling_core.studies.robustness.evaluation import (
@@ -90,6 +91,7 @@ def records_for(dataset: str, aliases, phis, seeds: int, store, budget=None) -> 
     )
 
 
+@memoized(maxsize=32)
 def seed_summary(curves: pd.DataFrame) -> pd.DataFrame:
     """Accuracy per recipe, φ, perturbation and level: mean, min and max over seeds (in %)."""
     grouped = curves.groupby([*KEYS, "macs", "attack", "level"], sort=False)["accuracy"]
@@ -112,6 +114,7 @@ def _eps_half(levels: np.ndarray, accuracy: np.ndarray) -> float:
     return float(np.interp(half, [accuracy[i], accuracy[i - 1]], [levels[i], levels[i - 1]]))
 
 
+@memoized(maxsize=32)
 def robustness_summary(curves: pd.DataFrame, attack: str, reference_eps: float) -> pd.DataFrame:
     """Per recipe and φ (means over seeds): clean accuracy, area under the curve, ε at half accuracy, the gap at ε."""
     rows = []
@@ -153,6 +156,7 @@ def model_fit(curves: pd.DataFrame, moments: pd.DataFrame, attack: str) -> Model
     return ModelFit(start, fitted, fit_error(start, chosen), fit_error(fitted, chosen))
 
 
+@memoized(maxsize=32)
 def modelled_curves(model: MarginModel, curves: pd.DataFrame, attack: str) -> pd.DataFrame:
     """The model's accuracy (%) at every recipe, φ and ε the measurement has."""
     grid = curves[curves["attack"] == attack].drop_duplicates([*KEYS, "level"]).copy()
@@ -160,6 +164,7 @@ def modelled_curves(model: MarginModel, curves: pd.DataFrame, attack: str) -> pd
     return grid[[*KEYS, "macs", "level", "accuracy_modelled"]]
 
 
+@memoized(maxsize=32)
 def moments_table(moments: pd.DataFrame) -> pd.DataFrame:
     """Per recipe and φ, means over seeds: clean accuracy (%), the margin's mean and sd, the gradient norm's mean."""
     table = (

@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from scaling_core.app.export import validated_payload
+from scaling_core.app.tables import value_text
 from scaling_core.core.errors import ConfigError
 
 
@@ -94,20 +95,12 @@ def side_by_side(first: dict, second: dict) -> pd.DataFrame:
         rows.append(
             {
                 "field": field,
-                f"#{first['id']}": _text(x),
-                f"#{second['id']}": _text(y),
-                "difference": _text(y - x) if numeric else ("" if x == y else "differs"),
+                f"#{first['id']}": value_text(x),
+                f"#{second['id']}": value_text(y),
+                "difference": value_text(y - x) if numeric else ("" if x == y else "differs"),
             }
         )
     return pd.DataFrame(rows)
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:,.6g}"
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
-    return "" if value is None else str(value)
 
 
 def results_table(results: list[dict]) -> pd.DataFrame:

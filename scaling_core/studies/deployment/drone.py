@@ -28,6 +28,7 @@ import pandas as pd
 from scipy import optimize
 
 from scaling_core.core.errors import ConfigError
+from scaling_core.core.memo import memoized
 from scaling_core.core.recipe import Recipe
 from scaling_core.hardware.latency_model import LinearProfile, predict_ms
 from scaling_core.hardware.optimize import largest_phi, network_at, within_plan
@@ -36,6 +37,7 @@ from scaling_core.studies.spectrum.power import Spectrum, captured_share, radial
 from scaling_core.tasks.cost import count_task
 
 
+@memoized(maxsize=32)
 def latency_frame(model: LinearProfile, recipe: Recipe, phis: Sequence[float], motion: Motion) -> pd.DataFrame:
     """Per φ: the hardware-friendly network's input size, MACs, predicted latency (ms) and blur length (px).
 
@@ -101,6 +103,18 @@ def surviving_share(spectrum: Spectrum, input_px, sweep: float) -> np.ndarray:
     return np.asarray(blurred / captured_share(spectrum, input_px), dtype=np.float64)
 
 
+def surviving_shares(spectrum: Spectrum, input_px: Sequence, sweeps: Sequence[float]) -> np.ndarray:
+    """surviving_share at each pair of input size and sweep: one blur transfer per distinct sweep (the shares are
+    taken element by element, so each equals its own call)."""
+    sizes = np.asarray(input_px)
+    sweeps = list(sweeps)
+    share = np.empty(len(sweeps), dtype=np.float64)
+    for sweep in dict.fromkeys(sweeps):
+        at = np.array([s is sweep or s == sweep for s in sweeps])
+        share[at] = surviving_share(spectrum, sizes[at], sweep)
+    return share
+
+
 def modelled_accuracy(clean, chance: float, share, exponent: float = 1.0) -> np.ndarray:
     """chance + (clean − chance) · share^κ."""
     clean = np.asarray(clean, dtype=np.float64)
@@ -140,9 +154,10 @@ class BlurFit:
     calibrated_rms_points: float
 
 
+@memoized(maxsize=16)
 def blur_fit(curves: pd.DataFrame, spectrum: Spectrum, chance: float, exponent: float = 1.0) -> BlurFit:
     """RMS error (accuracy points) of the model over every measured run and sweep, at κ and at the calibrated κ."""
-    share = np.array([surviving_share(spectrum, px, s) for px, s in zip(curves["resolution_px"], curves["sweep"])])
+    share = surviving_shares(spectrum, curves["resolution_px"].to_numpy(), curves["sweep"].tolist())
 
     def rms(k: float) -> float:
         predicted = modelled_accuracy(curves["clean"], chance, share, k)
@@ -152,6 +167,7 @@ def blur_fit(curves: pd.DataFrame, spectrum: Spectrum, chance: float, exponent: 
     return BlurFit(exponent, rms(exponent), float(best.x), float(best.fun))
 
 
+@memoized(maxsize=16)
 def blur_summary(curves: pd.DataFrame) -> pd.DataFrame:
     """Mean, min and max accuracy over seeds (in %) per recipe, φ and sweep, with the input size and blur length."""
     grouped = curves.groupby(["alias", "recipe", "phi", "resolution_px", "sweep", "blur_px"], sort=False)["accuracy"]
@@ -162,6 +178,7 @@ def blur_summary(curves: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+@memoized(maxsize=64)
 def best_resolution(summary: pd.DataFrame, sweep: float) -> pd.DataFrame:
     """Per recipe, at one sweep: the input size with the highest mean accuracy, and whether larger inputs lose."""
     chosen = summary[np.isclose(summary["sweep"], sweep)]
@@ -184,12 +201,13 @@ def best_resolution(summary: pd.DataFrame, sweep: float) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@memoized(maxsize=16)
 def modelled_blur(
     curves: pd.DataFrame, spectrum: Spectrum, chance: float, sweep: float, exponent: float = 1.0
 ) -> pd.DataFrame:
     """Per recipe and φ: the modelled accuracy (%) at a sweep, from the measured clean accuracy (mean over seeds)."""
     clean = curves.groupby(["recipe", "phi", "resolution_px"], sort=False)["clean"].mean().reset_index()
-    share = np.array([surviving_share(spectrum, px, sweep) for px in clean["resolution_px"]])
+    share = surviving_shares(spectrum, clean["resolution_px"].to_numpy(), [sweep] * len(clean))
     clean["accuracy_modelled"] = 100 * modelled_accuracy(clean["clean"], chance, share, exponent)
     clean["surviving_share"] = share
     return clean

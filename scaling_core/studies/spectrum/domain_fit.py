@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from scaling_core.core.errors import ConfigError, require_finite
+from scaling_core.core.memo import memoized
 from scaling_core.core.recipe import Recipe
 from scaling_core.core.rounding import round_resolution
 from scaling_core.studies.spectrum.images import NamedImage
@@ -189,27 +190,45 @@ def capture_frame(
     motion: Motion | None = None,
 ) -> pd.DataFrame:
     """Per image and input size: the share of all power, of the detail band, and of the detail band after blur."""
-    sizes = np.asarray(resolutions)
+    return _capture(_images(summaries), np.asarray(resolutions), detail_band, motion)
+
+
+def _images(summaries: Sequence[DomainSummary]) -> tuple[tuple[str, str, Spectrum], ...]:
+    """What the capture tables read of the summaries: each image's domain, name and spectrum (not the sizes it needs,
+    which the share to keep changes)."""
+    return tuple((s.domain, a.name, a.spectrum) for s in summaries for a in s.images)
+
+
+@memoized(maxsize=64)
+def _capture(
+    images: tuple[tuple[str, str, Spectrum], ...],
+    sizes: np.ndarray,
+    detail_band: tuple[float, float],
+    motion: Motion | None,
+) -> pd.DataFrame:
+    """capture_frame's table, kept per content of what it reads (each image's domain, name and spectrum): the
+    Spectrum page draws it three times a run, and its share needed (what a link's session and a rerun change)
+    leaves it as it is."""
     frames = []
-    for s in summaries:
-        for a in s.images:
-            holds = _holds_band(a.spectrum, detail_band)
-            nan = np.full(len(sizes), np.nan)
-            frame = pd.DataFrame(
-                {
-                    "domain": s.domain,
-                    "image": a.name,
-                    "resolution_px": sizes,
-                    "power_share": captured_share(a.spectrum, sizes),
-                    "detail_share": captured_share(a.spectrum, sizes, detail_band) if holds else nan,
-                }
+    for domain, name, spectrum in images:
+        holds = _holds_band(spectrum, detail_band)
+        nan = np.full(len(sizes), np.nan)
+        frame = pd.DataFrame(
+            {
+                "domain": domain,
+                "image": name,
+                "resolution_px": sizes,
+                "power_share": captured_share(spectrum, sizes),
+                "detail_share": captured_share(spectrum, sizes, detail_band) if holds else nan,
+            }
+        )
+        if motion is not None:
+            gain = motion.power_gain(spectrum.cycles_per_image)  # once per image: both blurred shares use it
+            frame["power_share_blurred"] = captured_share(spectrum, sizes, gain=lambda _, g=gain: g)
+            frame["detail_share_blurred"] = (
+                captured_share(spectrum, sizes, detail_band, lambda _, g=gain: g) if holds else nan
             )
-            if motion is not None:
-                frame["power_share_blurred"] = captured_share(a.spectrum, sizes, gain=motion.power_gain)
-                frame["detail_share_blurred"] = (
-                    captured_share(a.spectrum, sizes, detail_band, motion.power_gain) if holds else nan
-                )
-            frames.append(frame)
+        frames.append(frame)
     return pd.concat(frames, ignore_index=True)
 
 
@@ -271,8 +290,22 @@ def recipe_frame(
     multiple: int = 8,
 ) -> pd.DataFrame:
     """Per domain and φ: the recipe's input size r(φ) and the shares it keeps (means over the domain's images)."""
+    return _recipe_table(_images(summaries), recipe, phis, base_px, detail_band, motion, multiple)
+
+
+@memoized(maxsize=64)
+def _recipe_table(
+    images: tuple[tuple[str, str, Spectrum], ...],
+    recipe: Recipe,
+    phis: Sequence[float],
+    base_px: int,
+    detail_band: tuple[float, float],
+    motion: Motion,
+    multiple: int,
+) -> pd.DataFrame:
+    """recipe_frame's table, kept per content of what it reads (as _capture)."""
     sizes = recipe_resolutions(recipe, phis, base_px, multiple)
-    capture = capture_frame(summaries, sorted(set(sizes.tolist())), detail_band, motion)
+    capture = _capture(images, np.asarray(sorted(set(sizes.tolist()))), detail_band, motion)
     means = capture.groupby(["domain", "resolution_px"], sort=False)[list(SHARE_COLUMNS)].mean().reset_index()
     steps = pd.DataFrame({"phi": np.asarray(phis, dtype=np.float64), "resolution_px": sizes})
     return steps.merge(means, on="resolution_px").sort_values(["domain", "phi"], kind="stable").reset_index(drop=True)
@@ -283,7 +316,16 @@ def blur_plateau(summaries: Sequence[DomainSummary], detail_band: tuple[float, f
     at = motion.saturating_px()
     if not np.isfinite(at):
         return pd.DataFrame()
+    return _plateau(_images(summaries), detail_band, motion)
+
+
+@memoized(maxsize=64)
+def _plateau(
+    images: tuple[tuple[str, str, Spectrum], ...], detail_band: tuple[float, float], motion: Motion
+) -> pd.DataFrame:
+    """blur_plateau's table where the blur saturates, kept per content of what it reads (as _capture)."""
+    at = motion.saturating_px()
     sizes = [int(round(at)), int(round(2 * at))]
-    capture = capture_frame(summaries, sizes, detail_band, motion)
+    capture = _capture(images, np.asarray(sizes), detail_band, motion)
     means = capture.groupby(["domain", "resolution_px"], sort=False)[list(SHARE_COLUMNS)].mean().reset_index()
     return means

@@ -173,11 +173,12 @@ class SlopeSpread:
 
 
 def slope_spread(fits: Sequence[SlopeFit]) -> SlopeSpread:
-    """Mean, sample standard deviation (0 for one image), smallest and largest α of a set of fits."""
+    """Mean, sample standard deviation (NaN for one image: a spread over one sample is undefined, not zero),
+    smallest and largest α of a set of fits."""
     if not fits:
         raise ConfigError("images", 0, "at least one image")
     alphas = np.array([f.alpha for f in fits])
-    std = float(alphas.std(ddof=1)) if len(alphas) > 1 else 0.0
+    std = float(alphas.std(ddof=1)) if len(alphas) > 1 else float("nan")
     return SlopeSpread(float(alphas.mean()), std, float(alphas.min()), float(alphas.max()), len(alphas))
 
 
