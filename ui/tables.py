@@ -15,12 +15,13 @@ from scaling_core.app.tables import MAX_WIDTH_PX, PAGE_WIDTH_PX, Column, Present
 def column_config(shown: Presented, in_view: Sequence[str]) -> dict[str, Any]:
     """Streamlit's column_config of a presented table: Streamlit sizes each column to its header and cells, except
     a long text (a citation), which takes the room the other columns leave and shows the rest on hover."""
-    rest = PAGE_WIDTH_PX - sum(shown.columns[c].width for c in in_view if shown.columns[c].width < MAX_WIDTH_PX)
+    long = [c for c in in_view if shown.columns[c].format is None and shown.columns[c].width >= MAX_WIDTH_PX]
+    rest = PAGE_WIDTH_PX - sum(shown.columns[c].width for c in in_view if c not in long)
     config: dict[str, Any] = {}
     for name, column in shown.columns.items():
         common = {"label": column.label, "help": column.help or None}
-        if column.format is None and column.width >= MAX_WIDTH_PX:
-            common["width"] = max(MAX_WIDTH_PX, rest)
+        if name in long:  # the long texts share the room the others leave
+            common["width"] = max(MAX_WIDTH_PX, rest // len(long))
         config[name] = (
             st.column_config.NumberColumn(format=column.format, **common)
             if column.format is not None

@@ -256,7 +256,7 @@ def run_bench_fleet(args: argparse.Namespace, networks: list, options, store) ->
         return report_failures(results)
     table = pd.DataFrame(
         [[m.median_ms for m in r.measurements] for r in measured],
-        index=[f"{r.fingerprint.label[:40]} [{r.fingerprint.id}]" for r in measured],
+        index=[f"{r.fingerprint.label} [{r.fingerprint.id}]" for r in measured],  # whole: a cut label names no device
         columns=[network_name(n)[:40] for n in networks],
     )
     if measured:
