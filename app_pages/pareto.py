@@ -43,6 +43,7 @@ from ui.controls import choice, device_picker, slider
 from ui.export import chart, csv_button, figure
 from ui.notes import model_notes
 from ui.pages import PAGES
+from ui.sections import lazy_expander
 from ui.session import apply_changes, bind, measurements, set_measurements, set_state, shown, start_page
 from ui.share import share_link, share_panel, stop_page
 from ui.store import app_store
@@ -188,24 +189,27 @@ elif measurements() is not None and measurements()[1] == UPLOAD:
 in_use = measurements()
 if in_use is not None:
     st.caption(f"{len(in_use[0])} measured rows in use ({in_use[1]}; this session: save a result to keep them).")
-with st.expander("The accuracy model, its calibration and the published table"):
-    model_notes(accuracy_module)
-    cal = calibration()
-    st.write(f"Fitted parameters: {json.dumps(cal.model.as_dict(), indent=None)}")
-    st.write(
-        f"In-sample RMS error {cal.in_sample_rmse:.2f} points; leave-one-out RMS {cal.loo_rmse:.2f}, mean "
-        f"absolute {cal.loo_mae:.2f}, worst {cal.loo_max:.2f} points over {cal.rows} rows."
-    )
-    table(
-        pd.DataFrame({"published row (left out)": cal.loo_labels, "error when left out (points)": cal.loo_errors}),
-        {"error when left out (points)": Column("Error when left out (points)", decimals=2)},
-    )
-    table(
-        published_frame(),
-        PUBLISHED_COLUMNS,
-        first=("label", "d", "w", "r", "top1", "gmacs", "params_m", "citation", "where"),
-        hide=("series", "family", "base_top1", "kind", "preset", "baseline"),
-    )
+# Drawn only when opened (two tables and the model's notes): the page opens as fast as its chart.
+accuracy_notes = lazy_expander("pareto_accuracy", "The accuracy model, its calibration and the published table")
+if accuracy_notes is not None:
+    with accuracy_notes:
+        model_notes(accuracy_module)
+        cal = calibration()
+        st.write(f"Fitted parameters: {json.dumps(cal.model.as_dict(), indent=None)}")
+        st.write(
+            f"In-sample RMS error {cal.in_sample_rmse:.2f} points; leave-one-out RMS {cal.loo_rmse:.2f}, mean "
+            f"absolute {cal.loo_mae:.2f}, worst {cal.loo_max:.2f} points over {cal.rows} rows."
+        )
+        table(
+            pd.DataFrame({"published row (left out)": cal.loo_labels, "error when left out (points)": cal.loo_errors}),
+            {"error when left out (points)": Column("Error when left out (points)", decimals=2)},
+        )
+        table(
+            published_frame(),
+            PUBLISHED_COLUMNS,
+            first=("label", "d", "w", "r", "top1", "gmacs", "params_m", "citation", "where"),
+            hide=("series", "family", "base_top1", "kind", "preset", "baseline"),
+        )
 
 with results_area:
     lab_source = state.pareto_source != "imagenet"

@@ -144,6 +144,20 @@ state = start_page(
 )
 
 records, source = cached_records(default_store_url())
+
+
+def records_missing() -> bool:
+    """Whether nothing measured is there to show, and if so why (a stale shipped file, or no results yet)."""
+    if not records and source:
+        st.warning(source)
+    if not records:
+        st.info(
+            f"No few-shot results yet: run `python -m scaling_core fewshot` (it trains the backbones on "
+            f"{FEW['base_dataset']} if needed, then evaluates them)."
+        )
+    return not records
+
+
 summary = student_table = None  # the share box exports the open section's results
 # One section at a time (lazy tabs): a section's code runs and its charts are drawn only when it is open.
 cover_tab, fewshot_tab, teacher_tab = lazy_tabs(
@@ -172,14 +186,7 @@ if cover_tab is not None:
             else []
         )
         chart(figure(cover_figure, state.cover_d, state.cover_bias, 4 * dimension, checks), "representation-cover")
-        if not records and source:
-            st.warning(source)  # a stale shipped file: why nothing is shown
-        if not records:
-            st.info(
-                f"No few-shot results yet: run `python -m scaling_core fewshot` (it trains the backbones on "
-                f"{FEW['base_dataset']} if needed, then evaluates them)."
-            )
-        else:
+        if not records_missing():
             st.caption(
                 f"The lab's backbones, trained on {FEW['base_dataset']} — {source}. Head width d: the features the "
                 "classifier reads; their rank and effective dimension are measured on the unseen classes' images."
@@ -202,14 +209,7 @@ if cover_tab is not None:
             )
 if fewshot_tab is not None:
     with fewshot_tab:
-        if not records and source:
-            st.warning(source)  # a stale shipped file: why nothing is shown
-        if not records:
-            st.info(
-                f"No few-shot results yet: run `python -m scaling_core fewshot` (it trains the backbones on "
-                f"{FEW['base_dataset']} if needed, then evaluates them)."
-            )
-        else:
+        if not records_missing():
             ways = FEW["ways"]
             frame = fewshot_frame(records)
             summary = fewshot_summary(frame)

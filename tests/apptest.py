@@ -6,7 +6,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from scaling_core.app.state import FIELD_BY_NAME
-from ui.sections import TABS_PREFIX
+from ui.sections import EXPANDER_PREFIX, TABS_PREFIX
 from ui.share import SHARE_BOX
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -42,13 +42,17 @@ def open_share_box(at: AppTest) -> AppTest:
     return at.run()
 
 
-def tab_groups(at: AppTest) -> dict[str, list[str]]:
-    """The page's lazy tab groups (ui/sections.py) in view: their session-state key and their labels."""
-    groups: dict[str, list[str]] = {}
+def tab_groups(at: AppTest) -> dict[str, list]:
+    """The page's lazy sections (ui/sections.py) in view: a tab group's session-state key and its labels; a lazy
+    expander's key and its two states, closed (as it opens) and open."""
+    groups: dict[str, list] = {}
 
     def walk(node) -> None:
-        if getattr(node, "type", None) == "tab_container":
+        kind = getattr(node, "type", None)
+        if kind == "tab_container":
             groups[node.proto.id.split("-", 2)[2]] = [tab.label for tab in node.children.values()]
+        elif kind == "expander" and f"-{EXPANDER_PREFIX}" in node.proto.id:
+            groups[node.proto.id.split("-", 2)[2]] = [False, True]
         for child in getattr(node, "children", {}).values():
             walk(child)
 

@@ -1,7 +1,14 @@
-"""A latency profile written by hand, so the deployment pages and commands run without minutes of measuring."""
+"""A latency profile written by hand, so the deployment pages and commands run without minutes of measuring; a store
+filled with one and a measurement."""
+
+import json
+import time
 
 from scaling_core.app.state import AppState
 from scaling_core.app.views.hardware import options_of
+from scaling_core.app.views.pareto import row_network
+from scaling_core.core.cost import count
+from scaling_core.hardware.fingerprint import fingerprint
 from scaling_core.hardware.latency_model import (
     FEATURES,
     FLOPS_FEATURES,
@@ -10,6 +17,7 @@ from scaling_core.hardware.latency_model import (
     Scores,
     profile_identity,
 )
+from scaling_core.storage.keys import describe, measurement_key
 
 # 2 ms per call plus 100 ms per dense GMAC and 400 ms per depthwise GMAC: EfficientNet-B0 lands near 50 ms.
 WEIGHTS = {"constant": 2.0, "dense_gmacs": 100.0, "depthwise_gmacs": 400.0}
@@ -45,4 +53,39 @@ def fitted_report(held_out: int = 1, plan: str = "full") -> FitReport:
         *(tuple(column) for column in zip(*HELD_OUT[:held_out])),
         10,
         plan,
+    )
+
+
+def fill_store(store) -> None:
+    """A latency profile for this machine's default setup, and one measured network (B0: φ = 0 of every recipe)."""
+    state = AppState()
+    options = options_of(state)
+    store.put_profile(profile_identity(options), fitted_report().as_dict())
+    network = row_network({"alpha": 1.2, "beta": 1.1, "gamma": 1.15, "phi": 0.0}, state)
+    machine = fingerprint(options.device)
+    setup = (options.batch_size, options.threads, options.memory_format, options.device)
+    counts = count(network.backbone)
+    store.put_measurement(
+        {
+            "key": measurement_key(describe(network), machine.id, *setup),
+            "network": json.dumps(describe(network)),
+            "label": network.label,
+            "head": network.task,
+            "fingerprint_id": machine.id,
+            "fingerprint": json.dumps(machine.as_dict()),
+            "batch_size": options.batch_size,
+            "threads": options.threads,
+            "memory_format": options.memory_format,
+            "device": options.device,
+            "best_ms": 12.5,
+            "median_ms": 13.0,
+            "p10_ms": 12.6,
+            "p90_ms": 14.0,
+            "runs": 10,
+            "blocks": 1,
+            "macs": int(counts.macs),
+            "params": int(counts.params),
+            "activations": int(counts.activations),
+            "measured_at": time.time(),
+        }
     )

@@ -10,21 +10,14 @@ a latency profile and a measurement.
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from apptest import open_app
-from deployment_helpers import fitted_report
+from deployment_helpers import fill_store
 from figure_checks import chart_problems, table_problems
 
-from scaling_core.app.state import FIELD_BY_NAME, AppState
-from scaling_core.app.views.hardware import options_of
-from scaling_core.app.views.pareto import row_network
-from scaling_core.core.cost import count
-from scaling_core.hardware.fingerprint import fingerprint
-from scaling_core.hardware.latency_model import profile_identity
+from scaling_core.app.state import FIELD_BY_NAME
 from scaling_core.lab.runs import lab_settings
-from scaling_core.storage.keys import describe, measurement_key
 from scaling_core.storage.store import STORE_URL_ENV, Store
 
 
@@ -50,49 +43,13 @@ def page_problems(at) -> list[str]:
 # ---------------------------------------------------------------- stores and the one AppTest
 
 
-def _fill(store: Store) -> None:
-    """A latency profile for this machine's default setup, and one measured network (B0: φ = 0 of every recipe)."""
-    state = AppState()
-    options = options_of(state)
-    report = fitted_report()
-    store.put_profile(profile_identity(options), report.as_dict())
-    network = row_network({"alpha": 1.2, "beta": 1.1, "gamma": 1.15, "phi": 0.0}, state)
-    machine = fingerprint(options.device)
-    setup = (options.batch_size, options.threads, options.memory_format, options.device)
-    report = count(network.backbone)
-    store.put_measurement(
-        {
-            "key": measurement_key(describe(network), machine.id, *setup),
-            "network": json.dumps(describe(network)),
-            "label": network.label,
-            "head": network.task,
-            "fingerprint_id": machine.id,
-            "fingerprint": json.dumps(machine.as_dict()),
-            "batch_size": options.batch_size,
-            "threads": options.threads,
-            "memory_format": options.memory_format,
-            "device": options.device,
-            "best_ms": 12.5,
-            "median_ms": 13.0,
-            "p10_ms": 12.6,
-            "p90_ms": 14.0,
-            "runs": 10,
-            "blocks": 1,
-            "macs": int(report.macs),
-            "params": int(report.params),
-            "activations": int(report.activations),
-            "measured_at": time.time(),
-        }
-    )
-
-
 @pytest.fixture(scope="module")
 def stores(tmp_path_factory):
     """URLs of an empty store and of one with a profile and a measurement."""
     folder = tmp_path_factory.mktemp("extremes")
     empty, filled = (f"sqlite:///{folder / name}.sqlite" for name in ("empty", "filled"))
     Store(empty)
-    _fill(Store(filled))
+    fill_store(Store(filled))
     return {"empty": empty, "filled": filled}
 
 

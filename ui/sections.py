@@ -19,3 +19,12 @@ def lazy_tabs(key: str, labels: Sequence[str]) -> list[Any | None]:
     """Tabs under `labels`: the chosen one's container, None for the others (whose code the page skips)."""
     tabs = st.tabs(list(labels), key=TABS_PREFIX + key, on_change="rerun")
     return [tab if tab.open else None for tab in tabs]
+
+
+EXPANDER_PREFIX = "open_"
+
+
+def lazy_expander(key: str, label: str) -> Any | None:
+    """An expander whose content the page draws only once it is opened: its container then, else None."""
+    box = st.expander(label, key=EXPANDER_PREFIX + key, on_change="rerun")
+    return box if box.open else None

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from scaling_core.app.plots.style import count_text
+from scaling_core.core.memo import memoized
 
 INT64_MAX = 2**63 - 1
 KINDS = ("count", "integer", "decimal", "share", "flag", "text")
@@ -284,8 +285,10 @@ def column_width_px(label: str, longest_cell: int) -> int:
     return int(min(MAX_WIDTH_PX, max(MIN_WIDTH_PX, characters * PX_PER_CHARACTER + HEADER_PADDING_PX)))
 
 
+@memoized(maxsize=256)
 def present(frame: pd.DataFrame, columns: Mapping[str, Column] | None = None) -> Presented:
-    """What a page draws of a result table: labels in words, numbers formatted by kind, estimated widths."""
+    """What a page draws of a result table: labels in words, numbers formatted by kind, estimated widths (kept for
+    equal content: a page reruns with the same tables; the result is shared, so its frame is read, never changed)."""
     declared = dict(columns or {})
     if frame.index.name is not None or not pd.api.types.is_numeric_dtype(frame.index):
         frame = frame.reset_index(names=frame.index.name or "row")  # row labels that mean something: shown

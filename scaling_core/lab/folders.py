@@ -192,20 +192,24 @@ def _image_files(
     seen = 0
     for split, part in parts:
         for label, name in enumerate(class_names):
-            for folder, subfolders, names in os.walk(part / name):
-                subfolders[:] = sorted(s for s in subfolders if not s.startswith("."))
-                for file in sorted(names):
-                    if file.startswith(".") or not file.lower().endswith(IMAGE_SUFFIXES):
-                        continue
-                    seen += 1
-                    if seen > max_files:
-                        raise ConfigError(
-                            "dataset folder files",
-                            f"more than {max_files:,} images",
-                            f"at most {max_files:,} image files (folders.max_files in {WHERE})",
-                        )
-                    path = Path(folder) / file
-                    yield FolderFile(path.relative_to(root).as_posix(), file_size(path), label, split)
+            for path in image_paths(part / name):
+                seen += 1
+                if seen > max_files:
+                    raise ConfigError(
+                        "dataset folder files",
+                        f"more than {max_files:,} images",
+                        f"at most {max_files:,} image files (folders.max_files in {WHERE})",
+                    )
+                yield FolderFile(path.relative_to(root).as_posix(), file_size(path), label, split)
+
+
+def image_paths(folder: Path) -> Iterator[Path]:
+    """The image files at any depth below a folder, in a fixed order, hidden files and folders left out."""
+    for parent, subfolders, names in os.walk(folder):
+        subfolders[:] = sorted(s for s in subfolders if not s.startswith("."))
+        for file in sorted(names):
+            if not file.startswith(".") and file.lower().endswith(IMAGE_SUFFIXES):
+                yield Path(parent) / file
 
 
 def file_size(path: Path) -> int:

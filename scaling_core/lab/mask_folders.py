@@ -43,12 +43,12 @@ from pydantic import ConfigDict, Field, NonNegativeInt, PositiveInt
 from scaling_core.core.errors import ConfigError
 from scaling_core.core.settings import SettingsModel, load_settings
 from scaling_core.lab.folders import (
-    IMAGE_SUFFIXES,
     OPENED_ENV,
     PREFIX,
     SPLIT_FOLDERS,
     configured_folders,
     file_size,
+    image_paths,
     opened_folders,
 )
 from scaling_core.storage.keys import digest
@@ -197,20 +197,15 @@ def _files(parts: list[tuple[str, Path]], max_files: int) -> Iterator[tuple[str,
     seen = 0
     for split, part in parts:
         for kind in PARTS:
-            for folder, subfolders, names in os.walk(part / kind):
-                subfolders[:] = sorted(s for s in subfolders if not s.startswith("."))
-                for file in sorted(names):
-                    if file.startswith(".") or not file.lower().endswith(IMAGE_SUFFIXES):
-                        continue
-                    seen += 1
-                    if seen > max_files:
-                        raise ConfigError(
-                            "segmentation folder files",
-                            f"more than {max_files:,} images and masks",
-                            f"at most {max_files:,} image and mask files (mask_folders.max_files in {WHERE})",
-                        )
-                    path = Path(folder) / file
-                    yield kind, split, path.relative_to(part / kind).with_suffix("").as_posix(), path
+            for path in image_paths(part / kind):
+                seen += 1
+                if seen > max_files:
+                    raise ConfigError(
+                        "segmentation folder files",
+                        f"more than {max_files:,} images and masks",
+                        f"at most {max_files:,} image and mask files (mask_folders.max_files in {WHERE})",
+                    )
+                yield kind, split, path.relative_to(part / kind).with_suffix("").as_posix(), path
 
 
 def _paired(root: Path, files: dict[str, list[tuple[str, str, Path]]]) -> tuple[list[MaskPair], list[str]]:

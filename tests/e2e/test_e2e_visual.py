@@ -15,26 +15,17 @@ Deployment page is also drawn from an empty store (the blur and the thermal ceil
 of each is saved as test-output/e2e/<page>-<store>-<width>px.png.
 """
 
-import json
-import time
 from urllib.parse import urlsplit
 
 import plotly.graph_objects as go
 import pytest
-from deployment_helpers import fitted_report
+from deployment_helpers import fill_store
 from e2e_helpers import SCREENSHOTS, Server, requirements_missing, settled
 from plotly.subplots import make_subplots
 from test_e2e_pages import opened, page_url
 
 from scaling_core.app.plots import style
 from scaling_core.app.plots.style import MAX_LOG_DECADES
-from scaling_core.app.state import AppState
-from scaling_core.app.views.hardware import options_of
-from scaling_core.app.views.pareto import row_network
-from scaling_core.core.cost import count
-from scaling_core.hardware.fingerprint import fingerprint
-from scaling_core.hardware.latency_model import profile_identity
-from scaling_core.storage.keys import describe, measurement_key
 from scaling_core.storage.store import Store
 from ui.pages import PAGES
 
@@ -163,46 +154,11 @@ CHARTS_DRAWN = """() => !document.querySelector("[data-testid='stSkeleton']")
     && [...document.querySelectorAll("[data-testid='stPlotlyChart']")].every(c => c.querySelector('.main-svg'))"""
 
 
-def fill(store: Store) -> None:
-    """A latency profile for this machine's default setup, and one measured network (B0)."""
-    state = AppState()
-    options = options_of(state)
-    store.put_profile(profile_identity(options), fitted_report().as_dict())
-    network = row_network({"alpha": 1.2, "beta": 1.1, "gamma": 1.15, "phi": 0.0}, state)
-    machine = fingerprint(options.device)
-    setup = (options.batch_size, options.threads, options.memory_format, options.device)
-    counts = count(network.backbone)
-    store.put_measurement(
-        {
-            "key": measurement_key(describe(network), machine.id, *setup),
-            "network": json.dumps(describe(network)),
-            "label": network.label,
-            "head": network.task,
-            "fingerprint_id": machine.id,
-            "fingerprint": json.dumps(machine.as_dict()),
-            "batch_size": options.batch_size,
-            "threads": options.threads,
-            "memory_format": options.memory_format,
-            "device": options.device,
-            "best_ms": 12.5,
-            "median_ms": 13.0,
-            "p10_ms": 12.6,
-            "p90_ms": 14.0,
-            "runs": 10,
-            "blocks": 1,
-            "macs": int(counts.macs),
-            "params": int(counts.params),
-            "activations": int(counts.activations),
-            "measured_at": time.time(),
-        }
-    )
-
-
 @pytest.fixture(scope="module")
 def filled_server(server, tmp_path_factory):
     """The app on a store with a latency profile and a measurement (started after the empty one: it needs it up)."""
     url = f"sqlite:///{tmp_path_factory.mktemp('e2e-filled') / 'store.sqlite'}"
-    fill(Store(url))
+    fill_store(Store(url))
     running = Server(url)
     running.start()
     yield running

@@ -210,6 +210,18 @@ def thermal_trace_figure(trace: pd.DataFrame, throttle_c: float, phi: float) -> 
     return finish(fig, f"A sustained run at φ = {phi:g} (modelled)", legend=False, columns=2)
 
 
+def required_rate_line(fig: go.Figure, required_fps: float) -> None:
+    """The required rate as a dotted line (after the axis type: on a log axis its label goes in log10 units)."""
+    if required_fps > 0:
+        hline(
+            fig,
+            required_fps,
+            line_dash="dot",
+            annotation_text=f"required {required_fps:g} /s",
+            annotation_position="top left",  # small φ: the rates lie far above it there
+        )
+
+
 def throughput_figure(frame: pd.DataFrame, required_fps: float) -> go.Figure:
     """Cold-start and sustained throughput against φ (modelled), the y axis on a log scale bounded to the data."""
     fig = go.Figure()
@@ -227,14 +239,7 @@ def throughput_figure(frame: pd.DataFrame, required_fps: float) -> go.Figure:
         )
     fig.update_layout(xaxis_title="φ", yaxis_title="inferences per second (log)")
     fig.update_yaxes(bounded_log_axis([*shown, *([required_fps] if required_fps > 0 else [])]))
-    if required_fps > 0:  # after the axis type: on a log axis the line goes in log10 units
-        hline(
-            fig,
-            required_fps,
-            line_dash="dot",
-            annotation_text=f"required {required_fps:g} /s",
-            annotation_position="top left",  # small φ: the rates lie far above it there
-        )
+    required_rate_line(fig, required_fps)
     return finish(fig, "Throughput, cold and sustained (modelled)", columns=2)
 
 
@@ -254,14 +259,7 @@ def ceiling_figure(frame: pd.DataFrame, required_fps: float) -> go.Figure:
     )
     fig.update_layout(xaxis_title="φ", yaxis_title="inferences per second (log)")
     fig.update_yaxes(bounded_log_axis([*rows["ceiling_fps"], *([required_fps] if required_fps > 0 else [])]))
-    if required_fps > 0:
-        hline(
-            fig,
-            required_fps,
-            line_dash="dot",
-            annotation_text=f"required {required_fps:g} /s",
-            annotation_position="top left",  # small φ: the rates lie far above it there
-        )
+    required_rate_line(fig, required_fps)
     return finish(
         fig,
         "The thermal ceiling on the rate (modelled)",
