@@ -160,8 +160,9 @@ def records_missing() -> bool:
 
 summary = student_table = None  # the share box exports the open section's results
 # One section at a time (lazy tabs): a section's code runs and its charts are drawn only when it is open.
-cover_tab, fewshot_tab, teacher_tab = lazy_tabs(
-    "representation", ("Capacity: Cover's count", "Few-shot transfer", "Teachers and pruning")
+cover_tab, dichotomies_tab, fewshot_tab, teacher_tab = lazy_tabs(
+    "representation",
+    ("Capacity: Cover's count", "Separable labellings, measured", "Few-shot transfer", "Teachers and pruning"),
 )
 if cover_tab is not None:
     with cover_tab:
@@ -200,12 +201,15 @@ if cover_tab is not None:
                 "separable, the % of one-against-rest splits of the training classes a hyperplane "
                 "separates; the probe's training and the network's test accuracy (%)."
             )
+if dichotomies_tab is not None:
+    with dichotomies_tab:
+        if not records_missing():
             chart(figure(separability_figure, dichotomy_frame(records)), "representation-dichotomies")
             st.caption(
-                "Measured: random ±1 labellings of held-out features, tested with a linear program; the dashed line "
-                "is Cover's count for points in general position (modelled). Features of a trained network are not "
-                "in general position — where the measured share falls below the line, they are less expressive than "
-                "their rank suggests."
+                "Measured: random ±1 labellings of held-out features, tested with a linear program; the dashed "
+                "line is Cover's count for points in general position (modelled). Features of a trained network "
+                "are not in general position — where the measured share falls below the line, they are less "
+                "expressive than their rank suggests."
             )
 if fewshot_tab is not None:
     with fewshot_tab:

@@ -217,8 +217,15 @@ recommended = [
 ]
 # One section at a time (lazy tabs): a section is drawn only when it is open; what the share box exports is
 # computed above, whichever is open.
-spectra_tab, keeps_tab, recipe_tab, blur_tab = lazy_tabs(
-    "spectrum", ("Spectra and their slopes", "What an input keeps", "A recipe for each domain", "Motion blur")
+spectra_tab, slopes_tab, keeps_tab, recipe_tab, blur_tab = lazy_tabs(
+    "spectrum",
+    (
+        "Spectra and their slopes",
+        "Slopes by domain",
+        "What an input keeps",
+        "A recipe for each domain",
+        "Motion blur",
+    ),
 )
 if spectra_tab is not None:
     with spectra_tab:
@@ -230,15 +237,15 @@ if spectra_tab is not None:
             "as independent: it understates the spread between images, which the domain's standard deviation shows). "
             "A domain's mean is the geometric mean of its images' spectra, each normalised to unit power, in cycles "
             "per image. The input size needed grows with an image's own size (a larger file holds finer detail): "
-            "compare `side_px` and the share of it that is needed."
+            "compare an image's side (px) with the share of it that is needed."
         )
-        left, right = st.columns(2)
-        chart(figure(spectra_figure, summaries, slope_band), "spectra", left)
-        chart(figure(slopes_figure, images), "slopes", right)
+        chart(figure(spectra_figure, summaries, slope_band), "spectra")
         # An input size is missing where an image holds too little of the detail band to keep 95% of it.
         table(domains, columns)
         table(images, columns, hide=("r_squared",))  # the fits' R² is in the CSV
         csv_button(images, "spectrum-images", "Images as CSV")
+if slopes_tab is not None:
+    chart(figure(slopes_figure, images), "slopes", slopes_tab)
 if keeps_tab is not None:
     with keeps_tab:
         st.caption(

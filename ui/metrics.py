@@ -11,7 +11,7 @@ class MetricRow:
     """A horizontal, wrapping container whose metrics are each as wide as their label and value."""
 
     def __init__(self) -> None:
-        self._row = st.container(horizontal=True, gap="large")
+        self._row = st.container(horizontal=True, gap="medium")
 
     def metric(self, *args: Any, **kwargs: Any) -> Any:
         """st.metric in the row, sized to its own text (so a narrow window moves it to the next line, whole)."""
