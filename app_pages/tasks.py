@@ -14,9 +14,7 @@ from scaling_core.app.plots.style import count_text
 from scaling_core.app.state import CUSTOM, FIELD_BY_NAME
 from scaling_core.app.tables import Column, value_text
 from scaling_core.app.views.tasks import (
-    arrow_safe,
     efficientdet_comparison,
-    exceeds_int64,
     law_summary,
     multipliers_caption,
     task_view,
@@ -129,11 +127,6 @@ cols[2].metric(
 )
 rules = "efficientdet" if head == "detection" and state.det_preset != CUSTOM else state.neck_scaling
 st.caption(multipliers_caption(task, rules))
-if exceeds_int64(report.macs):
-    st.info(
-        "Counts past 9.2 × 10^18 (int64) are shown in tables to 15–16 significant digits (as floats); "
-        "the metrics above give 3."
-    )
 
 # One section at a time (lazy tabs): a section's code runs and its charts are drawn only when it is open.
 cost_tab, law_tab, budget_tab, video_tab = lazy_tabs(
@@ -178,7 +171,6 @@ if budget_tab is not None:
         )
         comparison = shown(compare_at_budget, head, budget, None, state.neck_scaling)
         if comparison is not None:
-            comparison = arrow_safe(comparison)
             # The per-component MACs are drawn just below (and kept in the CSV): in the table they scrolled out of view.
             table(comparison, hide=[c for c in comparison.columns if c.startswith("MACs: ")])
             chart(figure(budget_figure, comparison), "budget")

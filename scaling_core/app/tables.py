@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -307,11 +307,6 @@ def present(frame: pd.DataFrame, columns: Mapping[str, Column] | None = None) ->
             column.kind,
         )
     return Presented(pd.DataFrame(shown, index=frame.index), spec)
-
-
-def relabelled(column: Column, label: str) -> Column:
-    """The same column under another label (a page's own wording)."""
-    return replace(column, label=label)
 
 
 def code_like(label: str) -> bool:

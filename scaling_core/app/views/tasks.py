@@ -18,7 +18,6 @@ from scaling_core.tasks.law import check_law
 from scaling_core.tasks.video import VideoModel, optimum_map
 
 SNR_GRID_DB = np.linspace(-30.0, 30.0, 25)
-INT64_MAX = 2**63 - 1
 MOTION_GRID_HZ = np.geomspace(0.1, 20.0, 25)
 
 
@@ -36,24 +35,6 @@ class TaskView:
 def recipe_of(state: AppState) -> Recipe:
     """The shared recipe, with τ."""
     return Recipe(state.alpha, state.beta, state.gamma, state.tau)
-
-
-def arrow_safe(frame: pd.DataFrame) -> pd.DataFrame:
-    """The table with every integer column whose counts exceed int64 (φ = 8 with large coefficients) turned into
-    floats, which Arrow (and so st.dataframe) takes; columns that fit stay exact integers."""
-    huge = [
-        column
-        for column in frame.columns
-        if frame[column].dtype in (object, np.uint64)
-        and frame[column].map(lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool)).all()
-        and frame[column].map(lambda v: abs(int(v)) > INT64_MAX).any()
-    ]
-    return frame.astype(dict.fromkeys(huge, float)) if huge else frame
-
-
-def exceeds_int64(value: int) -> bool:
-    """Whether a count is too large for an exact table cell."""
-    return abs(int(value)) > INT64_MAX
 
 
 def multipliers_caption(task: TaskArch, rules: str) -> str:
@@ -118,7 +99,8 @@ def task_view(state: AppState) -> TaskView:
         policy=RoundingPolicy(resolution_multiple=state.res_multiple),
         neck_scaling=state.neck_scaling,
     )
-    return TaskView(task, report, arrow_safe(parts), arrow_safe(components), int(count_task(unscaled).macs))
+    # Counts stay exact Python integers, past int64 too: the table formatter shows them whole.
+    return TaskView(task, report, parts, components, int(count_task(unscaled).macs))
 
 
 @lru_cache(maxsize=1)
