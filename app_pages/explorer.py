@@ -11,7 +11,6 @@ from scaling_core.app.tables import Column
 from scaling_core.app.views.explorer import (
     INTRODUCTION,
     STARTING_POINTS,
-    base_network,
     cost_curve,
     explore,
     network_blocks,
@@ -153,7 +152,7 @@ network_tab, cost_tab, growth_tab = lazy_tabs(
     "explorer", ("What scaling did to the network", "Where the cost lives", "Cost growth with φ")
 )
 if network_tab is not None:
-    chart(figure(network_figure, network_blocks(base_network(state), arch)), "network", network_tab)
+    chart(figure(network_figure, network_blocks(view.base, arch)), "network", network_tab)
 if cost_tab is not None:
     chart(figure(stage_cost_figure, view.parts), "stage-cost", cost_tab)
 if growth_tab is not None:

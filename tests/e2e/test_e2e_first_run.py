@@ -26,5 +26,7 @@ def test_each_starting_point_opens_a_useful_page(server, browser, screenshot, st
     assert page.locator("[data-testid='stException']").count() == 0
     # A number or a chart; on Hardware without a profile yet, the fits it offers.
     useful = "[data-testid='stMetric'], [data-testid='stPlotlyChart'], [data-testid='stDataFrame']"
+    # On a loaded machine the page's last sections can draw after the run reports settled: wait for one of them.
+    page.locator(useful).or_(page.get_by_text("Quick fit now")).first.wait_for(timeout=RUN_MS)
     assert page.locator(useful).count() > 0 or page.get_by_text("Quick fit now").count() > 0
     screenshot(page, start.key)

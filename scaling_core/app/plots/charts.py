@@ -180,6 +180,8 @@ def error_histogram_figure(held_out: pd.DataFrame) -> go.Figure:
         fig.add_histogram(x=values, name=name, opacity=0.6, xbins={"start": start, "end": end, "size": BIN_POINTS})
     fig.add_vrect(x0=-10, x1=10, fillcolor="grey", opacity=0.1, line_width=0)
     fig.update_layout(barmode="overlay", xaxis_title="error against the measurement (%)", yaxis_title="networks")
+    # Counts of networks: whole-number ticks (plotly would label a bar of one network at 0.2, 0.4, …).
+    fig.update_yaxes(tickformat=",d", tick0=0, dtick=1 if len(held_out) <= 8 else None)
     fig.update_xaxes(range=[start - BIN_POINTS / 2, end + BIN_POINTS / 2])
     return finish(fig, "Error distribution (held out)", subtitle="shaded: within ±10%", columns=2)
 

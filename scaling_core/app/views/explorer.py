@@ -30,10 +30,15 @@ class ExplorerView:
     arch: ScaledArch
     report: CostReport
     parts: pd.DataFrame
-    base_macs: int
+    base: ScaledArch  # the network before scaling, under the same rounding and head (base_network)
     memory_bytes: int
     preset_comparison: pd.DataFrame | None
     fitted_phi: float | None
+
+    @property
+    def base_macs(self) -> int:
+        """MACs of the network before scaling."""
+        return int(count(self.base).macs)
 
     @property
     def macs_ratio_to_base(self) -> float:
@@ -60,13 +65,6 @@ def explore(state: AppState) -> ExplorerView:
     else:
         arch = scale_recipe(recipe, state.phi, base=state.base, policy=policy, num_classes=state.num_classes)
     report = count(arch)
-    base_arch = scale_recipe(
-        recipe,
-        0.0,
-        base=state.base if state.preset == CUSTOM else preset_table().base,
-        policy=policy,
-        num_classes=state.num_classes,
-    )
     comparison, phi_fit = (
         (None, None)
         if state.preset == CUSTOM
@@ -77,7 +75,7 @@ def explore(state: AppState) -> ExplorerView:
         arch,
         report,
         pd.DataFrame(part_rows(arch, report)),
-        int(count(base_arch).macs),
+        base_network(state),
         estimate_memory_bytes(report),
         comparison,
         phi_fit,

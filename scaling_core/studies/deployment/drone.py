@@ -106,12 +106,11 @@ def surviving_share(spectrum: Spectrum, input_px, sweep: float) -> np.ndarray:
 def surviving_shares(spectrum: Spectrum, input_px: Sequence, sweeps: Sequence[float]) -> np.ndarray:
     """surviving_share at each pair of input size and sweep: one blur transfer per distinct sweep (the shares are
     taken element by element, so each equals its own call)."""
-    sizes = np.asarray(input_px)
-    sweeps = list(sweeps)
-    share = np.empty(len(sweeps), dtype=np.float64)
-    for sweep in dict.fromkeys(sweeps):
-        at = np.array([s is sweep or s == sweep for s in sweeps])
-        share[at] = surviving_share(spectrum, sizes[at], sweep)
+    sizes, every = np.asarray(input_px), np.asarray(sweeps, dtype=np.float64)
+    share = np.empty(len(every), dtype=np.float64)
+    for sweep in np.unique(every):
+        at = every == sweep
+        share[at] = surviving_share(spectrum, sizes[at], float(sweep))
     return share
 
 
