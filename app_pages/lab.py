@@ -5,6 +5,7 @@ import streamlit as st
 from scaling_core.accuracy.pareto import mark_front
 from scaling_core.app.plots.lab import lab_accuracy_figure, training_curves_figure
 from scaling_core.app.tables import Column
+from scaling_core.app.views.dense import scenes_mosaic
 from scaling_core.app.views.lab import (
     curves_frame,
     lab_results,
@@ -20,6 +21,7 @@ from scaling_core.lab.runs import lab_settings
 from scaling_core.storage.store import default_store_url
 from ui import lab_jobs
 from ui.controls import lab_controls
+from ui.dense import quick_study_panel, samples_section, study_toggle
 from ui.export import chart, csv_button, figure
 from ui.identity import current_identity, signed_in_reason
 from ui.notes import model_notes
@@ -153,21 +155,27 @@ def progress() -> None:
         st.session_state[SEEN_RUNS] = job.done
         st.rerun(scope="app")
     st.session_state[SEEN_RUNS] = job.done
-    if job.error:
-        st.error(f"The run stopped: {job.error}")
-    elif job.finished:
-        st.success(f"Finished: {job.done} runs trained.")
-    else:
-        st.progress(
-            job.done / job.total if job.total else 0.0,
-            text=f"Trained {job.done} of {job.total if job.total is not None else '…'} runs",
-        )
-        if job.scheduler:
-            link = f" ([Dask dashboard]({job.dashboard}))" if job.dashboard else ""
-            st.caption(f"Training on the Dask cluster at `{job.scheduler}`{link}.")
+    lab_jobs.show_progress(job, "Finished: {done} runs trained.")
 
 
 progress()
+st.subheader("Dense tasks: what resolution buys")
+st.caption(
+    "Segmentation, detection and multi-task networks of the dense lab base, trained on generated scenes with exact "
+    "labels (`python -m scaling_core lab study`). Their measured metrics and verdicts are on the Tasks page."
+)
+quick = study_toggle()
+quick_study_panel(default_store_url())
+dense_labels = ("Scenes", "Segmentation", "Detection", "Multi-task", "Classification")
+dense_tabs = dict(zip(dense_labels, lazy_tabs("lab_dense", dense_labels)))
+if dense_tabs["Scenes"] is not None:
+    with dense_tabs["Scenes"]:
+        scenes = scenes_mosaic()
+        st.image(scenes.image, caption=scenes.caption, width="stretch")
+for label, task in zip(dense_labels[1:], ("segmentation", "detection", "multitask", "classification")):
+    if dense_tabs[label] is not None:
+        with dense_tabs[label]:
+            samples_section(task, quick)
 with st.expander("How the lab trains"):
     model_notes(lab_module)
 share_panel("lab", None)

@@ -21,6 +21,7 @@ from scaling_core.app.plots.pareto import pareto_figure
 from scaling_core.app.report import comparison_report, front_table
 from scaling_core.app.state import FIELD_BY_NAME, with_network
 from scaling_core.app.tables import Column
+from scaling_core.app.views.dense import source_title
 from scaling_core.app.views.hardware import device_profile, options_of, profile_label
 from scaling_core.app.views.pareto import (
     LAB_LATENCY,
@@ -80,7 +81,8 @@ with st.sidebar:
         format_func=lambda s: (
             "ImageNet: published and modelled"
             if s == "imagenet"
-            else f"measured by the lab: {dataset_table()[s[4:]].title}"
+            else "measured by the lab: "
+            + (source_title(s[6:]) if s.startswith("dense:") else dataset_table()[s[4:]].title)
         ),
     )
     spec = FIELD_BY_NAME["base_top1"]

@@ -30,6 +30,7 @@ from scaling_core.tasks.law import check_law
 from scaling_core.tasks.summary import COST_SOURCE
 from scaling_core.tasks.video import best_split, tradeoff_curve
 from ui.controls import choice, scaling_controls, slider
+from ui.dense import measured_section
 from ui.export import chart, figure
 from ui.fvcore_panel import fvcore_panel
 from ui.metrics import metric_row
@@ -129,8 +130,15 @@ rules = "efficientdet" if head == "detection" and state.det_preset != CUSTOM els
 st.caption(multipliers_caption(task, rules))
 
 # One section at a time (lazy tabs): a section's code runs and its charts are drawn only when it is open.
-cost_tab, law_tab, budget_tab, video_tab = lazy_tabs(
-    "tasks", ("Cost by component", "Does it scale as d·w²·r²?", "Recipes at one budget", "Video: wider or more frames?")
+cost_tab, measured_tab, law_tab, budget_tab, video_tab = lazy_tabs(
+    "tasks",
+    (
+        "Cost by component",
+        "Measured: which recipe?",
+        "Does it scale as d·w²·r²?",
+        "Recipes at one budget",
+        "Video: wider or more frames?",
+    ),
 )
 if cost_tab is not None:
     with cost_tab:
@@ -148,6 +156,9 @@ if cost_tab is not None:
                 "built here (modelled, equal to fvcore on the built model)."
             )
             table(efficientdet_comparison(), EFFICIENTDET_COLUMNS)
+if measured_tab is not None:
+    with measured_tab:
+        measured_section(head)
 if law_tab is not None:
     with law_tab:
         check = check_law(head, state.neck_scaling)

@@ -110,3 +110,15 @@ def test_a_bad_link_value_is_reported_and_the_page_still_runs(store):
     assert "pareto_recipes" in messages and "[0.5, 2.5]" in messages and "pareto_cost" in messages
     at.switch_page("app_pages/pareto.py").run()
     assert not at.exception and link_value(at, "pareto_cost") == "macs"
+
+
+def test_a_measured_task_metric_is_an_accuracy_source(store):
+    """`dense:segmentation` draws the dense study's measured mIoU (the shipped study on an empty store) against MACs,
+    labelled measured, with the front across the recipes."""
+    at = pareto_page({"pareto_source": "dense:segmentation"})
+    assert not at.exception
+    [chart] = at.get("plotly_chart")
+    spec = json.loads(chart.proto.spec)
+    assert "mIoU of segmentation on generated scenes (%), measured by the lab" in json.dumps(spec["layout"])
+    assert any("measured: shipped data/lab/dense-scenes.json" in c.value for c in at.caption)
+    assert not figure_problems(spec)

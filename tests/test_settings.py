@@ -8,6 +8,7 @@ import pytest
 from scaling_core.core import paths
 from scaling_core.core.errors import ConfigError
 from scaling_core.core.settings import SettingsModel, load_settings
+from scaling_core.lab.dense_settings import dense_settings
 from scaling_core.lab.folders import folder_settings
 from scaling_core.lab.mask_folders import mask_folder_settings
 from scaling_core.lab.runs import LabSettingsFile, lab_settings
@@ -135,6 +136,7 @@ LAB_SECTIONS = [
     ("folders", "side_px", 4, folder_settings),
     ("scenes", "size_px", 1000, scene_settings),
     ("mask_folders", "side_px", 1000, mask_folder_settings),
+    ("dense", "max_detections", 0, dense_settings),
 ]
 
 

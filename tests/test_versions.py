@@ -63,9 +63,13 @@ CANARIES = {
         ("844e7f40bf1d1eee", "37c1a0b4998b84b5"),
     ),
     "scaling_core.hardware.latency_model.LATENCY_MODEL_VERSION": (1, ("cce543a32af51c5b",)),
+    "scaling_core.lab.dense_runs.DENSE_VERSION": (1, ("bac8d6acd5091c02",)),  # no training: one digest on any CPU
 }
 # What re-makes the shipped files a version keys.
 REMAKE = {
+    "scaling_core.lab.dense_runs.DENSE_VERSION": (
+        "python -m scaling_core lab study --save-to data/lab/dense-scenes.json"
+    ),
     "scaling_core.lab.runs.TRAINING_VERSION": "the command in data/lab/<dataset>.json, then every evaluation's below",
     "scaling_core.studies.robustness.evaluation.ROBUSTNESS_VERSION": (
         "python -m scaling_core robustness --dataset mnist5k --save-to data/robustness/mnist5k.json"
@@ -136,6 +140,44 @@ def test_training_canary(trained):
     weights = torch.load(io.BytesIO(result.checkpoint), weights_only=True)
     norms = {k: float(v.double().norm()) for k, v in weights.items()}
     check_canary("scaling_core.lab.runs.TRAINING_VERSION", [result.accuracy, result.curve, norms])
+
+
+def test_dense_canary(one_thread):
+    """The dense lab's data, targets, losses and metrics on a fixed case: the scenes' digest, the CenterNet targets,
+    each task's loss of a seeded untrained network on eight scenes (4 digits: no training, so no CPU's rounding
+    reaches them) and the metrics of predictions made from the truth."""
+    from scaling_core.lab import dense_runs, dense_train
+    from scaling_core.lab.dense_data import load_dense
+    from scaling_core.lab.dense_metrics import DetectionAccumulator, SegmentationAccumulator
+    from scaling_core.lab.dense_networks import dense_network
+    from scaling_core.lab.dense_settings import DenseBudget
+    from scaling_core.nn.task_build import build_task_model
+
+    data = load_dense("scenes")
+    budget = DenseBudget(1, 8, 0.01, 1e-4, 8, 8)
+    outcome: dict = {"data": data.digest}
+    for task in ("classification", "segmentation", "detection", "multitask"):
+        network = dense_network(task, "efficientnet", 0.0, data.object_classes)
+        train_part, _ = dense_train.prepare(data, budget, network.resolution_px)
+        torch.manual_seed(0)
+        model = build_task_model(network).train()
+        outputs = model(train_part.x)
+        outputs = outputs if isinstance(outputs, tuple) else (outputs,)
+        grid = outputs[0].shape[-1] if task == "detection" else None
+        loss = dense_train.TaskLoss(task, train_part, data.object_classes, grid)
+        flip = torch.tensor([True, False] * 4)
+        outcome[task] = float(f"{float(loss(outputs, torch.arange(8), flip)):.4g}")
+    val = data.val
+    heat, regression, centres = dense_train.detection_targets(val, data.object_classes, 16)
+    outcome["targets"] = [float(heat.sum()), float(regression.sum()), float(centres.sum())]
+    maps = torch.cat([torch.logit(heat.clamp(1e-4, 1 - 1e-4)), regression], 1)
+    detection = DetectionAccumulator(val.size_px)
+    detection.update(dense_train.decode_detections(maps, data.object_classes, val.size_px, 100), val.boxes)
+    segmentation = SegmentationAccumulator(data.object_classes + 1, val.size_px)
+    segmentation.update(np.roll(val.masks, 2, axis=-1), val.masks, val.boxes)
+    outcome["metrics"] = {**detection.result(), **segmentation.result()}
+    assert dense_runs.DENSE_VERSION
+    check_canary("scaling_core.lab.dense_runs.DENSE_VERSION", outcome)
 
 
 def test_robustness_canary(trained):

@@ -10,6 +10,7 @@ four training processes on two cores, and time latencies while training.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import streamlit as st
@@ -59,8 +60,40 @@ def start(
 ) -> Job | None:
     """Start training a grid in the background; None while another grid is training on this server. NotAllowed
     when sign-in is configured and `by` is not signed in (a training occupies the server for everyone)."""
+    return start_training(
+        key,
+        dataset,
+        lambda store, **options: run_grid(dataset, aliases, phis, seeds, store, **options),
+        store_url,
+        by,
+    )
+
+
+def start_quick_study(key: tuple, store_url: str, by: Identity = LOCAL) -> Job | None:
+    """Start the dense lab's quick study (scenes, the quick budget) in the background, as `start` does a grid."""
+    from scaling_core.app.views.dense import DATASET, quick_points
+    from scaling_core.lab.dense_runs import run_dense
+    from scaling_core.lab.dense_settings import dense_settings
+
+    settings = dense_settings()
+    return start_training(
+        key,
+        "the quick dense study",
+        lambda store, **options: run_dense(
+            DATASET, quick_points(), settings.quick_study.seeds, store, settings.quick_budget, **options
+        ),
+        store_url,
+        by,
+    )
+
+
+def start_training(
+    key: tuple, what: str, train: Callable[..., int], store_url: str, by: Identity = LOCAL
+) -> Job | None:
+    """Run `train(store, progress=…, scheduler=…, on_dashboard=…)` in a background thread, one per server; None
+    while another is training. NotAllowed when sign-in is configured and `by` is not signed in."""
     if not by.may_change_shared:
-        raise NotAllowed("start training", dataset, "by a signed-in user")
+        raise NotAllowed("start training", what, "by a signed-in user")
     jobs, lock = _jobs()
     with lock:
         busy = running()
@@ -78,21 +111,28 @@ def start(
     def work() -> None:
         try:
             record.scheduler = scheduler_address(None)
-            run_grid(
-                dataset,
-                aliases,
-                phis,
-                seeds,
-                Store(store_url),
-                progress=progress,
-                scheduler=record.scheduler,
-                on_dashboard=dashboard,
-            )
+            train(Store(store_url), progress=progress, scheduler=record.scheduler, on_dashboard=dashboard)
         except Exception as exc:  # the page shows whatever stopped the run; the server goes on
             record.error = scrubbed(f"{type(exc).__name__}: {exc}", store_url)
         finally:
             record.finished = True
 
-    record.thread = threading.Thread(target=work, name=f"lab {dataset}", daemon=True)
+    record.thread = threading.Thread(target=work, name=f"lab {what}", daemon=True)
     record.thread.start()
     return record
+
+
+def show_progress(record: Job, finished: str) -> None:
+    """A job's state on the page: its error, `finished` once done, or a progress bar (and its Dask cluster)."""
+    if record.error:
+        st.error(f"The run stopped: {record.error}")
+    elif record.finished:
+        st.success(finished.format(done=record.done))
+    else:
+        st.progress(
+            record.done / record.total if record.total else 0.0,
+            text=f"Trained {record.done} of {record.total if record.total is not None else '…'} runs",
+        )
+        if record.scheduler:
+            link = f" ([Dask dashboard]({record.dashboard}))" if record.dashboard else ""
+            st.caption(f"Training on the Dask cluster at `{record.scheduler}`{link}.")

@@ -24,6 +24,7 @@ from scaling_core.core.recipe import Recipe
 from scaling_core.core.rounding import RESOLUTION_MULTIPLES
 from scaling_core.hardware.fingerprint import default_threads
 from scaling_core.lab.data import dataset_names, lab_dataset_names
+from scaling_core.lab.dense_networks import DENSE_TASKS
 from scaling_core.lab.runs import lab_settings
 from scaling_core.studies.deployment.measurements import deployment_defaults
 from scaling_core.studies.representation.measurements import representation_defaults
@@ -236,7 +237,12 @@ class ParetoState:
     pareto_macs_budget_g: float = setting(0.0, 0.0, 1000.0)
     pareto_latency_budget_ms: float = setting(0.0, 0.0, 10_000.0)
     pareto_memory_budget_mb: float = setting(0.0, 0.0, 1_000_000.0)
-    pareto_source: str = setting("imagenet", choices=("imagenet", *(f"lab:{name}" for name in dataset_names())))
+    pareto_source: str = setting(
+        "imagenet",
+        choices=("imagenet", *(f"lab:{name}" for name in dataset_names()), *(f"dense:{task}" for task in DENSE_TASKS)),
+        description=f"one of imagenet, lab:DATASET ({', '.join(dataset_names())}) or dense:TASK "
+        f"({', '.join(DENSE_TASKS)})",
+    )
 
 
 @dataclass(frozen=True)
@@ -261,6 +267,13 @@ class LabState:
         canonical=canonical_lab_recipes,
         description="recipe names separated by commas: " + ", ".join(LAB.recipes),
     )
+
+
+@dataclass(frozen=True)
+class DenseState:
+    """Which dense study the Tasks and Lab pages show: the default one (shipped) or the quick one (trained here)."""
+
+    dense_quick: bool = setting(False)
 
 
 @dataclass(frozen=True)
@@ -368,6 +381,7 @@ class AppState(
     ParetoState,
     UserRecipesState,
     LabState,
+    DenseState,
     SpectrumState,
     MotionState,
     RobustnessState,
@@ -389,6 +403,7 @@ GROUPS: dict[str, type] = {
     "pareto": ParetoState,
     "user_recipes": UserRecipesState,
     "lab": LabState,
+    "dense": DenseState,
     "spectrum": SpectrumState,
     "motion": MotionState,
     "robustness": RobustnessState,
@@ -399,10 +414,10 @@ GROUPS: dict[str, type] = {
 SHARED_GROUP = "network"
 PAGE_GROUPS: dict[str, tuple[str, ...]] = {
     "explorer": ("accuracy",),
-    "tasks": ("task",),
+    "tasks": ("task", "dense"),
     "hardware": ("measuring", "latency_budget"),
     "pareto": ("pareto", "accuracy", "user_recipes", "lab", "measuring"),
-    "lab": ("lab",),
+    "lab": ("lab", "dense"),
     "spectrum": ("spectrum", "motion", "user_recipes"),
     "robustness": ("robustness", "lab"),
     "deployment": ("deployment", "motion", "measuring", "latency_budget"),

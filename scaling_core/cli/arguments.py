@@ -111,25 +111,34 @@ class OneOf:
 
 @dataclass(frozen=True)
 class DatasetName(OneOf):
-    """An argparse type: a shipped dataset's name, or folder:PATH, a folder of your own images checked and decoded
-    here (scaling_core/lab/folders.py), given back as its content name `folder:<digest>`."""
+    """An argparse type: a shipped dataset's name, `scenes` (the dense tasks' generated scenes), or folder:PATH, a
+    folder of your own images checked and decoded here, given back as its content name `folder:<digest>`: a folder
+    with images/ and masks/ (at its top or under train/ and val/) is segmentation data (lab/mask_folders.py), any
+    other one subfolder per class (lab/folders.py)."""
 
     def allowed(self) -> str:
         """The names and the folder allowed, in words."""
-        return f"one of {', '.join(self.choices)}, or folder:PATH (a folder with one subfolder per class)"
+        return (
+            f"one of {', '.join(self.choices)}, scenes, or folder:PATH (one subfolder per class, or images/ and masks/)"
+        )
 
     def __call__(self, text: str) -> str:
         from scaling_core.lab.data import load_dataset
+        from scaling_core.lab.dense_data import SCENES, is_mask_layout
         from scaling_core.lab.folders import PREFIX, open_folder
 
+        if text == SCENES:
+            return text
         if not text.startswith(PREFIX):
             return super().__call__(text)
         path = text.removeprefix(PREFIX)
         if not path.strip() or len(path) > MAX_PATH_CHARS or "\0" in path:
             raise refused(text, self.allowed())
-        try:
-            return load_dataset(open_folder(path).name).info.name  # every check, before any work
-        except ConfigError as exc:  # a folder refused: its one line, after argparse's "argument --dataset:"
+        if is_mask_layout(path):  # checked by the command, which names each bad file on a line of its own
+            return text
+        try:  # every check, before any work
+            return load_dataset(open_folder(path).name).info.name
+        except ConfigError as exc:  # a folder refused: its lines, after argparse's "argument --dataset:"
             raise argparse.ArgumentTypeError(str(exc)) from None
 
 

@@ -9,10 +9,7 @@ from scaling_core.cli.arguments import (
     EPOCHS,
     LAB_PHIS,
     SEEDS,
-    WORKERS,
-    OutputFile,
     add_measuring_arguments,
-    add_scheduler_argument,
     add_store_argument,
     bounded_float,
     bounded_int,
@@ -21,10 +18,11 @@ from scaling_core.cli.arguments import (
 from scaling_core.cli.hardware import stored_or_fitted_profile
 from scaling_core.cli.lab import lab_budget
 from scaling_core.cli.network import COEFFICIENT
-from scaling_core.cli.progress import with_progress
-from scaling_core.core.errors import ConfigError
-from scaling_core.hardware.provenance import provenance
-from scaling_core.lab.runs import code_version
+from scaling_core.cli.study import SavedAs, StudyWords, add_run_arguments, measured_records
+
+WORDS = StudyWords(
+    "evaluating", "evaluated {} runs", "deployment measurements", "evaluations of the measured grid in the store"
+)
 
 
 def _recipe_arguments(parser: argparse.ArgumentParser) -> None:
@@ -56,19 +54,7 @@ def _measured_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--epochs", type=EPOCHS, help="override the lab budget's epochs (default: data/lab/settings.json)"
     )
-    parser.add_argument(
-        "--no-run",
-        action="store_true",
-        help="report only what the store (or the shipped file) holds; train and evaluate nothing",
-    )
-    parser.add_argument("--workers", type=WORKERS, help="processes (default: data/lab/settings.json)")
-    add_scheduler_argument(parser)
-    parser.add_argument(
-        "--save-to",
-        type=OutputFile(),
-        help="also write every evaluation and its provenance to this JSON file "
-        "(how data/deployment/<dataset>.json is made)",
-    )
+    add_run_arguments(parser, "deployment/<dataset>.json")
 
 
 def add_deployment_commands(commands) -> None:
@@ -167,31 +153,30 @@ def _phis(args: argparse.Namespace) -> list[float]:
 def _measured_records(args: argparse.Namespace, store) -> tuple[list[dict], str]:
     """Train and evaluate what the measured grids lack (unless --no-run), then the records and their source."""
     from scaling_core.app.views.deployment import records_for
-    from scaling_core.executor.cluster import scheduler_address
-    from scaling_core.storage.shipped import save_records
-    from scaling_core.studies.deployment.measurements import DEPLOYMENT_VERSION, measure_settings, run_deployment
+    from scaling_core.studies.deployment.measurements import (
+        DEPLOYMENT_VERSION,
+        deployment_evaluation,
+        deployment_grids,
+        measure_settings,
+    )
+    from scaling_core.studies.protocol import evaluate_runs
 
     budget = lab_budget(args.epochs)
-    if not args.no_run:
-        scheduler = scheduler_address(args.scheduler)
-        with_progress(
-            "evaluating",
-            "evaluated {} runs",
-            lambda progress: run_deployment(
-                args.dataset, args.phis, args.seeds, store, budget, args.workers, progress, scheduler
-            ),
-        )
-    records, source = records_for(args.dataset, args.phis, args.seeds, store, budget)
-    if not records:
-        raise ConfigError(
-            "deployment measurements",
-            source or "none",
-            "evaluations of the measured grid in the store (run without --no-run)",
-        )
-    if args.save_to:
-        header = {"dataset": args.dataset, "settings": measure_settings().__dict__}
-        save_records(args.save_to, header, records, provenance(), DEPLOYMENT_VERSION, code_version(args.dataset))
-    return records, source
+    measured = (args.dataset, args.phis, args.seeds, budget)
+    return measured_records(
+        args,
+        WORDS,
+        lambda progress, scheduler: evaluate_runs(
+            deployment_evaluation(*measured),
+            store,
+            args.workers,
+            progress,
+            scheduler,
+            train=deployment_grids(*measured),
+        ),
+        lambda: records_for(args.dataset, args.phis, args.seeds, store, budget),
+        SavedAs(args.dataset, measure_settings().__dict__, DEPLOYMENT_VERSION),
+    )
 
 
 def _frame_json(frame) -> list[dict]:

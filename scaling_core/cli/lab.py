@@ -1,4 +1,6 @@
-"""The `lab` commands: `lab run` trains a recipes × φ × seeds grid (cached), `lab report` prints what was measured."""
+"""The `lab` commands: `lab run` trains a recipes × φ × seeds grid (cached), `lab report` prints what was measured;
+with `--task` other than classification, or on scenes or a segmentation folder, the dense lab's (cli/dense.py),
+which also has `lab study` and `lab verdict`."""
 
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from scaling_core.core.errors import ConfigError
 def add_lab_commands(commands) -> None:
     """Register `lab run` and `lab report`."""
     from scaling_core.lab.data import dataset_names
+    from scaling_core.lab.dense_networks import DENSE_TASKS
     from scaling_core.lab.runs import lab_settings
 
     grid = lab_settings().default_grid
@@ -35,35 +38,55 @@ def add_lab_commands(commands) -> None:
     for verb, text in (
         ("run", "train the grid's missing runs (cached in the store), then report"),
         ("report", "the measured accuracy of the grid, from the store or a shipped file"),
+        ("study", "the dense tasks' default study: every task, the multi-task comparison and budget split"),
+        ("verdict", "the dense study's claims for a task: difference, seed interval and verdict"),
     ):
         parser = verbs.add_parser(verb, help=text)
         parser.add_argument(
             "--dataset",
-            default=grid["dataset"],
+            default="scenes" if verb in ("study", "verdict") else grid["dataset"],
             type=DatasetName(dataset_names(), "dataset"),
-            help=f"{', '.join(dataset_names())}, or folder:PATH: your own images, one subfolder per class "
+            help=f"{', '.join(dataset_names())}, scenes (generated, with exact masks and boxes), or folder:PATH: "
+            "your own images, one subfolder per class, or images/ and masks/ for the dense tasks "
             "(stored under folder:<digest of its files>; see README)",
         )
-        add_grid_arguments(parser, grid["recipes"], grid["phis"], grid["seeds"])
+        if verb != "study":
+            parser.add_argument(
+                "--task",
+                choices=DENSE_TASKS,
+                default="segmentation" if verb == "verdict" else "classification",
+                help="what the networks learn (dense tasks train on scenes or a segmentation folder)",
+            )
+        add_grid_arguments(parser)
+        parser.add_argument(
+            "--quick", action="store_true", help="the dense lab's quick setting (fewer images and epochs)"
+        )
         add_store_argument(parser, "SQLAlchemy URL of the results store (default: SCALING_LAB_STORE_URL)")
         parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     verbs.choices[
         "report"
     ].description = "The store's runs; where it holds none, the shipped results (data/lab/<dataset>.json)."
-    run = verbs.choices["run"]
-    run.add_argument("--workers", type=WORKERS, help="training processes (default: data/lab/settings.json)")
-    add_scheduler_argument(run)
-    add_training_device_arguments(run)
-    run.add_argument(
-        "--save-to",
-        type=OutputFile(),
-        help="also write the report, the runs and their provenance to this JSON file "
-        "(how data/lab/<dataset>.json is made)",
-    )
+    for verb in ("run", "study"):
+        run = verbs.choices[verb]
+        run.add_argument("--workers", type=WORKERS, help="training processes (default: data/lab/settings.json)")
+        add_scheduler_argument(run)
+        run.add_argument(
+            "--save-to",
+            type=OutputFile(),
+            help="also write the report, the runs and their provenance to this JSON file "
+            "(how data/lab/<dataset>.json is made)",
+        )
+    add_training_device_arguments(verbs.choices["run"])
 
 
-def add_grid_arguments(parser: argparse.ArgumentParser, recipes: list[str], phis: list[float], seeds: int) -> None:
-    """The options of a lab grid: --recipes, --phis, --seeds and --epochs, each bounded as the lab allows."""
+def add_grid_arguments(
+    parser: argparse.ArgumentParser,
+    recipes: list[str] | None = None,
+    phis: list[float] | None = None,
+    seeds: int | None = None,
+) -> None:
+    """The options of a lab grid: --recipes, --phis, --seeds and --epochs, each bounded as the lab allows (defaults
+    None: the command's own grid, the classification lab's or the dense study's)."""
     from scaling_core.lab.runs import lab_settings
 
     parser.add_argument(
@@ -88,13 +111,32 @@ def lab_budget(epochs: int | None):
 
 
 def run_lab(args: argparse.Namespace) -> int:
-    """`lab run` and `lab report`."""
+    """`lab run` and `lab report` (the dense lab's for a dense task or dense data), `lab study`, `lab verdict`."""
+    from scaling_core.cli.dense import run_dense_command, verdict_command
     from scaling_core.executor.cluster import scheduler_address
     from scaling_core.lab.data import folder_summary, load_dataset
-    from scaling_core.lab.folders import is_folder
-    from scaling_core.lab.runs import lab_report, run_grid
+    from scaling_core.lab.dense_data import dense_dataset_name, is_dense_name, is_mask_layout, load_dense
+    from scaling_core.lab.folders import PREFIX, is_folder
+    from scaling_core.lab.runs import lab_report, lab_settings, run_grid
     from scaling_core.storage.store import Store
 
+    if is_folder(args.dataset) and is_mask_layout(args.dataset.removeprefix(PREFIX)):
+        # A segmentation folder, which DatasetName leaves to the command: every file checked, each bad one named.
+        args.dataset = load_dense(dense_dataset_name(args.dataset)).name
+    dense = args.lab_command in ("study", "verdict") or args.task != "classification" or is_dense_name(args.dataset)
+    if dense and not is_dense_name(args.dataset):
+        raise ConfigError("--dataset", args.dataset, "scenes or folder:PATH with images/ and masks/ for a dense task")
+    if args.lab_command == "verdict":
+        return verdict_command(args)
+    if dense:
+        return run_dense_command(args)
+    if args.quick:
+        raise ConfigError(
+            "--quick", "on " + args.dataset, "with a dense task or dense data (scenes, images/ and masks/)"
+        )
+    grid = lab_settings().default_grid
+    args.recipes, args.phis = args.recipes or grid["recipes"], args.phis or grid["phis"]
+    args.seeds = args.seeds or grid["seeds"]
     budget = lab_budget(args.epochs)
     if is_folder(args.dataset):  # its classes and the files left out, before any work (checked while parsing)
         print(folder_summary(load_dataset(args.dataset)), file=sys.stderr)

@@ -12,20 +12,22 @@ from scaling_core.cli.arguments import (
     LAB_PHIS,
     SEED,
     SEEDS,
-    WORKERS,
     ItemList,
-    OutputFile,
-    add_scheduler_argument,
     add_store_argument,
     bounded_float,
     bounded_int,
     float_list,
 )
-from scaling_core.cli.lab import add_grid_arguments, lab_budget
-from scaling_core.cli.progress import with_progress
+from scaling_core.cli.lab import add_grid_arguments
+from scaling_core.cli.study import SavedAs, StudyWords, add_run_arguments, grid_records, measured_records
 from scaling_core.core.errors import ConfigError
-from scaling_core.hardware.provenance import provenance
-from scaling_core.lab.runs import code_version
+
+FEWSHOT_WORDS = StudyWords(
+    "evaluating", "evaluated {} backbones", "few-shot results", "evaluations of this grid in the store"
+)
+DISTILL_WORDS = StudyWords(
+    "students", "evaluated {} students", "distillation results", "students of these settings in the store"
+)
 
 
 def _frame_json(frame) -> list[dict]:
@@ -43,19 +45,7 @@ MAX_SIMULATED_POINTS = 5_000_000
 
 def _run_arguments(parser: argparse.ArgumentParser, what: str) -> None:
     add_store_argument(parser)
-    parser.add_argument("--workers", type=WORKERS, help="processes (default: data/lab/settings.json)")
-    add_scheduler_argument(parser)
-    parser.add_argument(
-        "--no-run",
-        action="store_true",
-        help="report only what the store (or the shipped file) holds; train and evaluate nothing",
-    )
-    parser.add_argument(
-        "--save-to",
-        type=OutputFile(),
-        help=f"also write every evaluation and its provenance to this JSON file (how "
-        f"data/representation/{what} is made)",
-    )
+    add_run_arguments(parser, f"representation/{what}")
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
 
 
@@ -156,8 +146,6 @@ def add_representation_commands(commands) -> None:
 def run_distill(args: argparse.Namespace) -> int:
     """Students alone and distilled, their accuracy and the teacher's, and accuracy against sparsity."""
     from scaling_core.app.views.distillation import pruning_summary, student_frame, student_summary, students_for
-    from scaling_core.executor.cluster import scheduler_address
-    from scaling_core.storage.shipped import save_records
     from scaling_core.storage.store import Store
     from scaling_core.studies.representation.distill import DISTILLATION_VERSION, distill_settings, run_distillation
 
@@ -173,21 +161,13 @@ def run_distill(args: argparse.Namespace) -> int:
         epochs=args.epochs,
     )
     store = Store(args.store)
-    if not args.no_run:
-        scheduler = scheduler_address(args.scheduler)
-        with_progress(
-            "students",
-            "evaluated {} students",
-            lambda progress: run_distillation(settings, store, args.workers, progress, scheduler),
-        )
-    records, source = students_for(settings, store)
-    if not records:
-        raise ConfigError(
-            "distillation results", source or "none", "students of these settings in the store (run without --no-run)"
-        )
-    if args.save_to:
-        header = {"dataset": settings.dataset, "settings": settings.measured_with()}
-        save_records(args.save_to, header, records, provenance(), DISTILLATION_VERSION, code_version(settings.dataset))
+    records, source = measured_records(
+        args,
+        DISTILL_WORDS,
+        lambda progress, scheduler: run_distillation(settings, store, args.workers, progress, scheduler),
+        lambda: students_for(settings, store),
+        SavedAs(settings.dataset, settings.measured_with(), DISTILLATION_VERSION),
+    )
     summary, pruning = student_summary(student_frame(records)), pruning_summary(records)
     if args.json:
         print(
@@ -312,35 +292,16 @@ def run_fewshot_command(args: argparse.Namespace) -> int:
         probe_frame,
         records_for,
     )
-    from scaling_core.executor.cluster import scheduler_address
-    from scaling_core.storage.shipped import save_records
     from scaling_core.storage.store import Store
     from scaling_core.studies.representation.measurements import (
         REPRESENTATION_VERSION,
+        fewshot_evaluation,
         fewshot_settings,
         representation_defaults,
-        run_fewshot,
     )
 
-    budget = lab_budget(args.epochs)
-    store = Store(args.store)
-    if not args.no_run:
-        scheduler = scheduler_address(args.scheduler)
-        with_progress(
-            "evaluating",
-            "evaluated {} backbones",
-            lambda progress: run_fewshot(
-                args.dataset, args.recipes, args.phis, args.seeds, store, budget, args.workers, progress, scheduler
-            ),
-        )
-    records, source = records_for(args.dataset, args.recipes, args.phis, args.seeds, store, budget)
-    if not records:
-        raise ConfigError(
-            "few-shot results", source or "none", "evaluations of this grid in the store (run without --no-run)"
-        )
-    if args.save_to:
-        header = {"dataset": args.dataset, "settings": asdict(fewshot_settings())}
-        save_records(args.save_to, header, records, provenance(), REPRESENTATION_VERSION, code_version(args.dataset))
+    saved = SavedAs(args.dataset, asdict(fewshot_settings()), REPRESENTATION_VERSION)
+    records, source = grid_records(args, Store(args.store), FEWSHOT_WORDS, fewshot_evaluation, records_for, saved)
     ways = representation_defaults()["fewshot"]["ways"]
     summary = fewshot_summary(fewshot_frame(records))
     check, rms = model_check(summary, ways)

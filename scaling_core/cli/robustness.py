@@ -5,12 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 
-from scaling_core.cli.arguments import WORKERS, OutputFile, add_scheduler_argument, add_store_argument, bounded_float
-from scaling_core.cli.lab import add_grid_arguments, lab_budget
-from scaling_core.cli.progress import with_progress
-from scaling_core.core.errors import ConfigError
-from scaling_core.hardware.provenance import provenance
-from scaling_core.lab.runs import code_version
+from scaling_core.cli.arguments import add_store_argument, bounded_float
+from scaling_core.cli.lab import add_grid_arguments
+from scaling_core.cli.study import SavedAs, StudyWords, add_run_arguments, grid_records
+
+WORDS = StudyWords("evaluating", "evaluated {} runs", "robustness results", "evaluations of this grid in the store")
 
 
 def add_robustness_commands(commands) -> None:
@@ -35,20 +34,8 @@ def add_robustness_commands(commands) -> None:
         default=0.1,
         help="ε (or severity) of the clean-vs-robust gap, in [0, 10]",
     )
-    parser.add_argument(
-        "--no-run",
-        action="store_true",
-        help="report only what the store (or the shipped file) holds; train and evaluate nothing",
-    )
-    parser.add_argument("--workers", type=WORKERS, help="processes (default: data/lab/settings.json)")
-    add_scheduler_argument(parser)
     add_store_argument(parser, "SQLAlchemy URL of the results store (default: SCALING_LAB_STORE_URL)")
-    parser.add_argument(
-        "--save-to",
-        type=OutputFile(),
-        help="also write every evaluation and its provenance to this JSON file "
-        "(how data/robustness/<dataset>.json is made)",
-    )
+    add_run_arguments(parser, "robustness/<dataset>.json")
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
 
 
@@ -62,30 +49,15 @@ def run_robustness_command(args: argparse.Namespace) -> int:
         robustness_summary,
         seed_summary,
     )
-    from scaling_core.executor.cluster import scheduler_address
-    from scaling_core.storage.shipped import save_records
     from scaling_core.storage.store import Store
-    from scaling_core.studies.robustness.evaluation import ROBUSTNESS_VERSION, robustness_settings, run_robustness
+    from scaling_core.studies.robustness.evaluation import (
+        ROBUSTNESS_VERSION,
+        robustness_evaluation,
+        robustness_settings,
+    )
 
-    budget = lab_budget(args.epochs)
-    store = Store(args.store)
-    if not args.no_run:
-        scheduler = scheduler_address(args.scheduler)
-        with_progress(
-            "evaluating",
-            "evaluated {} runs",
-            lambda progress: run_robustness(
-                args.dataset, args.recipes, args.phis, args.seeds, store, budget, args.workers, progress, scheduler
-            ),
-        )
-    records, source = records_for(args.dataset, args.recipes, args.phis, args.seeds, store, budget)
-    if not records:
-        raise ConfigError(
-            "robustness results", source or "none", "evaluations of this grid in the store (run without --no-run)"
-        )
-    if args.save_to:
-        header = {"dataset": args.dataset, "settings": robustness_settings().as_dict()}
-        save_records(args.save_to, header, records, provenance(), ROBUSTNESS_VERSION, code_version(args.dataset))
+    saved = SavedAs(args.dataset, robustness_settings().as_dict(), ROBUSTNESS_VERSION)
+    records, source = grid_records(args, Store(args.store), WORDS, robustness_evaluation, records_for, saved)
     curves, moments = curves_frame(records), moments_frame(records)
     summary = robustness_summary(curves, args.attack, args.reference_eps)
     table = seed_summary(curves)

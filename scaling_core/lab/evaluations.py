@@ -12,11 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from scaling_core.core.arch import ScaledArch
-from scaling_core.core.cost import count
-from scaling_core.core.errors import ConfigError
-from scaling_core.executor.jobs import Job, run_jobs
 from scaling_core.hardware.fingerprint import require_device
-from scaling_core.lab.runs import grid_points, lab_settings, run_key
+from scaling_core.lab.runs import grid_points, run_key
 from scaling_core.lab.train import Budget
 from scaling_core.storage.keys import digest
 
@@ -84,56 +81,6 @@ def trained_classifier(dataset: str, network: ScaledArch, checkpoint: bytes, dev
         classifier.register_forward_pre_hook(lambda _module, inputs: tuple(x.to(device) for x in inputs))
         classifier.register_forward_hook(lambda _module, _inputs, output: output.cpu())
     return classifier, data
-
-
-def _evaluate_job(evaluate: Evaluate, dataset: str, run: RunRef, checkpoint: bytes, settings: Any) -> dict:
-    """One evaluation in a worker: the checkpoint came with the job."""
-    return evaluate(dataset, run, checkpoint, settings)
-
-
-def evaluate_missing(
-    kind: str,
-    dataset: str,
-    runs: Sequence[RunRef],
-    evaluate: Evaluate,
-    settings: Any,
-    store,
-    workers: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
-    scheduler: str | None = None,
-) -> int:
-    """Evaluate every run whose key the store lacks (largest networks first, in worker processes or on the Dask
-    cluster at `scheduler`); the number done. An evaluation that fails is reported after the others are stored.
-
-    `evaluate` must be a module-level function (it is sent to the workers).
-    """
-    runs = {r.key: r for r in runs}
-    done = store.evaluations(kind, list(runs))
-    todo = sorted((r for k, r in runs.items() if k not in done), key=lambda r: -count(r.network).macs)
-    jobs = [
-        Job(
-            r.key,
-            f"{kind} of {r.alias} φ={r.phi:g} seed {r.seed}",
-            _evaluate_job,
-            (evaluate, dataset, r, store.lab_checkpoint(r.run_key), settings),
-        )
-        for r in todo
-    ]
-    failures = run_jobs(
-        jobs,
-        scheduler=scheduler,
-        workers=workers or lab_settings().workers,
-        on_result=lambda job, result: store.put_evaluation(kind, job.key, runs[job.key].run_key, result),
-        progress=progress,
-    )
-    if failures:
-        first = failures[0]
-        raise ConfigError(
-            f"{kind} evaluations",
-            f"{len(failures)} of {len(jobs)} failed",
-            f"evaluations that finish ({first.name}: {first.error})",
-        )
-    return len(jobs)
 
 
 def embed(classifier, pixels, batch_size: int = 512):

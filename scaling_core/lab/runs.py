@@ -27,10 +27,12 @@ from scaling_core.core.cost import count
 from scaling_core.core.errors import ConfigError
 from scaling_core.core.rounding import RoundingPolicy
 from scaling_core.core.settings import Number, SettingsModel, load_settings
-from scaling_core.executor.jobs import Job, announce_dashboard, run_jobs
+from scaling_core.executor.jobs import Job, announce_dashboard
+from scaling_core.executor.study import StudyJobs, run_missing
 from scaling_core.hardware.fingerprint import fingerprint
 from scaling_core.hardware.measure import MeasureOptions, measure_interleaved, measurement_row, stored_measurement
 from scaling_core.lab.data import dataset_info
+from scaling_core.lab.dense_settings import DenseSettingsFile
 from scaling_core.lab.folders import FolderSettings
 from scaling_core.lab.mask_folders import MaskFolderSettings
 from scaling_core.lab.scenes import ScenesFile
@@ -94,6 +96,7 @@ class LabSettingsFile(SettingsModel):
     folders: FolderSettings  # image folders as datasets: limits, split, the server's folders (lab/folders.py)
     scenes: ScenesFile  # the generated scenes of the dense tasks (lab/scenes.py)
     mask_folders: MaskFolderSettings  # segmentation folders: limits, split (lab/mask_folders.py)
+    dense: DenseSettingsFile  # the dense tasks' base, heads, budgets and studies (lab/dense_settings.py)
 
 
 @lru_cache(maxsize=1)
@@ -255,24 +258,22 @@ def run_grid(
         for network in networks.values()
         for seed in range(seeds)
     ]
-    done = store.lab_run_keys([j["key"] for j in jobs])
-    jobs = [j for j in jobs if j["key"] not in done]
     # Largest first: the slowest runs start early and the workers finish together.
     jobs.sort(key=lambda j: -count(j["network"]).macs)
-    failures = run_jobs(
-        [Job(j["key"], f"{j['network'].label} seed {j['seed']}", _train_job, (j,)) for j in jobs],
+    grid = StudyJobs(
+        tuple(Job(j["key"], f"{j['network'].label} seed {j['seed']}", _train_job, (j,)) for j in jobs),
+        "lab runs",
+        "runs that train",
+    )
+    return run_missing(
+        grid,
+        stored=store.lab_run_keys,
+        put=lambda job, row: store.put_lab_run(row),
         scheduler=scheduler,
         workers=workers or settings.workers,
-        on_result=lambda job, row: store.put_lab_run(row),
         progress=progress,
         on_dashboard=on_dashboard,
     )
-    if failures:
-        first = failures[0]
-        raise ConfigError(
-            "lab runs", f"{len(failures)} of {len(jobs)} failed", f"runs that train ({first.name}: {first.error})"
-        )
-    return len(jobs)
 
 
 def lab_latency_options():

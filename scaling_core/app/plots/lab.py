@@ -16,9 +16,11 @@ from scaling_core.app.plots.style import MAX_LEGEND_ENTRIES, finish, log_axis
 FACETS_PER_ROW = 3
 
 
-def lab_accuracy_figure(frame: pd.DataFrame, cost_column: str, cost_label: str) -> go.Figure:
-    """Measured test accuracy (mean, min–max over seeds) against a cost per recipe, the measured front outlined,
-    and the ImageNet-calibrated model's shape dashed beside each recipe.
+def lab_accuracy_figure(
+    frame: pd.DataFrame, cost_column: str, cost_label: str, metric: str = "test accuracy"
+) -> go.Figure:
+    """Measured test accuracy (or another metric in %: mean, min–max over seeds) against a cost per recipe, the
+    measured front outlined, and the ImageNet-calibrated model's shape dashed beside each recipe.
 
     One legend entry per recipe (its measured line and modelled shape toggle together), one for the dashed
     modelled shape and one for the front. Rows without a finite, positive cost are left out (the axis is log).
@@ -55,7 +57,7 @@ def lab_accuracy_figure(frame: pd.DataFrame, cost_column: str, cost_label: str) 
                     ],
                 ]
             ),
-            hovertemplate=recipe + " φ=%{customdata[0]}, %{customdata[1]} px: %{y:.2f}% "
+            hovertemplate=recipe + f" φ=%{{customdata[0]}}, %{{customdata[1]}} px: {metric} %{{y:.2f}}% "
             "(measured: %{customdata[2]}; bars min–max)<extra></extra>",
         )
         shaped = rows[np.isfinite(rows["modelled_shape"].to_numpy(float))]
@@ -68,7 +70,7 @@ def lab_accuracy_figure(frame: pd.DataFrame, cost_column: str, cost_label: str) 
             name=f"{recipe} (modelled shape)",
             line={"color": color, "dash": "dash"},
             opacity=0.6,
-            hovertemplate=recipe + ": %{y:.2f}% (modelled from the φ = 0 accuracy)<extra></extra>",
+            hovertemplate=recipe + f": %{{y:.2f}}% (modelled from the φ = 0 {metric})<extra></extra>",
         )
     if recipes:
         # The key to the dashed lines: one entry, not one per recipe.
@@ -91,18 +93,19 @@ def lab_accuracy_figure(frame: pd.DataFrame, cost_column: str, cost_label: str) 
     )
     fig.update_layout(
         xaxis={**log_axis(frame[cost_column] if len(frame) else []), "title": f"{cost_label} (log scale)"},
-        yaxis_title="test accuracy (%)",
+        yaxis_title=f"{metric} (%)",
     )
     return finish(
         fig,
-        f"Accuracy against {cost_label.split(' (')[0]}",
+        f"{metric[0].upper()}{metric[1:]} against {cost_label.split(' (')[0]}",
         "measured: mean over seeds, bars min–max; dashed: modelled shape",
         columns=2,
     )
 
 
-def training_curves_figure(curves: pd.DataFrame) -> go.Figure:
-    """Test accuracy after each epoch (measured), one panel per recipe, one colour per φ, every seed a line.
+def training_curves_figure(curves: pd.DataFrame, metric: str = "test accuracy") -> go.Figure:
+    """Test accuracy (or another metric in %, column `test_accuracy`) after each evaluated epoch (measured), one panel
+    per recipe, one colour per φ, every seed a line.
 
     The legend has one entry per φ (a click hides that φ in every panel), not one per line.
     """
@@ -134,16 +137,17 @@ def training_curves_figure(curves: pd.DataFrame) -> go.Figure:
                 showlegend=phi in legend_phis and phi not in seen,
                 line={"color": color_of[phi], "width": 1.5},
                 marker={"size": 5},
-                hovertemplate=f"{recipe}, φ = {phi:g}, seed {seed}: epoch %{{x}}, %{{y:.2f}}%<extra></extra>",
+                hovertemplate=f"{recipe}, φ = {phi:g}, seed {seed}: epoch %{{x}}, {metric} %{{y:.2f}}%<extra></extra>",
                 row=row,
                 col=col,
             )
             seen.add(phi)
-        fig.update_xaxes(title_text="epoch", dtick=1, row=row, col=col)
-    fig.update_yaxes(title_text="test accuracy (%)", col=1)
+        # One tick per epoch while that stays readable; plotly's own choice beyond.
+        fig.update_xaxes(title_text="epoch", dtick=1 if curves["epoch"].max() <= 10 else None, row=row, col=col)
+    fig.update_yaxes(title_text=f"{metric} (%)", col=1)
     return finish(
         fig,
-        "Training curves: test accuracy after each epoch",
+        f"Training curves: {metric} by epoch",
         "measured: every seed is a line; colour: φ",
         plot_height=260 * rows + 70 * (rows - 1),
     )

@@ -144,11 +144,41 @@ class ParetoResult:
         return self.frame[self.frame["on_front"]].sort_values(self.cost_column)
 
 
+def dense_frame(task: str, store=None) -> pd.DataFrame:
+    """The dense study's measured task metric as Pareto points: mean over seeds (± their standard deviation), in %."""
+    from scaling_core.app.views.dense import TASK_METRICS, dense_study, source_title, task_summary
+
+    study = dense_study(store)
+    results = task_summary(study, task)
+    if results.empty:
+        raise ConfigError(
+            "pareto_source",
+            f"dense:{task}",
+            "a task with dense runs (`python -m scaling_core lab study`, or the shipped study)",
+        )
+    metric = TASK_METRICS[task][0]
+    return results.assign(
+        accuracy=results[f"{metric}_mean"],
+        accuracy_error=results[f"{metric}_std"],
+        accuracy_source=[f"{source_title(task)}, mean of {n} seeds ({study.source})" for n in results["seeds"]],
+        extrapolated=False,
+        memory_mb=memory_mb(results),
+        latency_measured_ms=results["latency_ms"].astype(float),
+        latency_csv_ms=np.nan,
+        resolution_px=results["resolution"],
+    ).reset_index(drop=True)
+
+
 def lab_frame(state: AppState, store=None) -> pd.DataFrame:
-    """The lab's measured results as Pareto points: mean accuracy over seeds (± their standard deviation)."""
+    """The lab's measured results as Pareto points: mean accuracy over seeds (± their standard deviation); or the
+    dense study's task metric for a `dense:<task>` source."""
+    from scaling_core.app.views.dense import source_task
     from scaling_core.app.views.lab import lab_results
     from scaling_core.lab.data import dataset_table
 
+    task = source_task(state.pareto_source)
+    if task is not None:
+        return dense_frame(task, store)
     dataset = state.pareto_source.split(":", 1)[1]
     results = lab_results(dataset, state.lab_recipes.split(","), store)
     if results.empty:
@@ -310,13 +340,19 @@ LAB_LATENCY = (
 
 def lab_title(state: AppState) -> str:
     """The title of the lab dataset the page's accuracy comes from ('' for the ImageNet source)."""
+    from scaling_core.app.views.dense import source_task, source_title
     from scaling_core.lab.data import dataset_table
 
+    task = source_task(state.pareto_source)
+    if task is not None:
+        return source_title(task)
     return "" if state.pareto_source == "imagenet" else dataset_table()[state.pareto_source.split(":", 1)[1]].title
 
 
 def accuracy_axis_label(state: AppState, csv_rows: bool = False) -> str:
     """The accuracy axis' title: the quantity, its unit and its evidence (measured / modelled)."""
+    if state.pareto_source.startswith("dense:"):
+        return f"{lab_title(state)} (%), measured by the lab"
     if state.pareto_source != "imagenet":
         return f"test accuracy on {lab_title(state)} (%), measured by the lab"
     return "ImageNet top-1 (%), modelled" + (" or measured (your CSV)" if csv_rows else "")
@@ -394,6 +430,12 @@ def front_notice(result: ParetoResult, state: AppState) -> str:
 
 def accuracy_caption(state: AppState) -> str:
     """Where the accuracy axis comes from, with the model's leave-one-out error."""
+    if state.pareto_source.startswith("dense:"):
+        return (
+            f"Accuracy: measured by the lab: {lab_title(state)}, the dense lab base scaled by each recipe, mean over "
+            "seeds, ± their standard deviation (Tasks page: verdicts and learning curves). The φ grid and your "
+            "recipes above apply to the ImageNet source only."
+        )
     if state.pareto_source != "imagenet":
         return (
             f"Accuracy: measured by the lab ({lab_title(state)}): test accuracy of the lab base scaled by "

@@ -14,7 +14,7 @@ and DEPLOYMENT_VERSION.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Annotated
@@ -22,11 +22,11 @@ from typing import Annotated
 from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, field_validator
 
 from scaling_core.core.arch import SE_POSITIONS
-from scaling_core.core.cost import count
 from scaling_core.core.settings import Number, SettingsModel, load_settings
-from scaling_core.lab.evaluations import RunRef, evaluate_missing, grid_runs, trained_classifier
-from scaling_core.lab.runs import lab_recipe, lab_settings, network_key, run_grid
+from scaling_core.lab.evaluations import RunRef, grid_runs
+from scaling_core.lab.runs import lab_settings
 from scaling_core.lab.train import Budget
+from scaling_core.studies.protocol import Evaluation, LabGrid, model_and_test_images, run_records
 
 # The version of this evaluation's computation: the blur kernel, the fake quantizer, loading a trained run and
 # `evaluate`. With the run and the settings it keys every cached and shipped result. Bump it when a result would
@@ -35,6 +35,20 @@ from scaling_core.lab.train import Budget
 DEPLOYMENT_VERSION = "2a43fd0b4501"
 
 SCHEMES = ("per_tensor", "per_channel")
+# What a record says of its run, before the evaluation's result (studies.protocol.RUN_COLUMNS).
+RECORD_COLUMNS = (
+    "alias",
+    "recipe",
+    "phi",
+    "seed",
+    "se_position",
+    "network_key",
+    "macs",
+    "blocks",
+    "depth_multiplier",
+    "width_multiplier",
+    "resolution_px",
+)
 
 
 class _DroneFile(SettingsModel):
@@ -153,15 +167,10 @@ def evaluate(dataset: str, run: RunRef, checkpoint: bytes, settings: MeasureSett
     """One trained network's accuracy under each blur sweep and its SQNR and accuracy at each bit width and scheme."""
     import torch
 
-    from scaling_core.lab.data import resample
     from scaling_core.studies.deployment.quantize import QuantScheme, count_quantizers, input_peaks, quantized, sqnr_db
 
-    torch.set_num_threads(1)
-    network = run.network
-    model, data = trained_classifier(dataset, network, checkpoint)
-    px = network.resolution_px
-    x = resample(data.test_x[: settings.test_images], px).clamp(0.0, 1.0)
-    y = torch.as_tensor(data.test_y[: settings.test_images])
+    model, x, y = model_and_test_images(dataset, run, checkpoint, settings.test_images)
+    px = run.network.resolution_px
     with torch.no_grad():
         reference = model(x)
         blur = [float((model(blur_images(x, s * px)).argmax(1) == y).float().mean()) for s in settings.sweeps]
@@ -201,6 +210,11 @@ def measured_grids() -> list[MeasuredGrid]:
     return [MeasuredGrid(tuple(g["recipes"]), g["se_position"]) for g in deployment_defaults()["measurement"]["grids"]]
 
 
+def deployment_grids(dataset: str, phis: Sequence[float], seeds: int, budget: Budget) -> list[LabGrid]:
+    """The measured grids (data/deployment/settings.json) at these φ and seeds: the runs the study trains."""
+    return [LabGrid(dataset, g.recipes, tuple(phis), seeds, budget, g.se_position) for g in measured_grids()]
+
+
 def deployment_grid(dataset: str, phis: Sequence[float], seeds: int, budget: Budget) -> list[RunRef]:
     """Every run of the measured grids, keyed for its deployment evaluation."""
     version, settings = DEPLOYMENT_VERSION, asdict(measure_settings())
@@ -211,61 +225,10 @@ def deployment_grid(dataset: str, phis: Sequence[float], seeds: int, budget: Bud
     ]
 
 
-def run_deployment(
-    dataset: str,
-    phis: Sequence[float],
-    seeds: int,
-    store,
-    budget: Budget | None = None,
-    workers: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
-    scheduler: str | None = None,
-) -> int:
-    """Train what the measured grids lack, then evaluate every run not yet evaluated; the number evaluated.
-
-    Both run in local worker processes, or on the Dask cluster at `scheduler`."""
-    budget = budget or lab_settings().budget
-    for grid in measured_grids():
-        run_grid(
-            dataset,
-            grid.recipes,
-            phis,
-            seeds,
-            store,
-            budget,
-            workers,
-            se_position=grid.se_position,
-            scheduler=scheduler,
-        )
-    return evaluate_missing(
-        "deployment",
-        dataset,
-        deployment_grid(dataset, phis, seeds, budget),
-        evaluate,
-        measure_settings(),
-        store,
-        workers,
-        progress,
-        scheduler,
-    )
-
-
-def _record(run: RunRef, result: dict) -> dict:
-    m = run.network.multipliers
-    return {
-        "alias": run.alias,
-        "recipe": lab_recipe(run.alias).name,
-        "phi": run.phi,
-        "seed": run.seed,
-        "se_position": run.network.stages[0].first.se_position,
-        "network_key": network_key(run.network),
-        "macs": int(count(run.network).macs),
-        "blocks": run.network.total_blocks,
-        "depth_multiplier": m.depth,
-        "width_multiplier": m.width,
-        "resolution_px": run.network.resolution_px,
-        **result,
-    }
+def deployment_evaluation(dataset: str, phis: Sequence[float], seeds: int, budget: Budget) -> Evaluation:
+    """The measured grids' deployment study: their runs keyed for it, `evaluate` and the shipped settings."""
+    runs = deployment_grid(dataset, phis, seeds, budget)
+    return Evaluation("deployment", dataset, tuple(runs), evaluate, measure_settings())
 
 
 def deployment_records(
@@ -273,5 +236,4 @@ def deployment_records(
 ) -> list[dict]:
     """The stored evaluations of the measured grids: one record per run, with its recipe, φ, seed and SE order."""
     runs = deployment_grid(dataset, phis, seeds, budget or lab_settings().budget)
-    found = store.evaluations("deployment", [r.key for r in runs])
-    return [_record(r, found[r.key]) for r in runs if r.key in found]
+    return run_records("deployment", runs, store, RECORD_COLUMNS)

@@ -17,11 +17,12 @@ from dataclasses import dataclass, replace
 
 from scaling_core.core.arch import ScaledArch
 from scaling_core.core.errors import ConfigError, require_finite
-from scaling_core.lab.evaluations import RunRef, evaluate_missing, evaluation_key
-from scaling_core.lab.runs import code_version, lab_network, lab_recipe, lab_settings, network_key, run_grid, run_key
+from scaling_core.lab.evaluations import RunRef, evaluation_key
+from scaling_core.lab.runs import code_version, lab_network, lab_recipe, lab_settings, network_key, run_key
 from scaling_core.lab.train import Budget, Distillation, fit, split_at, train
 from scaling_core.lab.train import evaluate as accuracy
 from scaling_core.storage.keys import describe
+from scaling_core.studies.protocol import Evaluation, LabGrid, evaluate_runs, stored_results, train_grids
 from scaling_core.studies.representation.measurements import representation_defaults
 
 # The version of this evaluation's computation: the student training with a teacher, pruning, fine-tuning and
@@ -226,17 +227,19 @@ def run_distillation(
 
     All of it runs in local worker processes, or on the Dask cluster at `scheduler`."""
     budget = settings.budget()
-    for recipe, phis in (
-        (settings.teacher_recipe, settings.teacher_phis),
-        (settings.student_recipe, settings.student_phis),
-    ):
-        run_grid(settings.dataset, [recipe], phis, settings.seeds, store, budget, workers, scheduler=scheduler)
+    grids = [
+        LabGrid(settings.dataset, (recipe,), phis, settings.seeds, budget)
+        for recipe, phis in (
+            (settings.teacher_recipe, settings.teacher_phis),
+            (settings.student_recipe, settings.student_phis),
+        )
+    ]
+    train_grids(grids, store, workers, scheduler)
     done = 0
     for teacher_phi in (None, *settings.teacher_phis):
         job, runs = student_runs(settings, teacher_phi)
-        done += evaluate_missing(
-            "distillation", settings.dataset, runs, evaluate, job, store, workers, progress, scheduler
-        )
+        evaluation = Evaluation("distillation", settings.dataset, tuple(runs), evaluate, job)
+        done += evaluate_runs(evaluation, store, workers, progress, scheduler)
     return done
 
 
@@ -245,22 +248,20 @@ def distillation_records(settings: DistillSettings, store) -> list[dict]:
     records = []
     for teacher_phi in (None, *settings.teacher_phis):
         _, runs = student_runs(settings, teacher_phi)
-        found = store.evaluations("distillation", [r.key for r in runs])
         teacher_accuracy = _teacher_accuracy(settings, teacher_phi, store)
-        for r in runs:
-            if r.key in found:
-                records.append(
-                    {
-                        "recipe": lab_recipe(r.alias).name,
-                        "student_phi": r.phi,
-                        "seed": r.seed,
-                        "teacher_phi": teacher_phi,
-                        "teacher_accuracy": teacher_accuracy.get(r.seed),
-                        "network_key": network_key(r.network),
-                        "settings": settings.measured_with(),
-                        **found[r.key],
-                    }
-                )
+        for r, result in stored_results("distillation", runs, store):
+            records.append(
+                {
+                    "recipe": lab_recipe(r.alias).name,
+                    "student_phi": r.phi,
+                    "seed": r.seed,
+                    "teacher_phi": teacher_phi,
+                    "teacher_accuracy": teacher_accuracy.get(r.seed),
+                    "network_key": network_key(r.network),
+                    "settings": settings.measured_with(),
+                    **result,
+                }
+            )
     return records
 
 

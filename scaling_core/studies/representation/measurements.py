@@ -20,7 +20,7 @@ Evaluations are deterministic and cached in the store, keyed by the run, the set
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Annotated
@@ -28,11 +28,11 @@ from typing import Annotated
 import numpy as np
 from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt
 
-from scaling_core.core.cost import count
 from scaling_core.core.settings import Number, SettingsModel, load_settings
-from scaling_core.lab.evaluations import RunRef, evaluate_missing, grid_runs
-from scaling_core.lab.runs import lab_recipe, lab_settings, network_key, run_grid
+from scaling_core.lab.evaluations import RunRef, grid_runs
+from scaling_core.lab.runs import lab_settings
 from scaling_core.lab.train import Budget
+from scaling_core.studies.protocol import GRID_RUN_COLUMNS, Evaluation, LabGrid, run_records
 
 # The version of this evaluation's computation: few-shot episodes, probes, dichotomies and loading a trained run.
 # With the run and the settings it keys every cached and shipped result. Bump it when a result would change
@@ -41,6 +41,8 @@ from scaling_core.lab.train import Budget
 REPRESENTATION_VERSION = "81c440039301"
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
+# What a record says of its backbone's run, before the evaluation's result (studies.protocol.RUN_COLUMNS).
+RECORD_COLUMNS = (*GRID_RUN_COLUMNS, "resolution_px")
 
 
 class _FewShotFile(SettingsModel):
@@ -261,33 +263,10 @@ def fewshot_grid(
     return grid_runs(dataset, aliases, phis, seeds, budget, asdict(fewshot_settings()), REPRESENTATION_VERSION)
 
 
-def run_fewshot(
-    dataset: str,
-    aliases: Sequence[str],
-    phis: Sequence[float],
-    seeds: int,
-    store,
-    budget: Budget | None = None,
-    workers: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
-    scheduler: str | None = None,
-) -> int:
-    """Train the backbones the store lacks, then evaluate every one not yet evaluated; the number evaluated.
-
-    Both run in local worker processes, or on the Dask cluster at `scheduler`."""
-    budget = budget or lab_settings().budget
-    run_grid(dataset, aliases, phis, seeds, store, budget, workers, scheduler=scheduler)
-    return evaluate_missing(
-        "representation",
-        dataset,
-        fewshot_grid(dataset, aliases, phis, seeds, budget),
-        evaluate,
-        fewshot_settings(),
-        store,
-        workers,
-        progress,
-        scheduler,
-    )
+def fewshot_evaluation(grid: LabGrid) -> Evaluation:
+    """The backbones' representation study: their runs keyed for it, `evaluate` and the shipped settings."""
+    runs = fewshot_grid(grid.dataset, grid.recipes, grid.phis, grid.seeds, grid.budget)
+    return Evaluation("representation", grid.dataset, tuple(runs), evaluate, fewshot_settings())
 
 
 def fewshot_records(
@@ -295,23 +274,4 @@ def fewshot_records(
 ) -> list[dict]:
     """The stored evaluations of a grid: one record per run, with its recipe, φ, seed and network's costs."""
     runs = fewshot_grid(dataset, aliases, phis, seeds, budget or lab_settings().budget)
-    found = store.evaluations("representation", [r.key for r in runs])
-    records = []
-    for r in runs:
-        if r.key in found:
-            m = r.network.multipliers
-            records.append(
-                {
-                    "alias": r.alias,
-                    "recipe": lab_recipe(r.alias).name,
-                    "phi": r.phi,
-                    "seed": r.seed,
-                    "network_key": network_key(r.network),
-                    "macs": int(count(r.network).macs),
-                    "depth_multiplier": m.depth,
-                    "width_multiplier": m.width,
-                    "resolution_px": r.network.resolution_px,
-                    **found[r.key],
-                }
-            )
-    return records
+    return run_records("representation", runs, store, RECORD_COLUMNS)

@@ -9,17 +9,17 @@ cached in the store, keyed by the run, the settings and ROBUSTNESS_VERSION.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from pydantic import NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt
 
-from scaling_core.core.cost import count
 from scaling_core.core.settings import SettingsModel, load_settings
-from scaling_core.lab.evaluations import RunRef, evaluate_missing, grid_runs, trained_classifier
-from scaling_core.lab.runs import lab_recipe, lab_settings, network_key, run_grid
+from scaling_core.lab.evaluations import RunRef, grid_runs
+from scaling_core.lab.runs import lab_settings
 from scaling_core.lab.train import Budget
+from scaling_core.studies.protocol import GRID_RUN_COLUMNS, Evaluation, LabGrid, model_and_test_images, run_records
 
 # The version of this evaluation's computation: the attacks, the corruptions, loading a trained run and `evaluate`.
 # With the run and the settings it keys every cached and shipped result. Bump it when a result would change
@@ -28,6 +28,8 @@ from scaling_core.lab.train import Budget
 ROBUSTNESS_VERSION = "a78504d8e37e"
 
 ATTACKS = ("fgsm", "pgd")
+# What a record says of its run, before the evaluation's result (studies.protocol.RUN_COLUMNS).
+RECORD_COLUMNS = (*GRID_RUN_COLUMNS, "resolution_multiplier", "resolution_px")
 
 
 @dataclass(frozen=True)
@@ -92,15 +94,10 @@ def evaluate(dataset: str, run: RunRef, checkpoint: bytes, settings: RobustnessS
     import torch
 
     from scaling_core.core.base import load_base
-    from scaling_core.lab.data import resample
     from scaling_core.studies.robustness.attacks import accuracy, corrupt, fgsm, margins_and_gradients, pgd
 
-    torch.set_num_threads(1)
-    network = run.network
-    model, data = trained_classifier(dataset, network, checkpoint)
-    px = network.resolution_px
-    x = resample(data.test_x[: settings.test_images], px).clamp(0.0, 1.0)
-    y = torch.as_tensor(data.test_y[: settings.test_images])
+    model, x, y = model_and_test_images(dataset, run, checkpoint, settings.test_images)
+    px = run.network.resolution_px
     generator = torch.Generator().manual_seed(settings.seed)
     curves = {
         "fgsm": [accuracy(model, fgsm(model, x, y, eps), y) for eps in settings.eps],
@@ -129,60 +126,15 @@ def robustness_grid(
     return grid_runs(dataset, aliases, phis, seeds, budget, robustness_settings().as_dict(), ROBUSTNESS_VERSION)
 
 
-def run_robustness(
-    dataset: str,
-    aliases: Sequence[str],
-    phis: Sequence[float],
-    seeds: int,
-    store,
-    budget: Budget | None = None,
-    workers: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
-    scheduler: str | None = None,
-) -> int:
-    """Train what the grid lacks (scaling_core.lab.runs), then evaluate every run not yet evaluated; how many.
-
-    Both run in local worker processes, or on the Dask cluster at `scheduler`."""
-    budget = budget or lab_settings().budget
-    run_grid(dataset, aliases, phis, seeds, store, budget, workers, scheduler=scheduler)
-    return evaluate_missing(
-        "robustness",
-        dataset,
-        robustness_grid(dataset, aliases, phis, seeds, budget),
-        evaluate,
-        robustness_settings(),
-        store,
-        workers,
-        progress,
-        scheduler,
-    )
+def robustness_evaluation(grid: LabGrid) -> Evaluation:
+    """The grid's robustness study: its runs keyed for it, `evaluate` and the shipped settings (studies.protocol)."""
+    runs = robustness_grid(grid.dataset, grid.recipes, grid.phis, grid.seeds, grid.budget)
+    return Evaluation("robustness", grid.dataset, tuple(runs), evaluate, robustness_settings())
 
 
 def robustness_runs(
     dataset: str, aliases: Sequence[str], phis: Sequence[float], seeds: int, store, budget: Budget | None = None
 ) -> list[dict]:
     """The stored evaluations of a grid: one record per run, with its recipe, φ, seed and network's costs."""
-    budget = budget or lab_settings().budget
-    runs = robustness_grid(dataset, aliases, phis, seeds, budget)
-    found = store.evaluations("robustness", [r.key for r in runs])
-    records = []
-    for r in runs:
-        if r.key not in found:
-            continue
-        m = r.network.multipliers
-        records.append(
-            {
-                "alias": r.alias,
-                "recipe": lab_recipe(r.alias).name,
-                "phi": r.phi,
-                "seed": r.seed,
-                "network_key": network_key(r.network),
-                "macs": int(count(r.network).macs),
-                "depth_multiplier": m.depth,
-                "width_multiplier": m.width,
-                "resolution_multiplier": m.resolution,
-                "resolution_px": r.network.resolution_px,
-                **found[r.key],
-            }
-        )
-    return records
+    runs = robustness_grid(dataset, aliases, phis, seeds, budget or lab_settings().budget)
+    return run_records("robustness", runs, store, RECORD_COLUMNS)

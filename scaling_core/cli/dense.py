@@ -1,0 +1,152 @@
+"""The dense lab's commands: `lab run --task …` on scenes or a segmentation folder, `lab study` (the default study
+of every task, the multi-task comparison and budget split) and `lab verdict` (each claim with its interval)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict, replace
+from pathlib import Path
+
+from scaling_core.cli.progress import with_progress
+from scaling_core.core.errors import ConfigError
+
+
+def dense_budget(args: argparse.Namespace):
+    """The default or quick budget, with --epochs applied."""
+    from scaling_core.lab.dense_settings import dense_settings
+
+    settings = dense_settings()
+    budget = settings.quick_budget if args.quick else settings.budget
+    return budget if args.epochs is None else replace(budget, epochs=args.epochs)
+
+
+def dense_grid(args: argparse.Namespace, tasks: tuple[str, ...], split: bool):
+    """The study points of the command's tasks, recipes and φ (the study's defaults where not given)."""
+    from scaling_core.lab.dense_data import load_dense
+    from scaling_core.lab.dense_runs import study_points
+    from scaling_core.lab.dense_settings import dense_settings
+
+    settings = dense_settings()
+    grid = settings.quick_study if args.quick else settings.study
+    recipes = args.recipes or list(grid.recipes)
+    phis = args.phis or [float(p) for p in grid.phis]
+    classes = load_dense(args.dataset).object_classes
+    return study_points(tasks, recipes, phis, classes, split), (args.seeds or grid.seeds)
+
+
+def run_dense_command(args: argparse.Namespace) -> int:
+    """`lab run --task …`, `lab report --task …` and `lab study` on dense data."""
+    from scaling_core.executor.cluster import scheduler_address
+    from scaling_core.lab.dense_runs import dense_runs, run_dense
+    from scaling_core.lab.dense_settings import dense_settings
+    from scaling_core.storage.store import Store
+
+    study = args.lab_command == "study"
+    settings = dense_settings()
+    tasks = tuple((settings.quick_study if args.quick else settings.study).tasks) if study else (args.task,)
+    points, seeds = dense_grid(args, tasks, split=study)
+    budget = dense_budget(args)
+    store = Store(args.store)
+    trained, elapsed = 0, 0.0
+    if args.lab_command in ("run", "study"):
+        scheduler = scheduler_address(args.scheduler)
+        trained, elapsed = with_progress(
+            "training",
+            "trained {} runs",
+            lambda progress: run_dense(
+                args.dataset, points, seeds, store, budget, args.workers, progress, scheduler=scheduler
+            ),
+        )
+    runs, source = dense_runs(args.dataset, points, store, budget, seeds)
+    if runs.empty:
+        raise ConfigError("dataset", args.dataset, "one with dense runs in the store (lab run --task …) or shipped")
+    print(f"source: {source}", file=sys.stderr)
+    if study and args.save_to:
+        save_study(args.save_to, args, budget, points, store, trained, elapsed)
+    if args.json:
+        print(json.dumps(run_records(runs), indent=1))
+    else:
+        columns = ["task", "recipe", "phi", "role", "resolution", "macs", "seed", "primary", "latency_ms"]
+        print(runs[columns].to_string(index=False))
+    return 0
+
+
+def run_records(runs) -> list[dict]:
+    """`lab run --json`: one object per run with its task, recipe, φ, input, costs, seed and metrics (fractions)."""
+    records = []
+    for row in runs.to_dict("records"):
+        metrics = {k.removeprefix("metric_"): row[k] for k in row if k.startswith("metric_")}
+        records.append(
+            {
+                "task": row["task"],
+                "recipe": row["recipe"],
+                "phi": row["phi"],
+                "role": row["role"],
+                "resolution": row["resolution"],
+                "macs": row["macs"],
+                "params": row["params"],
+                "latency_ms": row["latency_ms"],
+                "seed": row["seed"],
+                "metrics": {k: (None if v is None or v != v else v) for k, v in metrics.items()},
+            }
+        )
+    return records
+
+
+def save_study(path: Path, args: argparse.Namespace, budget, points, store, trained: int, elapsed_s: float) -> None:
+    """The study's runs (no weights) with the command, its wall time and provenance: the shipped file."""
+    from scaling_core.hardware.measure import stored_measurement
+    from scaling_core.hardware.provenance import provenance
+    from scaling_core.lab.dense_runs import dataset_digest, dense_network_key, dense_version, shipped_record
+    from scaling_core.lab.runs import lab_latency_options
+
+    version = dense_version(dataset_digest(args.dataset))
+    records = []
+    for point in {dense_network_key(p.network): p for p in points}.values():
+        latency = stored_measurement(point.network, lab_latency_options(), store)
+        for run in store.lab_runs_of(args.dataset, dense_network_key(point.network), budget, version):
+            document = json.loads(run["curve"])
+            records.append(shipped_record({**run, **document, "latency_ms": latency["median_ms"] if latency else None}))
+    command = (
+        f"python -m scaling_core lab study --dataset {args.dataset}"
+        + (" --quick" if args.quick else "")
+        + (f" --epochs {args.epochs}" if args.epochs else "")
+    )
+    document = {
+        "dataset": args.dataset,
+        "command": command + f" --save-to {path}",
+        "budget": asdict(budget),
+        "version": version,
+        "runs_trained": trained,
+        "wall_time_s": round(elapsed_s, 1),
+        "provenance": provenance(),
+        "created": provenance()["created_at"][:10],
+        "records": records,
+    }
+    path.write_text(json.dumps(document, indent=1))
+
+
+def verdict_command(args: argparse.Namespace) -> int:
+    """`lab verdict`: each claim of a task with its measured difference, interval and verdict."""
+    from scaling_core.lab.dense_runs import dense_runs
+    from scaling_core.lab.dense_settings import dense_settings
+    from scaling_core.lab.dense_verdicts import dense_claims
+    from scaling_core.storage.store import Store
+
+    settings = dense_settings()
+    tasks = tuple((settings.quick_study if args.quick else settings.study).tasks)
+    needed = tuple(t for t in tasks if t in (args.task, "classification", "segmentation"))
+    points, seeds = dense_grid(args, needed, split=False)
+    runs, source = dense_runs(args.dataset, points, Store(args.store), dense_budget(args), seeds)
+    claims = dense_claims(runs, args.task)
+    print(f"source: {source or 'no runs'}", file=sys.stderr)
+    if args.json:
+        print(json.dumps({"task": args.task, "claims": [asdict(c) for c in claims]}, indent=1))
+    else:
+        for c in claims:
+            interval = "—" if c.interval is None else f"[{c.interval[0]:+.3f}, {c.interval[1]:+.3f}]"
+            difference = "—" if c.difference is None else f"{c.difference:+.3f}"
+            print(f"{c.claim}: {difference} {interval} over {c.seeds} seeds: {c.verdict}")
+    return 0

@@ -1,0 +1,185 @@
+"""Verdicts of the dense study: each claim's measured difference, its seed-based interval and a verdict in words.
+
+Recipes are compared at equal MACs, not at equal φ (rounding gives each recipe its own MACs at a φ): for each seed,
+each recipe's metric is interpolated linearly in log MACs between its measured budgets, at the MACs of EfficientNet's
+recipe at each φ > 0 (clipped to the range both recipes measured), and the differences are averaged over those
+budgets. The interval is Student's t 95% interval of the per-seed differences (n − 1 degrees of freedom); a claim
+holds when the interval lies above zero, is refuted when it lies below, and is inconclusive otherwise (or with one
+seed). Differences are in the metric's own units (fractions, so 0.05 is five points).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+CONFIDENCE = 0.95
+RESOLUTION, WIDTH, REFERENCE = "segmentation", "width", "efficientnet"
+METRIC_WORDS = {
+    "top1": "top-1",
+    "miou": "mIoU",
+    "boundary_f1": "boundary F1",
+    "miou_small": "mIoU on small objects",
+    "ap50": "AP@0.5",
+    "ap": "AP@[.5:.95]",
+    "ap_small": "AP on small objects",
+}
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A claim, the measured difference that decides it, its interval, the verdict and how many seeds it rests on."""
+
+    claim: str
+    task: str
+    metric: str
+    difference: float | None
+    interval: tuple[float, float] | None
+    verdict: str
+    seeds: int
+    how: str
+
+
+def seed_interval(values) -> tuple[float | None, tuple[float, float] | None]:
+    """The mean of per-seed values and its Student-t interval (None with fewer than two finite values)."""
+    values = np.asarray([v for v in values if v is not None and np.isfinite(v)], dtype=float)
+    if len(values) == 0:
+        return None, None
+    mean = float(values.mean())
+    if len(values) < 2:
+        return mean, None
+    half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values)))
+    return mean, (mean - half, mean + half)
+
+
+def verdict_words(difference: float | None, interval: tuple[float, float] | None, seeds: int) -> str:
+    """holds, does not hold or inconclusive, with why."""
+    if difference is None:
+        return "not measured: no runs of this comparison are stored"
+    if interval is None:
+        return f"inconclusive: {seeds} seed gives no interval"
+    if interval[0] > 0:
+        return "holds: the whole interval is above zero"
+    if interval[1] < 0:
+        return "does not hold: the whole interval is below zero (the opposite is measured)"
+    return "inconclusive: the interval includes zero"
+
+
+def _grid(runs: pd.DataFrame, task: str) -> pd.DataFrame:
+    if runs.empty:
+        return runs
+    return runs[(runs["task"] == task) & (runs["role"] == "grid")]
+
+
+def recipe_difference(runs: pd.DataFrame, task: str, metric: str, first: str, second: str) -> dict[int, float]:
+    """Per seed: `first`'s metric minus `second`'s at equal MACs, averaged over the reference budgets."""
+    grid = _grid(runs, task)
+    column = f"metric_{metric}"
+    if grid.empty or column not in grid:
+        return {}
+    reference = grid[(grid["alias"] == REFERENCE) & (grid["phi"] > 0)]["macs"].unique()
+    differences = {}
+    for seed, group in grid.groupby("seed"):
+        curves = {}
+        for alias in (first, second):
+            points = group[group["alias"] == alias].sort_values("macs")
+            points = points[points[column].notna()]
+            if len(points) < 2:
+                break
+            curves[alias] = (np.log(points["macs"].to_numpy(float)), points[column].to_numpy(float))
+        if len(curves) < 2 or not len(reference):
+            continue
+        top = min(curves[first][0].max(), curves[second][0].max())
+        bottom = max(curves[first][0].min(), curves[second][0].min())
+        at = np.unique(np.clip(np.log(reference.astype(float)), bottom, top))
+        values = [np.interp(at, *curves[alias]) for alias in (first, second)]
+        differences[int(seed)] = float(np.mean(values[0] - values[1]))
+    return differences
+
+
+def _claim(claim: str, task: str, metric: str, per_seed: dict[int, float], how: str) -> Claim:
+    difference, interval = seed_interval(list(per_seed.values()))
+    return Claim(
+        claim,
+        task,
+        metric,
+        difference,
+        interval,
+        verdict_words(difference, interval, len(per_seed)),
+        len(per_seed),
+        how,
+    )
+
+
+def _paired(first: dict[int, float], second: dict[int, float]) -> dict[int, float]:
+    return {seed: first[seed] - second[seed] for seed in first if seed in second}
+
+
+def shared_backbone_difference(runs: pd.DataFrame) -> dict[int, float]:
+    """Per seed: the multi-task network's (top-1 + mIoU)/2 minus that of the two single-task networks of half its
+    MACs each, averaged over the multi-task budgets φ > 0."""
+    if runs.empty:
+        return {}
+    multi = runs[
+        (runs["task"] == "multitask") & (runs["role"] == "grid") & (runs["alias"] == REFERENCE) & (runs["phi"] > 0)
+    ]
+    separate = runs[runs["role"] == "separate"]
+    out: dict[int, list[float]] = {}
+    for _, row in multi.iterrows():
+        pair = separate[(separate["of_phi"] == row["phi"]) & (separate["seed"] == row["seed"])]
+        cls = pair[pair["task"] == "classification"]
+        seg = pair[pair["task"] == "segmentation"]
+        if cls.empty or seg.empty:
+            continue
+        shared = (row["metric_top1"] + row["metric_miou"]) / 2
+        apart = (cls["metric_top1"].iloc[0] + seg["metric_miou"].iloc[0]) / 2
+        out.setdefault(int(row["seed"]), []).append(float(shared - apart))
+    return {seed: float(np.mean(v)) for seed, v in out.items()}
+
+
+EQUAL_MACS = "at equal MACs (interpolated in log MACs at EfficientNet's budgets), per seed, then over seeds"
+
+
+def dense_claims(runs: pd.DataFrame, task: str) -> list[Claim]:
+    """The claims a task's runs decide (classification's baseline enters the 'more than classification' ones)."""
+    classification = recipe_difference(runs, "classification", "top1", RESOLUTION, WIDTH)
+    how = f"resolution-leaning (α 1.1, β 1.05, γ 1.25) minus width-only, {EQUAL_MACS}"
+    if task == "classification":
+        return [_claim("classification prefers resolution over width", task, "top1", classification, how)]
+    if task == "multitask":
+        return [
+            _claim(
+                "a shared backbone beats two separate ones at equal MACs",
+                task,
+                "(top1 + miou)/2",
+                shared_backbone_difference(runs),
+                "one multi-task network (EfficientNet recipe, φ > 0) minus a classification and a segmentation network "
+                "of half its MACs each, mean of top-1 and mIoU, per seed, then over seeds",
+            )
+        ]
+    metrics = ("miou", "boundary_f1", "miou_small") if task == "segmentation" else ("ap50", "ap", "ap_small")
+    main = recipe_difference(runs, task, metrics[0], RESOLUTION, WIDTH)
+    claims = [_claim(f"{task} prefers resolution over width", task, metrics[0], main, how)]
+    claims.append(
+        _claim(
+            f"{task} prefers resolution more than classification does",
+            task,
+            f"{metrics[0]} − top1",
+            _paired(main, classification),
+            f"the {METRIC_WORDS[metrics[0]]} difference minus classification's top-1 difference (both {how})",
+        )
+    )
+    for metric in metrics[1:]:
+        claims.append(
+            _claim(
+                f"{task} prefers resolution over width ({METRIC_WORDS[metric]})",
+                task,
+                metric,
+                recipe_difference(runs, task, metric, RESOLUTION, WIDTH),
+                how,
+            )
+        )
+    return claims
