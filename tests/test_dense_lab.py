@@ -241,3 +241,29 @@ def test_dense_settings_are_validated():
     assert 0 < settings.quick_budget.train_images < 600 and settings.budget.train_images == 0
     assert settings.study.seeds >= 3 and len(settings.study.phis) >= 3
     assert replace(settings.budget, epochs=1).epochs == 1
+
+
+@pytest.mark.slow
+def test_the_quick_study_trains_resumes_and_gives_verdicts(tmp_path, capsys):
+    """`lab study --quick` trains the quick grid through the executor, a second call trains nothing, and
+    `lab verdict --quick --json` gives each segmentation claim a difference and an interval over its seeds."""
+    store = f"sqlite:///{tmp_path / 'store.db'}"
+    assert main(["lab", "study", "--quick", "--store", store, "--json"]) == 0
+    runs = json.loads(capsys.readouterr().out)
+    grid = dense_settings().quick_study
+    assert len(runs) == (1 + (len(grid.recipes)) * (len(grid.phis) - 1)) * grid.seeds
+    assert main(["lab", "study", "--quick", "--store", store]) == 0
+    assert "trained 0 runs" in capsys.readouterr().err
+    assert main(["lab", "verdict", "--quick", "--task", "segmentation", "--store", store, "--json"]) == 0
+    verdict = json.loads(capsys.readouterr().out)
+    first = verdict["claims"][0]
+    assert verdict["task"] == "segmentation" and first["seeds"] == grid.seeds
+    assert first["interval"][0] <= first["difference"] <= first["interval"][1]
+
+
+def test_the_pages_lead_with_each_tasks_primary_metric():
+    """The metric a page draws first is the one the store keeps as a run's accuracy."""
+    from scaling_core.app.views.dense import TASK_METRICS
+    from scaling_core.lab.dense_train import PRIMARY
+
+    assert {task: metrics[0] for task, metrics in TASK_METRICS.items()} == PRIMARY

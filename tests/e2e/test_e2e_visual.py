@@ -212,6 +212,35 @@ def test_every_page_reads_whole(server, filled_server, browser, key, store, widt
     assert not cut, cut  # rows of metrics wrap (ui/metrics.py) rather than cut a value in a narrow window
 
 
+# The dense study's panels open in tabs past the first: each is opened and checked as a page is (the shipped study).
+TAB_CASES = [
+    ("tasks", ("Measured: which recipe?",), "measured"),
+    ("tasks", ("Measured: which recipe?", "Learning curves"), "curves"),
+    ("lab", ("Segmentation",), "segmentation"),
+    ("lab", ("Detection",), "detection"),
+    ("pareto", (), "dense"),
+]
+
+
+@pytest.mark.parametrize(("key", "tabs", "name"), TAB_CASES, ids=lambda v: str(v))
+def test_the_dense_panels_read_whole(filled_server, browser, key, tabs, name):
+    width = WIDTHS[0]
+    page = browser.new_page(viewport={"width": width, "height": 3200})
+    query = "?pareto_source=dense%3Asegmentation" if key == "pareto" else ""
+    page.goto(page_url(filled_server, key) + query)
+    opened(page, key)
+    for label in tabs:
+        page.get_by_role("tab", name=label, exact=True).click()
+        settled(page)
+    drawn(page, width, f"{key}-{name}")
+    assert page.locator("[data-testid='stException']").count() == 0
+    problems = page.evaluate(FIGURE_PROBLEMS, MAX_LOG_DECADES)
+    images = page.locator("[data-testid='stImage'] img").count()
+    page.close()
+    assert not problems, problems
+    assert key != "lab" or images >= 1  # the validation scenes with their masks
+
+
 # ---- the checks fail on each planted defect (plotly.js drawing figures outside the app) ---------------------------
 
 

@@ -17,11 +17,12 @@ from scaling_core.lab.dense_verdicts import METRIC_WORDS, dense_claims
 from scaling_core.lab.scenes import scene_settings
 
 DATASET = "scenes"
+# Each task's metrics, its primary one (dense_train.PRIMARY, the store's `accuracy`) first.
 TASK_METRICS = {
     "classification": ("top1", "top1_small", "top1_medium", "top1_large"),
     "segmentation": ("miou", "pixel_accuracy", "boundary_f1", "miou_small", "miou_medium", "miou_large"),
     "detection": ("ap50", "ap", "ap_small", "ap_medium", "ap_large"),
-    "multitask": ("top1", "miou", "boundary_f1"),
+    "multitask": ("miou", "top1", "boundary_f1"),
 }
 METRIC_LABELS = {
     **METRIC_WORDS,
