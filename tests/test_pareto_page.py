@@ -120,5 +120,6 @@ def test_a_measured_task_metric_is_an_accuracy_source(store):
     [chart] = at.get("plotly_chart")
     spec = json.loads(chart.proto.spec)
     assert "mIoU of segmentation on generated scenes (%), measured by the lab" in json.dumps(spec["layout"])
-    assert any("measured: shipped data/lab/dense-scenes.json" in c.value for c in at.caption)
+    assert any("measured by the lab: mIoU of segmentation on generated scenes" in c.value for c in at.caption)
+    assert "measured: shipped data/lab/dense-scenes.json" in json.dumps(spec["data"])
     assert not figure_problems(spec)

@@ -16,6 +16,7 @@ from scaling_core.app.views.dense import (
     claims_table,
     curves_of,
     dense_study,
+    late_change,
     sample_mosaic,
     split_table,
     study_budget_text,
@@ -41,10 +42,13 @@ CLAIM_COLUMNS = {
         + POINTS
         + " of the metric named in the claim (resolution-leaning minus width-only).",
     ),
-    "interval": Column("95% interval (points)", "text", help="Student's t interval over seeds."),
+    "interval": Column("95% interval", "text", help="Student's t interval over seeds, in percentage points."),
     "seeds": Column("Seeds", "integer"),
-    "verdict": Column("Verdict", "text"),
-    "how": Column("How it is measured", "text"),
+    "verdict": Column(
+        "Verdict",
+        "text",
+        help="Holds: the whole interval is above zero; does not hold: below zero; inconclusive: it includes zero.",
+    ),
 }
 SPLIT_COLUMNS = {
     "decoder_width": Column("Decoder base width", "integer"),
@@ -66,10 +70,11 @@ def _metric_columns(task: str) -> dict[str, Column]:
         "resolution": Column("Input (px)", "integer"),
         "macs": Column("MACs", "count"),
         "latency_ms": Column("Latency (ms)", "decimal", 2, help="Measured: median, 1 thread, batch 1, this machine."),
-        "seeds": Column("Seeds", "integer"),
     }
     for metric in TASK_METRICS[task]:
-        columns[f"{metric}_mean"] = Column(f"{METRIC_LABELS[metric]} (%)", "decimal", 1, help="Mean over seeds.")
+        words = METRIC_LABELS[metric]
+        short = words.replace(" on ", ", ").replace(" objects", "").replace("pixel accuracy", "pixel acc.")
+        columns[f"{metric}_mean"] = Column(f"{short} (%)", "decimal", 1, help=f"{words}: mean over seeds.")
     return columns
 
 
@@ -119,12 +124,12 @@ def measured_section(task: str) -> None:
         return
     primary = TASK_METRICS[task][0]
     st.caption(
-        f"Measured: {study.source}. The lab's dense base (data/bases/lab-dense.json, 64 px colour, strides 2–32) "
-        f"scaled by each recipe, with {HEAD_NOTE[task]}, trained on the generated scenes (600 train, 200 validation at "
-        f"128 px; digits, horses, coins, strokes and wires on natural textures, exact masks and boxes): "
-        f"{study_budget_text(quick)}. The resolution-leaning recipe is the segmentation-leaning one (α 1.1, β 1.05, "
-        "γ 1.25); depth-only is left out of the default study so that three seeds of every task fit about an hour "
-        "on two cores."
+        f"{study.source[0].upper()}{study.source[1:]}. The lab's dense base (data/bases/lab-dense.json, 64 px "
+        f"colour, strides 2–32) scaled by each recipe, with {HEAD_NOTE[task]}, trained on the generated scenes "
+        "(600 train, 200 validation at 128 px; digits, horses, coins, strokes and wires on natural textures, exact "
+        f"masks and boxes): {study_budget_text(quick)}. The resolution-leaning recipe is the segmentation-leaning "
+        "one (α 1.1, β 1.05, γ 1.25); depth-only is left out of the default study so that three seeds of every task "
+        "fit about an hour on two cores."
     )
     claims = claims_table(study, task)
     st.subheader("Verdicts")
@@ -134,10 +139,12 @@ def measured_section(task: str) -> None:
                 "—" if pd.isna(low) else f"[{low:+.1f}, {high:+.1f}]"
                 for low, high in zip(claims["low"], claims["high"])
             ],
-            verdict=[f"{v}: {w}" for v, w in zip(claims["verdict"], claims["why"])],
         )
-        table(claims[list(CLAIM_COLUMNS)], CLAIM_COLUMNS, hide=("how",))
-        st.caption(f"How: {claims['how'].iloc[0]}.")
+        table(claims[list(CLAIM_COLUMNS)], CLAIM_COLUMNS)
+        st.caption(
+            f"How: {claims['how'].iloc[0]}. A claim holds when its whole 95% interval is above zero, does not hold "
+            "when it is below, and is inconclusive when it includes zero."
+        )
     summary = task_summary(study, task)
     if summary.empty:
         st.info(f"No {task} runs in the study.")
@@ -159,7 +166,8 @@ def measured_section(task: str) -> None:
                 figure(lab_accuracy_figure, summary, "macs", "MACs (multiply-adds, modelled: exact count)", words),
                 f"dense-{task}-macs",
             )
-            table(summary, _metric_columns(task))
+            columns = _metric_columns(task)
+            table(summary[list(columns)], columns)
     if latency_tab is not None:
         with latency_tab:
             timed = summary[summary["latency_ms"].notna()]
@@ -175,11 +183,21 @@ def measured_section(task: str) -> None:
             )
     if curves_tab is not None:
         with curves_tab:
-            curves = curves_of(study, task).rename(columns={"metric": "test_accuracy"})
-            st.caption(
-                "At the largest budget: every recipe's validation metric, evaluated 8 times in a run, has levelled off "
-                "when the last points lie flat."
-            )
+            curves = curves_of(study, task)
+            change = late_change(curves)
+            if change is not None:
+                low, high, epochs = change
+                st.caption(
+                    f"At the largest budget, the last {epochs} epochs moved each run's {words} by {low:+.1f} to "
+                    f"{high:+.1f} points: "
+                    + (
+                        "levelled off."
+                        if max(abs(low), abs(high)) < 1.0
+                        else "not fully levelled off (the one-cycle schedule's last, annealing epochs), so a longer "
+                        "budget could still move the differences between recipes."
+                    )
+                )
+            curves = curves.rename(columns={"metric": "test_accuracy"})
             chart(figure(training_curves_figure, curves, words), f"dense-{task}-curves")
     if split_tab and split_tab[0] is not None:
         with split_tab[0]:

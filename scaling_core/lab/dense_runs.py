@@ -209,9 +209,10 @@ def point_row(point: DensePoint, latency: dict | None) -> dict:
     report = count_task(point.network)
     heads = sum(int(p.counts.macs) for p in report.parts if p.component != "backbone")
     m = point.network.multipliers
+    named = lab_recipe(point.alias)
     return {
         "task": point.task,
-        "recipe": lab_recipe(point.alias).name,
+        "recipe": named.name,
         "alias": point.alias,
         "phi": point.phi,
         "role": point.role,
@@ -221,6 +222,10 @@ def point_row(point: DensePoint, latency: dict | None) -> dict:
         "depth_multiplier": m.depth,
         "width_multiplier": m.width,
         "resolution_multiplier": m.resolution,
+        "alpha": named.recipe.alpha,
+        "beta": named.recipe.beta,
+        "gamma": named.recipe.gamma,
+        "total_blocks": sum(stage.repeats for stage in point.network.backbone.stages),
         "macs": int(report.macs),
         "params": int(report.params),
         "activations": int(report.activations),

@@ -107,6 +107,7 @@ def task_summary(study: DenseStudy, task: str) -> pd.DataFrame:
             "depth_multiplier": first["depth_multiplier"],
             "width_multiplier": first["width_multiplier"],
             "resolution_multiplier": first["resolution_multiplier"],
+            **{k: first[k] for k in ("alpha", "beta", "gamma", "total_blocks")},
         }
         for metric in TASK_METRICS[task]:
             values = 100.0 * group[f"metric_{metric}"].astype(float).dropna()
@@ -170,6 +171,19 @@ def curves_of(study: DenseStudy, task: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["recipe", "phi", "seed", "epoch", "metric"])
 
 
+def late_change(curves: pd.DataFrame) -> tuple[float, float, int] | None:
+    """How much the metric moved over each run's last two evaluations (smallest and largest change, in points) and
+    over how many epochs: what says whether the curves have levelled off (None without two evaluations)."""
+    changes, epochs = [], 0
+    for _, run in curves.groupby(["recipe", "seed"]):
+        run = run.sort_values("epoch")
+        if len(run) < 3:
+            continue
+        changes.append(float(run["metric"].iloc[-1] - run["metric"].iloc[-3]))
+        epochs = int(run["epoch"].iloc[-1] - run["epoch"].iloc[-3])
+    return (min(changes), max(changes), epochs) if changes else None
+
+
 def split_table(study: DenseStudy) -> pd.DataFrame:
     """The multi-task budget split: per decoder base width, the share of MACs in the heads, the backbone's φ, and
     top-1 and mIoU over seeds (%)."""
@@ -211,7 +225,7 @@ PALETTE = np.array(
     [(40, 40, 40), (230, 159, 0), (86, 180, 233), (0, 158, 115), (240, 228, 66), (204, 121, 167)], dtype=np.uint8
 )
 IGNORE_COLOUR = (255, 255, 255)
-HEADER_PX = 18
+HEADER_PX = 32  # two lines of Pillow's default font: the recipe, then its φ and input
 
 
 @dataclass(frozen=True)
@@ -253,15 +267,16 @@ def sample_mosaic(study: DenseStudy, task: str) -> Mosaic | None:
     names = settings.class_names
     side = settings.size_px
     headers = [
-        "input",
-        "truth",
-        *(f"{r} (phi {p:g}, {px} px)" for r, p, px in zip(chosen["recipe"], chosen["phi"], chosen["resolution"])),
+        ("input", ""),
+        ("truth", ""),
+        *((r, f"phi {p:g}, {px} px") for r, p, px in zip(chosen["recipe"], chosen["phi"], chosen["resolution"])),
     ]
     tile_w = side + 4
     canvas = Image.new("RGB", (tile_w * len(headers), HEADER_PX + count * (side + 4)), "white")
     draw = ImageDraw.Draw(canvas)
-    for column, header in enumerate(headers):
-        draw.text((column * tile_w + 2, 3), header[:26], fill="black")
+    for column, lines in enumerate(headers):
+        for line, text in enumerate(lines):
+            draw.text((column * tile_w + 2, 3 + 14 * line), text, fill="black")
     for row in range(count):
         top = HEADER_PX + row * (side + 4)
         picture = (np.transpose(scenes.images[row], (1, 2, 0)) * 255).astype(np.uint8)
