@@ -299,6 +299,8 @@ with results_area:
     # the chosen axis, stay in the CSV: the front's table fits the page.
     costs = ("activations", "memory_mb", "latency_predicted_ms", "latency_measured_ms")
     hidden = ("alpha", "beta", "gamma", "depth_multiplier", "width_multiplier", "resolution_multiplier")
+    if lab_source:  # measured points are never extrapolated: the column would only say "no"
+        hidden += ("extrapolated",)
     table(front, FRONT_COLUMNS, first=first, hide=[*hidden, *(c for c in costs if c != result.cost_column)])
 
     picked = [

@@ -214,19 +214,19 @@ def test_every_page_reads_whole(server, filled_server, browser, key, store, widt
 
 # The dense study's panels open in tabs past the first: each is opened and checked as a page is (the shipped study).
 TAB_CASES = [
-    ("tasks", ("Measured: which recipe?",), "measured"),
-    ("tasks", ("Measured: which recipe?", "Learning curves"), "curves"),
-    ("lab", ("Segmentation",), "segmentation"),
-    ("lab", ("Detection",), "detection"),
-    ("pareto", (), "dense"),
+    ("tasks", "", ("Measured: which recipe?",), "measured"),
+    ("tasks", "", ("Measured: which recipe?", "Learning curves"), "curves"),
+    ("tasks", "?head=multitask", ("Measured: which recipe?", "Backbone or heads?"), "split"),
+    ("lab", "", ("Segmentation",), "segmentation"),
+    ("lab", "", ("Detection",), "detection"),
+    ("pareto", "?pareto_source=dense%3Asegmentation", (), "dense"),
 ]
 
 
-@pytest.mark.parametrize(("key", "tabs", "name"), TAB_CASES, ids=lambda v: str(v))
-def test_the_dense_panels_read_whole(filled_server, browser, key, tabs, name):
+@pytest.mark.parametrize(("key", "query", "tabs", "name"), TAB_CASES, ids=lambda v: str(v))
+def test_the_dense_panels_read_whole(filled_server, browser, key, query, tabs, name):
     width = WIDTHS[0]
     page = browser.new_page(viewport={"width": width, "height": 3200})
-    query = "?pareto_source=dense%3Asegmentation" if key == "pareto" else ""
     page.goto(page_url(filled_server, key) + query)
     opened(page, key)
     for label in tabs:
