@@ -3,9 +3,10 @@
 Recipes are compared at equal MACs, not at equal φ (rounding gives each recipe its own MACs at a φ): for each seed,
 each recipe's metric is interpolated linearly in log MACs between its measured budgets, at the MACs of EfficientNet's
 recipe at each φ > 0 (the first recipe's where the grid has no EfficientNet; clipped to the range both recipes
-measured), and the differences are averaged over those budgets. The interval is Student's t 95% interval of the per-seed differences (n − 1 degrees of freedom); a claim
-holds when the interval lies above zero, is refuted when it lies below, and is inconclusive otherwise (or with one
-seed). Differences are in the metric's own units (fractions, so 0.05 is five points).
+measured), and the differences are averaged over those budgets. The interval is Student's t 95% interval of the
+per-seed differences (n − 1 degrees of freedom); a claim holds when the interval lies above zero, is refuted when it
+lies below, and is inconclusive otherwise (or with one seed). Differences are in the metric's own units (fractions,
+so 0.05 is five points).
 """
 
 from __future__ import annotations
