@@ -15,6 +15,7 @@ from PIL import Image
 from scipy import stats
 
 from scaling_core.cli.main import main
+from scaling_core.core.errors import ConfigError
 from scaling_core.lab.dense_data import DenseSet, load_dense, majority_label, mask_objects
 from scaling_core.lab.dense_metrics import DetectionAccumulator, SegmentationAccumulator
 from scaling_core.lab.dense_networks import DENSE_TASKS, dense_network
@@ -236,11 +237,13 @@ def test_the_multitask_study_pairs_two_networks_of_half_the_macs():
 
 
 def test_dense_settings_are_validated():
-    """The quick budget uses part of the scenes; the default study trains three seeds of at least three budgets."""
+    """The quick budget uses part of the scenes; the default study trains three seeds of at least three budgets; a
+    budget out of range is refused naming its field."""
     settings = dense_settings()
     assert 0 < settings.quick_budget.train_images < 600 and settings.budget.train_images == 0
     assert settings.study.seeds >= 3 and len(settings.study.phis) >= 3
-    assert replace(settings.budget, epochs=1).epochs == 1
+    with pytest.raises(ConfigError, match="epochs"):
+        replace(settings.budget, epochs=0)
 
 
 @pytest.mark.slow

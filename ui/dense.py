@@ -17,6 +17,8 @@ from scaling_core.app.views.dense import (
     curves_of,
     dense_study,
     late_change,
+    quick_study_text,
+    recipe_text,
     sample_mosaic,
     split_table,
     study_budget_text,
@@ -38,9 +40,7 @@ CLAIM_COLUMNS = {
         "Difference (points)",
         "decimal",
         1,
-        help="Measured difference that decides the claim, in "
-        + POINTS
-        + " of the metric named in the claim (resolution-leaning minus width-only).",
+        help="Measured difference that decides the claim, in " + POINTS + " (the caption below says of what).",
     ),
     "interval": Column("95% interval", "text", help="Student's t interval over seeds, in percentage points."),
     "seeds": Column("Seeds", "integer"),
@@ -69,7 +69,12 @@ def _metric_columns(task: str) -> dict[str, Column]:
         "phi": Column("φ", "decimal", 0),
         "resolution": Column("Input (px)", "integer"),
         "macs": Column("MACs", "count"),
-        "latency_ms": Column("Latency (ms)", "decimal", 2, help="Measured: median, 1 thread, batch 1, this machine."),
+        "latency_ms": Column(
+            "Latency (ms)",
+            "decimal",
+            2,
+            help="Measured: median, 1 thread, batch 1, on the machine that trained the runs (the source above).",
+        ),
     }
     for metric in TASK_METRICS[task]:
         words = METRIC_LABELS[metric]
@@ -94,8 +99,8 @@ def study_toggle() -> bool:
     """The toggle between the default study and the quick one trained here; whether the quick one is shown."""
     st.toggle(
         "Show the quick study trained here",
-        help="The quick setting: the first 320 scenes, fewer epochs, segmentation only (Lab page: train it in a few "
-        "minutes). Off: the default study (all tasks, three seeds), shipped or re-trained in the store.",
+        help=f"The quick setting: {quick_study_text()} (Lab page: train it in a few minutes). Off: the default study, "
+        "shipped or re-trained in the store.",
         **bind("dense_quick"),
     )
     return current_state().dense_quick
@@ -126,10 +131,9 @@ def measured_section(task: str) -> None:
     st.caption(
         f"{study.source[0].upper()}{study.source[1:]}. The lab's dense base (data/bases/lab-dense.json, 64 px "
         f"colour, strides 2–32) scaled by each recipe, with {HEAD_NOTE[task]}, trained on the generated scenes "
-        "(600 train, 200 validation at 128 px; digits, horses, coins, strokes and wires on natural textures, exact "
-        f"masks and boxes): {study_budget_text(quick)}. The resolution-leaning recipe is the segmentation-leaning "
-        "one (α 1.1, β 1.05, γ 1.25); depth-only is left out of the default study so that three seeds of every task "
-        "fit about an hour on two cores."
+        "(digits, horses, coins, strokes and wires on natural textures, exact masks and boxes): "
+        f"{study_budget_text(quick)}. The resolution-leaning recipe is {recipe_text('segmentation')}; depth-only is "
+        "left out of the default study so that three seeds of every task fit about an hour on two cores."
     )
     claims = claims_table(study, task)
     st.subheader("Verdicts")
@@ -231,8 +235,8 @@ def quick_study_panel(store_url: str) -> None:
         key="dense_quick_start",
         disabled=refused is not None,
         help=refused
-        or "Segmentation on the first 320 scenes, two recipes, two budgets, two seeds: a few minutes "
-        "on two cores. Runs already in the store are not repeated.",
+        or f"{quick_study_text()[0].upper()}{quick_study_text()[1:]}: a few minutes on two cores. Runs already in "
+        "the store are not repeated.",
     ):
         if lab_jobs.start_quick_study(key, store_url, identity) is None:
             st.warning("Another training is running on this server; start this one when it has finished.")

@@ -71,7 +71,8 @@ def start(
 
 def start_quick_study(key: tuple, store_url: str, by: Identity = LOCAL) -> Job | None:
     """Start the dense lab's quick study (scenes, the quick budget) in the background, as `start` does a grid."""
-    from scaling_core.app.views.dense import DATASET, quick_points
+    from scaling_core.app.views.dense import quick_points
+    from scaling_core.lab.dense_data import SCENES
     from scaling_core.lab.dense_runs import run_dense
     from scaling_core.lab.dense_settings import dense_settings
 
@@ -80,7 +81,7 @@ def start_quick_study(key: tuple, store_url: str, by: Identity = LOCAL) -> Job |
         key,
         "the quick dense study",
         lambda store, **options: run_dense(
-            DATASET, quick_points(), settings.quick_study.seeds, store, settings.quick_budget, **options
+            SCENES, quick_points(), settings.quick_study.seeds, store, settings.quick_budget, **options
         ),
         store_url,
         by,

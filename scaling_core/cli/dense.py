@@ -132,9 +132,13 @@ def verdict_command(args: argparse.Namespace) -> int:
     """`lab verdict`: each claim of a task with its measured difference, interval and verdict."""
     from scaling_core.lab.dense_runs import dense_runs
     from scaling_core.lab.dense_settings import dense_settings
-    from scaling_core.lab.dense_verdicts import dense_claims
+    from scaling_core.lab.dense_verdicts import RESOLUTION, WIDTH, dense_claims
     from scaling_core.storage.store import Store
 
+    if args.recipes is not None and not {RESOLUTION, WIDTH} <= set(args.recipes):
+        raise ConfigError(
+            "--recipes", ",".join(args.recipes), f"a list holding {RESOLUTION} and {WIDTH} (the claims compare them)"
+        )
     settings = dense_settings()
     tasks = tuple((settings.quick_study if args.quick else settings.study).tasks)
     needed = tuple(t for t in tasks if t in (args.task, "classification", "segmentation"))

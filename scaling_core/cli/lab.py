@@ -129,10 +129,14 @@ def run_lab(args: argparse.Namespace) -> int:
     if args.lab_command == "verdict":
         return verdict_command(args)
     if dense:
+        if getattr(args, "device", "cpu") != "cpu" or getattr(args, "amp", False):
+            raise ConfigError("--device", args.device, "cpu for the dense tasks (they train on the CPU)")
+        if args.lab_command == "run" and args.save_to:
+            raise ConfigError("--save-to", str(args.save_to)[:40], "with `lab study` for the dense tasks")
         return run_dense_command(args)
     if args.quick:
         raise ConfigError(
-            "--quick", "on " + args.dataset, "with a dense task or dense data (scenes, images/ and masks/)"
+            "--quick with --dataset", args.dataset, "a dense task or dense data (scenes, or images/ and masks/)"
         )
     grid = lab_settings().default_grid
     args.recipes, args.phis = args.recipes or grid["recipes"], args.phis or grid["phis"]

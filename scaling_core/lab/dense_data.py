@@ -65,6 +65,7 @@ class DenseData:
 
 
 def _from_scenes(scenes: Scenes) -> DenseSet:
+    """A part of the scenes, their exact boxes and labels kept."""
     return DenseSet(scenes.images, scenes.masks, scenes.boxes, scenes.labels)
 
 
@@ -87,6 +88,7 @@ def majority_label(mask: np.ndarray) -> int:
 
 
 def _from_masks(images: np.ndarray, masks: np.ndarray) -> DenseSet:
+    """A part of a folder, its boxes and labels made from the masks."""
     return DenseSet(
         images,
         masks,
@@ -96,6 +98,7 @@ def _from_masks(images: np.ndarray, masks: np.ndarray) -> DenseSet:
 
 
 def _from_folder(folder: MaskFolder) -> DenseData:
+    """A decoded segmentation folder as train and validation parts."""
     val = np.asarray(folder.val, dtype=bool)
     return DenseData(
         folder.name,

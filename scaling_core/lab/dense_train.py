@@ -24,15 +24,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scaling_core.lab.dense_data import DenseData, DenseSet
+from scaling_core.lab.dense_data import NO_LABEL, DenseData, DenseSet
 from scaling_core.lab.dense_metrics import ClassificationAccumulator, DetectionAccumulator, SegmentationAccumulator
 from scaling_core.lab.dense_settings import DenseBudget, dense_settings
+from scaling_core.lab.mask_folders import IGNORE_INDEX
 from scaling_core.tasks.heads import TaskArch
 
 PRIMARY = {"classification": "top1", "segmentation": "miou", "detection": "ap50", "multitask": "miou"}
 CURVE_POINTS = 8  # validation passes per run: enough to see a curve level off, few enough that AP stays cheap
 FOCAL_ALPHA, FOCAL_BETA = 2.0, 4.0
 MIN_SIGMA_CELLS = 0.5
+SAMPLE_MIN_SCORE = 0.3  # boxes kept for the Lab page's samples (AP scores every box)
 HEATMAP_PRIOR = 0.1  # CenterNet's initial centre probability: without it the focal loss starts ~50× too large
 
 
@@ -58,12 +60,14 @@ class Prepared:
 
 
 def _subset(part: DenseSet, count: int) -> DenseSet:
+    """The first `count` images of a part (all of them for 0)."""
     if not count or count >= len(part):
         return part
     return DenseSet(part.images[:count], part.masks[:count], part.boxes[:count], part.labels[:count])
 
 
 def _resized(images: np.ndarray, side: int):
+    """Images resized to side × side (bilinear, antialiased), as a new tensor."""
     import torch
     import torch.nn.functional as F
 
@@ -89,6 +93,7 @@ def prepare(data: DenseData, budget: DenseBudget, side: int) -> tuple[Prepared, 
 
 
 def _outputs(model, x) -> tuple:
+    """A model's outputs as a tuple (a network without heads returns one tensor)."""
     out = model(x)
     return out if isinstance(out, tuple) else (out,)
 
@@ -186,11 +191,12 @@ class TaskLoss:
         total = 0.0
         if self.task in ("classification", "multitask"):
             labels = self.train.labels[batch] - 1  # object classes 1 … C as 0 … C−1; no label (−1) is ignored
-            total = total + F.cross_entropy(outputs[0], labels, ignore_index=-2)
+            if (labels >= 0).any():  # a batch of unlabelled images only would make the mean NaN
+                total = total + F.cross_entropy(outputs[0], labels, ignore_index=NO_LABEL - 1)
         if self.task in ("segmentation", "multitask"):
             masks = mirrored(self.train.masks[batch], flip)
             logits = F.interpolate(outputs[-1], size=masks.shape[-2:], mode="bilinear", align_corners=False)
-            total = total + F.cross_entropy(logits, masks, ignore_index=255)
+            total = total + F.cross_entropy(logits, masks, ignore_index=IGNORE_INDEX)
         return total
 
 
@@ -212,7 +218,10 @@ def evaluate_dense(model, task: str, val: Prepared, classes: int, keep: int, bat
             boxes = val.part.boxes[start:end]
             if task in ("classification", "multitask"):
                 labels = (outputs[0].argmax(1) + 1).numpy()
-                classification.update(labels, val.part.labels[start:end], boxes)
+                truth = val.part.labels[start:end]
+                graded = truth != NO_LABEL  # a folder's image without any object has no label to score
+                if graded.any():
+                    classification.update(labels[graded], truth[graded], [b for b, g in zip(boxes, graded) if g])
                 predictions.setdefault("labels", []).extend(labels.tolist())
             if task in ("segmentation", "multitask"):
                 logits = F.interpolate(outputs[-1], size=(side, side), mode="bilinear", align_corners=False)
@@ -233,9 +242,9 @@ def evaluate_dense(model, task: str, val: Prepared, classes: int, keep: int, bat
     return metrics, predictions
 
 
-def sample_predictions(predictions: dict, count: int, min_score: float = 0.3, most_boxes: int = 20) -> dict:
+def sample_predictions(predictions: dict, count: int, most_boxes: int = 20) -> dict:
     """What the Lab page shows of a run: for the first `count` validation images the predicted masks (PNG, base64),
-    boxes scoring at least min_score (class, x0, y0, x1, y1, score) and labels."""
+    boxes scoring at least SAMPLE_MIN_SCORE (class, x0, y0, x1, y1, score) and labels."""
     from PIL import Image
 
     samples: dict = {}
@@ -251,7 +260,7 @@ def sample_predictions(predictions: dict, count: int, min_score: float = 0.3, mo
             [
                 [int(c), *(round(float(v), 1) for v in b), round(float(s), 3)]
                 for b, s, c in zip(*found)
-                if s >= min_score
+                if s >= SAMPLE_MIN_SCORE
             ][:most_boxes]
             for found in predictions["boxes"][:count]
         ]

@@ -11,12 +11,14 @@ import numpy as np
 import pandas as pd
 
 from scaling_core.app.views.lab import modelled_shape
+from scaling_core.lab.dense_data import SCENES
 from scaling_core.lab.dense_runs import dense_runs, study_points
 from scaling_core.lab.dense_settings import dense_settings
+from scaling_core.lab.dense_train import SAMPLE_MIN_SCORE
 from scaling_core.lab.dense_verdicts import METRIC_WORDS, dense_claims
+from scaling_core.lab.runs import lab_recipe
 from scaling_core.lab.scenes import scene_settings
 
-DATASET = "scenes"
 # Each task's metrics, its primary one (dense_train.PRIMARY, the store's `accuracy`) first.
 TASK_METRICS = {
     "classification": ("top1", "top1_small", "top1_medium", "top1_large"),
@@ -64,7 +66,7 @@ def dense_study(store=None, quick: bool = False) -> DenseStudy:
     grid, budget = (settings.quick_study, settings.quick_budget) if quick else (settings.study, settings.budget)
     classes = len(scene_settings().classes)
     points = study_points(grid.tasks, grid.recipes, [float(p) for p in grid.phis], classes)
-    runs, source = dense_runs(DATASET, points, store if store is not None else _NoStore(), budget, grid.seeds)
+    runs, source = dense_runs(SCENES, points, store if store is not None else _NoStore(), budget, grid.seeds)
     return DenseStudy(runs, source)
 
 
@@ -172,8 +174,8 @@ def curves_of(study: DenseStudy, task: str) -> pd.DataFrame:
 
 
 def late_change(curves: pd.DataFrame) -> tuple[float, float, int] | None:
-    """How much the metric moved over each run's last two evaluations (smallest and largest change, in points) and
-    over how many epochs: what says whether the curves have levelled off (None without two evaluations)."""
+    """How much the metric moved between each run's third-last and last evaluations (smallest and largest change, in
+    points) and over how many epochs: what says whether the curves have levelled off (None with fewer than three)."""
     changes, epochs = [], 0
     for _, run in curves.groupby(["recipe", "seed"]):
         run = run.sort_values("epoch")
@@ -211,19 +213,44 @@ def split_table(study: DenseStudy) -> pd.DataFrame:
 
 
 def study_budget_text(quick: bool = False) -> str:
-    """How every dense run trains, in one sentence."""
+    """How every dense run trains, in one sentence (from the settings)."""
     b = dense_settings().quick_budget if quick else dense_settings().budget
-    images = f"the first {b.train_images} train scenes, " if b.train_images else ""
+    scenes = scene_settings()
+    train = b.train_images or scenes.train_images
+    val = b.val_images or scenes.val_images
     return (
-        f"{images}{b.epochs} epochs at batch {b.batch_size}, AdamW (lr {b.learning_rate:g}, weight decay "
-        f"{b.weight_decay:g}), one-cycle schedule, random left–right mirroring; metrics on the validation scenes at "
-        "their native 128 px"
+        f"{train} train and {val} validation scenes, {b.epochs} epochs at batch {b.batch_size}, AdamW (lr "
+        f"{b.learning_rate:g}, weight decay {b.weight_decay:g}), one-cycle schedule, random left–right mirroring; "
+        f"metrics on the validation scenes at their native {scenes.size_px} px"
     )
 
 
-PALETTE = np.array(
-    [(40, 40, 40), (230, 159, 0), (86, 180, 233), (0, 158, 115), (240, 228, 66), (204, 121, 167)], dtype=np.uint8
-)
+def quick_study_text() -> str:
+    """What the quick study trains, in a few words (from the settings)."""
+    grid, b = dense_settings().quick_study, dense_settings().quick_budget
+    return (
+        f"{', '.join(grid.tasks)} on the first {b.train_images} scenes for {b.epochs} epochs: {len(grid.recipes)} "
+        f"recipes, φ ∈ {{{', '.join(f'{p:g}' for p in grid.phis)}}}, {grid.seeds} seeds"
+    )
+
+
+def recipe_text(alias: str) -> str:
+    """A lab recipe with its coefficients, in words."""
+    named = lab_recipe(alias)
+    r = named.recipe
+    return f"{named.name} (α {r.alpha:g}, β {r.beta:g}, γ {r.gamma:g})"
+
+
+# A colour-blind-safe palette (Okabe & Ito), background first: each colour's name is what the caption says.
+COLOURS = {
+    "dark grey": (40, 40, 40),
+    "orange": (230, 159, 0),
+    "sky blue": (86, 180, 233),
+    "green": (0, 158, 115),
+    "yellow": (240, 228, 66),
+    "pink": (204, 121, 167),
+}
+PALETTE = np.array(list(COLOURS.values()), dtype=np.uint8)
 IGNORE_COLOUR = (255, 255, 255)
 HEADER_PX = 32  # two lines of Pillow's default font: the recipe, then its φ and input
 
@@ -298,14 +325,11 @@ def sample_mosaic(study: DenseStudy, task: str) -> Mosaic | None:
                 draw.rectangle((left + x0, top + y0, left + x1 - 1, top + y1 - 1), outline=tuple(PALETTE[int(c)]))
             if "labels" in samples:
                 draw.text((left + 3, top + 3), names[samples["labels"][row]], fill="white")
-    legend = ", ".join(
-        f"{n}: {'dark grey' if i == 0 else ['orange', 'sky blue', 'green', 'yellow', 'pink'][i - 1]}"
-        for i, n in enumerate(names)
-    )
+    legend = ", ".join(f"{name}: {colour}" for name, colour in zip(names, COLOURS))
     what = {
         "segmentation": "predicted masks",
         "multitask": "predicted masks and image labels (top left)",
-        "detection": "predicted boxes scoring at least 0.3",
+        "detection": f"predicted boxes scoring at least {SAMPLE_MIN_SCORE:g}",
         "classification": "predicted image labels (top left)",
     }[task]
     caption = (
