@@ -19,7 +19,7 @@ import pandas as pd
 
 from scaling_core.core.errors import ConfigError
 from scaling_core.executor.jobs import Job, announce_dashboard
-from scaling_core.executor.study import StudyJobs, run_missing
+from scaling_core.executor.study import StudyJobs
 from scaling_core.hardware.fingerprint import fingerprint
 from scaling_core.hardware.measure import stored_measurement
 from scaling_core.lab.dense_data import SCENES, load_dense
@@ -27,7 +27,7 @@ from scaling_core.lab.dense_networks import dense_network, require_task
 from scaling_core.lab.dense_settings import DenseBudget, dense_settings
 from scaling_core.lab.dense_train import PRIMARY, train_dense
 from scaling_core.lab.mask_folders import locate_mask_folder, mask_folder_settings
-from scaling_core.lab.runs import lab_latency_options, lab_recipe, lab_settings, measure_latency
+from scaling_core.lab.runs import lab_latency_options, lab_recipe, measure_latency, train_missing
 from scaling_core.lab.scenes import scene_settings, scenes_digest
 from scaling_core.storage.keys import describe, digest
 from scaling_core.storage.shipped import Maker, stored_or_shipped
@@ -94,11 +94,9 @@ def dense_network_key(network: TaskArch) -> str:
     return digest(describe(network))[:16]
 
 
-def dense_key(name: str, point: DensePoint, seed: int, budget: DenseBudget) -> str:
-    """The cache key of one dense run."""
-    return digest(
-        [name, point.task, describe(point.network), int(seed), asdict(budget), dense_version(dataset_digest(name))]
-    )
+def dense_key(name: str, point: DensePoint, seed: int, budget: DenseBudget, version: str) -> str:
+    """The cache key of one dense run (`version`: dense_version of the dataset)."""
+    return digest([name, point.task, describe(point.network), int(seed), asdict(budget), version])
 
 
 def largest_phi_within(task: str, alias: str, classes: int, macs: float, decoder_width: int | None = None) -> float:
@@ -199,7 +197,7 @@ def run_dense(
             "seed": s,
             "budget": budget,
             "version": version,
-            "key": dense_key(dataset, p, s, budget),
+            "key": dense_key(dataset, p, s, budget, version),
         }
         for p in networks.values()
         for s in range(seeds)
@@ -211,15 +209,7 @@ def run_dense(
         "dense runs",
         "runs that train",
     )
-    return run_missing(
-        grid,
-        stored=store.lab_run_keys,
-        put=lambda job, row: store.put_lab_run(row),
-        scheduler=scheduler,
-        workers=workers or lab_settings().workers,
-        progress=progress,
-        on_dashboard=on_dashboard,
-    )
+    return train_missing(grid, store, scheduler, workers, progress, on_dashboard)
 
 
 def point_row(point: DensePoint, latency: dict | None) -> dict:

@@ -265,12 +265,24 @@ def run_grid(
         "lab runs",
         "runs that train",
     )
+    return train_missing(grid, store, scheduler, workers, progress, on_dashboard)
+
+
+def train_missing(
+    grid: StudyJobs,
+    store,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    on_dashboard: Callable[[str], None] = announce_dashboard,
+) -> int:
+    """Train the grid's runs the store's lab runs lack (the one study protocol), each stored as it lands."""
     return run_missing(
         grid,
         stored=store.lab_run_keys,
         put=lambda job, row: store.put_lab_run(row),
         scheduler=scheduler,
-        workers=workers or settings.workers,
+        workers=workers or lab_settings().workers,
         progress=progress,
         on_dashboard=on_dashboard,
     )
