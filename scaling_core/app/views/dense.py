@@ -263,6 +263,11 @@ class Mosaic:
     caption: str
 
 
+def colour_legend(names: tuple[str, ...]) -> str:
+    """Which colour each class is drawn in, in words."""
+    return ", ".join(f"{name}: {colour}" for name, colour in zip(names, COLOURS))
+
+
 def coloured(mask: np.ndarray) -> np.ndarray:
     """A class-index mask as colours (a colour-blind-safe palette; 255, ignore, white)."""
     image = PALETTE[np.minimum(mask, len(PALETTE) - 1)]
@@ -325,7 +330,7 @@ def sample_mosaic(study: DenseStudy, task: str) -> Mosaic | None:
                 draw.rectangle((left + x0, top + y0, left + x1 - 1, top + y1 - 1), outline=tuple(PALETTE[int(c)]))
             if "labels" in samples:
                 draw.text((left + 3, top + 3), names[samples["labels"][row]], fill="white")
-    legend = ", ".join(f"{name}: {colour}" for name, colour in zip(names, COLOURS))
+    legend = colour_legend(names)
     what = {
         "segmentation": "predicted masks",
         "multitask": "predicted masks and image labels (top left)",
@@ -358,5 +363,6 @@ def scenes_mosaic(count: int = 6) -> Mosaic:
         f"scikit-image and the lab's digits, {settings.scale_min_px}–{settings.scale_max_px} px across, "
         f"{settings.objects_min}–{settings.objects_max} per scene, on natural textures. Classes: "
         + ", ".join(names[1:])
-        + f"; {settings.train_images} train and {settings.val_images} validation scenes, seed {settings.seed}.",
+        + f"; {settings.train_images} train and {settings.val_images} validation scenes, seed {settings.seed}. "
+        + f"Colours: {colour_legend(names)}.",
     )
