@@ -219,3 +219,19 @@ def test_the_dashboard_link_is_given_only_where_the_dashboard_serves():
     assert dashboard_link(FakeClient({"dashboard": 8787}, bokeh=True)) == FakeClient.dashboard_link
     assert dashboard_link(FakeClient({"dashboard": 8787}, bokeh=False)) is None  # its pages would ask for bokeh
     assert dashboard_link(FakeClient({}, bokeh=True)) is None
+
+
+def test_a_dense_grid_on_the_shared_cluster_equals_a_local_run(shared_scheduler, monkeypatch, tmp_path, capsys):
+    """The dense lab's runs go through the same protocol: on the cluster, the same keys, metrics and curves as here."""
+    import scaling_core.lab.dense_runs as dense_runs
+
+    monkeypatch.setattr(dense_runs, "measure_latency", lambda networks, store, rounds=3: None)
+    monkeypatch.delenv(SCHEDULER_ENV, raising=False)
+    grid = ["lab", "run", "--task", "segmentation", "--dataset", "scenes", "--quick", "--recipes", "efficientnet"]
+    grid += ["--phis", "0", "--seeds", "2", "--epochs", "1"]
+    local, remote = (f"sqlite:///{tmp_path / name}" for name in ("local.sqlite", "remote.sqlite"))
+    assert main([*grid, "--workers", "2", "--store", local]) == 0
+    assert main([*grid, "--scheduler", shared_scheduler, "--store", remote]) == 0
+    capsys.readouterr()
+    here, there = stored_runs(local), stored_runs(remote)
+    assert len(here) == 2 and here == there
