@@ -7,9 +7,8 @@ import argparse
 import json
 import sys
 from dataclasses import asdict, replace
-from pathlib import Path
 
-from scaling_core.cli.progress import with_progress
+from scaling_core.cli.study import SavedAs, StudyWords, measured_records
 from scaling_core.core.errors import ConfigError
 
 
@@ -36,10 +35,19 @@ def dense_grid(args: argparse.Namespace, tasks: tuple[str, ...], split: bool):
     return study_points(tasks, recipes, phis, classes, split), (args.seeds or grid.seeds)
 
 
+DENSE_WORDS = StudyWords(
+    "training",
+    "trained {} runs",
+    "dense runs",
+    "runs of this grid in the store or shipped",
+    "lab run --task … trains them",
+)
+
+
 def run_dense_command(args: argparse.Namespace) -> int:
-    """`lab run --task …`, `lab report --task …` and `lab study` on dense data."""
-    from scaling_core.executor.cluster import scheduler_address
-    from scaling_core.lab.dense_runs import dense_runs, run_dense
+    """`lab run --task …`, `lab report --task …` and `lab study` on dense data, through the studies' steps
+    (cli/study.measured_records): train what the store lacks, read the runs, save them with `lab study --save-to`."""
+    from scaling_core.lab.dense_runs import dataset_digest, dense_runs, dense_version, run_dense, shipped_records
     from scaling_core.lab.dense_settings import dense_settings
     from scaling_core.storage.store import Store
 
@@ -49,22 +57,27 @@ def run_dense_command(args: argparse.Namespace) -> int:
     points, seeds = dense_grid(args, tasks, split=study)
     budget = dense_budget(args)
     store = Store(args.store)
-    trained, elapsed = 0, 0.0
-    if args.lab_command in ("run", "study"):
-        scheduler = scheduler_address(args.scheduler)
-        trained, elapsed = with_progress(
-            "training",
-            "trained {} runs",
-            lambda progress: run_dense(
-                args.dataset, points, seeds, store, budget, args.workers, progress, scheduler=scheduler
-            ),
-        )
-    runs, source = dense_runs(args.dataset, points, store, budget, seeds)
-    if runs.empty:
-        raise ConfigError("dataset", args.dataset, "one with dense runs in the store (lab run --task …) or shipped")
+    args.no_run = args.lab_command == "report"
+    args.save_to = getattr(args, "save_to", None)
+    read: dict = {}
+
+    def records() -> tuple[list[dict], str]:
+        read["runs"], source = dense_runs(args.dataset, points, store, budget, seeds)
+        return shipped_records(read["runs"]), source
+
+    version = dense_version(dataset_digest(args.dataset))
+    command = f"python -m scaling_core lab study --dataset {args.dataset}" + (" --quick" if args.quick else "")
+    _, source = measured_records(
+        args,
+        DENSE_WORDS,
+        lambda progress, scheduler: run_dense(
+            args.dataset, points, seeds, store, budget, args.workers, progress, scheduler=scheduler
+        ),
+        records,
+        SavedAs(args.dataset, {"budget": asdict(budget), "command": command}, version, version),
+    )
+    runs = read["runs"]
     print(f"source: {source}", file=sys.stderr)
-    if study and args.save_to:
-        save_study(args.save_to, args, budget, points, store, trained, elapsed)
     if args.json:
         print(json.dumps(run_records(runs), indent=1))
     else:
@@ -93,39 +106,6 @@ def run_records(runs) -> list[dict]:
             }
         )
     return records
-
-
-def save_study(path: Path, args: argparse.Namespace, budget, points, store, trained: int, elapsed_s: float) -> None:
-    """The study's runs (no weights) with the command, its wall time and provenance: the shipped file."""
-    from scaling_core.hardware.measure import stored_measurement
-    from scaling_core.hardware.provenance import provenance
-    from scaling_core.lab.dense_runs import dataset_digest, dense_network_key, dense_version, shipped_record
-    from scaling_core.lab.runs import lab_latency_options
-
-    version = dense_version(dataset_digest(args.dataset))
-    records = []
-    for point in {dense_network_key(p.network): p for p in points}.values():
-        latency = stored_measurement(point.network, lab_latency_options(), store)
-        for run in store.lab_runs_of(args.dataset, dense_network_key(point.network), budget, version):
-            document = json.loads(run["curve"])
-            records.append(shipped_record({**run, **document, "latency_ms": latency["median_ms"] if latency else None}))
-    command = (
-        f"python -m scaling_core lab study --dataset {args.dataset}"
-        + (" --quick" if args.quick else "")
-        + (f" --epochs {args.epochs}" if args.epochs else "")
-    )
-    document = {
-        "dataset": args.dataset,
-        "command": command + f" --save-to {path}",
-        "budget": asdict(budget),
-        "version": version,
-        "runs_trained": trained,
-        "wall_time_s": round(elapsed_s, 1),
-        "provenance": provenance(),
-        "created": provenance()["created_at"][:10],
-        "records": records,
-    }
-    path.write_text(json.dumps(document, indent=1))
 
 
 def verdict_command(args: argparse.Namespace) -> int:

@@ -16,9 +16,8 @@ from scaling_core.cli.arguments import (
     measuring_options,
 )
 from scaling_core.cli.hardware import stored_or_fitted_profile
-from scaling_core.cli.lab import lab_budget
 from scaling_core.cli.network import COEFFICIENT
-from scaling_core.cli.study import SavedAs, StudyWords, add_run_arguments, measured_records
+from scaling_core.cli.study import SavedAs, StudyWords, add_run_arguments, lab_budget, measured_records
 
 WORDS = StudyWords(
     "evaluating", "evaluated {} runs", "deployment measurements", "evaluations of the measured grid in the store"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 
 from scaling_core.cli.arguments import (
@@ -23,6 +23,7 @@ from scaling_core.cli.arguments import (
     name_list,
 )
 from scaling_core.cli.progress import with_progress
+from scaling_core.cli.study import lab_budget
 from scaling_core.core.errors import ConfigError
 
 
@@ -100,14 +101,6 @@ def add_grid_arguments(
     parser.add_argument(
         "--epochs", type=EPOCHS, help="override the lab budget's epochs (default: data/lab/settings.json)"
     )
-
-
-def lab_budget(epochs: int | None):
-    """The lab's training budget, with its epochs overridden when given (bounded by the --epochs option's type)."""
-    from scaling_core.lab.runs import lab_settings
-
-    budget = lab_settings().budget
-    return budget if epochs is None else replace(budget, epochs=epochs)
 
 
 def run_lab(args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from scaling_core.cli.arguments import WORKERS, OutputFile, add_scheduler_argument
@@ -37,15 +37,26 @@ class StudyWords:
     done: str  # "evaluated {} runs"
     results: str  # "robustness results"
     expected: str  # "evaluations of this grid in the store"
+    remedy: str = "run without --no-run"  # how to make them
 
 
 @dataclass(frozen=True)
 class SavedAs:
-    """What --save-to writes beside the records: the dataset and settings (its header) and the study's version."""
+    """What --save-to writes beside the records: the dataset and settings (its header), the study's version and the
+    version of the training its runs come from (None: the classification lab's, `lab.runs.code_version`)."""
 
     dataset: str
     settings: dict
     version: str
+    trained_by: str | None = None
+
+
+def lab_budget(epochs: int | None):
+    """The lab's training budget, with its epochs overridden when given (bounded by the --epochs option's type)."""
+    from scaling_core.lab.runs import lab_settings
+
+    budget = lab_settings().budget
+    return budget if epochs is None else replace(budget, epochs=epochs)
 
 
 def add_run_arguments(parser: argparse.ArgumentParser, made: str) -> None:
@@ -75,15 +86,17 @@ def measured_records(
     from scaling_core.lab.runs import code_version
     from scaling_core.storage.shipped import save_records
 
+    header: dict = {"dataset": saved.dataset, "settings": saved.settings}
     if not args.no_run:
         scheduler = scheduler_address(args.scheduler)
-        with_progress(words.doing, words.done, lambda progress: run(progress, scheduler))
+        done, elapsed = with_progress(words.doing, words.done, lambda progress: run(progress, scheduler))
+        header.update(runs_done=done, wall_time_s=round(elapsed, 1))
     found, source = records()
     if not found:
-        raise ConfigError(words.results, source or "none", f"{words.expected} (run without --no-run)")
+        raise ConfigError(words.results, source or "none", f"{words.expected} ({words.remedy})")
     if args.save_to:
-        header = {"dataset": saved.dataset, "settings": saved.settings}
-        save_records(args.save_to, header, found, provenance(), saved.version, code_version(saved.dataset))
+        trained_by = saved.trained_by or code_version(saved.dataset)
+        save_records(args.save_to, header, found, provenance(), saved.version, trained_by)
     return found, source
 
 
@@ -97,7 +110,6 @@ def grid_records(
 ) -> tuple[list[dict], str]:
     """measured_records for a study of the lab grid of the command's --dataset, --recipes, --phis, --seeds and
     --epochs: its runs trained and evaluated (studies.protocol), then `records_for` that grid."""
-    from scaling_core.cli.lab import lab_budget
     from scaling_core.studies.protocol import LabGrid, evaluate_runs
 
     budget = lab_budget(args.epochs)

@@ -258,7 +258,8 @@ def dense_runs(
 ) -> tuple[pd.DataFrame, str]:
     """One row per stored run of the points (seeds below `seeds` when given): the point's description, measured
     latency, seed, final metrics, learning curve, sample predictions and training seconds; from the store, and from
-    the shipped default study (if this code made it) for the runs the store lacks; and where the rows come from."""
+    the shipped default study (if this code made it) for the runs the store lacks (all of them with no store); and
+    where the rows come from."""
     version = dense_version(dataset_digest(dataset))
     options = lab_latency_options()
     described = {}
@@ -266,7 +267,7 @@ def dense_runs(
         described.setdefault(dense_network_key(point.network), []).append(point)
     stored = []
     for key in described:
-        for run in store.lab_runs_of(dataset, key, budget, version):
+        for run in store.lab_runs_of(dataset, key, budget, version) if store is not None else ():
             stored.append({**run, "document": json.loads(run["curve"])})
     budget_text = json.dumps(asdict(budget))
     # The shipped runs fill in what the store lacks (a few runs trained here never hide the rest of the study).
@@ -288,13 +289,15 @@ def dense_runs(
             continue
         document = record.get("document") or record
         for point in described.get(record["network_key"], ()):
-            latency = stored_measurement(point.network, options, store)
+            latency = stored_measurement(point.network, options, store) if store is not None else None
             if latency is None and record.get("latency_ms") is not None:
                 latency = {"median_ms": record["latency_ms"]}
             rows.append(
                 {
                     **point_row(point, latency),
                     "seed": record["seed"],
+                    "budget": record["budget"],
+                    "metrics": document["metrics"],
                     **{f"metric_{k}": v for k, v in document["metrics"].items()},
                     "primary": document["metrics"].get(PRIMARY[point.task]),
                     "curve": document["curve"],
@@ -305,15 +308,11 @@ def dense_runs(
     return pd.DataFrame(rows), source
 
 
-def shipped_record(row: dict) -> dict:
-    """A run as the shipped file keeps it: its network key, seed, budget, latency, metrics, curve and samples."""
-    return {
-        "network_key": row["network_key"],
-        "seed": int(row["seed"]),
-        "budget": row["budget"],
-        "latency_ms": row["latency_ms"],
-        "train_time_s": row["train_time_s"],
-        "metrics": row["metrics"],
-        "curve": row["curve"],
-        "samples": row["samples"],
-    }
+def shipped_records(runs: pd.DataFrame) -> list[dict]:
+    """The runs as the shipped file keeps them, once each (a network several points share is one run a seed): its
+    network key, seed, budget, latency, metrics, curve and samples."""
+    if runs.empty:
+        return []
+    once = runs.drop_duplicates(["network_key", "seed"])
+    columns = ["network_key", "seed", "budget", "latency_ms", "train_time_s", "metrics", "curve", "samples"]
+    return [{**row, "seed": int(row["seed"])} for row in once[columns].to_dict("records")]

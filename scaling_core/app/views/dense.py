@@ -66,7 +66,7 @@ def dense_study(store=None, quick: bool = False) -> DenseStudy:
     grid, budget = (settings.quick_study, settings.quick_budget) if quick else (settings.study, settings.budget)
     classes = len(scene_settings().classes)
     points = study_points(grid.tasks, grid.recipes, [float(p) for p in grid.phis], classes)
-    runs, source = dense_runs(SCENES, points, store if store is not None else _NoStore(), budget, grid.seeds)
+    runs, source = dense_runs(SCENES, points, store, budget, grid.seeds)
     return DenseStudy(runs, source)
 
 
@@ -74,16 +74,6 @@ def quick_points():
     """The quick study's networks (what the Lab page's button trains)."""
     grid = dense_settings().quick_study
     return study_points(grid.tasks, grid.recipes, [float(p) for p in grid.phis], len(scene_settings().classes))
-
-
-class _NoStore:
-    """A store that holds nothing (the shipped study is then read)."""
-
-    def lab_runs_of(self, *args) -> list:
-        return []
-
-    def get_measurement(self, key: str) -> None:
-        return None
 
 
 def task_summary(study: DenseStudy, task: str) -> pd.DataFrame:
