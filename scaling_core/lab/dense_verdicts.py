@@ -171,7 +171,7 @@ def dense_claims(runs: pd.DataFrame, task: str) -> list[Claim]:
     """The claims a task's runs decide (classification's baseline enters the 'more than classification' ones)."""
     classification = recipe_difference(runs, "classification", "top1", RESOLUTION, WIDTH)
     r = lab_recipe(RESOLUTION).recipe
-    how = f"resolution-leaning (α {r.alpha:g}, β {r.beta:g}, γ {r.gamma:g}) minus width-only, {EQUAL_MACS}"
+    how = f"resolution-leaning (α {r.alpha:.3f}, β {r.beta:.3f}, γ {r.gamma:.3f}) minus width-only, {EQUAL_MACS}"
     if task == "classification":
         return [_claim("classification prefers resolution over width", task, "top1", classification, how)]
     if task == "multitask":

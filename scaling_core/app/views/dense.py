@@ -228,7 +228,7 @@ def recipe_text(alias: str) -> str:
     """A lab recipe with its coefficients, in words."""
     named = lab_recipe(alias)
     r = named.recipe
-    return f"{named.name} (α {r.alpha:g}, β {r.beta:g}, γ {r.gamma:g})"
+    return f"{named.name} (α {r.alpha:.3f}, β {r.beta:.3f}, γ {r.gamma:.3f})"
 
 
 # A colour-blind-safe palette (Okabe & Ito), background first: each colour's name is what the caption says.
