@@ -21,7 +21,7 @@ from scaling_core.core.arch import scale_recipe
 from scaling_core.core.errors import ConfigError
 from scaling_core.core.rounding import RoundingPolicy, round_channels
 from scaling_core.lab.dense_settings import DENSE_TASKS, dense_settings
-from scaling_core.lab.runs import lab_recipe, lab_settings
+from scaling_core.lab.runs import lab_recipe
 from scaling_core.tasks.heads import ClassificationHead, FPNDecoder, TaskArch, feature_taps
 
 DETECTION_EXTRA_OUTPUTS = 4  # offset x, offset y, log width, log height
@@ -42,7 +42,7 @@ def dense_network(task: str, alias: str, phi: float, object_classes: int, decode
     require_task(task)
     settings = dense_settings()
     named = lab_recipe(alias)
-    policy: RoundingPolicy = lab_settings().policy
+    policy: RoundingPolicy = settings.rounding
     backbone = scale_recipe(
         named.recipe,
         phi,

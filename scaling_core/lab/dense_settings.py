@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal, get_args
 
-from pydantic import ConfigDict, PositiveInt
+from pydantic import ConfigDict, PositiveInt, model_validator
 
 from scaling_core.core.errors import ConfigError
+from scaling_core.core.rounding import RoundingPolicy
 from scaling_core.core.settings import Number, SettingsModel, load_settings
 
 DenseTask = Literal["classification", "segmentation", "detection", "multitask"]
@@ -56,8 +57,10 @@ class DenseGridFile(SettingsModel):
 
 
 class DenseSplitFile(SettingsModel):
-    """The multi-task budget split: the decoder base widths tried, each backbone the largest within the budget."""
+    """The multi-task comparisons' recipe (lab alias), and the budget split: the decoder base widths tried, each
+    backbone the largest within the MACs of the recipe's multi-task network at phi."""
 
+    recipe: str
     phi: Number
     decoder_widths: tuple[PositiveInt, ...]
 
@@ -67,6 +70,7 @@ class DenseSettingsFile(SettingsModel):
 
     note: str | None = None
     base: str
+    rounding: RoundingPolicy
     heads: DenseHeadsFile
     budget: DenseBudget
     quick_budget: DenseBudget
@@ -75,6 +79,19 @@ class DenseSettingsFile(SettingsModel):
     split: DenseSplitFile
     max_detections: PositiveInt
     samples: PositiveInt
+
+    @model_validator(mode="after")
+    def _aligned(self) -> DenseSettingsFile:
+        # The losses and the decoding map output cell i to input pixels [i·s, (i+1)·s): true only where the
+        # output stride s divides the input side (padding adds a partial cell otherwise).
+        stride = 2**self.heads.output_level
+        if self.rounding.resolution_multiple % stride:
+            raise ConfigError(
+                "dense.rounding.resolution_multiple",
+                self.rounding.resolution_multiple,
+                f"a multiple of the output stride {stride}",
+            )
+        return self
 
 
 class _DenseSection(SettingsModel):

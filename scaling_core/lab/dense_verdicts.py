@@ -1,9 +1,9 @@
 """Verdicts of the dense study: each claim's measured difference, its seed-based interval and a verdict in words.
 
 Recipes are compared at equal MACs, not at equal φ (rounding gives each recipe its own MACs at a φ): for each seed,
-each recipe's metric is interpolated linearly in log MACs between its measured budgets, at the MACs of EfficientNet's
-recipe at each φ > 0 (the first recipe's where the grid has no EfficientNet; clipped to the range both recipes
-measured), and the differences are averaged over those budgets. The interval is Student's t 95% interval of the
+each recipe's metric is interpolated linearly in log MACs between its measured budgets, at the MACs of the first
+recipe (resolution-leaning) at each φ > 0 (clipped to the range both recipes measured), and the differences are
+averaged over those budgets. The interval is Student's t 95% interval of the
 per-seed differences (n − 1 degrees of freedom); a claim holds when the interval lies above zero, is refuted when it
 lies below, and is inconclusive otherwise (or with one seed). Differences are in the metric's own units (fractions,
 so 0.05 is five points).
@@ -17,10 +17,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from scaling_core.lab.dense_settings import dense_settings
 from scaling_core.lab.runs import lab_recipe
 
 CONFIDENCE = 0.95
-RESOLUTION, WIDTH, REFERENCE = "segmentation", "width", "efficientnet"
+RESOLUTION, WIDTH = "segmentation", "width"
 METRIC_WORDS = {
     "top1": "top-1",
     "miou": "mIoU",
@@ -84,10 +85,7 @@ def recipe_difference(runs: pd.DataFrame, task: str, metric: str, first: str, se
     column = f"metric_{metric}"
     if grid.empty or column not in grid:
         return {}
-    # EfficientNet's budgets where the grid has them, else the first recipe's (a grid without EfficientNet's).
-    budgets = grid[grid["phi"] > 0]
-    anchor = REFERENCE if (budgets["alias"] == REFERENCE).any() else first
-    reference = budgets[budgets["alias"] == anchor]["macs"].unique()
+    reference = grid[(grid["phi"] > 0) & (grid["alias"] == first)]["macs"].unique()
     differences = {}
     for seed, group in grid.groupby("seed"):
         curves = {}
@@ -127,12 +125,18 @@ def _paired(first: dict[int, float], second: dict[int, float]) -> dict[int, floa
     return {seed: first[seed] - second[seed] for seed in first if seed in second}
 
 
+def _shared(runs: pd.DataFrame) -> pd.DataFrame:
+    """The multi-task grid runs in the recipe the separate networks are compared with."""
+    alias = dense_settings().split.recipe
+    return runs[(runs["task"] == "multitask") & (runs["role"] == "grid") & (runs["alias"] == alias)]
+
+
 def separate_macs_share(runs: pd.DataFrame) -> list[float]:
     """For each multi-task budget φ > 0: the MACs of its two separate networks together over the multi-task network's
     (each separate network is the largest within half, so the pair can fall short of the budget)."""
     if runs.empty:
         return []
-    multi = runs[(runs["task"] == "multitask") & (runs["role"] == "grid") & (runs["alias"] == REFERENCE)]
+    multi = _shared(runs)
     separate = runs[runs["role"] == "separate"].drop_duplicates(["task", "of_phi"])
     shares = []
     for phi, macs in multi[multi["phi"] > 0].drop_duplicates("phi")[["phi", "macs"]].itertuples(index=False):
@@ -147,9 +151,8 @@ def shared_backbone_difference(runs: pd.DataFrame) -> dict[int, float]:
     its MACs each, averaged over the multi-task budgets φ > 0."""
     if runs.empty:
         return {}
-    multi = runs[
-        (runs["task"] == "multitask") & (runs["role"] == "grid") & (runs["alias"] == REFERENCE) & (runs["phi"] > 0)
-    ]
+    multi = _shared(runs)
+    multi = multi[multi["phi"] > 0]
     separate = runs[runs["role"] == "separate"]
     out: dict[int, list[float]] = {}
     for _, row in multi.iterrows():
@@ -164,7 +167,7 @@ def shared_backbone_difference(runs: pd.DataFrame) -> dict[int, float]:
     return {seed: float(np.mean(v)) for seed, v in out.items()}
 
 
-EQUAL_MACS = "at equal MACs (interpolated in log MACs at EfficientNet's budgets), per seed, then over seeds"
+EQUAL_MACS = "at equal MACs (interpolated in log MACs at the resolution-leaning budgets), per seed, then over seeds"
 
 
 def dense_claims(runs: pd.DataFrame, task: str) -> list[Claim]:
@@ -176,6 +179,7 @@ def dense_claims(runs: pd.DataFrame, task: str) -> list[Claim]:
         return [_claim("classification prefers resolution over width", task, "top1", classification, how)]
     if task == "multitask":
         shares = separate_macs_share(runs)
+        shared = lab_recipe(dense_settings().split.recipe).name
         spent = f" (the pairs spent {min(shares):.0%}–{max(shares):.0%} of it)" if shares else ""
         return [
             _claim(
@@ -183,7 +187,7 @@ def dense_claims(runs: pd.DataFrame, task: str) -> list[Claim]:
                 task,
                 "(top1 + miou)/2",
                 shared_backbone_difference(runs),
-                "one multi-task network (EfficientNet recipe, φ > 0) minus a classification and a segmentation network "
+                f"one multi-task network ({shared}, φ > 0) minus a classification and a segmentation network "
                 f"of at most half its MACs each{spent}, mean of top-1 and mIoU, per seed, then over seeds",
             )
         ]
