@@ -73,7 +73,7 @@ def test_missing_parameters_take_defaults_and_unknown_ones_are_ignored():
         ("phi", "9", "[0, 8]"),
         ("alpha", "nan", "[0.5, 2.5]"),
         ("preset", "b9", "one of custom, b0"),
-        ("res_multiple", "12", "one of 1, 8, 16, 32"),
+        ("res_multiple", "12", "one of 1, 4, 8, 16, 32"),
         ("num_classes", "2.5", "an integer in [1, 100,000]"),
         ("keep_law", "yes", "0 or 1"),
     ],

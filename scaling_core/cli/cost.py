@@ -6,8 +6,17 @@ import argparse
 import json
 
 from scaling_core.cli.arguments import bounded_float
-from scaling_core.cli.network import add_network_arguments, resolve_arch
+from scaling_core.cli.network import (
+    add_network_arguments,
+    add_rule_arguments,
+    resolve_arch,
+    resolve_rule,
+    resolve_rule_arch,
+)
+from scaling_core.core.arch import applied_multipliers, scale
+from scaling_core.core.cost import count
 from scaling_core.core.presets import fitted_phi, get_preset
+from scaling_core.core.recipe import Multipliers
 from scaling_core.tasks.cost import count_task
 from scaling_core.tasks.heads import NECK_SCALINGS, TASKS, TaskArch, get_detection_preset
 from scaling_core.tasks.summary import summary_dict, task_summary_dict
@@ -17,6 +26,7 @@ def add_cost_commands(commands) -> None:
     """Register `cost` and `law` on the CLI's sub-parsers."""
     cost = commands.add_parser("cost", help="architecture and exact cost of a preset or a recipe at phi")
     add_network_arguments(cost, many=False)
+    add_rule_arguments(cost)
     cost.add_argument("--json", action="store_true", help="print JSON instead of a table")
     cost.add_argument(
         "--verify",
@@ -37,16 +47,16 @@ def add_cost_commands(commands) -> None:
 def format_table(summary: dict) -> str:
     """The architecture and its costs as aligned text."""
     header = (
-        f"{'part':<11}{'block':<12}{'k':>2}{'s':>3}{'in':>6}{'out':>6}{'exp':>6}{'se':>5}{'rep':>5}"
+        f"{'part':<11}{'block':<21}{'k':>2}{'s':>3}{'in':>6}{'out':>6}{'exp':>6}{'se':>5}{'g':>5}{'rep':>5}"
         f"{'px':>6}{'MACs':>16}{'params':>13}{'activations':>14}"
     )
     lines = [summary["label"], f"source: {summary['source']}", header]
     for row in summary["parts"]:
         cells = {k: ("" if row[k] is None else row[k]) for k in row}
         lines.append(
-            f"{cells['part']:<11}{cells['block']:<12}{cells['kernel']:>2}{cells['stride']:>3}"
+            f"{cells['part']:<11}{cells['block']:<21}{cells['kernel']:>2}{cells['stride']:>3}"
             f"{cells['in_channels']:>6}{cells['out_channels']:>6}{cells['expanded_channels']:>6}"
-            f"{cells['se_channels']:>5}{cells['repeats']:>5}{cells['output_px']:>6}"
+            f"{cells['se_channels']:>5}{cells['groups']:>5}{cells['repeats']:>5}{cells['output_px']:>6}"
             f"{row['macs']:>16,}{row['params']:>13,}{row['activations']:>14,}"
         )
     lines += [
@@ -102,6 +112,8 @@ def describe(task: TaskArch, args: argparse.Namespace) -> dict:
             "reference_gmacs": preset.reference_gmacs,
             "reference_resolution_px": preset.reference_resolution_px,
         }
+    elif args.rule is not None:
+        summary |= rule_fields(task, args)
     elif args.preset is not None:
         published = get_detection_preset(args.preset)
         params, macs = published["published_params_m"] * 1e6, published["published_gmacs"] * 1e9
@@ -115,9 +127,36 @@ def describe(task: TaskArch, args: argparse.Namespace) -> dict:
     return summary
 
 
+def rule_fields(task: TaskArch, args: argparse.Namespace) -> dict:
+    """What a rule's network adds: the rule, its nominal multipliers, those rounding left (replacing the nominal
+    ones under the usual names) and the MACs achieved over the base's at the same rounding."""
+    arch = task.backbone
+    base = scale(Multipliers(1.0, 1.0, 1.0), base=args.base, policy=arch.policy, num_classes=args.num_classes)
+    applied = applied_multipliers(arch, base)
+    nominal = arch.multipliers
+    return {
+        "rule": {
+            "name": args.rule,
+            "description": arch.label,
+            "flops_scale": args.flops_scale,
+            "exponents": dict(zip(("depth", "width", "resolution"), _exponents(args))),
+        },
+        "nominal_multipliers": {"depth": nominal.depth, "width": nominal.width, "resolution": nominal.resolution},
+        "depth_multiplier": applied.depth,
+        "width_multiplier": applied.width,
+        "resolution_multiplier": applied.resolution,
+        "macs_ratio_to_base": int(count(arch).macs) / int(count(base).macs),
+    }
+
+
+def _exponents(args: argparse.Namespace) -> tuple[float, float, float]:
+    rule = resolve_rule(args)
+    return rule.depth, rule.width, rule.resolution
+
+
 def run_cost(args: argparse.Namespace) -> int:
     """The `cost` command; returns the exit status."""
-    task = resolve_arch(args)
+    task = resolve_rule_arch(args) if args.rule is not None else resolve_arch(args)
     summary = describe(task, args)
     status = 0
     if args.verify:

@@ -14,13 +14,15 @@ from typing import Any, ClassVar, Generic, TypeAlias, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from scaling_core.core.base import BaseSpec, load_base
+from scaling_core.core.base import BaseSpec, BaseStage, load_base
 from scaling_core.core.errors import ConfigError, require_finite
 from scaling_core.core.recipe import Multipliers, Recipe
 from scaling_core.core.rounding import (
     RoundingPolicy,
     expanded_channels,
+    group_compatible,
     round_channels,
+    round_group_width,
     round_repeats,
     round_resolution,
     squeeze_channels,
@@ -76,12 +78,87 @@ class MBConv(Generic[Size]):
 
 
 @dataclass(frozen=True)
+class FusedMBConv(Generic[Size]):
+    """EfficientNetV2's fused inverted bottleneck: k×k expand conv (with the stride), [squeeze-excite], 1×1 project,
+    [residual]; without expansion a single k×k conv with its activation (torchvision's FusedMBConv)."""
+
+    kind: ClassVar[str] = "fused_mbconv"
+    in_channels: Size
+    expanded_channels: Size
+    se_channels: Size
+    out_channels: Size
+    kernel: int
+    stride: int
+    expand_ratio: int
+
+    @property
+    def has_expansion(self) -> bool | npt.NDArray[np.bool_]:
+        """Two convs when the expanded width differs from the input, else one."""
+        return self.expanded_channels != self.in_channels
+
+    @property
+    def has_residual(self) -> bool | npt.NDArray[np.bool_]:
+        """Identity shortcut when the block keeps both shape and stride."""
+        return (self.stride == 1) & (self.in_channels == self.out_channels)
+
+
+@dataclass(frozen=True)
+class BasicBlock(Generic[Size]):
+    """ResNet's basic block: k×k conv (with the stride), k×k conv, a 1×1 projection shortcut where the shape
+    changes, the activation after the sum."""
+
+    kind: ClassVar[str] = "basic"
+    in_channels: Size
+    out_channels: Size
+    kernel: int
+    stride: int
+
+    @property
+    def has_projection(self) -> bool | npt.NDArray[np.bool_]:
+        """A 1×1 conv (with the stride) and batch norm on the shortcut when stride or width change."""
+        return (self.stride != 1) | (self.in_channels != self.out_channels)
+
+
+@dataclass(frozen=True)
+class Bottleneck(Generic[Size]):
+    """The residual bottleneck of ResNet, ResNeXt, Wide ResNet and RegNet X/Y: 1×1 reduce, k×k grouped conv (with the
+    stride), [squeeze-excite, RegNetY], 1×1 expand, a 1×1 projection shortcut where the shape changes, the
+    activation after the sum (torchvision's Bottleneck and ResBottleneckBlock)."""
+
+    kind: ClassVar[str] = "bottleneck"
+    in_channels: Size
+    inner_channels: Size
+    groups: Size
+    se_channels: Size
+    out_channels: Size
+    kernel: int
+    stride: int
+
+    @property
+    def has_projection(self) -> bool | npt.NDArray[np.bool_]:
+        """A 1×1 conv (with the stride) and batch norm on the shortcut when stride or width change."""
+        return (self.stride != 1) | (self.in_channels != self.out_channels)
+
+
+Block: TypeAlias = MBConv | FusedMBConv | BasicBlock | Bottleneck
+
+
+@dataclass(frozen=True)
 class Stage(Generic[Size]):
     """`repeats` blocks: `first` (carries the stride and the width change), then repeats − 1 copies of `rest`."""
 
-    first: MBConv[Size]
-    rest: MBConv[Size]
+    first: Block
+    rest: Block
     repeats: Size
+
+
+@dataclass(frozen=True)
+class MaxPool:
+    """Max pooling after the stem (ResNet's 3×3, stride 2, padding 1): no MACs, as fvcore counts it."""
+
+    kind: ClassVar[str] = "max_pool"
+    kernel: int
+    stride: int
 
 
 @dataclass(frozen=True)
@@ -105,14 +182,22 @@ class ScaledArch:
     in_channels: int
     stem: ConvBNAct[int]
     stages: tuple[Stage[int], ...]
-    head: ConvBNAct[int]
+    head: ConvBNAct[int] | None
     classifier: Classifier[int]
     label: str = field(default="", compare=False)
+    # Networks described before other families existed keep their cache keys: the store leaves defaults out.
+    stem_pool: MaxPool | None = field(default=None, metadata={"omit_default_from_key": True})
+    activation: str = field(default="silu", metadata={"omit_default_from_key": True})
 
     @property
     def total_blocks(self) -> int:
         """Number of blocks over all stages."""
         return sum(s.repeats for s in self.stages)
+
+    @property
+    def stem_stride(self) -> int:
+        """The stride of the stem's output (its pool's included)."""
+        return self.stem.stride * (self.stem_pool.stride if self.stem_pool else 1)
 
 
 @dataclass(frozen=True, eq=False)
@@ -125,8 +210,9 @@ class ArchArrays:
     in_channels: int
     stem: ConvBNAct[IntArray]
     stages: tuple[Stage[IntArray], ...]
-    head: ConvBNAct[IntArray]
+    head: ConvBNAct[IntArray] | None
     classifier: Classifier[IntArray]
+    stem_pool: MaxPool | None = None
 
 
 @dataclass(frozen=True)
@@ -134,8 +220,9 @@ class _Layers(Generic[Size]):
     resolution_px: Size
     stem: ConvBNAct[Size]
     stages: tuple[Stage[Size], ...]
-    head: ConvBNAct[Size]
+    head: ConvBNAct[Size] | None
     classifier: Classifier[Size]
+    stem_pool: MaxPool | None
 
 
 def _discretise_layers(
@@ -156,19 +243,18 @@ def _discretise_layers(
 
     resolution_px = as_size(round_resolution(base.resolution_px, resolution, policy.resolution_multiple))
     stem = ConvBNAct(as_size(base.in_channels), channels(base.stem.out_channels), base.stem.kernel, base.stem.stride)
+    pool = MaxPool(base.stem.pool_kernel, base.stem.pool_stride) if base.stem.pool_kernel else None
     stages = []
     in_ch = stem.out_channels
     for s in base.stages:
-        out_ch = channels(s.out_channels)
         repeats = as_size(round_repeats(s.repeats, depth, policy.depth_rounding))
-        blocks = [
-            _mbconv(c_in, out_ch, s.expand_ratio, s.se_ratio, s.kernel, stride, divisor, as_size, se_position)
-            for c_in, stride in ((in_ch, s.stride), (out_ch, 1))
-        ]
+        blocks = BLOCK_RULES[s.block](s, in_ch, width, divisor, as_size, se_position)
         stages.append(Stage(blocks[0], blocks[1], repeats))
-        in_ch = out_ch
-    head = ConvBNAct(in_ch, channels(base.head_channels), 1, 1)
-    return _Layers(resolution_px, stem, tuple(stages), head, Classifier(head.out_channels, num_classes, base.dropout))
+        in_ch = blocks[0].out_channels
+    head = None if base.head_channels is None else ConvBNAct(in_ch, channels(base.head_channels), 1, 1)
+    features = in_ch if head is None else head.out_channels
+    classifier = Classifier(features, num_classes, base.dropout)
+    return _Layers(resolution_px, stem, tuple(stages), head, classifier, pool)
 
 
 def discretise(
@@ -193,6 +279,8 @@ def discretise(
         layers.head,
         layers.classifier,
         label,
+        layers.stem_pool,
+        base.activation,
     )
 
 
@@ -215,6 +303,7 @@ def discretise_arrays(
         layers.stages,
         layers.head,
         layers.classifier,
+        layers.stem_pool,
     )
 
 
@@ -222,28 +311,63 @@ def _int_array(value: Any) -> IntArray:
     return np.asarray(value, dtype=np.int64)
 
 
-def _mbconv(
-    in_ch: Size,
-    out_ch: Size,
-    expand_ratio: int,
-    se_ratio: float,
-    kernel: int,
-    stride: int,
-    divisor: int,
-    as_size: Callable[[Any], Size],
-    se_position: str,
-) -> MBConv[Size]:
-    se = squeeze_channels(in_ch, se_ratio) if se_ratio > 0 else 0 * np.asarray(in_ch)
-    return MBConv(
-        in_ch,
-        as_size(expanded_channels(in_ch, expand_ratio, divisor)),
-        as_size(se),
-        out_ch,
-        kernel,
-        stride,
-        expand_ratio,
-        se_position,
-    )
+def _mbconv_blocks(stage: BaseStage, in_ch, width, divisor: int, as_size: Callable, se_position: str) -> tuple:
+    """MBConv's first and rest blocks: widths by `round_channels`, the expansion and squeeze of each block's input."""
+    out_ch = as_size(round_channels(stage.out_channels, width, divisor))
+
+    def block(c_in, stride: int) -> MBConv:
+        se = squeeze_channels(c_in, stage.se_ratio) if stage.se_ratio > 0 else 0 * np.asarray(c_in)
+        expanded = as_size(expanded_channels(c_in, stage.expand_ratio, divisor))
+        return MBConv(c_in, expanded, as_size(se), out_ch, stage.kernel, stride, stage.expand_ratio, se_position)
+
+    return block(in_ch, stage.stride), block(out_ch, 1)
+
+
+def _fused_blocks(stage: BaseStage, in_ch, width, divisor: int, as_size: Callable, _: str) -> tuple:
+    """Fused-MBConv's first and rest blocks, rounded as MBConv's."""
+    out_ch = as_size(round_channels(stage.out_channels, width, divisor))
+
+    def block(c_in, stride: int) -> FusedMBConv:
+        se = squeeze_channels(c_in, stage.se_ratio) if stage.se_ratio > 0 else 0 * np.asarray(c_in)
+        expanded = as_size(expanded_channels(c_in, stage.expand_ratio, divisor))
+        return FusedMBConv(c_in, expanded, as_size(se), out_ch, stage.kernel, stride, stage.expand_ratio)
+
+    return block(in_ch, stage.stride), block(out_ch, 1)
+
+
+def _basic_blocks(stage: BaseStage, in_ch, width, divisor: int, as_size: Callable, _: str) -> tuple:
+    """The basic block's first and rest blocks."""
+    out_ch = as_size(round_channels(stage.out_channels, width, divisor))
+    return BasicBlock(in_ch, out_ch, stage.kernel, stage.stride), BasicBlock(out_ch, out_ch, stage.kernel, 1)
+
+
+def _bottleneck_blocks(stage: BaseStage, in_ch, width, divisor: int, as_size: Callable, _: str) -> tuple:
+    """The bottleneck's first and rest blocks. The group width scales with the width, as in pycls's fast compound
+    scaling ("d1_w8_g8_r1", pycls/models/scaler.py), and is rounded as pycls rounds it; the block width is then
+    made compatible with it (`group_compatible`). group_width 0 keeps one group at every width (ResNet)."""
+    out_ch = round_channels(stage.out_channels, width, divisor)
+    inner = np.floor(np.multiply(out_ch, stage.bottleneck_ratio)).astype(np.int64)
+    # Rounded only once scaled: a base's own group widths are kept as they are at w = 1.
+    group = np.where(np.equal(width, 1.0), stage.group_width, round_group_width(stage.group_width, width))
+    group = group if stage.group_width else inner
+    out_ch, group = group_compatible(out_ch, stage.bottleneck_ratio, group)
+    inner = np.floor(np.multiply(out_ch, stage.bottleneck_ratio)).astype(np.int64)
+    out_ch, groups = as_size(out_ch), as_size(inner // group)
+
+    def block(c_in, stride: int) -> Bottleneck:
+        # torchvision's RegNet squeezes to round(ratio × the block's input width).
+        se = np.round(np.multiply(c_in, stage.se_ratio)).astype(np.int64)
+        return Bottleneck(c_in, as_size(inner), groups, as_size(se), out_ch, stage.kernel, stride)
+
+    return block(in_ch, stage.stride), block(out_ch, 1)
+
+
+BLOCK_RULES: dict[str, Callable[..., tuple]] = {
+    MBConv.kind: _mbconv_blocks,
+    FusedMBConv.kind: _fused_blocks,
+    BasicBlock.kind: _basic_blocks,
+    Bottleneck.kind: _bottleneck_blocks,
+}
 
 
 def scale(
@@ -255,11 +379,12 @@ def scale(
     label: str = "",
     se_position: str = "after_depthwise",
 ) -> ScaledArch:
-    """The discrete architecture for continuous multipliers; ConfigError for out-of-range input."""
+    """The discrete architecture for continuous multipliers (rounded by `policy`, else the base's own rounding);
+    ConfigError for out-of-range input."""
     if se_position not in SE_POSITIONS:
         raise ConfigError("se_position", se_position, f"one of {', '.join(SE_POSITIONS)}")
     base = load_base(base) if isinstance(base, str) else base
-    policy = policy or RoundingPolicy()
+    policy = policy or base.rounding
     num_classes = require_classes(base.num_classes if num_classes is None else num_classes)
     _check_sizes(base, multipliers)
     arch = discretise(base, multipliers, policy, num_classes, label=label, se_position=se_position)
@@ -280,7 +405,7 @@ def _check_sizes(base: BaseSpec, m: Multipliers) -> None:
     """Refuse multipliers that would give a channel count, repeat count or side beyond 2^31 (and overflow rounding)."""
     largest = {
         "channels": max(
-            [base.stem.out_channels, base.head_channels, *(s.out_channels * s.expand_ratio for s in base.stages)]
+            [base.stem.out_channels, base.head_channels or 0, *(s.out_channels * s.expand_ratio for s in base.stages)]
         )
         * m.width,
         "repeats": max(s.repeats for s in base.stages) * m.depth,
@@ -301,6 +426,15 @@ def require_classes(num_classes) -> int:
     if bad_type or not 1 <= num_classes <= 1_000_000:
         raise ConfigError("num_classes", num_classes, "an integer in [1, 1000000]")
     return int(num_classes)
+
+
+def applied_multipliers(arch: ScaledArch, reference: ScaledArch) -> Multipliers:
+    """The (d, w, r) rounding left of a scaling: blocks, summed stage widths and input side over the reference's."""
+    return Multipliers(
+        arch.total_blocks / reference.total_blocks,
+        sum(int(s.first.out_channels) for s in arch.stages) / sum(int(s.first.out_channels) for s in reference.stages),
+        arch.resolution_px / reference.resolution_px,
+    )
 
 
 def scale_recipe(recipe: Recipe, phi: float, **kwargs) -> ScaledArch:

@@ -25,7 +25,18 @@ from typing import Any
 
 import numpy as np
 
-from scaling_core.core.arch import ArchArrays, Classifier, ConvBNAct, MBConv, ScaledArch, Stage
+from scaling_core.core.arch import (
+    ArchArrays,
+    BasicBlock,
+    Bottleneck,
+    Classifier,
+    ConvBNAct,
+    FusedMBConv,
+    MaxPool,
+    MBConv,
+    ScaledArch,
+    Stage,
+)
 from scaling_core.core.errors import ConfigError
 
 OPERATORS = ("conv", "batch_norm", "adaptive_avg_pool2d", "linear", "upsample_nearest2d", "upsample_bilinear2d")
@@ -104,12 +115,20 @@ def _where(mask, counts: Counts) -> Counts:
 
 
 def conv_counts(
-    c_in, c_out, kernel: int, stride: int, size, depthwise: bool = False, bias: bool = False, batch_norm: bool = True
+    c_in,
+    c_out,
+    kernel: int,
+    stride: int,
+    size,
+    depthwise: bool = False,
+    bias: bool = False,
+    batch_norm: bool = True,
+    groups=1,
 ):
-    """A conv layer (groups = channels when depthwise), optionally with bias and batch norm."""
+    """A conv layer (groups = channels when depthwise, else `groups`), optionally with bias and batch norm."""
     out = conv_output_size(size, kernel, stride)
     area = out * out
-    weights = c_out * (kernel * kernel) if depthwise else c_out * c_in * (kernel * kernel)
+    weights = c_out * (kernel * kernel) if depthwise else c_out * (c_in // groups) * (kernel * kernel)
     elements = c_out * area
     macs = {"conv": weights * area}
     params = weights + c_out if bias else weights
@@ -137,12 +156,57 @@ def count_mbconv(spec: MBConv, size):
     total = total + depthwise
     se_size = size if spec.se_position == "before_depthwise" else out_size
     size = out_size
-    squeeze, _ = conv_counts(spec.expanded_channels, spec.se_channels, 1, 1, 1, bias=True, batch_norm=False)
-    excite, _ = conv_counts(spec.se_channels, spec.expanded_channels, 1, 1, 1, bias=True, batch_norm=False)
-    pool = Counts({"adaptive_avg_pool2d": spec.expanded_channels * se_size * se_size})
-    total = total + _where(spec.se_channels > 0, pool + squeeze + excite)
+    total = total + _squeeze_excite(spec.expanded_channels, spec.se_channels, se_size)
     project, size = conv_counts(spec.expanded_channels, spec.out_channels, 1, 1, size)
     return total + project, size
+
+
+def _squeeze_excite(channels, squeeze, size) -> Counts:
+    """Pool, 1×1 conv with bias to `squeeze`, activation, 1×1 conv with bias back, sigmoid; none where squeeze is 0."""
+    reduce, _ = conv_counts(channels, squeeze, 1, 1, 1, bias=True, batch_norm=False)
+    expand, _ = conv_counts(squeeze, channels, 1, 1, 1, bias=True, batch_norm=False)
+    pool = Counts({"adaptive_avg_pool2d": channels * size * size})
+    return _where(squeeze > 0, pool + reduce + expand)
+
+
+def count_fused_mbconv(spec: FusedMBConv, size):
+    """k×k expand (stride) + BN + act → [SE] → 1×1 project + BN; without expansion one k×k conv + BN + act."""
+    fused, out_size = conv_counts(spec.in_channels, spec.expanded_channels, spec.kernel, spec.stride, size)
+    project, _ = conv_counts(spec.expanded_channels, spec.out_channels, 1, 1, out_size)
+    single, _ = conv_counts(spec.in_channels, spec.out_channels, spec.kernel, spec.stride, size)
+    excite = _squeeze_excite(spec.expanded_channels, spec.se_channels, out_size)
+    expanded = fused + excite + project
+    mask = spec.has_expansion
+    return _where(mask, expanded) + _where(np.logical_not(mask), single), out_size
+
+
+def _projection(spec: BasicBlock | Bottleneck, size) -> Counts:
+    """The shortcut's 1×1 conv with the stride and its batch norm, where the shape changes."""
+    projection, _ = conv_counts(spec.in_channels, spec.out_channels, 1, spec.stride, size)
+    return _where(spec.has_projection, projection)
+
+
+def count_basic(spec: BasicBlock, size):
+    """k×k conv (stride) + BN + act → k×k conv + BN, [projection shortcut], act after the sum."""
+    first, out_size = conv_counts(spec.in_channels, spec.out_channels, spec.kernel, spec.stride, size)
+    second, _ = conv_counts(spec.out_channels, spec.out_channels, spec.kernel, 1, out_size)
+    return first + second + _projection(spec, size), out_size
+
+
+def count_bottleneck(spec: Bottleneck, size):
+    """1×1 + BN + act → k×k grouped conv (stride) + BN + act → [SE] → 1×1 + BN, [projection shortcut], act."""
+    reduce, _ = conv_counts(spec.in_channels, spec.inner_channels, 1, 1, size)
+    grouped, out_size = conv_counts(
+        spec.inner_channels, spec.inner_channels, spec.kernel, spec.stride, size, groups=spec.groups
+    )
+    excite = _squeeze_excite(spec.inner_channels, spec.se_channels, out_size)
+    expand, _ = conv_counts(spec.inner_channels, spec.out_channels, 1, 1, out_size)
+    return reduce + grouped + excite + expand + _projection(spec, size), out_size
+
+
+def count_max_pool(spec: MaxPool, size):
+    """No MACs (fvcore leaves max pooling out); the side after the pool (padding (k − 1) // 2)."""
+    return Counts(), conv_output_size(size, spec.kernel, spec.stride)
 
 
 def count_classifier(spec: Classifier, size):
@@ -154,6 +218,10 @@ def count_classifier(spec: Classifier, size):
 HANDLERS: dict[str, Callable] = {
     ConvBNAct.kind: count_conv_bn_act,
     MBConv.kind: count_mbconv,
+    FusedMBConv.kind: count_fused_mbconv,
+    BasicBlock.kind: count_basic,
+    Bottleneck.kind: count_bottleneck,
+    MaxPool.kind: count_max_pool,
     Classifier.kind: count_classifier,
 }
 
@@ -241,14 +309,17 @@ def count_layers(arch: ScaledArch | ArchArrays) -> CostReport:
     size = arch.resolution_px
     parts = []
     counts, size = count_layer(arch.stem, size)
+    if arch.stem_pool is not None:
+        _, size = count_layer(arch.stem_pool, size)
     parts.append(PartCost("stem", counts, size))
     stages: tuple[Stage[Any], ...] = arch.stages
     for i, stage in enumerate(stages, start=1):
         first, size = count_layer(stage.first, size)
         rest, size = count_layer(stage.rest, size)
         parts.append(PartCost(f"stage {i}", first + rest * (stage.repeats - 1), size))
-    counts, size = count_layer(arch.head, size)
-    parts.append(PartCost("head", counts, size, "head"))
+    if arch.head is not None:
+        counts, size = count_layer(arch.head, size)
+        parts.append(PartCost("head", counts, size, "head"))
     counts, size = count_layer(arch.classifier, size)
     parts.append(PartCost("classifier", counts, size, "head"))
     return CostReport(tuple(parts))

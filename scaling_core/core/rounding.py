@@ -8,7 +8,7 @@ import numpy as np
 
 from scaling_core.core.errors import ConfigError
 
-RESOLUTION_MULTIPLES = (1, 8, 16, 32)
+RESOLUTION_MULTIPLES = (1, 4, 8, 16, 32)
 DEPTH_ROUNDINGS = ("ceil", "round")
 
 
@@ -62,3 +62,23 @@ def expanded_channels(in_channels, expand_ratio, divisor: int = 8):
 def squeeze_channels(in_channels, se_ratio: float):
     """Squeeze-excite width: max(1, ⌊in × se_ratio⌋), as TensorFlow's num_reduced_filters."""
     return np.maximum(1, np.floor(np.multiply(in_channels, se_ratio))).astype(np.int64)
+
+
+def round_group_width(group_width, width):
+    """A group width × the width multiplier, rounded as pycls's scaler rounds it (pycls/models/scaler.py): at most
+    2 kept, at most 5 made 4, else the nearest multiple of 8 (at least 8)."""
+    scaled = np.maximum(1, np.round(np.multiply(group_width, width))).astype(np.int64)
+    eights = np.maximum(8, np.round(scaled / 8) * 8).astype(np.int64)
+    return np.where(scaled <= 2, scaled, np.where(scaled <= 5, 4, eights))
+
+
+def group_compatible(out_channels, bottleneck_ratio: float, group_width):
+    """(block width, group width) such that the inner width out × ratio is a multiple of the group width.
+
+    torchvision's `_adjust_widths_groups_compatibilty` (RegNet): inner = ⌊out × ratio⌋, the group width at most
+    the inner width, the inner width made divisible by it (`round_channels`' rule), out = ⌊inner / ratio⌋.
+    """
+    inner = np.floor(np.multiply(out_channels, bottleneck_ratio)).astype(np.int64)
+    group = np.minimum(group_width, inner)
+    inner = round_channels(inner, 1, group)
+    return np.floor(inner / bottleneck_ratio).astype(np.int64), group

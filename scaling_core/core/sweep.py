@@ -20,18 +20,20 @@ def sweep(
     phis: Iterable[float],
     *,
     base: BaseSpec | str = "efficientnet-b0",
-    policies: Sequence[RoundingPolicy] = (RoundingPolicy(),),
+    policies: Sequence[RoundingPolicy] | None = None,
     num_classes: int | None = None,
     drop_invalid: bool = False,
 ) -> pd.DataFrame:
     """One row per (recipe, φ, policy): multipliers, resolution, params, MACs (total and per operator), activations.
 
     The same discretisation and the same cost handlers as `scale` and `count`, evaluated on
-    numpy arrays; rows equal the single-architecture counts exactly (a test holds them so).
+    numpy arrays; rows equal the single-architecture counts exactly (a test holds them so). policies: the base's
+    own rounding unless given.
     Configurations below the minimum resolution or too large for int64 raise ConfigError, or
     with drop_invalid=True are left out (the frame's attrs["dropped"] says how many).
     """
     base = load_base(base) if isinstance(base, str) else base
+    policies = (base.rounding,) if policies is None else policies
     num_classes = base.num_classes if num_classes is None else int(num_classes)
     phi = np.asarray(list(phis), dtype=np.float64)
     if phi.size == 0 or not np.all(np.isfinite(phi)) or np.any(phi < 0):

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from scaling_core.core.arch import Classifier, ConvBNAct, MBConv, ScaledArch
+from scaling_core.core.arch import BasicBlock, Bottleneck, Classifier, ConvBNAct, FusedMBConv, MBConv, ScaledArch
 from scaling_core.core.cost import count
 from scaling_core.core.errors import ConfigError
 from scaling_core.core.memory import check_memory
@@ -23,6 +23,9 @@ def _conv_norm_act(
     if activation is not None:
         layers.append(activation())
     return nn.Sequential(*layers)
+
+
+ACTIVATIONS: dict[str, Activation] = {"silu": nn.SiLU, "relu": nn.ReLU}
 
 
 class SqueezeExcite(nn.Module):
@@ -68,19 +71,88 @@ class MBConvBlock(nn.Module):
         return out + x if self.residual else out
 
 
-BLOCKS: dict[str, Callable[[MBConv, NormLayer, Activation], nn.Module]] = {
+class FusedMBConvBlock(nn.Module):
+    """EfficientNetV2's fused block, as torchvision's FusedMBConv: k×k expand conv (with the stride) then 1×1
+    project, or one k×k conv where there is no expansion; [squeeze-excite] on the expanded map; [residual]."""
+
+    def __init__(self, spec: FusedMBConv, norm: NormLayer, activation: Activation) -> None:
+        super().__init__()
+        if spec.has_expansion:
+            excite = (
+                [SqueezeExcite(spec.expanded_channels, spec.se_channels, activation)] if spec.se_channels > 0 else []
+            )
+            layers = [
+                _conv_norm_act(spec.in_channels, spec.expanded_channels, spec.kernel, spec.stride, norm, activation),
+                *excite,
+                _conv_norm_act(spec.expanded_channels, spec.out_channels, 1, 1, norm, None),
+            ]
+        else:
+            layers = [_conv_norm_act(spec.in_channels, spec.out_channels, spec.kernel, spec.stride, norm, activation)]
+        self.block = nn.Sequential(*layers)
+        self.residual = bool(spec.has_residual)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.block(x)
+        return out + x if self.residual else out
+
+
+class ResidualBlock(nn.Module):
+    """A residual branch plus a shortcut (identity, or a 1×1 conv with the stride and batch norm where the shape
+    changes), then the activation: ResNet's blocks and RegNet's."""
+
+    def __init__(self, branch: nn.Module, spec: BasicBlock | Bottleneck, norm: NormLayer, activation: Activation):
+        super().__init__()
+        self.branch = branch
+        projection = spec.has_projection
+        self.shortcut = (
+            _conv_norm_act(spec.in_channels, spec.out_channels, 1, spec.stride, norm, None)
+            if projection
+            else nn.Identity()
+        )
+        self.act = activation()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.act(self.branch(x) + self.shortcut(x))
+
+
+def basic_block(spec: BasicBlock, norm: NormLayer, activation: Activation) -> nn.Module:
+    """ResNet's basic block: k×k conv (stride) + BN + act, k×k conv + BN, the shortcut, act."""
+    branch = nn.Sequential(
+        _conv_norm_act(spec.in_channels, spec.out_channels, spec.kernel, spec.stride, norm, activation),
+        _conv_norm_act(spec.out_channels, spec.out_channels, spec.kernel, 1, norm, None),
+    )
+    return ResidualBlock(branch, spec, norm, activation)
+
+
+def bottleneck_block(spec: Bottleneck, norm: NormLayer, activation: Activation) -> nn.Module:
+    """The residual bottleneck: 1×1, k×k grouped (stride), [squeeze-excite], 1×1 + BN, the shortcut, act."""
+    inner = spec.inner_channels
+    excite = [SqueezeExcite(inner, spec.se_channels, activation)] if spec.se_channels > 0 else []
+    branch = nn.Sequential(
+        _conv_norm_act(spec.in_channels, inner, 1, 1, norm, activation),
+        _conv_norm_act(inner, inner, spec.kernel, spec.stride, norm, activation, groups=spec.groups),
+        *excite,
+        _conv_norm_act(inner, spec.out_channels, 1, 1, norm, None),
+    )
+    return ResidualBlock(branch, spec, norm, activation)
+
+
+BLOCKS: dict[str, Callable[..., nn.Module]] = {
     MBConv.kind: MBConvBlock,
+    FusedMBConv.kind: FusedMBConvBlock,
+    BasicBlock.kind: basic_block,
+    Bottleneck.kind: bottleneck_block,
 }
 
 
 class ScaledNet(nn.Module):
-    """stem → stages → head conv → global pool → dropout → linear."""
+    """stem → stages → [head conv] → global pool → dropout → linear."""
 
     def __init__(self, arch: ScaledArch, norm: NormLayer, activation: Activation) -> None:
         super().__init__()
-        self.stem = build_conv(arch.stem, norm, activation)
+        self.stem = build_stem(arch, norm, activation)
         self.stages = build_stages(arch, norm, activation)
-        self.head = build_conv(arch.head, norm, activation)
+        self.head = nn.Identity() if arch.head is None else build_conv(arch.head, norm, activation)
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.classifier = build_classifier(arch.classifier)
 
@@ -94,7 +166,16 @@ def build_conv(spec: ConvBNAct, norm: NormLayer, activation: Activation) -> nn.S
     return _conv_norm_act(spec.in_channels, spec.out_channels, spec.kernel, spec.stride, norm, activation)
 
 
-def _build_block(spec: MBConv, norm: NormLayer, activation: Activation) -> nn.Module:
+def build_stem(arch: ScaledArch, norm: NormLayer, activation: Activation) -> nn.Sequential:
+    """The stem conv → norm → activation, and its max pool where the family has one."""
+    stem = build_conv(arch.stem, norm, activation)
+    pool = arch.stem_pool
+    if pool is None:
+        return stem
+    return nn.Sequential(*stem, nn.MaxPool2d(pool.kernel, pool.stride, (pool.kernel - 1) // 2))
+
+
+def _build_block(spec, norm: NormLayer, activation: Activation) -> nn.Module:
     constructor = BLOCKS.get(spec.kind)
     if constructor is None:
         raise ConfigError("block kind", spec.kind, f"one of {', '.join(BLOCKS)} (no builder)")
@@ -123,13 +204,14 @@ def build_model(
     arch: ScaledArch,
     *,
     norm: NormLayer = nn.BatchNorm2d,
-    activation: Activation = nn.SiLU,
+    activation: Activation | None = None,
     memory_limit_bytes: int | None = None,
     batch_size: int = 1,
 ) -> ScaledNet:
-    """The torch model of arch, in eval mode; refuses (ConfigError) if its modelled memory exceeds the limit."""
+    """The torch model of arch, in eval mode (activation: the family's unless given); refuses (ConfigError) if its
+    modelled memory exceeds the limit."""
     check_memory(count(arch), memory_limit_bytes, batch_size)
-    return ScaledNet(arch, norm, activation).eval()
+    return ScaledNet(arch, norm, activation or ACTIVATIONS[arch.activation]).eval()
 
 
 def example_input(arch: ScaledArch, batch_size: int = 1) -> torch.Tensor:

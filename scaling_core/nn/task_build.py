@@ -10,7 +10,16 @@ from torch import nn
 
 from scaling_core.core.errors import ConfigError
 from scaling_core.core.memory import check_memory
-from scaling_core.nn.build import Activation, NormLayer, build_classifier, build_conv, build_model, build_stages
+from scaling_core.nn.build import (
+    ACTIVATIONS,
+    Activation,
+    NormLayer,
+    build_classifier,
+    build_conv,
+    build_model,
+    build_stages,
+    build_stem,
+)
 from scaling_core.tasks.cost import count_task
 from scaling_core.tasks.heads import (
     BiFPN,
@@ -186,7 +195,7 @@ class ClassificationBranch(nn.Module):
 
     def __init__(self, spec: ClassificationHead, norm: NormLayer, activation: Activation) -> None:
         super().__init__()
-        self.head = build_conv(spec.head, norm, activation)
+        self.head = nn.Identity() if spec.head is None else build_conv(spec.head, norm, activation)
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.classifier = build_classifier(spec.classifier)
 
@@ -230,9 +239,9 @@ class TaskNet(nn.Module):
     def __init__(self, task: TaskArch, norm: NormLayer, activation: Activation) -> None:
         super().__init__()
         arch = task.backbone
-        self.stem = build_conv(arch.stem, norm, activation)
+        self.stem = build_stem(arch, norm, activation)
         self.stages = build_stages(arch, norm, activation)
-        levels, stride = [], arch.stem.stride
+        levels, stride = [], arch.stem_stride
         for stage in arch.stages:
             stride *= stage.first.stride
             levels.append(stride.bit_length() - 1)
@@ -265,10 +274,12 @@ def build_task_model(
     task: TaskArch,
     *,
     norm: NormLayer = nn.BatchNorm2d,
-    activation: Activation = nn.SiLU,
+    activation: Activation | None = None,
     memory_limit_bytes: int | None = None,
 ) -> nn.Module:
-    """The torch model of a task network in eval mode; refuses one whose modelled memory exceeds the limit."""
+    """The torch model of a task network in eval mode (activation: the family's unless given); refuses one whose
+    modelled memory exceeds the limit."""
+    activation = activation or ACTIVATIONS[task.backbone.activation]
     if not task.heads:
         return build_model(task.backbone, norm=norm, activation=activation, memory_limit_bytes=memory_limit_bytes)
     check_memory(count_task(task), memory_limit_bytes)

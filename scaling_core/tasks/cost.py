@@ -115,7 +115,9 @@ def count_fpn_decoder(spec: FPNDecoder, features: dict[int, Feature], _: CostRep
 def count_classification_head(spec: ClassificationHead, features: dict[int, Feature], _: CostReport):
     """The backbone's own head conv, pool and classifier."""
     size = features[max(features)].size
-    head, size = count_layer(spec.head, size)
+    head = Counts()
+    if spec.head is not None:
+        head, size = count_layer(spec.head, size)
     classifier, size = count_layer(spec.classifier, size)
     return [PartCost("classification head", head + classifier, size, spec.component)], features
 
@@ -153,7 +155,7 @@ TASK_HANDLERS: dict[str, Callable] = {
 def backbone_features(report: CostReport, task: TaskArch) -> dict[int, Feature]:
     """Output of every stage, keyed by log2 of its stride (the last stage at each stride)."""
     arch = task.backbone
-    features, stride = {}, arch.stem.stride
+    features, stride = {}, arch.stem_stride
     for stage, part in zip(arch.stages, report.parts[1:]):
         stride *= stage.first.stride
         features[stride.bit_length() - 1] = Feature(stage.first.out_channels, part.output_px)

@@ -100,11 +100,11 @@ class FPNDecoder:
 
 @dataclass(frozen=True)
 class ClassificationHead:
-    """The backbone's own 1×1 head conv, global pool and linear classifier."""
+    """The backbone's own 1×1 head conv (None where the family has none), global pool and linear classifier."""
 
     kind: ClassVar[str] = "classification_head"
     component: ClassVar[str] = "head"
-    head: ConvBNAct
+    head: ConvBNAct | None
     classifier: Classifier
 
 
@@ -168,7 +168,7 @@ def get_detection_preset(name: str) -> dict:
 
 def feature_taps(arch: ScaledArch, levels) -> tuple[Tap, ...]:
     """For each level, the last stage whose output has stride 2^level."""
-    stride, last = arch.stem.stride, {}
+    stride, last = arch.stem_stride, {}
     for i, stage in enumerate(arch.stages):
         stride *= stage.first.stride
         last[int(math.log2(stride))] = Tap(i, int(math.log2(stride)), int(stage.first.out_channels))
@@ -270,6 +270,8 @@ def scale_task(
             policy=policy,
             num_classes=video["num_classes"] if num_classes is None else num_classes,
         )
+        if backbone.head is None:
+            raise ConfigError("base", backbone.base_name, "a base with a 1×1 head conv for the video head")
         frames = max(1, int(math.floor(video["base_frames"] * m.frames + 0.5)))
         head = TemporalHead(backbone.head, video["temporal_kernel"], frames, backbone.classifier.num_classes)
         return TaskArch(task, backbone, (head,), m, frames, _label(task, recipe, phi))

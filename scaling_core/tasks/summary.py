@@ -29,23 +29,56 @@ def _part_row(part: PartCost, total_macs: int, **layout: Any) -> dict[str, Any]:
     }
 
 
+def _mbconv_layout(b) -> dict[str, Any]:
+    name = "MBConv" if b.kind == "mbconv" else "FusedMBConv"
+    return {
+        "block": f"{name}{b.expand_ratio}",
+        "expand_ratio": b.expand_ratio,
+        "expanded_channels": b.expanded_channels,
+        "se_channels": b.se_channels,
+        "groups": None,
+    }
+
+
+def _basic_layout(_) -> dict[str, Any]:
+    return {"block": "Basic", "expand_ratio": None, "expanded_channels": None, "se_channels": None, "groups": 1}
+
+
+def _bottleneck_layout(b) -> dict[str, Any]:
+    # The inner (bottleneck) width fills the expanded column: the width of the block's k×k conv.
+    return {
+        "block": "Bottleneck",
+        "expand_ratio": None,
+        "expanded_channels": b.inner_channels,
+        "se_channels": b.se_channels,
+        "groups": b.groups,
+    }
+
+
+BLOCK_LAYOUTS = {
+    "mbconv": _mbconv_layout,
+    "fused_mbconv": _mbconv_layout,
+    "basic": _basic_layout,
+    "bottleneck": _bottleneck_layout,
+}
+NO_BLOCK = {"expand_ratio": None, "expanded_channels": None, "se_channels": None, "groups": None, "repeats": 1}
+
+
 def part_rows(arch: ScaledArch, report: CostReport) -> list[dict[str, Any]]:
-    """One row per part (stem, stages, head, classifier): layout (of a stage's first block) and cost."""
+    """One row per part (stem, stages, [head], classifier): layout (of a stage's first block) and cost."""
     total = int(report.macs)
     parts = iter(report.parts)
+    pool = f" + maxpool{arch.stem_pool.kernel}x{arch.stem_pool.kernel}" if arch.stem_pool else ""
     rows = [
         _part_row(
             next(parts),
             total,
-            block=f"conv{arch.stem.kernel}x{arch.stem.kernel}",
+            block=f"conv{arch.stem.kernel}x{arch.stem.kernel}{pool}",
             kernel=arch.stem.kernel,
-            stride=arch.stem.stride,
-            expand_ratio=None,
+            stride=arch.stem_stride,
             in_channels=arch.stem.in_channels,
             out_channels=arch.stem.out_channels,
-            expanded_channels=None,
-            se_channels=None,
-            repeats=1,
+            **NO_BLOCK,
         )
     ]
     for stage in arch.stages:
@@ -54,32 +87,27 @@ def part_rows(arch: ScaledArch, report: CostReport) -> list[dict[str, Any]]:
             _part_row(
                 next(parts),
                 total,
-                block=f"MBConv{b.expand_ratio}",
                 kernel=b.kernel,
                 stride=b.stride,
-                expand_ratio=b.expand_ratio,
                 in_channels=b.in_channels,
                 out_channels=b.out_channels,
-                expanded_channels=b.expanded_channels,
-                se_channels=b.se_channels,
                 repeats=stage.repeats,
+                **BLOCK_LAYOUTS[b.kind](b),
             )
         )
-    rows.append(
-        _part_row(
-            next(parts),
-            total,
-            block="conv1x1",
-            kernel=1,
-            stride=1,
-            expand_ratio=None,
-            in_channels=arch.head.in_channels,
-            out_channels=arch.head.out_channels,
-            expanded_channels=None,
-            se_channels=None,
-            repeats=1,
+    if arch.head is not None:
+        rows.append(
+            _part_row(
+                next(parts),
+                total,
+                block="conv1x1",
+                kernel=1,
+                stride=1,
+                in_channels=arch.head.in_channels,
+                out_channels=arch.head.out_channels,
+                **NO_BLOCK,
+            )
         )
-    )
     rows.append(
         _part_row(
             next(parts),
@@ -87,12 +115,9 @@ def part_rows(arch: ScaledArch, report: CostReport) -> list[dict[str, Any]]:
             block="pool+linear",
             kernel=None,
             stride=None,
-            expand_ratio=None,
             in_channels=arch.classifier.in_features,
             out_channels=arch.classifier.num_classes,
-            expanded_channels=None,
-            se_channels=None,
-            repeats=1,
+            **NO_BLOCK,
         )
     )
     return rows
@@ -123,7 +148,8 @@ def summary_dict(arch: ScaledArch, report: CostReport) -> dict[str, Any]:
         },
         "num_classes": arch.classifier.num_classes,
         "stages": [
-            {k: v for k, v in row.items() if k != "part"} | {"stage": i} for i, row in enumerate(rows[1:-2], start=1)
+            {k: v for k, v in row.items() if k != "part"} | {"stage": i}
+            for i, row in enumerate(rows[1 : 1 + len(arch.stages)], start=1)
         ],
         "parts": rows,
     }
@@ -132,7 +158,7 @@ def summary_dict(arch: ScaledArch, report: CostReport) -> dict[str, Any]:
 def task_summary_dict(task: TaskArch, report: CostReport) -> dict[str, Any]:
     """The CLI's --json for any head: totals, per-operator MACs, components, parts, stages, head layout."""
     backbone = task.backbone
-    stage_rows = part_rows(backbone, count(backbone))[1:-2]
+    stage_rows = part_rows(backbone, count(backbone))[1 : 1 + len(backbone.stages)]
     total = int(report.macs)
     m = task.multipliers
     return {
