@@ -5,6 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 
+from scaling_core.accuracy.families import (
+    as_specified,
+    family_bases,
+    family_errors,
+    family_estimate,
+    family_frame,
+    family_rows,
+)
 from scaling_core.accuracy.model import (
     BASE_TOP1_RANGE,
     calibration,
@@ -13,7 +21,8 @@ from scaling_core.accuracy.model import (
     reference_base_top1,
 )
 from scaling_core.cli.arguments import bounded_float
-from scaling_core.cli.network import add_network_arguments, resolve_arch
+from scaling_core.cli.network import add_network_arguments, add_rule_arguments, resolve_arch, resolve_rule_arch
+from scaling_core.core.arch import applied_multipliers
 
 
 def add_accuracy_commands(commands) -> None:
@@ -26,6 +35,13 @@ def add_accuracy_commands(commands) -> None:
         help="the model's formula, parameters and leave-one-out error over the published rows",
     )
     parser.add_argument("--published", action="store_true", help="the published table with citations")
+    parser.add_argument(
+        "--families",
+        action="store_true",
+        help="the family presets' published top-1 (torchvision's V1 and V2 weights) beside the model fitted across "
+        "families, with its leave-one-out error per family",
+    )
+    add_rule_arguments(parser)
     parser.add_argument(
         "--base-top1",
         type=bounded_float(*BASE_TOP1_RANGE),
@@ -56,6 +72,10 @@ def run_accuracy(args: argparse.Namespace) -> int:
         frame = published_frame()
         print(frame.to_json(orient="records", indent=2) if args.json else frame.to_string(index=False))
         return 0
+    if args.families:
+        return print_families(args.json)
+    if args.base in family_bases():
+        return print_family_estimate(args)
     network = resolve_arch(args)
     m = network.multipliers
     official = args.preset is not None and network.task == "classification" and args.num_classes in (None, 1000)
@@ -68,6 +88,55 @@ def run_accuracy(args: argparse.Namespace) -> int:
         )
     else:
         print(f"{network.label}: ImageNet top-1 {result.label()} — {result.citation}")
+    return 0
+
+
+def print_families(as_json: bool) -> int:
+    """The family table and the per-family errors."""
+    frame, errors = family_frame(), family_errors()
+    if as_json:
+        document = {
+            "source": "published (torchvision's weights) and modelled (fitted across families)",
+            "presets": json.loads(frame.to_json(orient="records")),
+            "families": json.loads(errors.to_json(orient="records")),
+        }
+        print(json.dumps(document, indent=2))
+        return 0
+    print(frame.round(3).to_string(index=False))
+    print("\nleave-one-out error per family (top-1 points; NaN: one fitted row, nothing left to fit its gain on)")
+    print(errors.round(3).to_string(index=False))
+    return 0
+
+
+def print_family_estimate(args: argparse.Namespace) -> int:
+    """A family preset as specified or scaled (a rule, or a recipe at φ): its modelled top-1 from the preset's."""
+    network = resolve_rule_arch(args) if args.rule is not None else resolve_arch(args)
+    m = applied_multipliers(network.backbone, as_specified(args.base))
+    if (m.depth, m.width, m.resolution) == (1.0, 1.0, 1.0):
+        row = next(r for r in family_rows() if r.base == args.base)
+        published = {"top1": row.point.top1, "source": "published", "citation": row.point.citation}
+        if row.top1_v2 is not None:
+            published |= {"top1_v2": row.top1_v2, "citation_v2": row.citation_v2}
+        if args.json:
+            print(json.dumps({"label": network.label, **published}))
+        else:
+            v2 = "" if row.top1_v2 is None else f"; {row.top1_v2:.1f}% with IMAGENET1K_V2 ({row.citation_v2})"
+            print(f"{network.label}: ImageNet top-1 {row.point.top1:.1f}% (published, {row.point.citation}){v2}")
+        return 0
+    result = family_estimate(args.base, m.depth, m.width, m.resolution)
+    if args.json:
+        print(json.dumps({"label": network.label, "d": m.depth, "w": m.width, "r": m.resolution, **result.__dict__}))
+        return 0
+    error = (
+        " (no leave-one-out error: its family has one fitted row)"
+        if result.error_points is None
+        else f" ± {result.error_points:.2f}"
+    )
+    note = f", extrapolated: {result.extrapolated}" if result.extrapolated else ""
+    print(
+        f"{network.label}: ImageNet top-1 {result.top1:.2f}%{error} (modelled from the preset's published "
+        f"{result.base_top1:.1f}%{note})"
+    )
     return 0
 
 
