@@ -17,11 +17,23 @@ from scaling_core.accuracy.pareto import (
 )
 from scaling_core.accuracy.user_csv import parse_measurements
 from scaling_core.app.export import view_export
+from scaling_core.app.plots.families import families_figure
 from scaling_core.app.plots.pareto import pareto_figure
 from scaling_core.app.report import comparison_report, front_table
 from scaling_core.app.state import FIELD_BY_NAME, with_network
 from scaling_core.app.tables import Column
 from scaling_core.app.views.dense import source_title
+from scaling_core.app.views.families import (
+    COMPARED_BASES,
+    COSTS,
+    RULE_CHOICES,
+    RULE_TITLES,
+    SCALES,
+    family_grid,
+    latency_verdict,
+    with_front,
+    with_latency,
+)
 from scaling_core.app.views.hardware import device_profile, options_of, profile_label
 from scaling_core.app.views.pareto import (
     LAB_LATENCY,
@@ -37,10 +49,11 @@ from scaling_core.app.views.pareto import (
 )
 from scaling_core.core.errors import ConfigError
 from scaling_core.core.recipe import Recipe
+from scaling_core.hardware.family_latency import PREDICTORS
 from scaling_core.hardware.measure import measure_cached
 from scaling_core.hardware.provenance import provenance
 from scaling_core.lab.data import dataset_table
-from ui.controls import choice, device_picker, slider
+from ui.controls import choice, device_picker, multi_choice, slider
 from ui.export import chart, csv_button, figure
 from ui.notes import model_notes
 from ui.pages import PAGES
@@ -61,6 +74,26 @@ FRONT_COLUMNS = {
     "memory_mb": Column("Memory (MiB)", decimals=1, help="Modelled: float32 weights plus every activation at once."),
     "latency_predicted_ms": Column("Latency (ms, modelled)", decimals=2, help="Predicted by the fitted latency model."),
     "latency_measured_ms": Column("Latency (ms, measured)", decimals=2, help="Measured on the device shown."),
+}
+FAMILY_COLUMNS = {
+    "flops_scale": Column("FLOP scale s", decimals=0, help="The rule's nominal target: d·w²·r² = s before rounding."),
+    "resolution_px": Column("Input (px)", "integer"),
+    "depth_multiplier": Column("d (applied)", decimals=2, help="Blocks over the base's, after rounding."),
+    "width_multiplier": Column("w (applied)", decimals=2, help="Summed stage widths over the base's, after rounding."),
+    "resolution_multiplier": Column("r (applied)", decimals=2),
+    "macs": Column("MACs", "count", help=MODELLED_COUNT),
+    "params": Column("Parameters", "count", help=MODELLED_COUNT),
+    "activations": Column("Activations", "count", help=MODELLED_COUNT),
+    "top1": Column("Top-1 (%)", decimals=2),
+    "top1_error": Column("± (points)", decimals=2, help="Modelled: the family's leave-one-out RMS error."),
+    "top1_source": Column("Top-1 source", "text"),
+    "extrapolated": Column(
+        "Extrapolated in",
+        "text",
+        help="Which of d, w, r lie beyond the range of the family's fitted members (EfficientNet-B0: outside the hull "
+        "of its calibration rows).",
+    ),
+    "on_front": Column("On the front", "flag"),
 }
 PUBLISHED_COLUMNS = {
     "d": Column("d", decimals=3),
@@ -355,6 +388,69 @@ with results_area:
             share_link(state, "pareto"),
         ),
     )
+
+families = lazy_expander(
+    "pareto_families", "Families and rules: EfficientNetV2, ResNet and RegNet beside EfficientNet, scaled by each rule"
+)
+if families is not None:
+    with families:
+        st.caption(
+            "Each base is scaled by each rule to FLOP scales s = 2, 4, 8 … (exponents of s with d·w²·r² = s; each "
+            "family rounds as its own code does). Costs are modelled: the exact count. Top-1 is published at each "
+            "base (torchvision's IMAGENET1K_V1 weights; EfficientNet-B0: Tan & Le 2019) and modelled beyond it, from "
+            "that published top-1, with the family's leave-one-out error (the model fitted across families: "
+            "`scaling_core/accuracy/families.py`). Training recipes differ between the papers, so a front across "
+            "families compares their published recipes as well as their designs."
+        )
+        cols = st.columns([3, 3, 1, 1])
+        multi_choice("fam_bases", "Bases", COMPARED_BASES, cols[0])
+        multi_choice("fam_rules", "Rules", RULE_CHOICES, cols[1], format_func=RULE_TITLES.get)
+        with cols[2]:
+            choice("fam_scale_max", "largest s", format_func=lambda s: f"{s:g}")
+        with cols[3]:
+            choice("fam_cost", "cost axis", format_func=COSTS.get)
+        grid = shown(
+            family_grid,
+            tuple(state.fam_bases.split(",")),
+            tuple(state.fam_rules.split(",")),
+            tuple(s for s in SCALES if s <= state.fam_scale_max),
+        )
+        if grid is not None and state.fam_cost == "latency_ms":
+            grid, latency_source = shown(with_latency, grid, store, options) or (grid.assign(latency_ms=None), "")
+            missing = int(grid["latency_ms"].isna().sum())
+            st.caption(
+                f"Latency: {latency_source}; the fastest block of torch.utils.benchmark at batch 1."
+                + (f" {missing} networks have no measurement and are left out of the chart." if missing else "")
+            )
+            verdict = shown(latency_verdict, grid)
+            if verdict is not None:
+                rho = ", ".join(f"{PREDICTORS[k]} {v:+.2f}" for k, v in verdict.correlations.items())
+                low, high = verdict.interval
+                st.write(
+                    f"**Do activations predict runtime better than FLOPs (Dollár et al. 2021)?** Spearman ρ of the "
+                    f"measured latency with {rho} over {verdict.networks} networks; activations − MACs "
+                    f"{verdict.difference:+.2f} [{low:+.2f}, {high:+.2f}] (95% bootstrap): {verdict.verdict}."
+                )
+                equal = verdict.equal_macs
+                if equal.get("difference") is not None:
+                    low, high = equal["interval"]
+                    st.write(
+                        f"**At equal MACs** (each base's rules at one FLOP scale, {len(equal['groups'])} groups): mean "
+                        f"ρ with activations {equal['mean_activations']:+.2f}, with MACs {equal['mean_macs']:+.2f}; "
+                        f"difference {equal['difference']:+.2f} [{low:+.2f}, {high:+.2f}]: {equal['verdict']}."
+                    )
+        if grid is not None:
+            compared = with_front(grid, state.fam_cost)
+            chart(figure(families_figure, compared, state.fam_cost, COSTS[state.fam_cost]), "families")
+            table(
+                compared,
+                FAMILY_COLUMNS,
+                first=("base", "rule", "flops_scale", "top1", "top1_error", "top1_source", state.fam_cost),
+                # The applied multipliers stay in the hover and the CSV: the table fits the page.
+                hide=[c for c in COSTS if c != state.fam_cost]
+                + ["family", "depth_multiplier", "width_multiplier", "resolution_multiplier", "resolution_px"],
+            )
+            csv_button(compared, "families-and-rules", "Families and rules as CSV")
 
 share_panel(
     "pareto",

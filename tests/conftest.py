@@ -1,5 +1,7 @@
 import json
 import os
+import sys
+import types
 
 import pytest
 
@@ -9,6 +11,11 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from scaling_core.storage.store import STORE_URL_ENV, Store
+
+# torchvision (a test dependency: the family presets are checked against its models) ships CUDA builds whose detection
+# ops fail to register beside the CPU torch, and torchmetrics imports it when it is installed. Its model definitions
+# are plain Python: an empty `_meta_registrations` lets it import (../shared/DESIGN.md).
+sys.modules.setdefault("torchvision._meta_registrations", types.ModuleType("torchvision._meta_registrations"))
 
 TINY_BASE = {
     "name": "tiny-test",

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from PIL import Image
+from pydantic import ValidationError
 from scipy import stats
 
 from scaling_core.cli.main import main
@@ -245,6 +246,52 @@ def test_dense_settings_are_validated():
     assert settings.study.seeds >= 3 and len(settings.study.phis) >= 3
     with pytest.raises(ConfigError, match="epochs"):
         replace(settings.budget, epochs=0)
+
+
+def test_input_sides_are_whole_multiples_of_the_output_stride():
+    """Every network of the study has an input side the stride-4 output divides (the losses and the decoding assume
+    it); a rounding that breaks it is refused naming the key."""
+    settings = dense_settings()
+    points = study_points(settings.study.tasks, settings.study.recipes, settings.study.phis, CLASSES)
+    stride = 2**settings.heads.output_level
+    assert {p.network.resolution_px % stride for p in points} == {0}
+    assert len({p.network.resolution_px for p in points}) > 1
+    raw = settings.model_dump(mode="json")
+    raw["rounding"]["resolution_multiple"] = 1
+    with pytest.raises(ValidationError, match="dense.rounding.resolution_multiple"):
+        type(settings).model_validate_json(json.dumps(raw))
+
+
+def curves(final_gain: float) -> pd.DataFrame:
+    """Two recipes × three seeds evaluated every 4 epochs, rising by `final_gain` points over the last interval."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for recipe in ("a", "b"):
+        for seed in range(3):
+            for epoch in (4, 8, 12, 16):
+                metric = 40 + 2 * epoch + (final_gain if epoch == 16 else 0) + rng.normal(0, 0.3)
+                rows.append({"recipe": recipe, "phi": 2.0, "seed": seed, "epoch": epoch, "metric": metric})
+    flat = pd.DataFrame(rows)
+    flat.loc[flat["epoch"] == 16, "metric"] -= 8  # the level of epoch 12 plus the final gain
+    return flat
+
+
+def test_levelled_off_means_no_rise_on_average_over_the_last_interval():
+    from scaling_core.app.views.dense import late_change
+
+    assert late_change(curves(0.0)).levelled and late_change(curves(0.0)).epochs == 4
+    rising = late_change(curves(3.0))
+    assert not rising.levelled and rising.low > 2 and rising.mean == pytest.approx(3.0, abs=0.5)
+
+
+def test_the_shipped_study_has_levelled_off_at_the_largest_budget():
+    """The shipped study's φ = 2 runs of every task no longer rise on average over their last evaluation interval."""
+    from scaling_core.app.views.dense import curves_of, dense_study, late_change
+
+    study = dense_study()
+    for task in DENSE_TASKS:
+        change = late_change(curves_of(study, task))
+        assert change is not None and change.levelled, (task, change)
 
 
 @pytest.mark.slow

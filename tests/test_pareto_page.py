@@ -13,6 +13,7 @@ from scaling_core.app.state import AppState, parse_query
 from scaling_core.app.views.hardware import options_of
 from scaling_core.app.views.pareto import pareto_result
 from scaling_core.hardware.latency_model import profile_identity
+from ui.sections import EXPANDER_PREFIX
 
 
 def pareto_page(query=None):
@@ -123,3 +124,36 @@ def test_a_measured_task_metric_is_an_accuracy_source(store):
     assert any("measured by the lab: mIoU of segmentation on generated scenes" in c.value for c in at.caption)
     assert "measured: shipped data/lab/dense-scenes.json" in json.dumps(spec["data"])
     assert not figure_problems(spec)
+
+
+def families_section(query=None):
+    """The page with its families-and-rules section open."""
+    at = pareto_page(query)
+    at.session_state[EXPANDER_PREFIX + "pareto_families"] = True
+    return at.run()
+
+
+def test_families_and_rules_are_compared_with_the_front_across_them(store):
+    """Each chosen base scaled by each chosen rule: published top-1 at the base, modelled beyond with the family's
+    error, and the front across all of them; the link carries the bases and rules."""
+    at = families_section({"fam_bases": "resnet50,regnetx-400mf,efficientnet-b0", "fam_rules": "dwr,width"})
+    assert not at.exception
+    [bases, rules] = at.multiselect
+    assert bases.value == ["efficientnet-b0", "resnet50", "regnetx-400mf"] and rules.value == ["dwr", "width"]
+    chart = next(c for c in at.get("plotly_chart") if "Families and rules" in c.proto.spec)
+    spec = json.loads(chart.proto.spec)
+    assert not figure_problems(spec)
+    names = [t["name"] for t in spec["data"]]
+    assert {"resnet50: dwr", "regnetx-400mf: width", "front across families and rules"} <= set(names)
+    grid = at.dataframe[-1].value
+    assert set(grid["rule"]) == {"base", "dwr", "width"} and set(grid["flops_scale"]) == {1.0, 2.0, 4.0, 8.0}
+    published = grid[grid["rule"] == "base"].set_index("base")["top1"]
+    assert published["resnet50"] == 76.13 and published["efficientnet-b0"] == 77.1
+    assert grid["on_front"].any() and (grid.loc[grid["top1_source"] == "modelled", "top1_error"] > 0).all()
+    assert link_value(at, "fam_bases") == "efficientnet-b0,resnet50,regnetx-400mf"
+
+
+def test_a_bad_family_link_is_reported(store):
+    at = open_app(None, {"fam_bases": "resnet50,vgg16"})
+    messages = " ".join(e.value for e in at.error)
+    assert "fam_bases" in messages and "vgg16" in messages and "regnety-400mf" in messages

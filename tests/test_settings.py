@@ -8,6 +8,7 @@ import pytest
 from scaling_core.core import paths
 from scaling_core.core.errors import ConfigError
 from scaling_core.core.settings import SettingsModel, load_settings
+from scaling_core.hardware.family_latency import HardwareSettingsFile, family_latency_settings
 from scaling_core.lab.dense_settings import dense_settings
 from scaling_core.lab.folders import folder_settings
 from scaling_core.lab.mask_folders import mask_folder_settings
@@ -39,6 +40,13 @@ SETTINGS = [
     ),
     ("spectrum/settings.json", SpectrumSettingsFile, spectrum_settings, ("motion", "fov_deg"), ("upload", "max_bytes")),
     ("identity/settings.json", IdentitySettingsFile, identity_settings, ("undo_hours",), ("admins",)),
+    (
+        "hardware/settings.json",
+        HardwareSettingsFile,
+        family_latency_settings,
+        ("families", "bases"),
+        ("families", "resamples"),
+    ),
 ]
 IDS = [relative.split("/")[0] for relative, *_ in SETTINGS]
 SHIPPED = paths.DATA_DIR

@@ -33,6 +33,8 @@ TEXTS = {
     "robust_model": "mu:1,0.5,0.5,0.5;sigma:1,0,0,0;g:1,0,0,0",
     "saved_filter": "drone",
     "hw_device": "0123456789abcdef",
+    "fam_bases": "resnet18,regnetx-400mf",
+    "fam_rules": "depth,resolution",
 }
 
 

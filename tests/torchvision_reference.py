@@ -1,14 +1,8 @@
-"""torchvision's classification models as the reference the family presets must equal (a test dependency only).
-
-torchvision's wheels are CUDA builds whose detection ops fail to register beside the CPU torch; its model
-definitions are plain Python, so an empty `torchvision._meta_registrations` lets the classification models build
-(../shared/DESIGN.md).
-"""
+"""torchvision's classification models as the reference the family presets must equal (a test dependency only;
+tests/conftest.py lets it import beside the CPU torch)."""
 
 from __future__ import annotations
 
-import sys
-import types
 from dataclasses import replace
 
 from fvcore.nn import FlopCountAnalysis
@@ -38,7 +32,6 @@ BUILDERS = {
 
 def torchvision_model(name: str):
     """torchvision's model of a preset (random weights: only its structure is compared)."""
-    sys.modules.setdefault("torchvision._meta_registrations", types.ModuleType("torchvision._meta_registrations"))
     import torchvision.models
 
     return getattr(torchvision.models, BUILDERS[name])().eval()

@@ -8,7 +8,7 @@ from scaling_core.app.state import CUSTOM, FIELD_BY_NAME
 from scaling_core.app.views.hardware import Device, devices
 from scaling_core.lab.data import dataset_table
 from scaling_core.lab.runs import lab_settings
-from ui.session import apply_changes, bind, current_state
+from ui.session import apply_changes, bind, current_state, widget_key
 from ui.store import app_store
 
 SYMBOLS = {"alpha": "α (depth)", "beta": "β (width)", "gamma": "γ (resolution)"}
@@ -35,6 +35,20 @@ def number(name: str, label: str, step: float, fmt: str = "%.3f", container=st, 
         **kwargs,
         **bind(name),
     )
+
+
+def multi_choice(name: str, label: str, options, container=st, **kwargs) -> None:
+    """A multiselect over a comma-separated state field; emptying it keeps the last choice, since a comparison of
+    nothing shows nothing."""
+    key = widget_key(name)
+    st.session_state[key] = getattr(current_state(), name).split(",")
+    container.multiselect(label, options, key=key, on_change=_picked, args=(name,), **kwargs)
+
+
+def _picked(name: str) -> None:
+    picked = st.session_state[widget_key(name)]
+    if picked:
+        apply_changes(**{name: FIELD_BY_NAME[name].canonical(",".join(picked))})
 
 
 def choice(name: str, label: str, **kwargs) -> None:

@@ -20,6 +20,7 @@ from scaling_core.app.views.dense import (
     quick_study_text,
     recipe_text,
     sample_mosaic,
+    split_caption,
     split_table,
     study_budget_text,
     task_summary,
@@ -190,26 +191,22 @@ def measured_section(task: str) -> None:
             curves = curves_of(study, task)
             change = late_change(curves)
             if change is not None:
-                low, high, epochs = change
                 st.caption(
-                    f"At the largest budget, the last {epochs} epochs moved each run's {words} by {low:+.1f} to "
-                    f"{high:+.1f} points: "
+                    f"At the largest budget, the last {change.epochs} epochs moved each run's {words} by "
+                    f"{change.low:+.1f} to {change.high:+.1f} points, {change.mean:+.2f} on average: "
                     + (
-                        "levelled off."
-                        if max(abs(low), abs(high)) < 1.0
-                        else "not fully levelled off (the one-cycle schedule's last, annealing epochs), so a longer "
-                        "budget could still move the differences between recipes."
+                        "levelled off (no rise on average; single runs move either way by about the seed-to-seed "
+                        "noise)."
+                        if change.levelled
+                        else "still rising on average, so a longer budget could still move the differences between "
+                        "recipes."
                     )
                 )
             curves = curves.rename(columns={"metric": "test_accuracy"})
             chart(figure(training_curves_figure, curves, words), f"dense-{task}-curves")
     if split_tab and split_tab[0] is not None:
         with split_tab[0]:
-            st.caption(
-                "One multi-task budget (the EfficientNet recipe's MACs at φ = 1) split between the shared backbone and "
-                "the heads: a wider decoder leaves a smaller backbone (the largest φ that fits). Measured, mean over "
-                "seeds."
-            )
+            st.caption(split_caption())
             table(split_table(study), SPLIT_COLUMNS)
 
 

@@ -156,7 +156,7 @@ class FamilyEstimate:
     top1: float
     base_top1: float
     error_points: float | None  # the family's leave-one-out RMS; None where one row was fitted
-    extrapolated: str  # empty, or which of d, w, r lie beyond the family's fitted members
+    extrapolated: str  # which of d, w, r lie beyond the range of the family's fitted members ("" if none)
 
 
 def family_estimate(base: str, d: float, w: float, r: float) -> FamilyEstimate:
@@ -174,7 +174,7 @@ def family_estimate(base: str, d: float, w: float, r: float) -> FamilyEstimate:
     x = np.log([own.d * d, own.w * w, own.r * r])
     known = np.log([[p.d, p.w, p.r] for p in members])
     outside = [n for n, v, lo, hi in zip("dwr", x, known.min(0), known.max(0)) if not lo - 1e-9 <= v <= hi + 1e-9]
-    where = f"{', '.join(outside)} beyond the {own.family} members it was fitted on" if outside else ""
+    where = ", ".join(outside)
     top1 = float(cal.model.predict(d, w, r, own.top1, own.family))
     error = errors.loc[own.family, "loo_rmse"]
     return FamilyEstimate(top1, own.top1, None if pd.isna(error) else float(error), where)

@@ -17,12 +17,12 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from scaling_core.core.base import base_rounding
 from scaling_core.core.errors import ConfigError
 from scaling_core.core.memo import memoized
 from scaling_core.core.memory import BYTES_PER_FLOAT32
 from scaling_core.core.paths import DATA_DIR
 from scaling_core.core.recipe import Recipe
-from scaling_core.core.rounding import RoundingPolicy
 from scaling_core.core.sweep import sweep
 
 RECIPES_FILE = DATA_DIR / "pareto" / "recipes.json"
@@ -149,7 +149,7 @@ def grid_frame(
     """
     if not recipes:
         raise ConfigError("recipes", [], "at least one recipe")
-    policy = RoundingPolicy(resolution_multiple=res_multiple)
+    policy = base_rounding(base, res_multiple)
     frames, dropped = [], 0
     for named in recipes:
         frame = sweep([named.recipe], phis, base=base, num_classes=num_classes, drop_invalid=True, policies=(policy,))

@@ -17,6 +17,14 @@ from typing import Any, TypeVar
 
 from scaling_core.accuracy.model import BASE_TOP1_RANGE, reference_base_top1
 from scaling_core.accuracy.pareto import COST_OBJECTIVES, canonical_user_recipes
+from scaling_core.app.views.families import (
+    BASES_ALLOWED,
+    COSTS,
+    RULES_ALLOWED,
+    SCALES,
+    canonical_bases,
+    canonical_rules,
+)
 from scaling_core.core.base import available_bases
 from scaling_core.core.errors import ConfigError, number_text
 from scaling_core.core.presets import get_preset, preset_names, preset_table
@@ -171,7 +179,12 @@ class NetworkState:
     preset: str = setting(CUSTOM, choices=(CUSTOM, *preset_names()))
     res_multiple: int = setting(8, choices=RESOLUTION_MULTIPLES)
     num_classes: int = setting(1000, 1, 100_000)
-    base: str = setting("efficientnet-b0", choices=available_bases())
+    base: str = setting(
+        "efficientnet-b0",
+        choices=available_bases(),
+        description="a shipped base: efficientnet-b0, efficientnetv2-s/m/l, resnet18…152, resnext50-32x4d, "
+        "wide-resnet50-2, regnetx/y-400mf…32gf, lab-tiny",
+    )
 
 
 @dataclass(frozen=True)
@@ -243,6 +256,24 @@ class ParetoState:
         description=f"one of imagenet, lab:DATASET ({', '.join(dataset_names())}) or dense:TASK "
         f"({', '.join(DENSE_TASKS)})",
     )
+
+
+@dataclass(frozen=True)
+class FamilyState:
+    """The Pareto page's families and rules: the bases and rules compared, the largest FLOP scale, the cost axis."""
+
+    fam_bases: str = setting(
+        "efficientnet-b0,efficientnetv2-s,resnet50,regnety-400mf",
+        canonical=canonical_bases,
+        description=BASES_ALLOWED,
+    )
+    fam_rules: str = setting(
+        "compound,dwr,width",
+        canonical=canonical_rules,
+        description=RULES_ALLOWED,
+    )
+    fam_scale_max: float = setting(8.0, choices=SCALES[1:])
+    fam_cost: str = setting("macs", choices=tuple(COSTS))
 
 
 @dataclass(frozen=True)
@@ -379,6 +410,7 @@ class AppState(
     MeasuringState,
     LatencyBudgetState,
     ParetoState,
+    FamilyState,
     UserRecipesState,
     LabState,
     DenseState,
@@ -401,6 +433,7 @@ GROUPS: dict[str, type] = {
     "measuring": MeasuringState,
     "latency_budget": LatencyBudgetState,
     "pareto": ParetoState,
+    "families": FamilyState,
     "user_recipes": UserRecipesState,
     "lab": LabState,
     "dense": DenseState,
@@ -416,7 +449,7 @@ PAGE_GROUPS: dict[str, tuple[str, ...]] = {
     "explorer": ("accuracy",),
     "tasks": ("task", "dense"),
     "hardware": ("measuring", "latency_budget"),
-    "pareto": ("pareto", "accuracy", "user_recipes", "lab", "measuring"),
+    "pareto": ("pareto", "families", "accuracy", "user_recipes", "lab", "measuring"),
     "lab": ("lab", "dense"),
     "spectrum": ("spectrum", "motion", "user_recipes"),
     "robustness": ("robustness", "lab"),

@@ -132,7 +132,12 @@ def print_family_estimate(args: argparse.Namespace) -> int:
         if result.error_points is None
         else f" ± {result.error_points:.2f}"
     )
-    note = f", extrapolated: {result.extrapolated}" if result.extrapolated else ""
+    family = next(r.point.family for r in family_rows() if r.base == args.base)
+    note = (
+        f", extrapolated: {result.extrapolated} beyond the {family} members it was fitted on"
+        if result.extrapolated
+        else ""
+    )
     print(
         f"{network.label}: ImageNet top-1 {result.top1:.2f}%{error} (modelled from the preset's published "
         f"{result.base_top1:.1f}%{note})"

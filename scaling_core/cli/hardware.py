@@ -20,7 +20,9 @@ from scaling_core.cli.arguments import (
 )
 from scaling_core.cli.network import add_network_arguments, resolve_arch
 from scaling_core.cli.progress import progress_bar
+from scaling_core.core.base import available_bases
 from scaling_core.core.errors import ConfigError
+from scaling_core.core.rules import COMPARED_RULES
 
 MAX_BENCH_NETWORKS = 64  # presets × φ measured by one bench: minutes, not hours
 
@@ -70,6 +72,26 @@ def add_hardware_commands(commands) -> None:
     fit.add_argument("--seed", type=SEED, help="sampling seed (default: the plan's)")
     fit.add_argument("--json", action="store_true", help="print JSON instead of text")
     add_fleet_arguments(fit, "measure the plan and fit one latency model per device")
+
+    families = commands.add_parser(
+        "families",
+        help="time every base × rule × FLOP scale on this machine; rank latency by MACs, activations, the model",
+    )
+    add_measuring_arguments(families)
+    families.add_argument(
+        "--bases",
+        nargs="+",
+        choices=available_bases(),
+        metavar="BASE",
+        help="bases to scale, of the shipped base specs (default: data/hardware/settings.json)",
+    )
+    families.add_argument("--rules", nargs="+", choices=COMPARED_RULES, help="the rules (default: all of them)")
+    families.add_argument(
+        "--scales", nargs="+", type=bounded_float(1.0, 64.0), help="FLOP scales in [1, 64] (default: 1 2 4)"
+    )
+    families.add_argument("--no-run", action="store_true", help="report what the store holds; measure nothing")
+    families.add_argument("--save-to", type=OutputFile(), help="also write the table and verdict as JSON here")
+    families.add_argument("--json", action="store_true", help="print JSON instead of text")
 
     opt = commands.add_parser("optimize", help="best recipe and φ under a latency budget; the winner is measured")
     add_measuring_arguments(opt)
@@ -370,4 +392,70 @@ def run_optimize(args: argparse.Namespace) -> int:
     return 0
 
 
-HARDWARE_COMMANDS = {"bench": run_bench, "fit-latency": run_fit_latency, "optimize": run_optimize}
+def run_families(args: argparse.Namespace) -> int:
+    """Measure the families × rules the store lacks on this machine, then the table and the verdict on Dollár et
+    al.'s claim (activations rank latency better than MACs)."""
+    import time
+
+    from scaling_core.hardware.family_latency import (
+        compared_networks,
+        family_latency_settings,
+        latency_frame,
+        measure_compared,
+        rank_verdict,
+    )
+    from scaling_core.hardware.latency_model import stored_profile
+    from scaling_core.hardware.provenance import provenance
+    from scaling_core.storage.store import Store
+
+    settings = family_latency_settings()
+    compared = compared_networks(
+        args.bases or settings.bases, args.rules or settings.rules, args.scales or settings.scales
+    )
+    store, options = Store(args.store), measuring_options(args, settings.min_run_time_s)
+    started = time.perf_counter()
+    measured = 0
+    if not args.no_run:
+        with progress_bar("measuring", unit="timing") as progress:
+            measured = measure_compared(compared, options, store, settings.rounds, progress)
+    fitted = stored_profile(store, options)
+    frame = latency_frame(compared, options, store, None if fitted is None else fitted.model)
+    verdict = rank_verdict(frame, settings.resamples, settings.seed)
+    document = {
+        "source": "measured on this machine (torch.utils.benchmark, the fastest block); costs modelled (exact count)",
+        "command": "python -m scaling_core families" + (f" --save-to {args.save_to}" if args.save_to else ""),
+        "measured_now": measured,
+        "wall_time_s": round(time.perf_counter() - started, 1),
+        "options": {"batch_size": options.batch_size, "threads": options.threads, "device": options.device},
+        "latency_model": None if fitted is None else "the fitted latency model of this machine (Hardware page)",
+        "verdict": verdict.as_dict(),
+        "networks": json.loads(frame.to_json(orient="records")),
+        "provenance": provenance(options.device),
+    }
+    if args.save_to:
+        Path(args.save_to).write_text(json.dumps(document, indent=1) + "\n")
+    if args.json:
+        print(json.dumps(document, indent=2))
+        return 0
+    print(frame.round(3).to_string(index=False))
+    rho = ", ".join(f"{k} {v:+.3f}" for k, v in verdict.correlations.items())
+    low, high = verdict.interval
+    print(f"Spearman ρ of latency with: {rho} ({verdict.networks} networks, {measured} measured now)")
+    print(f"activations − MACs: {verdict.difference:+.3f} [{low:+.3f}, {high:+.3f}] (95% bootstrap): {verdict.verdict}")
+    equal = verdict.equal_macs
+    if equal.get("difference") is not None:
+        low, high = equal["interval"]
+        print(
+            f"at equal MACs ({len(equal['groups'])} groups of one base and scale): ρ activations "
+            f"{equal['mean_activations']:+.3f}, MACs {equal['mean_macs']:+.3f}; difference {equal['difference']:+.3f} "
+            f"[{low:+.3f}, {high:+.3f}]: {equal['verdict']}"
+        )
+    return 0
+
+
+HARDWARE_COMMANDS = {
+    "bench": run_bench,
+    "fit-latency": run_fit_latency,
+    "optimize": run_optimize,
+    "families": run_families,
+}

@@ -47,8 +47,27 @@ class ConvBNAct(Generic[Size]):
 SE_POSITIONS = ("after_depthwise", "before_depthwise")
 
 
+class InvertedResidual:
+    """What MBConv and fused-MBConv share: whether they expand and whether they add their input back."""
+
+    expanded_channels: Any
+    in_channels: Any
+    out_channels: Any
+    stride: int
+
+    @property
+    def has_expansion(self) -> bool | npt.NDArray[np.bool_]:
+        """An expansion conv exists when the expanded width differs from the input (torchvision's rule)."""
+        return self.expanded_channels != self.in_channels
+
+    @property
+    def has_residual(self) -> bool | npt.NDArray[np.bool_]:
+        """Identity shortcut when the block keeps both shape and stride."""
+        return (self.stride == 1) & (self.in_channels == self.out_channels)
+
+
 @dataclass(frozen=True)
-class MBConv(Generic[Size]):
+class MBConv(InvertedResidual, Generic[Size]):
     """Inverted bottleneck: [1×1 expand], k×k depthwise, [squeeze-excite], 1×1 project, [residual].
 
     se_position "before_depthwise" moves squeeze-excite in front of the depthwise convolution (it then
@@ -66,19 +85,9 @@ class MBConv(Generic[Size]):
     # Networks described before the option existed keep their cache keys: the store leaves the default out.
     se_position: str = field(default="after_depthwise", metadata={"omit_default_from_key": True})
 
-    @property
-    def has_expansion(self) -> bool | npt.NDArray[np.bool_]:
-        """A 1×1 expansion conv exists when the expanded width differs from the input (torchvision's rule)."""
-        return self.expanded_channels != self.in_channels
-
-    @property
-    def has_residual(self) -> bool | npt.NDArray[np.bool_]:
-        """Identity shortcut when the block keeps both shape and stride."""
-        return (self.stride == 1) & (self.in_channels == self.out_channels)
-
 
 @dataclass(frozen=True)
-class FusedMBConv(Generic[Size]):
+class FusedMBConv(InvertedResidual, Generic[Size]):
     """EfficientNetV2's fused inverted bottleneck: k×k expand conv (with the stride), [squeeze-excite], 1×1 project,
     [residual]; without expansion a single k×k conv with its activation (torchvision's FusedMBConv)."""
 
@@ -90,16 +99,6 @@ class FusedMBConv(Generic[Size]):
     kernel: int
     stride: int
     expand_ratio: int
-
-    @property
-    def has_expansion(self) -> bool | npt.NDArray[np.bool_]:
-        """Two convs when the expanded width differs from the input, else one."""
-        return self.expanded_channels != self.in_channels
-
-    @property
-    def has_residual(self) -> bool | npt.NDArray[np.bool_]:
-        """Identity shortcut when the block keeps both shape and stride."""
-        return (self.stride == 1) & (self.in_channels == self.out_channels)
 
 
 @dataclass(frozen=True)

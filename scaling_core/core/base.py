@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal, get_args
@@ -242,3 +242,9 @@ def parse_base(raw: dict, source: str = "base") -> BaseSpec:
         family=spec.family,
         rounding=RoundingPolicy() if spec.rounding is None else RoundingPolicy(**spec.rounding.model_dump()),
     )
+
+
+def base_rounding(base: BaseSpec | str, resolution_multiple: int) -> RoundingPolicy:
+    """The base's own rounding of depths and widths, with the input side to `resolution_multiple` (a page's)."""
+    spec = load_base(base) if isinstance(base, str) else base
+    return replace(spec.rounding, resolution_multiple=resolution_multiple)

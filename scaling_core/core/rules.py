@@ -78,3 +78,20 @@ def single_rule(dimension: str) -> ScalingRule:
     if dimension not in SINGLE:
         raise ConfigError("rule", dimension, f"one of {', '.join(SINGLE)}")
     return ScalingRule(dimension, *SINGLE[dimension], f"{dimension} only")
+
+
+# The rules that families are compared under (the Pareto page, `bench --families`): compound with EfficientNet's
+# coefficients, dWr at the paper's α, and each single dimension.
+COMPARED_RULES = ("compound", "dwr", "depth", "width", "resolution")
+EFFICIENTNET_RECIPE = Recipe(1.2, 1.1, 1.15)
+
+
+def compared_rule(name: str) -> ScalingRule:
+    """A rule of the comparison by name."""
+    if name == "compound":
+        return compound_rule(EFFICIENTNET_RECIPE)
+    if name == "dwr":
+        return dwr_rule()
+    if name in SINGLE:
+        return single_rule(name)
+    raise ConfigError("rule", name, f"one of {', '.join(COMPARED_RULES)}")

@@ -163,17 +163,36 @@ def curves_of(study: DenseStudy, task: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["recipe", "phi", "seed", "epoch", "metric"])
 
 
-def late_change(curves: pd.DataFrame) -> tuple[float, float, int] | None:
-    """How much the metric moved between each run's third-last and last evaluations (smallest and largest change, in
-    points) and over how many epochs: what says whether the curves have levelled off (None with fewer than three)."""
+@dataclass(frozen=True)
+class LateChange:
+    """How each run's metric moved over the last evaluation interval (points) and over how many epochs."""
+
+    low: float
+    high: float
+    mean: float
+    epochs: int
+
+    @property
+    def levelled(self) -> bool:
+        """Levelled off: the runs no longer rise on average (mean change within ±LEVELLED_POINTS); single runs
+        still move either way by about the seed-to-seed noise."""
+        return abs(self.mean) < LEVELLED_POINTS
+
+
+LEVELLED_POINTS = 1.0
+
+
+def late_change(curves: pd.DataFrame) -> LateChange | None:
+    """How much the metric moved between each run's last two evaluations: what says whether the curves have
+    levelled off (None with fewer than two evaluations)."""
     changes, epochs = [], 0
     for _, run in curves.groupby(["recipe", "seed"]):
         run = run.sort_values("epoch")
-        if len(run) < 3:
+        if len(run) < 2:
             continue
-        changes.append(float(run["metric"].iloc[-1] - run["metric"].iloc[-3]))
-        epochs = int(run["epoch"].iloc[-1] - run["epoch"].iloc[-3])
-    return (min(changes), max(changes), epochs) if changes else None
+        changes.append(float(run["metric"].iloc[-1] - run["metric"].iloc[-2]))
+        epochs = int(run["epoch"].iloc[-1] - run["epoch"].iloc[-2])
+    return LateChange(min(changes), max(changes), float(np.mean(changes)), epochs) if changes else None
 
 
 def split_table(study: DenseStudy) -> pd.DataFrame:
@@ -200,6 +219,16 @@ def split_table(study: DenseStudy) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def split_caption() -> str:
+    """What the budget split table shows, with the recipe and φ of its budget (from the settings)."""
+    split = dense_settings().split
+    return (
+        f"One multi-task budget (the {lab_recipe(split.recipe).name} recipe's MACs at φ = {split.phi:g}) split between "
+        "the shared backbone and the heads: a wider decoder leaves a smaller backbone (the largest φ that fits). "
+        "Measured, mean over seeds."
+    )
 
 
 def study_budget_text(quick: bool = False) -> str:

@@ -11,6 +11,7 @@ import pandas as pd
 from scaling_core.accuracy.model import AccuracyEstimate, estimate
 from scaling_core.app.state import CUSTOM, AppState
 from scaling_core.core.arch import ScaledArch, scale_recipe
+from scaling_core.core.base import base_rounding
 from scaling_core.core.cost import CostReport, count
 from scaling_core.core.memory import estimate_memory_bytes
 from scaling_core.core.presets import fitted_phi, get_preset, preset_table, scale_preset
@@ -52,7 +53,7 @@ class ExplorerView:
 
 def policy_of(state: AppState) -> RoundingPolicy:
     """The rounding policy the state selects."""
-    return RoundingPolicy(resolution_multiple=state.res_multiple)
+    return base_rounding(state.base, state.res_multiple)
 
 
 @lru_cache(maxsize=256)
@@ -126,7 +127,7 @@ def cost_curve(recipe: Recipe, base: str, res_multiple: int, num_classes: int, p
         [recipe],
         phis,
         base=base,
-        policies=[RoundingPolicy(resolution_multiple=res_multiple)],
+        policies=[base_rounding(base, res_multiple)],
         num_classes=num_classes,
         drop_invalid=True,
     )

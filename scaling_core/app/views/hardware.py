@@ -12,10 +12,10 @@ import pandas as pd
 from scaling_core.app.state import CUSTOM, AppState
 from scaling_core.app.tables import value_text
 from scaling_core.core.arch import ScaledArch, scale_recipe
+from scaling_core.core.base import base_rounding
 from scaling_core.core.errors import ConfigError
 from scaling_core.core.presets import scale_preset
 from scaling_core.core.recipe import Recipe
-from scaling_core.core.rounding import RoundingPolicy
 from scaling_core.hardware.fingerprint import Fingerprint
 from scaling_core.hardware.latency_model import FitReport, LinearProfile, named_plan, plan_timings, stored_profile
 from scaling_core.hardware.measure import MeasureOptions
@@ -38,7 +38,7 @@ def explorer_network(state: AppState) -> ScaledArch:
         Recipe(state.alpha, state.beta, state.gamma),
         state.phi,
         base=state.base,
-        policy=RoundingPolicy(resolution_multiple=state.res_multiple),
+        policy=base_rounding(state.base, state.res_multiple),
         num_classes=state.num_classes,
     )
 

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 
 from scaling_core.app.state import CUSTOM, AppState
+from scaling_core.core.base import base_rounding
 from scaling_core.core.cost import CostReport
 from scaling_core.core.recipe import Recipe
-from scaling_core.core.rounding import RoundingPolicy
 from scaling_core.tasks.cost import count_task
 from scaling_core.tasks.heads import TaskArch, efficientdet_table, head_table, scale_detection_preset, scale_task
 from scaling_core.tasks.law import check_law
@@ -60,7 +60,7 @@ def task_view(state: AppState) -> TaskView:
             recipe_of(state),
             state.phi,
             base=state.base,
-            policy=RoundingPolicy(resolution_multiple=state.res_multiple),
+            policy=base_rounding(state.base, state.res_multiple),
             neck_scaling=state.neck_scaling,
         )
     report = count_task(task)
@@ -96,7 +96,7 @@ def task_view(state: AppState) -> TaskView:
         recipe_of(state),
         0.0,
         base=state.base,
-        policy=RoundingPolicy(resolution_multiple=state.res_multiple),
+        policy=base_rounding(state.base, state.res_multiple),
         neck_scaling=state.neck_scaling,
     )
     # Counts stay exact Python integers, past int64 too: the table formatter shows them whole.
