@@ -146,8 +146,10 @@ st.caption(
     "Layout of each stage's first block (later blocks take the stage's output width and stride 1); "
     "costs are the whole stage's."
 )
-# A column no part of this family fills (groups for an EfficientNet, expansion for a ResNet) is left out.
-table(view.parts, hide=("expand_ratio", *view.parts.columns[view.parts.isna().all()]))
+# A column no part of this family fills (groups for an EfficientNet, expansion or squeeze-excite for a ResNet) is
+# left out: the table fits the page.
+empty = view.parts.columns[(view.parts.isna() | view.parts.eq(0)).all()]
+table(view.parts, hide=("expand_ratio", *empty))
 # One picture at a time (lazy tabs): the page opens as fast as one chart, the others are a click away.
 network_tab, cost_tab, growth_tab = lazy_tabs(
     "explorer", ("What scaling did to the network", "Where the cost lives", "Cost growth with φ")

@@ -30,7 +30,7 @@ from scaling_core.app.views.families import (
     RULE_TITLES,
     SCALES,
     family_grid,
-    latency_verdict,
+    latency_claim,
     with_front,
     with_latency,
 )
@@ -85,6 +85,7 @@ FAMILY_COLUMNS = {
     "params": Column("Parameters", "count", help=MODELLED_COUNT),
     "activations": Column("Activations", "count", help=MODELLED_COUNT),
     "top1": Column("Top-1 (%)", decimals=2),
+    "latency_ms": Column("Latency (ms, measured)", decimals=1, help="The fastest block, batch 1 (families)."),
     "top1_error": Column("± (points)", decimals=2, help="Modelled: the family's leave-one-out RMS error."),
     "top1_source": Column("Top-1 source", "text"),
     "extrapolated": Column(
@@ -402,12 +403,12 @@ if families is not None:
             "`scaling_core/accuracy/families.py`). Training recipes differ between the papers, so a front across "
             "families compares their published recipes as well as their designs."
         )
-        cols = st.columns([3, 3, 1, 1])
-        multi_choice("fam_bases", "Bases", COMPARED_BASES, cols[0])
-        multi_choice("fam_rules", "Rules", RULE_CHOICES, cols[1], format_func=RULE_TITLES.get)
-        with cols[2]:
+        multi_choice("fam_bases", "Bases", COMPARED_BASES)
+        cols = st.columns([3, 1, 2])
+        multi_choice("fam_rules", "Rules", RULE_CHOICES, cols[0], format_func=RULE_TITLES.get)
+        with cols[1]:
             choice("fam_scale_max", "largest s", format_func=lambda s: f"{s:g}")
-        with cols[3]:
+        with cols[2]:
             choice("fam_cost", "cost axis", format_func=COSTS.get)
         grid = shown(
             family_grid,
@@ -422,16 +423,18 @@ if families is not None:
                 f"Latency: {latency_source}; the fastest block of torch.utils.benchmark at batch 1."
                 + (f" {missing} networks have no measurement and are left out of the chart." if missing else "")
             )
-            verdict = shown(latency_verdict, grid)
-            if verdict is not None:
-                rho = ", ".join(f"{PREDICTORS[k]} {v:+.2f}" for k, v in verdict.correlations.items())
-                low, high = verdict.interval
+            claim = shown(latency_claim, store, options)
+            if claim is not None:
+                verdict, where = claim
+                rho = ", ".join(f"{PREDICTORS[k]} {v:+.2f}" for k, v in verdict["spearman"].items())
+                low, high = verdict["interval"]
                 st.write(
-                    f"**Do activations predict runtime better than FLOPs (Dollár et al. 2021)?** Spearman ρ of the "
-                    f"measured latency with {rho} over {verdict.networks} networks; activations − MACs "
-                    f"{verdict.difference:+.2f} [{low:+.2f}, {high:+.2f}] (95% bootstrap): {verdict.verdict}."
+                    f"**Do activations predict runtime better than FLOPs (Dollár et al. 2021)?** Over all "
+                    f"{verdict['networks']} networks `families` times (measured on {where}): Spearman ρ of latency "
+                    f"with {rho}; activations − MACs {verdict['difference']:+.2f} [{low:+.2f}, {high:+.2f}] (95% "
+                    f"bootstrap): {verdict['verdict']}."
                 )
-                equal = verdict.equal_macs
+                equal = verdict["equal_macs"]
                 if equal.get("difference") is not None:
                     low, high = equal["interval"]
                     st.write(

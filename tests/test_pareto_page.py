@@ -157,3 +157,15 @@ def test_a_bad_family_link_is_reported(store):
     at = open_app(None, {"fam_bases": "resnet50,vgg16"})
     messages = " ".join(e.value for e in at.error)
     assert "fam_bases" in messages and "vgg16" in messages and "regnety-400mf" in messages
+
+
+def test_measured_latency_and_the_activations_claim_come_from_the_shipped_comparison(store):
+    """With an empty store the latency axis and Dollár et al.'s claim are the shipped measurements, named as such."""
+    at = families_section({"fam_cost": "latency_ms", "fam_bases": "resnet18,regnety-400mf"})
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    assert "Do activations predict runtime better than FLOPs" in text and "(shipped)" in text
+    assert "At equal MACs" in text and any(v in text for v in ("holds", "does not hold", "inconclusive"))
+    grid = at.dataframe[-1].value
+    assert grid.loc[grid["flops_scale"] <= 4, "latency_ms"].gt(0).all()  # the shipped comparison covers s = 1, 2, 4
+    assert any("Latency: measured on" in c.value and "shipped" in c.value for c in at.caption)

@@ -133,8 +133,9 @@ def measured_section(task: str) -> None:
         f"{study.source[0].upper()}{study.source[1:]}. The lab's dense base (data/bases/lab-dense.json, 64 px "
         f"colour, strides 2–32) scaled by each recipe, with {HEAD_NOTE[task]}, trained on the generated scenes "
         "(digits, horses, coins, strokes and wires on natural textures, exact masks and boxes): "
-        f"{study_budget_text(quick)}. The resolution-leaning recipe is {recipe_text('segmentation')}; depth-only is "
-        "left out of the default study so that three seeds of every task fit about an hour on two cores."
+        f"{study_budget_text(quick)}. The resolution-leaning recipe is {recipe_text('segmentation')}; the default "
+        "study compares it with width-only, leaving EfficientNet's and depth-only out so that three seeds of every "
+        "task train long enough to level off in about an hour on two cores."
     )
     claims = claims_table(study, task)
     st.subheader("Verdicts")

@@ -114,8 +114,11 @@ COLUMNS: dict[str, Column] = {
     "expand_ratio": _c("Expansion", "integer"),
     "in_channels": _c("In", "integer", help="Input channels."),
     "out_channels": _c("Out", "integer", help="Output channels."),
-    "expanded_channels": _c("Expanded", "integer"),
+    "expanded_channels": _c(
+        "Inner", "integer", help="Width of the block's k×k conv: MBConv's expanded width, a bottleneck's reduced one."
+    ),
     "se_channels": _c("SE", "integer", help="Squeeze-excite channels."),
+    "groups": _c("Groups", "integer", help="Groups of the block's k×k conv (ResNeXt, RegNet)."),
     "repeats": _c("Repeats", "integer"),
     "blocks": _c("Blocks", "integer"),
     "seeds": _c("Seeds", "integer"),

@@ -241,6 +241,35 @@ def test_the_dense_panels_read_whole(filled_server, browser, key, query, tabs, n
     assert key != "lab" or images >= 1  # the validation scenes with their masks
 
 
+# The families-and-rules section opens in an expander on the Pareto page; the Explorer draws a ResNet's stages.
+EXPANDER_CASES = [
+    ("pareto", "", "Families and rules", "families"),
+    (
+        "pareto",
+        "?fam_cost=latency_ms&fam_bases=resnet18,resnet50,regnetx-400mf,regnety-400mf",
+        "Families and rules",
+        "families-latency",
+    ),
+    ("explorer", "?base=resnet50", None, "resnet50"),
+]
+
+
+@pytest.mark.parametrize(("key", "query", "expander", "name"), EXPANDER_CASES, ids=lambda v: str(v))
+def test_the_family_views_read_whole(filled_server, browser, key, query, expander, name):
+    width = WIDTHS[0]
+    page = browser.new_page(viewport={"width": width, "height": 3200})
+    page.goto(page_url(filled_server, key) + query)
+    opened(page, key)
+    if expander:
+        page.get_by_text(expander, exact=False).first.click()
+        settled(page)
+    drawn(page, width, f"{key}-{name}")
+    assert page.locator("[data-testid='stException']").count() == 0
+    problems = page.evaluate(FIGURE_PROBLEMS, MAX_LOG_DECADES)
+    page.close()
+    assert not problems, problems
+
+
 # ---- the checks fail on each planted defect (plotly.js drawing figures outside the app) ---------------------------
 
 

@@ -21,7 +21,6 @@ from scaling_core.core.errors import ConfigError
 from scaling_core.core.memo import memoized
 from scaling_core.core.rules import COMPARED_RULES
 from scaling_core.hardware.family_latency import (
-    RankVerdict,
     compared_networks,
     family_latency_settings,
     latency_frame,
@@ -141,12 +140,17 @@ def with_latency(grid: pd.DataFrame, store, options: MeasureOptions) -> tuple[pd
     return merged, source
 
 
-def latency_verdict(grid: pd.DataFrame) -> RankVerdict | None:
-    """Dollár et al.'s claim on the grid's measured networks (None under four measured)."""
-    if "latency_ms" not in grid or grid["latency_ms"].notna().sum() < 4:
-        return None
+def latency_claim(store, options: MeasureOptions) -> tuple[dict, str] | None:
+    """Dollár et al.'s claim on the whole comparison `families` measures (its settings' bases, rules and scales, not
+    the page's choice): this machine's measurements when it has them all, else the shipped verdict; None without
+    either. The verdict as `RankVerdict.as_dict`, and where it was measured."""
     settings = family_latency_settings()
-    return rank_verdict(grid, settings.resamples, settings.seed)
+    if store is not None:
+        frame = latency_frame(compared_networks(settings.bases, settings.rules, settings.scales), options, store)
+        if frame["latency_ms"].notna().all():
+            return rank_verdict(frame, settings.resamples, settings.seed).as_dict(), "this machine"
+    shipped = shipped_comparison()
+    return None if shipped is None else (shipped.verdict, f"{shipped.machine} (shipped)")
 
 
 def with_front(frame: pd.DataFrame, cost: str) -> pd.DataFrame:
