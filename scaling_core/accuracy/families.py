@@ -84,9 +84,10 @@ def family_rows() -> tuple[FamilyRow, ...]:
     return tuple(rows)
 
 
+@lru_cache(maxsize=1)
 def family_bases() -> tuple[str, ...]:
-    """The presets with a published top-1 here."""
-    return tuple(row.base for row in family_rows())
+    """The presets with a published top-1 here (read without counting them: the app's state lists them)."""
+    return tuple(row["base"] for series in json.loads(FAMILIES_FILE.read_text())["series"] for row in series["rows"])
 
 
 def fitted_rows() -> list[PublishedPoint]:
