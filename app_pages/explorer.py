@@ -100,11 +100,12 @@ def top1_text(estimate_) -> str:
     return f"{estimate_.top1:.1f}% ± {estimate_.error_points:.1f}"
 
 
-top1 = shown(top1_of, state, m)
+top1 = shown(top1_of, state, arch)
 if top1 is None:
     st.caption(
-        f"No ImageNet accuracy is shown for the base {state.base}: the published rows and the model "
-        "calibrated on them describe EfficientNet-B0 scaled."
+        f"No ImageNet accuracy is shown for {state.base} with {state.num_classes:,} classes: published top-1 and the "
+        "accuracy models describe EfficientNet-B0 and the family presets with an ImageNet head (a family of one "
+        "published member, ResNeXt or Wide ResNet, only as it is)."
     )
 else:
     cols = metric_row(4)
@@ -113,13 +114,14 @@ else:
         top1_text(top1),
         help=top1.citation
         + (
-            f". Modelled from the base's {top1.base_top1:g}% (set it on the Pareto page); extrapolated means outside "
-            "the (d, w, r) region of the published rows."
+            f". Modelled from the base's {top1.base_top1:g}%"
+            + (" (set it on the Pareto page)" if state.base == "efficientnet-b0" else " (published)")
+            + "; extrapolated means outside the (d, w, r) region of the rows it was fitted on."
             if top1.source == "modelled"
             else "."
         ),
     )
-    if top1.source == "published":
+    if top1.source == "published" and state.base == preset_table().base:
         modelled = estimate(m.depth, m.width, m.resolution, state.base_top1)
         cols[1].metric("ImageNet top-1 · modelled", top1_text(modelled), help=modelled.citation)
 

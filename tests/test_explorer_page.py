@@ -122,3 +122,17 @@ def test_fvcore_check_refuses_a_model_over_the_memory_limit(monkeypatch):
     at.button(key="verify").click().run()
     assert not at.exception
     assert any("memory" in e.value and "0.01 GiB" in e.value for e in at.error)
+
+
+def test_a_family_preset_shows_its_published_top1_and_a_scaled_one_its_model():
+    """resnet50 at φ = 0 is the preset (torchvision's published 76.13%); scaled, the model fitted across families
+    estimates it from there, with the family's error."""
+    at = open_app("app_pages/explorer.py", {"base": "resnet50", "phi": "0"})
+    assert not at.exception
+    assert metric(at, "ImageNet top-1 · published") == "76.1%"
+    at = open_app("app_pages/explorer.py", {"base": "resnet50", "phi": "1"})
+    label = next(m.label for m in at.metric if m.label.startswith("ImageNet top-1"))
+    assert label.startswith("ImageNet top-1 · modelled") and "±" in metric(at, "ImageNet top-1")
+    at = open_app("app_pages/explorer.py", {"base": "resnext50-32x4d", "phi": "1"})
+    assert not any(m.label.startswith("ImageNet top-1") for m in at.metric)
+    assert any("No ImageNet accuracy is shown for resnext50-32x4d" in c.value for c in at.caption)

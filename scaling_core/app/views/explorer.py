@@ -8,9 +8,11 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from scaling_core.accuracy.families import as_specified, family_bases, family_rows
 from scaling_core.accuracy.model import AccuracyEstimate, estimate
 from scaling_core.app.state import CUSTOM, AppState
-from scaling_core.core.arch import ScaledArch, scale_recipe
+from scaling_core.app.views.families import base_top1
+from scaling_core.core.arch import ScaledArch, applied_multipliers, scale_recipe
 from scaling_core.core.base import base_rounding
 from scaling_core.core.cost import CostReport, count
 from scaling_core.core.memory import estimate_memory_bytes
@@ -138,13 +140,36 @@ def cost_curve(recipe: Recipe, base: str, res_multiple: int, num_classes: int, p
 IMAGENET_CLASSES = 1000
 
 
-def top1_of(state: AppState, multipliers) -> AccuracyEstimate | None:
-    """The network's ImageNet top-1: published for an official variant with its 1000-class head, else modelled;
-    None for a base the accuracy rows say nothing about."""
-    if state.base != preset_table().base:
+FAMILY_MODEL = (
+    "the accuracy model fitted across families (scaling_core/accuracy/families.py) from the preset's published "
+    "top-1; ± is the family's leave-one-out RMS error"
+)
+
+
+def top1_of(state: AppState, arch: ScaledArch) -> AccuracyEstimate | None:
+    """The network's ImageNet top-1: for EfficientNet-B0's scalings published for an official variant with its
+    1000-class head, else modelled; for a family preset published at the preset, modelled from it when scaled; None
+    where no published row or model describes the base (or its head has other classes)."""
+    m = arch.multipliers
+    if state.base == preset_table().base:
+        preset = state.preset if state.preset != CUSTOM and state.num_classes == IMAGENET_CLASSES else None
+        return estimate(m.depth, m.width, m.resolution, state.base_top1, preset)
+    if state.base not in family_bases() or state.num_classes != IMAGENET_CLASSES:
         return None
-    preset = state.preset if state.preset != CUSTOM and state.num_classes == IMAGENET_CLASSES else None
-    return estimate(multipliers.depth, multipliers.width, multipliers.resolution, state.base_top1, preset)
+    applied = applied_multipliers(arch, as_specified(state.base))
+    top1 = base_top1(state.base, applied.depth, applied.width, applied.resolution)
+    if top1.value is None:
+        return None
+    published = top1.source == "published"
+    citation = next(r.point.citation for r in family_rows() if r.base == state.base) if published else FAMILY_MODEL
+    return AccuracyEstimate(
+        top1.value,
+        top1.source,
+        citation,
+        top1.error,
+        bool(top1.extrapolated),
+        None if published else base_top1(state.base, 1.0, 1.0, 1.0).value,
+    )
 
 
 @dataclass(frozen=True)

@@ -85,8 +85,9 @@ class Top1:
     extrapolated: str = ""
 
 
-def top1_of(base: str, d: float, w: float, r: float) -> Top1:
-    """Published at the preset itself; modelled from it elsewhere (see the module docstring)."""
+def base_top1(base: str, d: float, w: float, r: float) -> Top1:
+    """The top-1 of `base` scaled by applied (d, w, r): published at the preset itself, modelled from it elsewhere
+    (see the module docstring)."""
     published = {row.base: row.point.top1 for row in family_rows()} | {REFERENCE_BASE: reference_base_top1()}
     if np.allclose((d, w, r), 1.0):
         return Top1(published[base], None, "published")
@@ -107,7 +108,7 @@ def family_grid(bases: tuple[str, ...], rules: tuple[str, ...], scales: tuple[fl
     records = []
     for compared in compared_networks(bases, rules, scales):
         row = network_row(compared)
-        top1 = top1_of(compared.base, row["depth_multiplier"], row["width_multiplier"], row["resolution_multiplier"])
+        top1 = base_top1(compared.base, row["depth_multiplier"], row["width_multiplier"], row["resolution_multiplier"])
         records.append(
             row
             | {
