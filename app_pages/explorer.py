@@ -7,31 +7,45 @@ from scaling_core.app.export import configuration_export
 from scaling_core.app.plots.charts import cost_curve_figure, stage_cost_figure
 from scaling_core.app.plots.network import network_figure
 from scaling_core.app.plots.style import count_text
+from scaling_core.app.state import CUSTOM
 from scaling_core.app.tables import Column
 from scaling_core.app.views.explorer import (
     INTRODUCTION,
+    RULE_NAMES,
     STARTING_POINTS,
     cost_curve,
     explore,
+    explorer_rule,
     network_blocks,
+    rule_cost_curve,
     top1_of,
 )
 from scaling_core.core import cost as cost_module
 from scaling_core.core.presets import preset_table
 from scaling_core.tasks.heads import as_task
 from scaling_core.tasks.summary import COST_SOURCE
-from ui.controls import scaling_controls
+from ui.controls import choice, scaling_controls, slider
 from ui.export import chart, figure
 from ui.fvcore_panel import fvcore_panel
 from ui.metrics import metric_row
 from ui.notes import model_notes
 from ui.pages import PAGES
 from ui.sections import lazy_tabs
-from ui.session import apply_changes, shown, start_page
+from ui.session import apply_changes, current_state, shown, start_page
 from ui.share import share_panel, stop_page
 from ui.tables import table
 
 scaling_controls(classification=True)
+with st.sidebar:
+    choice(
+        "ex_rule",
+        "Scaling rule",
+        format_func=RULE_NAMES.get,
+        help="Compound scales by α, β, γ at φ; another rule grows the FLOPs by s = 2^φ with its own exponents "
+        "(core/rules.py): dWr (Dollár et al. 2021) or a single dimension.",
+    )
+    if current_state().ex_rule == "dwr":
+        slider("ex_dwr_alpha", "dWr α (width's share of the growth)", 0.05, fmt="%.2f")
 state = start_page(
     "Explorer",
     "Depth d = α^φ, width w = β^φ, resolution r = γ^φ (Tan & Le, EfficientNet, ICML "
@@ -85,12 +99,21 @@ cols[2].metric(
     help="MACs relative to the base: achieved after rounding, against the unscaled base under the same rounding.",
 )
 cols = metric_row(4)
-cols[0].metric(
-    "law (α·β²·γ²)^φ · formula",
-    f"{view.law_ratio(state.phi):,.3f}×",
-    help=f"α·β²·γ² = {view.recipe.cost_factor:.4f} for the current recipe.",
-)
-cols[1].metric("2^φ · formula", f"{2**state.phi:,.3f}×")
+if state.ex_rule == "compound" or state.preset != CUSTOM:
+    cols[0].metric(
+        "law (α·β²·γ²)^φ · formula",
+        f"{view.law_ratio(state.phi):,.3f}×",
+        help=f"α·β²·γ² = {view.recipe.cost_factor:.4f} for the current recipe.",
+    )
+    cols[1].metric("2^φ · formula", f"{2**state.phi:,.3f}×")
+else:
+    rule = explorer_rule(state)
+    cols[0].metric(
+        "the rule's target s = 2^φ · formula",
+        f"{2**state.phi:,.3f}×",
+        help=f"d = s^{rule.depth:.3g}, w = s^{rule.width:.3g}, r = s^{rule.resolution:.3g}: d·w²·r² = s before "
+        "rounding.",
+    )
 
 
 def top1_text(estimate_) -> str:
@@ -161,8 +184,12 @@ if network_tab is not None:
 if cost_tab is not None:
     chart(figure(stage_cost_figure, view.parts), "stage-cost", cost_tab)
 if growth_tab is not None:
-    curve = cost_curve(view.recipe, state.base, state.res_multiple, state.num_classes)
-    chart(figure(cost_curve_figure, curve, state.phi), "cost-curve", growth_tab)
+    if state.ex_rule == "compound" or state.preset != CUSTOM:
+        curve = cost_curve(view.recipe, state.base, state.res_multiple, state.num_classes)
+        chart(figure(cost_curve_figure, curve, state.phi), "cost-curve", growth_tab)
+    else:
+        curve = rule_cost_curve(state)
+        chart(figure(cost_curve_figure, curve, state.phi, "s = 2^φ (the rule's target)"), "cost-curve", growth_tab)
     if curve.attrs["dropped"]:
         growth_tab.caption(
             f"{curve.attrs['dropped']} values of φ in [0, 8] are left out of the curve: their resolution rounds "

@@ -1,5 +1,7 @@
 """The Explorer page, headless: widgets, URL state, errors, the fvcore check."""
 
+import json
+
 import pytest
 from apptest import link_value, metric, open_app
 
@@ -136,3 +138,22 @@ def test_a_family_preset_shows_its_published_top1_and_a_scaled_one_its_model():
     at = open_app("app_pages/explorer.py", {"base": "resnext50-32x4d", "phi": "1"})
     assert not any(m.label.startswith("ImageNet top-1") for m in at.metric)
     assert any("No ImageNet accuracy is shown for resnext50-32x4d" in c.value for c in at.caption)
+
+
+def test_another_rule_scales_the_base_by_two_to_the_phi(capsys):
+    """dWr on RegNetY-400MF at φ = 2 is the network `cost --rule dwr --flops-scale 4` prints: the same MACs, the
+    rule's target shown, the top-1 modelled for the family; the link carries the rule."""
+    from scaling_core.cli.main import main
+
+    at = open_app("app_pages/explorer.py", {"base": "regnety-400mf", "phi": "2", "ex_rule": "dwr"})
+    assert not at.exception
+    assert at.subheader[0].value == "dWr α=0.8 at s = 2^φ = 4"
+    assert metric(at, "the rule's target s = 2^φ") == "4.000×"
+    assert link_value(at, "ex_rule") == "dwr"
+    assert 3.6 < float(metric(at, "MACs vs base").rstrip("×")) < 4.4
+    assert metric(at, "ImageNet top-1 · modelled").startswith("7")
+    argv = ["cost", "--base", "regnety-400mf", "--rule", "dwr", "--flops-scale", "4", "--resolution-multiple", "8"]
+    assert main([*argv, "--json"]) == 0
+    assert int(metric(at, "MACs (multiply-adds)").replace(",", "")) == json.loads(capsys.readouterr().out)["macs"]
+    at = open_app("app_pages/explorer.py", {"base": "resnet18", "phi": "1", "ex_rule": "width"})
+    assert not at.exception and float(metric(at, "width w")) == pytest.approx(2**0.5, abs=1e-4)

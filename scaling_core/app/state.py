@@ -30,6 +30,7 @@ from scaling_core.core.errors import ConfigError, number_text
 from scaling_core.core.presets import get_preset, preset_names, preset_table
 from scaling_core.core.recipe import Recipe
 from scaling_core.core.rounding import RESOLUTION_MULTIPLES
+from scaling_core.core.rules import COMPARED_RULES
 from scaling_core.hardware.fingerprint import default_threads
 from scaling_core.lab.data import dataset_names, lab_dataset_names
 from scaling_core.lab.dense_networks import DENSE_TASKS
@@ -185,6 +186,14 @@ class NetworkState:
         description="a shipped base: efficientnet-b0, efficientnetv2-s/m/l, resnet18…152, resnext50-32x4d, "
         "wide-resnet50-2, regnetx/y-400mf…32gf, lab-tiny",
     )
+
+
+@dataclass(frozen=True)
+class ExplorerState:
+    """The Explorer's scaling rule: compound (the shared α, β, γ at φ), or another rule at the FLOP scale s = 2^φ."""
+
+    ex_rule: str = setting("compound", choices=COMPARED_RULES)
+    ex_dwr_alpha: float = setting(0.8, 0.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -405,6 +414,7 @@ class SavedState:
 @dataclass(frozen=True)
 class AppState(
     NetworkState,
+    ExplorerState,
     AccuracyState,
     TaskState,
     MeasuringState,
@@ -428,6 +438,7 @@ class AppState(
 # against the `state.` reads of each page's file).
 GROUPS: dict[str, type] = {
     "network": NetworkState,
+    "explorer": ExplorerState,
     "accuracy": AccuracyState,
     "task": TaskState,
     "measuring": MeasuringState,
@@ -446,7 +457,7 @@ GROUPS: dict[str, type] = {
 }
 SHARED_GROUP = "network"
 PAGE_GROUPS: dict[str, tuple[str, ...]] = {
-    "explorer": ("accuracy",),
+    "explorer": ("explorer", "accuracy"),
     "tasks": ("task", "dense"),
     "hardware": ("measuring", "latency_budget"),
     "pareto": ("pareto", "families", "accuracy", "user_recipes", "lab", "measuring"),

@@ -31,13 +31,13 @@ def stage_cost_figure(parts: pd.DataFrame) -> go.Figure:
     return finish(fig, "Where the cost lives, by stage", subtitle="modelled: exact analytic count", columns=2)
 
 
-def cost_curve_figure(curve: pd.DataFrame, phi: float) -> go.Figure:
-    """MACs relative to the base against φ: achieved after rounding, the recipe's law, and 2^φ."""
+def cost_curve_figure(curve: pd.DataFrame, phi: float, ideal: str = "(α·β²·γ²)^φ of this recipe") -> go.Figure:
+    """MACs relative to the base against φ: achieved after rounding, the recipe's (or rule's) ideal growth, 2^φ."""
     fig = go.Figure()
     fig.add_scatter(
         x=curve["phi"], y=curve["macs_ratio_to_base"], name="achieved (rounded architecture)", line_shape="hv"
     )
-    fig.add_scatter(x=curve["phi"], y=curve["ideal_cost_ratio"], name="(α·β²·γ²)^φ of this recipe", line_dash="dash")
+    fig.add_scatter(x=curve["phi"], y=curve["ideal_cost_ratio"], name=ideal, line_dash="dash")
     fig.add_scatter(x=curve["phi"], y=curve["law_2_phi"], name="2^φ (the law)", line_dash="dot")
     values = pd.concat([curve["macs_ratio_to_base"], curve["ideal_cost_ratio"], curve["law_2_phi"]])
     fig.update_layout(xaxis_title="φ", yaxis_title="MACs relative to the base (log)")

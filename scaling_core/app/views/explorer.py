@@ -12,13 +12,15 @@ from scaling_core.accuracy.families import as_specified, family_bases, family_ro
 from scaling_core.accuracy.model import AccuracyEstimate, estimate
 from scaling_core.app.state import CUSTOM, AppState
 from scaling_core.app.views.families import base_top1
-from scaling_core.core.arch import ScaledArch, applied_multipliers, scale_recipe
+from scaling_core.core.arch import ScaledArch, applied_multipliers, scale, scale_recipe
 from scaling_core.core.base import base_rounding
 from scaling_core.core.cost import CostReport, count
+from scaling_core.core.errors import ConfigError
 from scaling_core.core.memory import estimate_memory_bytes
 from scaling_core.core.presets import fitted_phi, get_preset, preset_table, scale_preset
-from scaling_core.core.recipe import Recipe
+from scaling_core.core.recipe import Multipliers, Recipe
 from scaling_core.core.rounding import RoundingPolicy
+from scaling_core.core.rules import ScalingRule, compared_rule, dwr_rule
 from scaling_core.core.sweep import sweep
 from scaling_core.tasks.summary import part_rows
 
@@ -65,6 +67,16 @@ def explore(state: AppState) -> ExplorerView:
     policy = policy_of(state)
     if state.preset != CUSTOM:
         arch = scale_preset(state.preset, num_classes=state.num_classes)
+    elif state.ex_rule != "compound":
+        rule = explorer_rule(state)
+        s = 2.0**state.phi
+        arch = scale(
+            rule.multipliers(s),
+            base=state.base,
+            policy=policy,
+            num_classes=state.num_classes,
+            label=f"{rule.description} at s = 2^φ = {s:.3g}",
+        )
     else:
         arch = scale_recipe(recipe, state.phi, base=state.base, policy=policy, num_classes=state.num_classes)
     report = count(arch)
@@ -83,6 +95,39 @@ def explore(state: AppState) -> ExplorerView:
         comparison,
         phi_fit,
     )
+
+
+RULE_NAMES = {
+    "compound": "compound (α, β, γ at φ)",
+    "dwr": "dWr (fast compound, at s = 2^φ)",
+    "depth": "depth only (s = 2^φ)",
+    "width": "width only (s = 2^φ)",
+    "resolution": "resolution only (s = 2^φ)",
+}
+
+
+def explorer_rule(state: AppState) -> ScalingRule:
+    """The Explorer's rule other than compound: dWr at the state's α, or one dimension."""
+    return dwr_rule(state.ex_dwr_alpha) if state.ex_rule == "dwr" else compared_rule(state.ex_rule)
+
+
+@lru_cache(maxsize=64)
+def rule_cost_curve(state: AppState, phi_max: float = 8.0) -> pd.DataFrame:
+    """MACs over φ of the Explorer's rule at s = 2^φ (rounded, achieved) beside 2^φ, as `cost_curve` gives for a
+    recipe; a φ whose network cannot be built (below the smallest input) is left out and counted."""
+    rule, policy = explorer_rule(state), policy_of(state)
+    base_macs = count(scale(Multipliers(1.0, 1.0, 1.0), base=state.base, policy=policy)).macs
+    rows, dropped = [], 0
+    for phi in np.linspace(0.0, phi_max, CURVE_POINTS):
+        try:
+            arch = scale(rule.multipliers(2.0**phi), base=state.base, policy=policy, num_classes=state.num_classes)
+        except ConfigError:
+            dropped += 1
+            continue
+        rows.append({"phi": phi, "macs_ratio_to_base": int(count(arch).macs) / int(base_macs), "law_2_phi": 2.0**phi})
+    frame = pd.DataFrame(rows).assign(ideal_cost_ratio=lambda f: f["law_2_phi"])
+    frame.attrs["dropped"] = dropped
+    return frame
 
 
 def preset_comparison(state: AppState, recipe: Recipe) -> pd.DataFrame:
