@@ -251,6 +251,7 @@ EXPANDER_CASES = [
         "families-latency",
     ),
     ("explorer", "?base=resnet50", None, "resnet50"),
+    ("explorer", "?base=regnety-400mf&ex_rule=dwr&phi=2", None, "regnety-dwr"),
 ]
 
 
