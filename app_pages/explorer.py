@@ -24,28 +24,18 @@ from scaling_core.core import cost as cost_module
 from scaling_core.core.presets import preset_table
 from scaling_core.tasks.heads import as_task
 from scaling_core.tasks.summary import COST_SOURCE
-from ui.controls import choice, scaling_controls, slider
+from ui.controls import scaling_controls
 from ui.export import chart, figure
 from ui.fvcore_panel import fvcore_panel
 from ui.metrics import metric_row
 from ui.notes import model_notes
 from ui.pages import PAGES
 from ui.sections import lazy_tabs
-from ui.session import apply_changes, current_state, shown, start_page
+from ui.session import apply_changes, shown, start_page
 from ui.share import share_panel, stop_page
 from ui.tables import table
 
-scaling_controls(classification=True)
-with st.sidebar:
-    choice(
-        "ex_rule",
-        "Scaling rule",
-        format_func=RULE_NAMES.get,
-        help="Compound scales by α, β, γ at φ; another rule grows the FLOPs by s = 2^φ with its own exponents "
-        "(core/rules.py): dWr (Dollár et al. 2021) or a single dimension.",
-    )
-    if current_state().ex_rule == "dwr":
-        slider("ex_dwr_alpha", "dWr α (width's share of the growth)", 0.05, fmt="%.2f")
+scaling_controls(classification=True, rules=RULE_NAMES)
 state = start_page(
     "Explorer",
     "Depth d = α^φ, width w = β^φ, resolution r = γ^φ (Tan & Le, EfficientNet, ICML "

@@ -56,8 +56,10 @@ def choice(name: str, label: str, **kwargs) -> None:
     st.selectbox(label, FIELD_BY_NAME[name].choices, **kwargs, **bind(name))
 
 
-def scaling_controls(*, classification: bool) -> None:
-    """Sidebar widgets for the shared recipe; the B0–B7 picker and class count only where they apply."""
+def scaling_controls(*, classification: bool, rules: dict[str, str] | None = None) -> None:
+    """Sidebar widgets for the shared recipe; the B0–B7 picker and class count only where they apply. `rules` (the
+    Explorer's): a scaling-rule picker, named by these titles; a rule other than compound takes φ as s = 2^φ and
+    shows its own parameter (dWr's α) in place of α, β, γ."""
     with st.sidebar:
         st.header("Scaling")
         if classification:
@@ -68,15 +70,28 @@ def scaling_controls(*, classification: bool) -> None:
                 help="Picks the official width, depth and resolution; the sliders show its nominal recipe "
                 "(paper coefficients at φ = N). Moving a slider returns to a custom recipe.",
             )
-        slider("phi", "φ (compound coefficient)", 0.01)
-        for coefficient in ("alpha", "beta", "gamma"):
-            slider(coefficient, SYMBOLS[coefficient], 0.001)
-        st.toggle(
-            "Keep α·β²·γ² = 2",
-            help="When on, moving one coefficient rescales the other two (keeping the "
-            "ratio of their logs) so that each unit of φ doubles the cost.",
-            **bind("keep_law"),
-        )
+        compound = True
+        if rules is not None:
+            choice(
+                "ex_rule",
+                "Scaling rule",
+                format_func=rules.get,
+                help="Compound scales by α, β, γ at φ; another rule grows the FLOPs by s = 2^φ with its own "
+                "exponents (core/rules.py): dWr (Dollár et al. 2021) or a single dimension.",
+            )
+            compound = current_state().ex_rule == "compound"
+        slider("phi", "φ (compound coefficient)" if compound else "φ (the FLOP scale s = 2^φ)", 0.01)
+        if compound:
+            for coefficient in ("alpha", "beta", "gamma"):
+                slider(coefficient, SYMBOLS[coefficient], 0.001)
+            st.toggle(
+                "Keep α·β²·γ² = 2",
+                help="When on, moving one coefficient rescales the other two (keeping the "
+                "ratio of their logs) so that each unit of φ doubles the cost.",
+                **bind("keep_law"),
+            )
+        elif current_state().ex_rule == "dwr":
+            slider("ex_dwr_alpha", "dWr α (width's share of the growth)", 0.05, fmt="%.2f")
         choice(
             "res_multiple",
             "Resolution multiple (px)",
