@@ -9,6 +9,7 @@ from scaling_core.app.views.dense import scenes_mosaic
 from scaling_core.app.views.lab import (
     curves_frame,
     lab_results,
+    latency_words,
     modelled_shape,
     results_heading,
     results_table,
@@ -43,7 +44,7 @@ RESULT_COLUMNS = {
     "on the front": Column("On front", "flag", help="On the measured front of accuracy against MACs."),
     "MACs (modelled)": Column("MACs", "count", help=MODELLED),
     "parameters (modelled)": Column("Params", "count", help=MODELLED),
-    "latency (ms, measured)": Column("Latency (ms)", decimals=2, help="Measured: median, 1 thread, batch 1."),
+    "latency (ms, measured)": Column("Latency (ms)", decimals=2, help=f"Measured: {latency_words()}."),
     "training (s, measured)": Column("Training (s)", decimals=1, help="Measured: wall time of one seed's run."),
 }
 settings = lab_settings()
@@ -104,7 +105,7 @@ else:
                 lab_accuracy_figure,
                 mark_front(timed, "latency_ms", {}),
                 "latency_ms",
-                "latency (ms, measured: median, 1 thread, batch 1)",
+                f"latency (ms, measured: {latency_words()})",
             ),
             "lab-accuracy-latency",
             tabs["Accuracy against latency"],

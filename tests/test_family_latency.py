@@ -8,8 +8,8 @@ import pytest
 
 from scaling_core.cli.main import main
 from scaling_core.core.errors import ConfigError
-from scaling_core.hardware.family_latency import compared_networks, latency_frame, measure_compared, rank_verdict
-from scaling_core.hardware.measure import MeasureOptions
+from scaling_core.hardware.family_latency import compared_networks, latency_frame, rank_verdict
+from scaling_core.hardware.measure import MeasureOptions, measure_missing
 
 QUICK = MeasureOptions(min_run_time_s=0.01)
 
@@ -44,8 +44,9 @@ def test_every_base_is_scaled_by_every_rule_once_per_scale():
 def test_small_networks_are_timed_stored_and_ranked(store):
     """The lab's tiny bases, timed quickly: each network once in the store, then served from it."""
     networks = compared_networks(["lab-tiny", "lab-dense"], ["dwr", "width", "resolution"], [1, 2, 4])
-    assert measure_compared(networks, QUICK, store, rounds=1) == len(networks)
-    assert measure_compared(networks, QUICK, store, rounds=1) == 0
+    archs = [n.network for n in networks]
+    assert measure_missing(archs, QUICK, store, rounds=1) == len(networks)
+    assert measure_missing(archs, QUICK, store, rounds=1) == 0
     frame = latency_frame(networks, QUICK, store)
     assert frame["latency_ms"].gt(0).all() and frame["predicted_ms"].isna().all()
     verdict = rank_verdict(frame, resamples=200, seed=0)

@@ -25,6 +25,7 @@ from scaling_core.app.views.dense import (
     study_budget_text,
     task_summary,
 )
+from scaling_core.app.views.lab import latency_words
 from scaling_core.lab.dense_runs import study_command
 from ui import lab_jobs
 from ui.export import chart, figure
@@ -74,7 +75,7 @@ def _metric_columns(task: str) -> dict[str, Column]:
             "Latency (ms)",
             "decimal",
             2,
-            help="Measured: median, 1 thread, batch 1, on the machine that trained the runs (the source above).",
+            help=f"Measured: {latency_words()}, on the machine that trained the runs (the source above).",
         ),
     }
     for metric in TASK_METRICS[task]:
@@ -182,7 +183,7 @@ def measured_section(task: str) -> None:
                     lab_accuracy_figure,
                     mark_front(timed, "latency_ms", {}),
                     "latency_ms",
-                    "latency (ms, measured: median, 1 thread, batch 1)",
+                    f"latency (ms, measured: {latency_words()})",
                     words,
                 ),
                 f"dense-{task}-latency",

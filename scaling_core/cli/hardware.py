@@ -401,10 +401,10 @@ def run_families(args: argparse.Namespace) -> int:
         compared_networks,
         family_latency_settings,
         latency_frame,
-        measure_compared,
         rank_verdict,
     )
     from scaling_core.hardware.latency_model import stored_profile
+    from scaling_core.hardware.measure import measure_missing
     from scaling_core.hardware.provenance import provenance
     from scaling_core.storage.store import Store
 
@@ -417,7 +417,8 @@ def run_families(args: argparse.Namespace) -> int:
     measured = 0
     if not args.no_run:
         with progress_bar("measuring", unit="timing") as progress:
-            measured = measure_compared(compared, options, store, settings.rounds, progress)
+            networks = [c.network for c in compared]
+            measured = measure_missing(networks, options, store, settings.rounds, progress)
     fitted = stored_profile(store, options)
     frame = latency_frame(compared, options, store, None if fitted is None else fitted.model)
     verdict = rank_verdict(frame, settings.resamples, settings.seed)

@@ -16,7 +16,7 @@ mean over groups of ρ(latency, activations) − ρ(latency, MACs), its 95% inte
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -32,8 +32,9 @@ from scaling_core.core.paths import DATA_DIR
 from scaling_core.core.recipe import Multipliers
 from scaling_core.core.rules import COMPARED_RULES, compared_rule
 from scaling_core.core.settings import Number, SettingsModel, load_settings
+from scaling_core.core.verdicts import interval_verdict
 from scaling_core.hardware.latency_model import LinearProfile, predict_ms
-from scaling_core.hardware.measure import MeasureOptions, measure_interleaved, measurement_row, stored_measurement
+from scaling_core.hardware.measure import MeasureOptions, stored_measurement
 from scaling_core.tasks.cost import count_task
 from scaling_core.tasks.heads import as_task
 
@@ -98,23 +99,6 @@ def compared_networks(bases: Sequence[str], rules: Sequence[str], scales: Sequen
     return networks
 
 
-def measure_compared(
-    compared: Sequence[ComparedNetwork],
-    options: MeasureOptions,
-    store,
-    rounds: int,
-    progress: Callable[[int, int], None] | None = None,
-) -> int:
-    """Time the networks the store has no measurement of (on this machine, with these options), interleaved in
-    `rounds` passes, and store each; the number measured."""
-    missing = [c for c in compared if stored_measurement(c.network, options, store) is None]
-    if missing:
-        tasks = [as_task(c.network) for c in missing]
-        for task, measured in zip(tasks, measure_interleaved(tasks, options, rounds, progress)):
-            store.put_measurement(measurement_row(task, measured), replace=True)
-    return len(missing)
-
-
 def network_row(compared: ComparedNetwork) -> dict:
     """A compared network's base, family, rule, scale, input side, applied multipliers and exact costs."""
     arch = compared.network
@@ -155,15 +139,6 @@ def latency_frame(
             }
         )
     return pd.DataFrame(rows)
-
-
-def verdict_words(low: float, high: float) -> str:
-    """holds, does not hold or inconclusive, from the interval of ρ(activations) − ρ(MACs)."""
-    if low > 0:
-        return "holds: the whole interval is above zero"
-    if high < 0:
-        return "does not hold: MACs rank the latencies better (the whole interval is below zero)"
-    return "inconclusive: the interval includes zero"
 
 
 @dataclass(frozen=True)
@@ -230,7 +205,7 @@ def equal_macs_verdict(measured: pd.DataFrame, resamples: int, seed: int) -> dic
         "mean_macs": float(np.mean([g["macs"] for g in groups])),
         "difference": float(differences.mean()),
         "interval": [low, high],
-        "verdict": verdict_words(low, high),
+        "verdict": interval_verdict(low, high),
     }
 
 
@@ -259,7 +234,7 @@ def rank_verdict(frame: pd.DataFrame, resamples: int, seed: int) -> RankVerdict:
     low, high = float(boot.confidence_interval.low), float(boot.confidence_interval.high)
     difference = correlations["activations"] - correlations["macs"]
     equal = equal_macs_verdict(measured, resamples, seed) if "flops_scale" in measured else {}
-    return RankVerdict(correlations, difference, (low, high), len(measured), verdict_words(low, high), equal)
+    return RankVerdict(correlations, difference, (low, high), len(measured), interval_verdict(low, high), equal)
 
 
 @dataclass(frozen=True)

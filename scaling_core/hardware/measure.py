@@ -231,6 +231,22 @@ def measure_cached(
     return store.get_measurement(row["key"]), False
 
 
+def measure_missing(
+    networks: list,
+    options: MeasureOptions,
+    store,
+    rounds: int = 3,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Time the networks the store has no measurement of (this machine, these options) in `rounds` interleaved
+    passes (so no one network pays the warm-up or a slow spell of the machine alone), store each; how many."""
+    missing = [as_task(n) for n in networks if stored_measurement(n, options, store) is None]
+    if missing:
+        for network, measurement in zip(missing, measure_interleaved(missing, options, rounds, progress)):
+            store.put_measurement(measurement_row(network, measurement), replace=True)
+    return len(missing)
+
+
 def stored_measurement(
     network: ScaledArch | TaskArch, options: MeasureOptions, store, fingerprint_id: str | None = None
 ) -> dict | None:

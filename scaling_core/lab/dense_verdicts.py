@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from scaling_core.core.verdicts import interval_verdict
 from scaling_core.lab.dense_settings import dense_settings
 from scaling_core.lab.runs import lab_recipe
 
@@ -65,11 +66,7 @@ def verdict_words(difference: float | None, interval: tuple[float, float] | None
         return "not measured: no runs of this comparison are stored"
     if interval is None:
         return f"inconclusive: {seeds} seed gives no interval"
-    if interval[0] > 0:
-        return "holds: the whole interval is above zero"
-    if interval[1] < 0:
-        return "does not hold: the whole interval is below zero (the opposite is measured)"
-    return "inconclusive: the interval includes zero"
+    return interval_verdict(*interval)
 
 
 def _grid(runs: pd.DataFrame, task: str) -> pd.DataFrame:

@@ -30,7 +30,7 @@ from scaling_core.core.settings import Number, SettingsModel, load_settings
 from scaling_core.executor.jobs import Job, announce_dashboard
 from scaling_core.executor.study import StudyJobs, run_missing
 from scaling_core.hardware.fingerprint import fingerprint
-from scaling_core.hardware.measure import MeasureOptions, measure_interleaved, measurement_row, stored_measurement
+from scaling_core.hardware.measure import MeasureOptions, measure_missing, stored_measurement
 from scaling_core.lab.data import dataset_info
 from scaling_core.lab.dense_settings import DenseSettingsFile
 from scaling_core.lab.folders import FolderSettings
@@ -38,7 +38,6 @@ from scaling_core.lab.mask_folders import MaskFolderSettings
 from scaling_core.lab.scenes import ScenesFile
 from scaling_core.lab.train import Budget, check_training_device, train
 from scaling_core.storage.keys import describe, digest
-from scaling_core.tasks.heads import as_task
 
 # What a run's result depends on beyond its key (network description, budget, seed): the training loop, the
 # data loading and split and the builder (TRAINING_VERSION: bump it when a run's result would change, as
@@ -297,13 +296,9 @@ def lab_latency_options():
 
 
 def measure_latency(networks: list[ScaledArch], store, rounds: int = 3) -> None:
-    """Time the networks the store has no latency for, in interleaved rounds (so no one network pays the
-    warm-up or a slow spell of the machine alone), before any training competes for the cores."""
-    options = lab_latency_options()
-    missing = [as_task(n) for n in networks if stored_measurement(n, options, store) is None]
-    if missing:
-        for network, measurement in zip(missing, measure_interleaved(missing, options, rounds)):
-            store.put_measurement(measurement_row(network, measurement), replace=True)
+    """Time the networks the store has no latency for with the lab's options, before any training competes for the
+    cores."""
+    measure_missing(networks, lab_latency_options(), store, rounds)
 
 
 def lab_report(

@@ -212,25 +212,37 @@ def test_every_page_reads_whole(server, filled_server, browser, key, store, widt
     assert not cut, cut  # rows of metrics wrap (ui/metrics.py) rather than cut a value in a narrow window
 
 
-# The dense study's panels open in tabs past the first: each is opened and checked as a page is (the shipped study).
-TAB_CASES = [
-    ("tasks", "", ("Measured: which recipe?",), "measured"),
-    ("tasks", "", ("Measured: which recipe?", "Learning curves"), "curves"),
-    ("tasks", "?head=multitask", ("Measured: which recipe?", "Backbone or heads?"), "split"),
-    ("lab", "", ("Segmentation",), "segmentation"),
-    ("lab", "", ("Detection",), "detection"),
+# Sections past a page's first view, each opened and checked as a page is: the dense study's panels in tabs (the
+# shipped study), the families-and-rules section in an expander (its label's start), the Explorer with a ResNet and
+# with a RegNet under dWr. Each opening is ("tab", label) or ("expander", label).
+SECTION_CASES = [
+    ("tasks", "", (("tab", "Measured: which recipe?"),), "measured"),
+    ("tasks", "", (("tab", "Measured: which recipe?"), ("tab", "Learning curves")), "curves"),
+    ("tasks", "?head=multitask", (("tab", "Measured: which recipe?"), ("tab", "Backbone or heads?")), "split"),
+    ("lab", "", (("tab", "Segmentation"),), "segmentation"),
+    ("lab", "", (("tab", "Detection"),), "detection"),
     ("pareto", "?pareto_source=dense%3Asegmentation", (), "dense"),
+    ("pareto", "", (("expander", "Families and rules"),), "families"),
+    (
+        "pareto",
+        "?fam_cost=latency_ms&fam_bases=resnet18,resnet50,regnetx-400mf,regnety-400mf",
+        (("expander", "Families and rules"),),
+        "families-latency",
+    ),
+    ("explorer", "?base=resnet50", (), "resnet50"),
+    ("explorer", "?base=regnety-400mf&ex_rule=dwr&phi=2", (), "regnety-dwr"),
 ]
 
 
-@pytest.mark.parametrize(("key", "query", "tabs", "name"), TAB_CASES, ids=lambda v: str(v))
-def test_the_dense_panels_read_whole(filled_server, browser, key, query, tabs, name):
+@pytest.mark.parametrize(("key", "query", "openings", "name"), SECTION_CASES, ids=lambda v: str(v))
+def test_the_sections_past_the_first_view_read_whole(filled_server, browser, key, query, openings, name):
     width = WIDTHS[0]
     page = browser.new_page(viewport={"width": width, "height": 3200})
     page.goto(page_url(filled_server, key) + query)
     opened(page, key)
-    for label in tabs:
-        page.get_by_role("tab", name=label, exact=True).click()
+    for kind, label in openings:
+        opener = page.get_by_role("tab", name=label, exact=True) if kind == "tab" else page.get_by_text(label).first
+        opener.click()
         settled(page)
     drawn(page, width, f"{key}-{name}")
     assert page.locator("[data-testid='stException']").count() == 0
@@ -239,36 +251,6 @@ def test_the_dense_panels_read_whole(filled_server, browser, key, query, tabs, n
     page.close()
     assert not problems, problems
     assert key != "lab" or images >= 1  # the validation scenes with their masks
-
-
-# The families-and-rules section opens in an expander on the Pareto page; the Explorer draws a ResNet's stages.
-EXPANDER_CASES = [
-    ("pareto", "", "Families and rules", "families"),
-    (
-        "pareto",
-        "?fam_cost=latency_ms&fam_bases=resnet18,resnet50,regnetx-400mf,regnety-400mf",
-        "Families and rules",
-        "families-latency",
-    ),
-    ("explorer", "?base=resnet50", None, "resnet50"),
-    ("explorer", "?base=regnety-400mf&ex_rule=dwr&phi=2", None, "regnety-dwr"),
-]
-
-
-@pytest.mark.parametrize(("key", "query", "expander", "name"), EXPANDER_CASES, ids=lambda v: str(v))
-def test_the_family_views_read_whole(filled_server, browser, key, query, expander, name):
-    width = WIDTHS[0]
-    page = browser.new_page(viewport={"width": width, "height": 3200})
-    page.goto(page_url(filled_server, key) + query)
-    opened(page, key)
-    if expander:
-        page.get_by_text(expander, exact=False).first.click()
-        settled(page)
-    drawn(page, width, f"{key}-{name}")
-    assert page.locator("[data-testid='stException']").count() == 0
-    problems = page.evaluate(FIGURE_PROBLEMS, MAX_LOG_DECADES)
-    page.close()
-    assert not problems, problems
 
 
 # ---- the checks fail on each planted defect (plotly.js drawing figures outside the app) ---------------------------

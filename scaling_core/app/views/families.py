@@ -9,6 +9,7 @@ member (ResNeXt, Wide ResNet) has no model: its scaled members show no top-1.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -141,6 +142,13 @@ def with_latency(grid: pd.DataFrame, store, options: MeasureOptions) -> tuple[pd
     return merged, source
 
 
+@memoized(maxsize=4)
+def measured_verdict(frame: pd.DataFrame, resamples: int, seed: int) -> str:
+    """`rank_verdict` of a measured frame as JSON, kept by the frame's content: the page reruns on every widget, the
+    bootstrap need not."""
+    return json.dumps(rank_verdict(frame, resamples, seed).as_dict())
+
+
 def latency_claim(store, options: MeasureOptions) -> tuple[dict, str] | None:
     """Dollár et al.'s claim on the whole comparison `families` measures (its settings' bases, rules and scales, not
     the page's choice): this machine's measurements when it has them all, else the shipped verdict; None without
@@ -149,7 +157,7 @@ def latency_claim(store, options: MeasureOptions) -> tuple[dict, str] | None:
     if store is not None:
         frame = latency_frame(compared_networks(settings.bases, settings.rules, settings.scales), options, store)
         if frame["latency_ms"].notna().all():
-            return rank_verdict(frame, settings.resamples, settings.seed).as_dict(), "this machine"
+            return json.loads(measured_verdict(frame, settings.resamples, settings.seed)), "this machine"
     shipped = shipped_comparison()
     return None if shipped is None else (shipped.verdict, f"{shipped.machine} (shipped)")
 

@@ -10,13 +10,19 @@ import pandas as pd
 
 from scaling_core.accuracy.model import calibration
 from scaling_core.core.paths import DATA_DIR
-from scaling_core.lab.runs import code_version, lab_report, lab_settings
+from scaling_core.lab.runs import code_version, lab_latency_options, lab_report, lab_settings
 from scaling_core.storage.shipped import Maker, stale_notice
 
 LAB_DIR = DATA_DIR / "lab"
 
 
 @lru_cache(maxsize=8)
+def latency_words() -> str:
+    """How the lab times its networks, as an axis says it (from the settings)."""
+    options = lab_latency_options()
+    return f"median, {options.threads} thread{'s' if options.threads > 1 else ''}, batch {options.batch_size}"
+
+
 def shipped(dataset: str) -> dict | None:
     """The shipped results of a dataset (data/lab/<dataset>.json, made by `lab run --save-to`), if any."""
     path = LAB_DIR / f"{dataset}.json"
