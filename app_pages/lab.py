@@ -25,6 +25,7 @@ from ui.controls import lab_controls
 from ui.dense import quick_study_panel, samples_section, study_toggle
 from ui.export import chart, csv_button, figure
 from ui.identity import current_identity, signed_in_reason
+from ui.lab_families import families_section
 from ui.notes import model_notes
 from ui.sections import lazy_tabs
 from ui.session import shown, start_page
@@ -160,6 +161,8 @@ def progress() -> None:
 
 
 progress()
+st.subheader("Families: which rule in which family")
+families_section(state.lab_dataset, store)
 st.subheader("Dense tasks: what resolution buys")
 st.caption(
     "Segmentation, detection and multi-task networks of the dense lab base, trained on generated scenes with exact "

@@ -17,12 +17,13 @@ from scipy import stats
 
 from scaling_core.cli.main import main
 from scaling_core.core.errors import ConfigError
+from scaling_core.lab.comparisons import seed_interval, verdict_words
 from scaling_core.lab.dense_data import DenseSet, load_dense, majority_label, mask_objects
 from scaling_core.lab.dense_metrics import DetectionAccumulator, SegmentationAccumulator
 from scaling_core.lab.dense_networks import DENSE_TASKS, dense_network
 from scaling_core.lab.dense_runs import largest_phi_within, study_points
 from scaling_core.lab.dense_settings import dense_settings
-from scaling_core.lab.dense_verdicts import dense_claims, recipe_difference, seed_interval, verdict_words
+from scaling_core.lab.dense_verdicts import dense_claims, recipe_difference
 from scaling_core.nn.verify import verify
 from scaling_core.tasks.cost import count_task
 

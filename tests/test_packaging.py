@@ -76,17 +76,22 @@ def test_the_wheel_carries_every_subpackage(wheel_names):
 def test_the_console_script_and_the_pins(wheel):
     entry_points = _read(wheel, ".dist-info/entry_points.txt")
     assert re.search(r"^scaling-lab = scaling_core\.cli\.main:run$", entry_points, flags=re.MULTILINE)
-    required = {
+    declared = [
         line.split(":", 1)[1].strip()
         for line in _read(wheel, ".dist-info/METADATA").splitlines()
         if line.startswith("Requires-Dist:")
-    }
+    ]
+    required = {d for d in declared if "extra ==" not in d}
     pinned = {
         line.strip()
         for line in (REPO / "requirements.txt").read_text().splitlines()
         if line.strip() and not line.startswith("#")
     }
     assert required == pinned, "pyproject.toml's dependencies and requirements.txt must pin the same releases"
+    # The [openvino] extra pins the release the dev requirements test.
+    extras = {d.split(";")[0].strip() for d in declared if 'extra == "openvino"' in d}
+    dev = (REPO / "requirements-dev.txt").read_text().splitlines()
+    assert extras == {"openvino==2026.4.1"} and "openvino==2026.4.1" in dev
 
 
 def _cli_env(**extra: str) -> dict[str, str]:

@@ -14,6 +14,7 @@ from scaling_core.lab.folders import folder_settings
 from scaling_core.lab.mask_folders import mask_folder_settings
 from scaling_core.lab.runs import LabSettingsFile, lab_settings
 from scaling_core.lab.scenes import scene_settings
+from scaling_core.nn.onnx_export import ExportSettingsFile, export_settings
 from scaling_core.storage.identity import IdentitySettingsFile, identity_settings
 from scaling_core.studies.deployment.measurements import DeploymentSettingsFile, deployment_defaults
 from scaling_core.studies.representation.measurements import RepresentationSettingsFile, representation_defaults
@@ -47,6 +48,7 @@ SETTINGS = [
         ("families", "bases"),
         ("families", "resamples"),
     ),
+    ("export/settings.json", ExportSettingsFile, export_settings, ("export", "opset"), ("int8", "calibration_images")),
 ]
 IDS = [relative.split("/")[0] for relative, *_ in SETTINGS]
 SHIPPED = paths.DATA_DIR

@@ -19,6 +19,7 @@ from pathlib import Path
 from scaling_core.core.errors import ECHO_CHARACTERS, ConfigError, echo
 from scaling_core.hardware.fingerprint import default_threads
 from scaling_core.hardware.measure import MeasureOptions
+from scaling_core.hardware.runtimes import PRECISIONS, RUNTIMES
 
 # Longer than any number an option takes: refused unparsed (a text of 5,000 digits is no number in range).
 MAX_TOKEN_CHARS = 100
@@ -352,6 +353,19 @@ def add_measuring_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--min-run-time", type=bounded_float(0.0, 60.0, low_open=True), help="seconds of timed runs per measurement"
     )
+    parser.add_argument(
+        "--runtime",
+        default="eager",
+        choices=RUNTIMES,
+        help="what runs the network: PyTorch eager (default), torch.compile, ONNX Runtime or OpenVINO (an exported "
+        "ONNX file); each runtime on a device is a device of its own in the store",
+    )
+    parser.add_argument(
+        "--precision",
+        default="fp32",
+        choices=PRECISIONS,
+        help="fp32 (default) or int8 (ONNX Runtime's static QDQ quantization, calibrated on natural images)",
+    )
     add_store_argument(parser)
 
 
@@ -363,6 +377,8 @@ def measuring_options(args: argparse.Namespace, default_run_time: float = 0.5) -
         args.channels_last,
         args.device,
         default_run_time if args.min_run_time is None else args.min_run_time,
+        args.runtime,
+        args.precision,
     )
 
 

@@ -137,11 +137,15 @@ def run_bench(args: argparse.Namespace) -> int:
     with progress_bar("measuring", unit="network") as progress:
         for network in networks:
             row, cached = measure_cached(network, options, store, remeasure=args.remeasure)
+            machine = json.loads(row["fingerprint"])
             rows.append(
                 row
                 | {
+                    "runtime": machine.get("runtime") or "eager",
+                    "runtime_version": machine.get("runtime_version") or machine["torch_version"],
+                    "precision": machine.get("precision") or "fp32",
                     "served_from_store": cached,
-                    "fingerprint": json.loads(row["fingerprint"]),
+                    "fingerprint": machine,
                     "network": json.loads(row["network"]),
                 }
             )
@@ -160,8 +164,9 @@ def run_bench(args: argparse.Namespace) -> int:
                 f"{row['p90_ms']:>10.2f}{row['runs']:>7}  {'store' if row['served_from_store'] else 'measured'}"
             )
         fp = rows[0]["fingerprint"]
+        runtime = f"{rows[0]['runtime']} {rows[0]['runtime_version']} {rows[0]['precision']}"
         print(
-            f"measured on {fp['device_name']} ({fp['logical_cores']} logical cores, torch {fp['torch_version']}, "
+            f"measured on {fp['device_name']} ({fp['logical_cores']} logical cores, {runtime}, "
             f"{options.threads} thread(s), batch {options.batch_size}, {options.memory_format}); "
             f"fingerprint {fp['id']}; store {shown_url(store.url)}"
         )

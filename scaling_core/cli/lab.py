@@ -10,6 +10,8 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+import pandas as pd
+
 from scaling_core.cli.arguments import (
     EPOCHS,
     LAB_PHIS,
@@ -78,6 +80,23 @@ def add_lab_commands(commands) -> None:
             "(how data/lab/<dataset>.json is made)",
         )
     add_training_device_arguments(verbs.choices["run"])
+    bases = lab_bases()
+    for verb in ("run", "report"):
+        verbs.choices[verb].add_argument(
+            "--bases",
+            type=name_list(bases, "base"),
+            help=f"comma-separated lab bases, one family each: {', '.join(bases)} (default: "
+            f"{lab_settings().base}); the families' study is --bases {','.join(lab_settings().families.bases)} "
+            "with its recipes and phis (data/lab/settings.json)",
+        )
+
+
+def lab_bases() -> tuple[str, ...]:
+    """The bases the classification lab trains: its own and the families' tiny ones."""
+    from scaling_core.lab.runs import lab_settings
+
+    settings = lab_settings()
+    return tuple(dict.fromkeys((settings.base, *settings.families.bases)))
 
 
 def add_grid_arguments(
@@ -126,6 +145,8 @@ def run_lab(args: argparse.Namespace) -> int:
             raise ConfigError("--device", args.device, "cpu for the dense tasks (they train on the CPU)")
         if args.lab_command == "run" and args.save_to:
             raise ConfigError("--save-to", str(args.save_to)[:40], "with `lab study` for the dense tasks")
+        if getattr(args, "bases", None):
+            raise ConfigError("--bases", ",".join(args.bases)[:40], "with classification (the dense lab has one base)")
         return run_dense_command(args)
     if args.quick:
         raise ConfigError(
@@ -137,6 +158,7 @@ def run_lab(args: argparse.Namespace) -> int:
     budget = lab_budget(args.epochs)
     if is_folder(args.dataset):  # its classes and the files left out, before any work (checked while parsing)
         print(folder_summary(load_dataset(args.dataset)), file=sys.stderr)
+    bases = args.bases or (None,)
     store = Store(args.store)
     if args.lab_command == "run":
         scheduler = scheduler_address(args.scheduler)
@@ -155,35 +177,46 @@ def run_lab(args: argparse.Namespace) -> int:
                 scheduler=scheduler,
                 device=args.device,
                 amp=args.amp,
+                bases=bases,
             ),
         )
     device, amp = getattr(args, "device", "cpu"), getattr(args, "amp", False)  # `lab report` reads CPU runs
-    report = lab_report(args.dataset, args.recipes, args.phis, store, budget, args.seeds, device, amp)
+    report = pd.concat(
+        [lab_report(args.dataset, args.recipes, args.phis, store, budget, args.seeds, device, amp, b) for b in bases],
+        ignore_index=True,
+    )
     if args.lab_command == "report" and not report["seeds"].any():
-        report = shipped_report(args.dataset, args.recipes, args.phis)
+        report = shipped_report(args.dataset, args.recipes, args.phis, args.bases)
     if args.lab_command == "run" and args.save_to:
         save_shipped(args.save_to, args, budget, report, trained, elapsed)
     if args.json:
         print(report.to_json(orient="records", indent=2))
     else:
-        print(report.drop(columns=["curves", "network_key", "code_version", "dataset", "alias"]).to_string(index=False))
+        hidden = ["curves", "run_accuracy", "network_key", "code_version", "dataset", "alias"]
+        hidden += [] if args.bases else ["base", "family"]
+        print(report.drop(columns=hidden).to_string(index=False))
     return 0
 
 
-def shipped_report(dataset: str, aliases: list[str], phis: list[float]):
-    """The shipped report's rows for these recipes and φ (when the store holds none); ConfigError if none ship."""
-    import pandas as pd
-
+def shipped_report(dataset: str, aliases: list[str], phis: list[float], bases: list[str] | None = None):
+    """The shipped report's rows for these recipes and φ (and bases: the families' file) when the store holds none;
+    ConfigError if none ship."""
     from scaling_core.app.views.lab import shipped, shipped_notice
+    from scaling_core.lab.families import families_notice, shipped_families
 
-    document = shipped(dataset)
+    if bases:
+        document, notice = shipped_families(dataset), families_notice(dataset)
+    else:
+        document, notice = shipped(dataset), shipped_notice(dataset)
     if document is None:
         raise ConfigError("dataset", dataset, "one with runs in the store (lab run) or shipped results in data/lab/")
-    notice = shipped_notice(dataset)
     if notice:
         raise ConfigError("dataset", dataset, f"one with runs in the store (lab run); {notice}")
     frame = pd.DataFrame(document["report"])
-    return frame[frame["alias"].isin(aliases) & frame["phi"].isin(phis)].reset_index(drop=True)
+    chosen = frame["alias"].isin(aliases) & frame["phi"].isin(phis)
+    if bases:
+        chosen &= frame["base"].isin(bases)
+    return frame[chosen].reset_index(drop=True)
 
 
 def save_shipped(path: Path, args: argparse.Namespace, budget, report, trained: int, elapsed_s: float) -> None:
@@ -194,7 +227,8 @@ def save_shipped(path: Path, args: argparse.Namespace, budget, report, trained: 
 
     command = (
         f"python -m scaling_core lab run --dataset {args.dataset} --recipes {','.join(args.recipes)} "
-        f"--phis {','.join(f'{p:g}' for p in args.phis)} --seeds {args.seeds}"
+        + (f"--bases {','.join(args.bases)} " if args.bases else "")
+        + f"--phis {','.join(f'{p:g}' for p in args.phis)} --seeds {args.seeds}"
         + (f" --epochs {args.epochs}" if args.epochs else "")
         + f" --save-to {path}"
     )

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from scaling_core.cli.accuracy import ACCURACY_COMMANDS, add_accuracy_commands
 from scaling_core.cli.cost import COST_COMMANDS, add_cost_commands
 from scaling_core.cli.deployment import DEPLOYMENT_COMMANDS, add_deployment_commands
+from scaling_core.cli.export import EXPORT_COMMANDS, add_export_commands
 from scaling_core.cli.hardware import HARDWARE_COMMANDS, add_hardware_commands
 from scaling_core.cli.lab import LAB_COMMANDS, add_lab_commands
 from scaling_core.cli.network import ArgumentParser, UsageError
@@ -20,6 +21,7 @@ from scaling_core.core.errors import ConfigError
 # Each group registers its sub-commands and names their handlers; `main` dispatches through this table.
 GROUPS = (
     (add_cost_commands, COST_COMMANDS),
+    (add_export_commands, EXPORT_COMMANDS),
     (add_hardware_commands, HARDWARE_COMMANDS),
     (add_accuracy_commands, ACCURACY_COMMANDS),
     (add_lab_commands, LAB_COMMANDS),

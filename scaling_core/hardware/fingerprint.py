@@ -12,6 +12,9 @@ from pathlib import Path
 
 from scaling_core.core.errors import ConfigError
 
+# Fields left out of the identity while empty (threads 0 included), in declaration order.
+OPTIONAL_FIELDS = ("threads", "runtime", "runtime_version", "execution_provider", "precision")
+
 
 @dataclass(frozen=True)
 class Fingerprint:
@@ -20,6 +23,10 @@ class Fingerprint:
     `threads` is 0 for this machine measured at any thread count (the measuring options say how many), or the
     thread count a fleet worker is started with (`dask worker --nthreads N`): its CPU with N threads is a device
     of its own, so two workers on one host with different thread counts are told apart.
+
+    `runtime` ("" for PyTorch eager), its version, execution provider and `precision` make a runtime on a device a
+    device of its own (hardware/runtimes.py): measurements of different runtimes never mix, and each pair gets its
+    own latency model. Empty fields are left out of the id, so eager measurements keep the ids they always had.
     """
 
     cpu_model: str
@@ -29,6 +36,10 @@ class Fingerprint:
     device: str
     device_name: str
     threads: int = 0
+    runtime: str = ""
+    runtime_version: str = ""
+    execution_provider: str = ""
+    precision: str = ""
 
     @property
     def id(self) -> str:
@@ -36,10 +47,7 @@ class Fingerprint:
         return hashlib.sha256(json.dumps(self._identity(), sort_keys=True).encode()).hexdigest()[:16]
 
     def _identity(self) -> dict:
-        fields = asdict(self)
-        if not self.threads:
-            del fields["threads"]
-        return fields
+        return {k: v for k, v in asdict(self).items() if v or k not in OPTIONAL_FIELDS}
 
     def as_dict(self) -> dict:
         """Fields plus the id."""
@@ -56,15 +64,23 @@ class Fingerprint:
             raw["device"],
             raw["device_name"],
             int(raw.get("threads", 0)),
+            *(str(raw.get(k, "")) for k in OPTIONAL_FIELDS[1:]),
         )
 
     @property
     def label(self) -> str:
         """How a person tells devices apart: the GPU's name, or the CPU with its thread count where it has one."""
         if self.device == "cuda":
-            return f"{self.device_name} (cuda)"
+            return f"{self.device_name} (cuda){self.runtime_words}"
         threads = f" · {self.threads} thread{'s' if self.threads > 1 else ''}" if self.threads else ""
-        return f"cpu{threads} · {self.cpu_model}"
+        return f"cpu{threads} · {self.cpu_model}{self.runtime_words}"
+
+    @property
+    def runtime_words(self) -> str:
+        """' · the runtime, its version and precision' ('' for PyTorch eager)."""
+        if not self.runtime:
+            return ""
+        return f" · {self.runtime} {self.runtime_version} {self.precision}".rstrip()
 
 
 def _cpu_model() -> str:
@@ -91,18 +107,42 @@ def require_device(device: str, parameter: str = "device") -> None:
 
 
 @lru_cache(maxsize=16)
-def fingerprint(device: str = "cpu", threads: int = 0) -> Fingerprint:
+def fingerprint(device: str = "cpu", threads: int = 0, runtime: RuntimeStamp | None = None) -> Fingerprint:
     """This machine's fingerprint for a torch device ("cpu" or "cuda"); ConfigError for a device it lacks.
 
     `threads` (a fleet worker's thread count) makes the CPU with that many threads a device of its own; a GPU
-    is the device whatever the threads, so it is ignored there.
+    is the device whatever the threads, so it is ignored there. `runtime` (None: PyTorch eager) names the runtime
+    that measures on it (hardware/runtimes.py).
     """
     import torch
 
     require_device(device)
     name = torch.cuda.get_device_name(0) if device == "cuda" else _cpu_model()
     threads = threads if device == "cpu" else 0
-    return Fingerprint(_cpu_model(), os.cpu_count() or 1, platform.machine(), torch.__version__, device, name, threads)
+    stamp = runtime or RuntimeStamp()
+    return Fingerprint(
+        _cpu_model(),
+        os.cpu_count() or 1,
+        platform.machine(),
+        torch.__version__,
+        device,
+        name,
+        threads,
+        stamp.runtime,
+        stamp.version,
+        stamp.execution_provider,
+        stamp.precision,
+    )
+
+
+@dataclass(frozen=True)
+class RuntimeStamp:
+    """What a fingerprint records of a runtime other than PyTorch eager (all empty for eager)."""
+
+    runtime: str = ""
+    version: str = ""
+    execution_provider: str = ""
+    precision: str = ""
 
 
 def default_threads() -> int:

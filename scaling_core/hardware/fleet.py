@@ -16,8 +16,14 @@ from typing import Any
 
 from scaling_core.core.errors import ConfigError
 from scaling_core.executor.jobs import one_at_a_time
-from scaling_core.hardware.fingerprint import Fingerprint, fingerprint
-from scaling_core.hardware.measure import Measurement, MeasureOptions, measure_interleaved, measurement_row
+from scaling_core.hardware.fingerprint import Fingerprint
+from scaling_core.hardware.measure import (
+    Measurement,
+    MeasureOptions,
+    machine_of,
+    measure_interleaved,
+    measurement_row,
+)
 from scaling_core.tasks.heads import TaskArch, as_task
 
 
@@ -59,7 +65,7 @@ def distinct_devices(workers: Sequence[FleetWorker]) -> list[FleetWorker]:
 
 def measure_on_worker(networks: list[TaskArch], options: MeasureOptions, rounds: int) -> tuple[Fingerprint, list]:
     """Run on a worker: its fingerprint (the options' threads are the worker's) and its measurements of the networks."""
-    machine = fingerprint(options.device, options.threads)
+    machine = machine_of(options, options.threads)
     return machine, measure_interleaved(networks, options, rounds, machine=machine)
 
 
@@ -149,7 +155,14 @@ def stored_fingerprint(store, fingerprint_id: str) -> Fingerprint | None:
 
 
 def device_options(options: MeasureOptions, device: Fingerprint | None) -> MeasureOptions:
-    """The measuring setup on a device: a fleet worker's own threads and device replace the options'."""
+    """The measuring setup on a device: a fleet worker's own threads and device (and the runtime and precision a
+    runtime's device names) replace the options'."""
     if device is None:
         return options
-    return replace(options, device=device.device, threads=device.threads or options.threads)
+    return replace(
+        options,
+        device=device.device,
+        threads=device.threads or options.threads,
+        runtime=device.runtime or "eager",
+        precision=device.precision or "fp32",
+    )

@@ -263,10 +263,10 @@ def recalibrated(model: LinearProfile, reference: TaskArch, measured_ms: float) 
 
 def profile_identity(options, fingerprint_id: str | None = None) -> dict:
     """The store's key for a profile: machine (this one, or the device `fingerprint_id`) and measuring setup."""
-    from scaling_core.hardware.fingerprint import fingerprint
+    from scaling_core.hardware.measure import machine_of
 
     return {
-        "fingerprint_id": fingerprint_id or fingerprint(options.device).id,
+        "fingerprint_id": fingerprint_id or machine_of(options).id,
         "batch_size": options.batch_size,
         "threads": options.threads,
         "memory_format": options.memory_format,

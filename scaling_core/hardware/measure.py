@@ -1,7 +1,8 @@
 """Measured latency of a scaled network on this machine, with torch.utils.benchmark.
 
 Protocol: the model is built in eval mode (after the memory check), moved to the device and
-memory format, and run under torch.inference_mode. torch.utils.benchmark's blocked_autorange
+memory format, and run under torch.inference_mode (or exported and run by another runtime:
+hardware/runtimes.py, whose one call per batch is timed the same way). torch.utils.benchmark's blocked_autorange
 warms up, picks how many calls make one block, and times blocks for at least `min_run_time`;
 CUDA is synchronised by the Timer. The figures are over blocks (each block's mean call time):
 the fastest block, the median, 10th and 90th percentiles, and the number of calls. Threads are
@@ -20,6 +21,7 @@ import numpy as np
 from scaling_core.core.arch import ScaledArch
 from scaling_core.core.errors import ConfigError, require_finite
 from scaling_core.hardware.fingerprint import Fingerprint, fingerprint
+from scaling_core.hardware.runtimes import check_runtime, prepared_call, runtime_stamp
 from scaling_core.storage.keys import describe, measurement_key
 from scaling_core.tasks.cost import count_task
 from scaling_core.tasks.heads import TaskArch, as_task
@@ -29,13 +31,16 @@ DEVICES = ("cpu", "cuda")
 
 @dataclass(frozen=True)
 class MeasureOptions:
-    """How to measure: batch, threads, memory format, device and the minimum timed run."""
+    """How to measure: batch, threads, memory format, device, the minimum timed run, and the runtime and precision
+    (hardware/runtimes.py)."""
 
     batch_size: int = 1
     threads: int = 1
     channels_last: bool = False
     device: str = "cpu"
     min_run_time_s: float = 0.5
+    runtime: str = "eager"
+    precision: str = "fp32"
 
     def __post_init__(self) -> None:
         if not isinstance(self.batch_size, int) or not 1 <= self.batch_size <= 1024:
@@ -45,6 +50,7 @@ class MeasureOptions:
         if self.device not in DEVICES:
             raise ConfigError("device", self.device, f"one of {', '.join(DEVICES)}")
         require_finite("min_run_time_s", self.min_run_time_s, minimum=0.01, maximum=600.0)
+        check_runtime(self.runtime, self.precision, self.device)
 
     @property
     def memory_format(self) -> str:
@@ -87,25 +93,13 @@ class Measurement:
         }
 
 
-def _prepare(task: TaskArch, options: MeasureOptions, memory_limit_bytes: int | None):
-    """The model and its input batch on the device, in the memory format, after the memory check."""
-    import torch
-
-    from scaling_core.core.memory import check_memory
-    from scaling_core.nn.task_build import build_task_model, task_input
-
-    fingerprint(options.device)  # refuses a device this machine lacks
-    check_memory(count_task(task), memory_limit_bytes, options.batch_size)
-    model = build_task_model(task, memory_limit_bytes=memory_limit_bytes)
-    example = task_input(task)
-    inputs = example.repeat(options.batch_size, *([1] * (example.dim() - 1)))
-    if options.channels_last:
-        model = model.to(memory_format=torch.channels_last)
-        inputs = inputs.contiguous(memory_format=torch.channels_last)
-    return model.to(options.device), inputs.to(options.device)
+def machine_of(options: MeasureOptions, threads: int = 0) -> Fingerprint:
+    """The device a measurement with these options is stored under: this machine's fingerprint for the options'
+    device (and a fleet worker's `threads`), with the runtime where it is not PyTorch eager."""
+    return fingerprint(options.device, threads, runtime_stamp(options.runtime, options.precision, options.device))
 
 
-def _time_blocks(model, inputs, options: MeasureOptions) -> tuple[np.ndarray, int]:
+def _time_blocks(call: Callable[[], object], options: MeasureOptions) -> tuple[np.ndarray, int]:
     """Per-block mean call times (ms) from one adaptive run, and the number of calls."""
     import torch
     from torch.utils import benchmark
@@ -114,10 +108,8 @@ def _time_blocks(model, inputs, options: MeasureOptions) -> tuple[np.ndarray, in
     torch.set_num_threads(options.threads)
     try:
         with torch.inference_mode():
-            model(inputs)
-            timer = benchmark.Timer(
-                stmt="model(inputs)", globals={"model": model, "inputs": inputs}, num_threads=options.threads
-            )
+            call()
+            timer = benchmark.Timer(stmt="call()", globals={"call": call}, num_threads=options.threads)
             result = timer.blocked_autorange(min_run_time=options.min_run_time_s)
     finally:
         torch.set_num_threads(previous_threads)
@@ -134,7 +126,7 @@ def _summary(
         float(np.percentile(block_ms, 90)),
         runs,
         len(block_ms),
-        machine or fingerprint(options.device),
+        machine or machine_of(options),
         options,
         time.time(),
     )
@@ -144,8 +136,10 @@ def measure(
     network: ScaledArch | TaskArch, options: MeasureOptions = MeasureOptions(), memory_limit_bytes: int | None = None
 ) -> Measurement:
     """Build (after the memory check), warm up and time one network; figures per batch, in milliseconds."""
-    model, inputs = _prepare(as_task(network), options, memory_limit_bytes)
-    return _summary(*_time_blocks(model, inputs, options), options)
+    machine = machine_of(options)  # refuses a device this machine lacks, or a runtime it has not installed
+    return _summary(
+        *_time_blocks(prepared_call(as_task(network), options, memory_limit_bytes), options), options, machine
+    )
 
 
 def measure_interleaved(
@@ -162,14 +156,15 @@ def measure_interleaved(
     landing on a few; pooling the blocks of all passes makes the median robust to one bad pass.
     `machine` is the device recorded (default: this machine's fingerprint for the options' device).
     """
-    prepared = [_prepare(task, options, memory_limit_bytes) for task in networks]
+    machine = machine or machine_of(options)
+    calls = [prepared_call(task, options, memory_limit_bytes) for task in networks]
     blocks: list[list[np.ndarray]] = [[] for _ in networks]
     runs = [0] * len(networks)
     for r in range(rounds):
-        for i, (model, inputs) in enumerate(prepared):
-            times, calls = _time_blocks(model, inputs, options)
+        for i, call in enumerate(calls):
+            times, count = _time_blocks(call, options)
             blocks[i].append(times)
-            runs[i] += calls
+            runs[i] += count
             if progress is not None:
                 progress(r * len(networks) + i + 1, rounds * len(networks))
     return [_summary(np.concatenate(b), n, options, machine) for b, n in zip(blocks, runs)]
@@ -253,7 +248,7 @@ def stored_measurement(
     """The store's row for this network on this machine (or the device `fingerprint_id`) with these options."""
     key = measurement_key(
         describe(as_task(network)),
-        fingerprint_id or fingerprint(options.device).id,
+        fingerprint_id or machine_of(options).id,
         options.batch_size,
         options.threads,
         options.memory_format,

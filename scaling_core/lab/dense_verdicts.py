@@ -1,12 +1,7 @@
 """Verdicts of the dense study: each claim's measured difference, its seed-based interval and a verdict in words.
 
-Recipes are compared at equal MACs, not at equal φ (rounding gives each recipe its own MACs at a φ): for each seed,
-each recipe's metric is interpolated linearly in log MACs between its measured budgets, at the MACs of the first
-recipe (resolution-leaning) at each φ > 0 (clipped to the range both recipes measured), and the differences are
-averaged over those budgets. The interval is Student's t 95% interval of the
-per-seed differences (n − 1 degrees of freedom); a claim holds when the interval lies above zero, is refuted when it
-lies below, and is inconclusive otherwise (or with one seed). Differences are in the metric's own units (fractions,
-so 0.05 is five points).
+Recipes are compared at equal MACs (lab/comparisons.py), at the budgets of the first recipe (resolution-leaning);
+differences are in the metric's own units (fractions, so 0.05 is five points).
 """
 
 from __future__ import annotations
@@ -15,13 +10,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from scaling_core.core.verdicts import interval_verdict
+from scaling_core.lab.comparisons import equal_macs_difference, seed_interval, verdict_words
 from scaling_core.lab.dense_settings import dense_settings
 from scaling_core.lab.runs import lab_recipe
 
-CONFIDENCE = 0.95
 RESOLUTION, WIDTH = "segmentation", "width"
 METRIC_WORDS = {
     "top1": "top-1",
@@ -48,27 +41,6 @@ class Claim:
     how: str
 
 
-def seed_interval(values) -> tuple[float | None, tuple[float, float] | None]:
-    """The mean of per-seed values and its Student-t interval (None with fewer than two finite values)."""
-    values = np.asarray([v for v in values if v is not None and np.isfinite(v)], dtype=float)
-    if len(values) == 0:
-        return None, None
-    mean = float(values.mean())
-    if len(values) < 2:
-        return mean, None
-    half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values)))
-    return mean, (mean - half, mean + half)
-
-
-def verdict_words(difference: float | None, interval: tuple[float, float] | None, seeds: int) -> str:
-    """holds, does not hold or inconclusive, with why."""
-    if difference is None:
-        return "not measured: no runs of this comparison are stored"
-    if interval is None:
-        return f"inconclusive: {seeds} seed gives no interval"
-    return interval_verdict(*interval)
-
-
 def _grid(runs: pd.DataFrame, task: str) -> pd.DataFrame:
     """The task's recipe × φ runs (not the multi-task comparison's or the split's)."""
     if runs.empty:
@@ -78,28 +50,7 @@ def _grid(runs: pd.DataFrame, task: str) -> pd.DataFrame:
 
 def recipe_difference(runs: pd.DataFrame, task: str, metric: str, first: str, second: str) -> dict[int, float]:
     """Per seed: `first`'s metric minus `second`'s at equal MACs, averaged over the reference budgets."""
-    grid = _grid(runs, task)
-    column = f"metric_{metric}"
-    if grid.empty or column not in grid:
-        return {}
-    reference = grid[(grid["phi"] > 0) & (grid["alias"] == first)]["macs"].unique()
-    differences = {}
-    for seed, group in grid.groupby("seed"):
-        curves = {}
-        for alias in (first, second):
-            points = group[group["alias"] == alias].sort_values("macs")
-            points = points[points[column].notna()]
-            if len(points) < 2:
-                break
-            curves[alias] = (np.log(points["macs"].to_numpy(float)), points[column].to_numpy(float))
-        if len(curves) < 2 or not len(reference):
-            continue
-        top = min(curves[first][0].max(), curves[second][0].max())
-        bottom = max(curves[first][0].min(), curves[second][0].min())
-        at = np.unique(np.clip(np.log(reference.astype(float)), bottom, top))
-        values = [np.interp(at, *curves[alias]) for alias in (first, second)]
-        differences[int(seed)] = float(np.mean(values[0] - values[1]))
-    return differences
+    return equal_macs_difference(_grid(runs, task), f"metric_{metric}", first, second)
 
 
 def _claim(claim: str, task: str, metric: str, per_seed: dict[int, float], how: str) -> Claim:

@@ -19,10 +19,11 @@ from importlib import metadata
 
 import numpy as np
 import pandas as pd
-from pydantic import PositiveFloat, PositiveInt
+from pydantic import PositiveFloat, PositiveInt, model_validator
 
 from scaling_core.accuracy.pareto import NamedRecipe, builtin_recipes
 from scaling_core.core.arch import ScaledArch, scale_recipe
+from scaling_core.core.base import available_bases, load_base
 from scaling_core.core.cost import count
 from scaling_core.core.errors import ConfigError
 from scaling_core.core.rounding import RoundingPolicy
@@ -66,6 +67,7 @@ class LabSettings:
     default_grid: dict
     latency: dict
     workers: int
+    families: FamiliesStudy
 
 
 class _GridFile(SettingsModel):
@@ -79,6 +81,34 @@ class _LatencyFile(SettingsModel):
     threads: PositiveInt
     batch_size: PositiveInt
     min_run_time_s: PositiveFloat
+
+
+@dataclass(frozen=True)
+class FamiliesStudy:
+    """The families' default study: tiny bases of each family, each scaled by the same recipes and trained alike."""
+
+    dataset: str
+    bases: tuple[str, ...]
+    recipes: tuple[str, ...]
+    phis: tuple[float, ...]
+    seeds: int
+
+
+class _FamiliesFile(SettingsModel):
+    note: str | None = None
+    dataset: str
+    bases: list[str]
+    recipes: list[str]
+    phis: list[Number]
+    seeds: PositiveInt
+
+    @model_validator(mode="after")
+    def _known(self) -> _FamiliesFile:
+        known = set(available_bases())
+        for base in self.bases:
+            if base not in known:
+                raise ConfigError("bases", base, f"one of the bases in data/bases ({', '.join(sorted(known))})")
+        return self
 
 
 class LabSettingsFile(SettingsModel):
@@ -96,6 +126,7 @@ class LabSettingsFile(SettingsModel):
     scenes: ScenesFile  # the generated scenes of the dense tasks (lab/scenes.py)
     mask_folders: MaskFolderSettings  # segmentation folders: limits, split (lab/mask_folders.py)
     dense: DenseSettingsFile  # the dense tasks' base, heads, budgets and studies (lab/dense_settings.py)
+    families: _FamiliesFile  # tiny bases of other families, trained like the lab base (lab/families.py)
 
 
 @lru_cache(maxsize=1)
@@ -110,6 +141,13 @@ def lab_settings() -> LabSettings:
         raw.default_grid.model_dump(),
         raw.latency.model_dump(),
         raw.workers,
+        FamiliesStudy(
+            raw.families.dataset,
+            tuple(raw.families.bases),
+            tuple(raw.families.recipes),
+            tuple(float(p) for p in raw.families.phis),
+            raw.families.seeds,
+        ),
     )
 
 
@@ -121,21 +159,26 @@ def lab_recipe(alias: str) -> NamedRecipe:
     return next(r for r in builtin_recipes() if r.name == names[alias])
 
 
-def lab_network(dataset: str, alias: str, phi: float, se_position: str = "after_depthwise") -> ScaledArch:
-    """The lab base scaled by a recipe at φ, with the dataset's class count (and squeeze-excite where asked)."""
-    return classes_network(dataset_info(dataset).classes, alias, phi, se_position)
+def lab_network(
+    dataset: str, alias: str, phi: float, se_position: str = "after_depthwise", base: str | None = None
+) -> ScaledArch:
+    """A lab base (the settings' unless named) scaled by a recipe at φ, with the dataset's class count (and
+    squeeze-excite where asked)."""
+    return classes_network(dataset_info(dataset).classes, alias, phi, se_position, base)
 
 
 @lru_cache(maxsize=1024, typed=True)
-def classes_network(classes: int, alias: str, phi: float, se_position: str = "after_depthwise") -> ScaledArch:
+def classes_network(
+    classes: int, alias: str, phi: float, se_position: str = "after_depthwise", base: str | None = None
+) -> ScaledArch:
     """lab_network for a class count: kept (an immutable network), as the Lab and Pareto pages ask for the whole grid
-    on every run."""
+    on every run. Every base is rounded by the lab's policy, so the families' tiny bases scale alike."""
     settings = lab_settings()
     named = lab_recipe(alias)
     return scale_recipe(
         named.recipe,
         phi,
-        base=settings.base,
+        base=base or settings.base,
         policy=settings.policy,
         num_classes=classes,
         label=f"{named.name}, φ={phi:g}",
@@ -205,13 +248,19 @@ class GridPoint:
 
 
 def grid_points(
-    dataset: str, aliases: Sequence[str], phis: Sequence[float], se_position: str = "after_depthwise"
+    dataset: str,
+    aliases: Sequence[str],
+    phis: Sequence[float],
+    se_position: str = "after_depthwise",
+    base: str | None = None,
 ) -> list[GridPoint]:
-    """The grid's points (recipes × φ)."""
+    """The grid's points (recipes × φ) on a lab base (the settings' unless named)."""
     if not aliases or not phis:
         raise ConfigError("grid", f"{len(aliases)} recipes × {len(phis)} phis", "at least one recipe and one phi")
     return [
-        GridPoint(alias, float(phi), lab_network(dataset, alias, phi, se_position)) for alias in aliases for phi in phis
+        GridPoint(alias, float(phi), lab_network(dataset, alias, phi, se_position, base))
+        for alias in aliases
+        for phi in phis
     ]
 
 
@@ -229,8 +278,10 @@ def run_grid(
     on_dashboard: Callable[[str], None] = announce_dashboard,
     device: str = "cpu",
     amp: bool = False,
+    bases: Sequence[str | None] = (None,),
 ) -> int:
-    """Train every missing run of the grid (each distinct network once per seed); the number trained.
+    """Train every missing run of the grid on each base (the settings' by default; each distinct network once per
+    seed); the number trained.
 
     Latency of each distinct network is measured first (1 thread, batch 1; stored and reused), while
     no training competes for the cores. The runs train in local worker processes, or on the Dask cluster at
@@ -242,7 +293,11 @@ def run_grid(
     budget = budget or settings.budget
     if not 1 <= int(seeds) <= 20:
         raise ConfigError("seeds", seeds, "an integer in [1, 20]")
-    networks = {network_key(p.network): p.network for p in grid_points(dataset, aliases, phis, se_position)}
+    networks = {
+        network_key(p.network): p.network
+        for base in bases
+        for p in grid_points(dataset, aliases, phis, se_position, base)
+    }
     measure_latency(list(networks.values()), store)
     jobs = [
         {
@@ -310,13 +365,15 @@ def lab_report(
     seeds: int | None = None,
     device: str = "cpu",
     amp: bool = False,
+    base: str | None = None,
 ) -> pd.DataFrame:
-    """Per recipe and φ: costs, measured latency, accuracy mean and spread over the stored seeds (those below
-    `seeds` when given) of the runs trained on `device` (with `amp`)."""
+    """Per recipe and φ on a lab base (the settings' unless named): costs, measured latency, accuracy mean and spread
+    over the stored seeds (those below `seeds` when given) of the runs trained on `device` (with `amp`)."""
     budget = budget or lab_settings().budget
+    spec = load_base(base or lab_settings().base)
     options = lab_latency_options()
     rows = []
-    for point in grid_points(dataset, aliases, phis):
+    for point in grid_points(dataset, aliases, phis, base=base):
         runs = [
             r
             for r in store.lab_runs_of(dataset, network_key(point.network), budget, run_version(dataset, device, amp))
@@ -329,6 +386,8 @@ def lab_report(
         rows.append(
             {
                 "dataset": dataset,
+                "base": spec.name,
+                "family": spec.family,
                 "recipe": lab_recipe(point.alias).name,
                 "alias": point.alias,
                 "phi": point.phi,
@@ -352,6 +411,7 @@ def lab_report(
                 "train_time_s": float(np.mean([r["train_time_s"] for r in runs])) if runs else None,
                 "network_key": network_key(point.network),
                 "run_seeds": [r["seed"] for r in runs],
+                "run_accuracy": [float(r["accuracy"]) for r in runs],
                 "curves": [json.loads(r["curve"]) for r in runs],
                 "code_version": code_version(dataset),
             }

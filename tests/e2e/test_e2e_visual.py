@@ -221,6 +221,8 @@ SECTION_CASES = [
     ("tasks", "?head=multitask", (("tab", "Measured: which recipe?"), ("tab", "Backbone or heads?")), "split"),
     ("lab", "", (("tab", "Segmentation"),), "segmentation"),
     ("lab", "", (("tab", "Detection"),), "detection"),
+    ("lab", "", (("tab", "Rules' verdicts"),), "families-verdicts"),
+    ("lab", "", (("tab", "Family results"),), "families-results"),
     ("pareto", "?pareto_source=dense%3Asegmentation", (), "dense"),
     ("pareto", "", (("expander", "Families and rules"),), "families"),
     (

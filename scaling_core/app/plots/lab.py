@@ -151,3 +151,59 @@ def training_curves_figure(curves: pd.DataFrame, metric: str = "test accuracy") 
         "measured: every seed is a line; colour: φ",
         plot_height=260 * rows + 70 * (rows - 1),
     )
+
+
+def families_accuracy_figure(frame: pd.DataFrame, cost_label: str) -> go.Figure:
+    """Measured test accuracy (%, mean and min–max over seeds) against MACs, one panel per family, one colour per
+    recipe across panels (a legend click hides a recipe in every panel)."""
+    families = list(dict.fromkeys(frame["family"]))
+    columns = max(1, min(2, len(families)))
+    rows = max(1, math.ceil(len(families) / columns))
+    titles = [f"{family} ({base})" for family, base in dict.fromkeys(zip(frame["family"], frame["base"]))]
+    fig = make_subplots(
+        rows=rows,
+        cols=columns,
+        subplot_titles=titles or None,
+        shared_yaxes=True,
+        horizontal_spacing=0.05,
+        vertical_spacing=0.18 if rows > 1 else 0.0,
+    )
+    palette = plotly.colors.qualitative.Plotly
+    color_of = {recipe: palette[i % len(palette)] for i, recipe in enumerate(dict.fromkeys(frame["recipe"]))}
+    seen: set[str] = set()
+    for index, family in enumerate(families):
+        row, col = index // columns + 1, index % columns + 1
+        panel = frame[frame["family"] == family]
+        for recipe, points in panel.groupby("recipe", sort=False):
+            points = points.sort_values("macs")
+            fig.add_scatter(
+                x=points["macs"],
+                y=points["accuracy_mean"],
+                mode="lines+markers",
+                name=recipe,
+                legendgroup=recipe,
+                showlegend=recipe not in seen,
+                line={"color": color_of[recipe]},
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": points["accuracy_max"] - points["accuracy_mean"],
+                    "arrayminus": points["accuracy_mean"] - points["accuracy_min"],
+                },
+                customdata=np.column_stack([points["phi"], points["seeds"]]),
+                hovertemplate=f"{family}, {recipe} φ=%{{customdata[0]}}: %{{x:.3s}} MACs, accuracy %{{y:.2f}}% "
+                "(measured: mean of %{customdata[1]} seeds, bars min–max)<extra></extra>",
+                row=row,
+                col=col,
+            )
+            seen.add(recipe)
+        fig.update_xaxes(
+            **log_axis(panel["macs"]), title_text=f"{cost_label} (log scale)" if row == rows else None, row=row, col=col
+        )
+    fig.update_yaxes(title_text="test accuracy (%)", col=1)
+    return finish(
+        fig,
+        "Measured accuracy against MACs, per family",
+        "measured: mean over seeds, bars min–max; colour: recipe",
+        plot_height=300 * rows + 80 * (rows - 1),
+    )

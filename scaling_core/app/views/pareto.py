@@ -318,11 +318,11 @@ def stored_latency(store, options, fingerprint_id: str = "") -> Callable[[TaskAr
     """A lookup of the best stored latency of a network on this machine (or the device `fingerprint_id`, with its
     own threads or GPU) with these measuring options."""
     from scaling_core.app.views.hardware import device_setup
-    from scaling_core.hardware.fingerprint import fingerprint
+    from scaling_core.hardware.measure import machine_of
     from scaling_core.storage.keys import describe, measurement_key
 
     options = device_setup(options, store, fingerprint_id)
-    machine_id = fingerprint_id or fingerprint(options.device).id
+    machine_id = fingerprint_id or machine_of(options).id
     setup = (options.batch_size, options.threads, options.memory_format, options.device)
     stored = {
         row["key"]: row["best_ms"]

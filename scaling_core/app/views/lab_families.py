@@ -1,0 +1,41 @@
+"""What the Lab page's families section shows: each family's measured accuracy per recipe, and the rules' verdicts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from scaling_core.lab.families import families_results, family_claims
+
+ACCURACY_COLUMNS = ("accuracy_mean", "accuracy_std", "accuracy_min", "accuracy_max")
+
+
+def families_frame(dataset: str, store=None) -> tuple[pd.DataFrame, str]:
+    """The families' measured report with accuracy in % (never a fraction), and where it comes from."""
+    frame, source = families_results(dataset, store)
+    if frame.empty:
+        return frame, source
+    frame = frame[frame["seeds"] > 0].copy()
+    for column in ACCURACY_COLUMNS:
+        frame[column] = 100.0 * frame[column].astype(float)
+    return frame.reset_index(drop=True), source
+
+
+def family_claims_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per family and rule: compound scaling's accuracy minus the rule's at equal MACs (points), its
+    seed interval written out, the verdict and why."""
+    rows = []
+    for claim in family_claims(frame) if not frame.empty else []:
+        low, high = claim.interval if claim.interval else (np.nan, np.nan)
+        rows.append(
+            {
+                "family": claim.family,
+                "claim": claim.claim,
+                "difference": np.nan if claim.difference is None else claim.difference,
+                "interval": "—" if claim.interval is None else f"[{low:+.1f}, {high:+.1f}]",
+                "seeds": claim.seeds,
+                "verdict": claim.verdict.split(":")[0],
+                "why": claim.verdict.split(": ", 1)[-1],
+            }
+        )
+    return pd.DataFrame(rows)
