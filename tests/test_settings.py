@@ -8,7 +8,7 @@ import pytest
 from scaling_core.core import paths
 from scaling_core.core.errors import ConfigError
 from scaling_core.core.settings import SettingsModel, load_settings
-from scaling_core.hardware.family_latency import HardwareSettingsFile, family_latency_settings
+from scaling_core.hardware.settings import HardwareSettingsFile, hardware_settings
 from scaling_core.lab.dense_settings import dense_settings
 from scaling_core.lab.folders import folder_settings
 from scaling_core.lab.mask_folders import mask_folder_settings
@@ -44,7 +44,7 @@ SETTINGS = [
     (
         "hardware/settings.json",
         HardwareSettingsFile,
-        family_latency_settings,
+        hardware_settings,
         ("families", "bases"),
         ("families", "resamples"),
     ),

@@ -14,6 +14,7 @@ from scaling_core.cli.arguments import (
     OutputFile,
     SchedulerAddress,
     add_measuring_arguments,
+    add_store_argument,
     bounded_float,
     bounded_int,
     measuring_options,
@@ -70,6 +71,19 @@ def add_hardware_commands(commands) -> None:
     fit.add_argument("--test", type=bounded_int(2, 200), help="held-out configurations (default: the plan's)")
     fit.add_argument("--rounds", type=bounded_int(1, 10), help="interleaved measuring rounds (default: the plan's)")
     fit.add_argument("--seed", type=SEED, help="sampling seed (default: the plan's)")
+    fit.add_argument(
+        "--calibrate",
+        type=bounded_int(2, 100),
+        metavar="N",
+        help="quick calibration of a new device or runtime: measure only the plan's first N networks (10 is "
+        "typical) and its held-out ones, and adapt the models the store holds for other pairs (HELP's idea)",
+    )
+    fit.add_argument(
+        "--calibration-study",
+        action="store_true",
+        help="measure nothing: for each stored pair as the new one, the held-out error of calibration from N = 5, 10, "
+        "20 against a model from scratch on the same N and the model fitted on all",
+    )
     fit.add_argument("--json", action="store_true", help="print JSON instead of text")
     add_fleet_arguments(fit, "measure the plan and fit one latency model per device")
 
@@ -92,6 +106,16 @@ def add_hardware_commands(commands) -> None:
     families.add_argument("--no-run", action="store_true", help="report what the store holds; measure nothing")
     families.add_argument("--save-to", type=OutputFile(), help="also write the table and verdict as JSON here")
     families.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    compared = commands.add_parser(
+        "runtimes",
+        help="fit a latency model per runtime (data/hardware/settings.json), the calibration study, and where the "
+        "best recipe under a budget differs between runtimes",
+    )
+    add_store_argument(compared)
+    compared.add_argument("--remeasure", action="store_true", help="fit even where the store has a current model")
+    compared.add_argument("--save-to", type=OutputFile(), help="also write the comparison as JSON here")
+    compared.add_argument("--json", action="store_true", help="print JSON instead of text")
 
     opt = commands.add_parser("optimize", help="best recipe and φ under a latency budget; the winner is measured")
     add_measuring_arguments(opt)
@@ -184,6 +208,12 @@ def run_fit_latency(args: argparse.Namespace) -> int:
             plan[name] = getattr(args, name)
     options = measuring_options(args, plan["min_run_time_s"])
     store = Store(args.store)
+    if args.calibration_study:
+        return print_calibration_study(store, args.json)
+    if args.calibrate is not None:
+        if args.fleet:
+            raise ConfigError("--calibrate", args.calibrate, "without --fleet (one new pair at a time)")
+        return run_calibrate(args, plan, options, store)
     if args.fleet:
         return run_fit_fleet(args, plan, options, store)
     with progress_bar(f"measuring the {args.plan} plan ({plan_timings(plan)} timings)", unit="timing") as progress:
@@ -213,6 +243,142 @@ def run_fit_latency(args: argparse.Namespace) -> int:
     print(f"noise floor (re-measurement within ±10%): {report.noise_floor:.1%}")
     print(f"our model:       within ±10% {m.within_10pct:.1%}   MAPE {m.mape:.1%}   Kendall τ {m.kendall_tau:.3f}")
     print(f"FLOPs-only line: within ±10% {b.within_10pct:.1%}   MAPE {b.mape:.1%}   Kendall τ {b.kendall_tau:.3f}")
+    return 0
+
+
+def run_calibrate(args: argparse.Namespace, plan: dict, options, store) -> int:
+    """Quick calibration of this machine's runtime and setup; its held-out scores and what it started from."""
+    from scaling_core.hardware.calibration import calibrate_latency
+    from scaling_core.hardware.measure import machine_of
+    from scaling_core.storage.store import shown_url
+
+    timings = plan["rounds"] * (args.calibrate + 2 * plan["test"])
+    with progress_bar(f"measuring {args.calibrate} networks and the held-out ones ({timings} timings)") as progress:
+        report, calibrated = calibrate_latency(options, store, args.calibrate, plan, progress)
+    m, b = report.model_scores, report.baseline_scores
+    result = {
+        "device": machine_of(options).label,
+        "calibration_networks": args.calibrate,
+        "held_out": len(report.test_measured_ms),
+        "noise_floor_within_10pct": report.noise_floor,
+        "model": m.__dict__,
+        "flops_only_same_n": b.__dict__,
+        "prior_speed_factor": calibrated.factor,
+        "ridge": calibrated.ridge,
+        "plan": report.plan,
+        "store": shown_url(store.url),
+    }
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(
+        f"{result['device']}: calibrated from {args.calibrate} measurements and the store's other models "
+        f"(nearest ×{calibrated.factor:.2f}, ridge {calibrated.ridge:g}); profile saved in {result['store']}"
+    )
+    print(
+        f"held out: {len(report.test_measured_ms)} networks; noise floor (re-measurement within ±10%): "
+        f"{report.noise_floor:.1%}"
+    )
+    print(f"calibrated:      within ±10% {m.within_10pct:.1%}   MAPE {m.mape:.1%}   Kendall τ {m.kendall_tau:.3f}")
+    print(f"FLOPs-only line: within ±10% {b.within_10pct:.1%}   MAPE {b.mape:.1%}   Kendall τ {b.kendall_tau:.3f}")
+    return 0
+
+
+def print_calibration_study(store, as_json: bool) -> int:
+    """The calibration study from the store's fitted pairs (nothing measured)."""
+    from scaling_core.hardware.calibration import calibration_study
+
+    study = calibration_study(store)
+    if as_json:
+        print(study.to_json(orient="records", indent=2))
+        return 0
+    for pair, rows in study.groupby("pair", sort=False):
+        print(f"{pair} (held out: {rows['held_out'].iloc[0]} networks, noise floor {rows['noise_floor'].iloc[0]:.0%})")
+        for row in rows.itertuples():
+            print(
+                f"  N = {row.n:>3}  {row.method:<36} within ±10% {row.within_10pct:>6.1%}   MAPE {row.mape:>6.1%}   "
+                f"Kendall τ {row.kendall_tau:.3f}"
+            )
+    return 0
+
+
+def run_runtimes(args: argparse.Namespace) -> int:
+    """Fit (or read) each compared runtime's latency model, then the calibration study and the best recipes."""
+    import time
+
+    from scaling_core.hardware.calibration import calibration_study
+    from scaling_core.hardware.latency_model import fit_latency, named_plan, stored_profile
+    from scaling_core.hardware.measure import MeasureOptions, machine_of
+    from scaling_core.hardware.provenance import provenance
+    from scaling_core.hardware.runtime_comparison import (
+        RuntimeModel,
+        accuracy_frame,
+        best_recipes,
+        runtime_name,
+        runtime_settings,
+    )
+    from scaling_core.storage.store import Store
+
+    settings, store, started = runtime_settings(), Store(args.store), time.perf_counter()
+    plan = named_plan(settings.plan)
+    models = []
+    for entry in settings.compared:
+        options = MeasureOptions(
+            threads=settings.threads,
+            min_run_time_s=plan["min_run_time_s"],
+            runtime=entry.runtime,
+            precision=entry.precision,
+        )
+        try:
+            machine = machine_of(options)
+        except ConfigError as missing:  # a runtime not installed here: said, and the others go on
+            sys.stderr.write(f"skipped {runtime_name(entry.runtime, entry.precision)}: {missing}\n")
+            continue
+        report = None if args.remeasure else stored_profile(store, options)
+        if report is None or report.plan != settings.plan:
+            name = runtime_name(entry.runtime, entry.precision)
+            with progress_bar(f"fitting {name} ({settings.plan} plan)", unit="timing") as progress:
+                report = fit_latency(options, store, plan, progress)
+        version = machine.runtime_version or machine.torch_version
+        models.append(RuntimeModel(entry.runtime, entry.precision, version, machine.id, report))
+    if not models:
+        raise ConfigError("runtimes", "none installed", "at least one of data/hardware/settings.json's runtimes")
+    accuracy = accuracy_frame(models)
+    ids = {m.fingerprint_id for m in models}
+    calibration = calibration_study(store, settings.calibration_sizes, ids) if len(models) > 1 else None
+    best = best_recipes(models, settings.budgets_ms)
+    document = {
+        "command": "python -m scaling_core runtimes --save-to data/hardware/runtimes-latency.json",
+        "threads": settings.threads,
+        "plan": settings.plan,
+        "wall_time_s": round(time.perf_counter() - started, 1),
+        "provenance": provenance(),
+        "accuracy": json.loads(accuracy.to_json(orient="records")),
+        "calibration": [] if calibration is None else json.loads(calibration.to_json(orient="records")),
+        "best_recipes": json.loads(best.to_json(orient="records")),
+        "models": {m.name: {"features": m.report.model.features, "weights": m.report.model.weights} for m in models},
+    }
+    if args.save_to:
+        Path(args.save_to).write_text(json.dumps(document, indent=1))
+    if args.json:
+        print(json.dumps(document, indent=2))
+        return 0
+    print(f"latency models per runtime ({settings.plan} plan, {settings.threads} thread(s)), held out:")
+    for row in accuracy.itertuples():
+        print(
+            f"  {row.runtime:<24} model within ±10% {row.model_within_10pct:5.1f}%  MAPE {row.model_mape:5.1f}%  "
+            f"τ {row.model_kendall_tau:.3f} | FLOPs-only {row.flops_within_10pct:5.1f}%  MAPE {row.flops_mape:5.1f}%"
+            f" | re-measurement floor {row.noise_floor:5.1f}%"
+        )
+    if calibration is not None:
+        print("few-sample calibration (each pair in turn the new one; held-out MAPE):")
+        for (pair, n), rows in calibration.groupby(["pair", "n"], sort=False):
+            cells = "  ".join(f"{r.method}: {r.mape:.1%}" for r in rows.itertuples())
+            print(f"  {pair[:60]} N = {n}: {cells}")
+    print("best recipe under each budget, by each runtime's model:")
+    for row in best.itertuples():
+        flag = "  (differs from eager)" if getattr(row, "differs_from_eager", False) is True else ""
+        print(f"  {row.budget_ms:>5g} ms  {row.runtime:<24} {row.recipe}, φ {row.phi}{flag}")
     return 0
 
 
@@ -464,4 +630,5 @@ HARDWARE_COMMANDS = {
     "fit-latency": run_fit_latency,
     "optimize": run_optimize,
     "families": run_families,
+    "runtimes": run_runtimes,
 }

@@ -22,7 +22,6 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from pydantic import PositiveFloat, PositiveInt
 from scipy import stats
 
 from scaling_core.core.arch import ScaledArch, applied_multipliers, scale
@@ -31,10 +30,10 @@ from scaling_core.core.errors import ConfigError
 from scaling_core.core.paths import DATA_DIR
 from scaling_core.core.recipe import Multipliers
 from scaling_core.core.rules import COMPARED_RULES, compared_rule
-from scaling_core.core.settings import Number, SettingsModel, load_settings
 from scaling_core.core.verdicts import interval_verdict
 from scaling_core.hardware.latency_model import LinearProfile, predict_ms
 from scaling_core.hardware.measure import MeasureOptions, stored_measurement
+from scaling_core.hardware.settings import FamilyLatencyFile, hardware_settings
 from scaling_core.tasks.cost import count_task
 from scaling_core.tasks.heads import as_task
 
@@ -43,29 +42,9 @@ SHIPPED_FILE = "hardware/families-latency.json"  # `families --save-to data/hard
 PREDICTORS = {"macs": "MACs", "activations": "activations", "params": "parameters", "predicted_ms": "latency model"}
 
 
-class FamilyLatencyFile(SettingsModel):
-    """The `families` section: what `bench --families` measures and how the verdict is bootstrapped."""
-
-    bases: tuple[str, ...]
-    rules: tuple[str, ...]
-    scales: tuple[Number, ...]
-    min_run_time_s: PositiveFloat
-    rounds: PositiveInt
-    resamples: PositiveInt
-    seed: int
-
-
-class HardwareSettingsFile(SettingsModel):
-    """The schema of data/hardware/settings.json."""
-
-    note: str | None = None
-    families: FamilyLatencyFile
-
-
-@lru_cache(maxsize=1)
 def family_latency_settings() -> FamilyLatencyFile:
     """The shipped `families` section (ConfigError naming the key if the file is malformed)."""
-    return load_settings("hardware/settings.json", HardwareSettingsFile).families
+    return hardware_settings().families
 
 
 @dataclass(frozen=True)

@@ -93,10 +93,13 @@ class LinearProfile:
         return np.asarray(x, dtype=float) @ np.asarray(self.weights)
 
 
-def fit_profile(x: np.ndarray, latency_ms: np.ndarray, names: tuple[str, ...]) -> LinearProfile:
-    """NNLS on relative errors."""
+def fit_profile(
+    x: np.ndarray, latency_ms: np.ndarray, names: tuple[str, ...], underdetermined: bool = False
+) -> LinearProfile:
+    """NNLS on relative errors (with fewer networks than features only when `underdetermined` is asked: the
+    few-sample calibration's from-scratch comparison)."""
     x, y = np.asarray(x, dtype=float), np.asarray(latency_ms, dtype=float)
-    if len(y) < len(names):
+    if len(y) < len(names) and not underdetermined:
         raise ConfigError("training configurations", len(y), f"at least {len(names)} (one per feature)")
     weights, _ = optimize.nnls(x / y[:, None], np.ones_like(y))
     return LinearProfile(names, tuple(float(w) for w in weights))
@@ -290,17 +293,23 @@ def plan_networks(plan: dict) -> list[TaskArch]:
     return networks + networks[plan["train"] :]
 
 
+def save_measured(networks: list[TaskArch], measured: list, store) -> None:
+    """Store each network's measurement (replacing an older one of the same network, device and setup)."""
+    from scaling_core.hardware.measure import measurement_row
+
+    for network, measurement in zip(networks, measured):
+        store.put_measurement(measurement_row(network, measurement), replace=True)
+
+
 def save_fit(plan: dict, measured: list, store, fit_seconds: float | None = None) -> FitReport:
     """Fit and score the plan's measurements (in plan_networks' order); store them and the profile (with the time the
     fit took, when measured) under the device and setup they were measured on; the report."""
-    from scaling_core.hardware.measure import measurement_row
 
     networks = plan_networks(plan)
     train_size, first_size = plan["train"], plan["train"] + plan["test"]
     train, test = networks[:train_size], networks[train_size:first_size]
     first, second = measured[:first_size], measured[first_size:]
-    for network, measurement in zip(networks, first):
-        store.put_measurement(measurement_row(network, measurement), replace=True)
+    save_measured(networks, first, store)
     first_ms = [m.best_ms for m in first]
     report = fit_and_evaluate(train, first_ms[:train_size], test, first_ms[train_size:], [m.best_ms for m in second])
     report = replace(report, plan=plan.get("name", "full"), fit_seconds=fit_seconds)

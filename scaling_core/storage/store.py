@@ -85,6 +85,7 @@ measurements = Table(
     Column("activations", BigInteger, nullable=False),
     Column("measured_at", Float, nullable=False),
 )
+PROFILE_IDENTITY = ("fingerprint_id", "batch_size", "threads", "memory_format", "device")
 profiles = Table(
     "latency_profiles",
     metadata,
@@ -263,6 +264,13 @@ class Store:
         )
         with self._writing() as connection:
             connection.execute(statement)
+
+    def all_profiles(self) -> list[dict]:
+        """Every saved profile with its identity (device and measuring setup), the profile decoded."""
+        query = select(*(profiles.c[c] for c in PROFILE_IDENTITY), profiles.c.profile).order_by(profiles.c.id)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).mappings()
+            return [{**{c: r[c] for c in PROFILE_IDENTITY}, "profile": json.loads(r["profile"])} for r in rows]
 
     def get_profile(self, identity: dict) -> dict | None:
         """The saved profile for this machine and setup, or None."""
