@@ -21,7 +21,10 @@ from scaling_core.app.tables import Column, value_text
 from scaling_core.app.views.deployment import (
     EnergyModel,
     blur_frame,
+    drone_per_runtime,
     energy_frame,
+    int8_claims_table,
+    int8_records_for,
     modelled_sqnr,
     nearest_sweep,
     phi_grid,
@@ -29,6 +32,7 @@ from scaling_core.app.views.deployment import (
     quantization_fit,
     quantization_summary,
     records_for,
+    runtime_models,
     se_comparison,
     thermal_choice,
     thermal_frame,
@@ -53,13 +57,21 @@ from scaling_core.studies.deployment.drone import (
     modelled_blur,
 )
 from scaling_core.studies.deployment.measurements import deployment_defaults, measure_settings
+from scaling_core.studies.deployment.runtime_int8 import (
+    CLAIM,
+    SIMULATED_BITS,
+    agreement,
+    int8_claims,
+    mean_by_point,
+    paired_frame,
+)
 from scaling_core.studies.deployment.thermal import ThermalDevice
 from scaling_core.studies.spectrum.motion_blur import Motion
 from ui.controls import choice, number, slider
 from ui.export import chart, csv_button, figure
 from ui.metrics import metric_row
 from ui.notes import model_notes
-from ui.sections import lazy_tabs
+from ui.sections import lazy_expander, lazy_tabs
 from ui.session import shown, start_page
 from ui.share import share_panel
 from ui.store import app_store
@@ -77,6 +89,31 @@ THERMAL_COLUMNS = {
     "cold_fps": Column("Cold (/s)", decimals=1, help="Frames per second before the device heats."),
     "sustained_fps": Column("Sustained (/s)", decimals=1, help="Frames per second over the whole duration."),
     "sustained_over_cold": Column("Sustained / cold (%)", "share", 0),
+}
+RUNTIME_COLUMNS = {
+    "runtime": Column("Runtime", "text"),
+    "phi": Column("Largest φ", decimals=2, help="Modelled: the runtime's latency model."),
+    "resolution_px": Column("Input (px)", "integer"),
+    "macs": Column("MACs", "count", help="Modelled: exact count."),
+    "predicted_ms": Column("Predicted (ms)", decimals=2, help="Modelled: the runtime's latency model."),
+    "blur_px": Column("Blur (px)", decimals=2, help="Modelled: the motion's blur at that input."),
+    "source": Column("Latency model", "text"),
+}
+INT8_CLAIM_COLUMNS = {
+    "source": Column("Decided by", "text"),
+    "difference": Column("Before − after (dB)", decimals=2, help="Mean over seeds of the paired SQNR difference."),
+    "interval": Column("95% interval (dB)", "text", help="Student's t interval over seeds."),
+    "seeds": Column("Seeds", "integer"),
+    "verdict": Column("Verdict", "text"),
+}
+INT8_COLUMNS = {
+    "recipe": Column("Recipe", "text"),
+    "phi": Column("φ", decimals=0),
+    "se_position": Column("SE position", "text"),
+    "runtime_sqnr_db": Column("Int8 runtime SQNR (dB)", decimals=1, help="Measured: ONNX Runtime int8 logits."),
+    "simulated_sqnr_db": Column("Simulated SQNR (dB)", decimals=1, help="Measured: the simulated quantizer."),
+    "runtime_drop_points": Column("Int8 runtime drop (points)", decimals=1, help="Accuracy lost, measured."),
+    "simulated_drop_points": Column("Simulated drop (points)", decimals=1, help="Accuracy lost, measured."),
 }
 SE_COLUMNS = {
     "se_position": Column("SE position", "text"),
@@ -151,6 +188,35 @@ records, source = cached_records(MEASURED["dataset"], default_store_url())
 # One study at a time: a tab's code runs (and its charts are drawn) only when it is open; the share box
 # exports the open study's results.
 picked = thermal_table = quant_fit = None
+
+
+def int8_section() -> None:
+    """The claim from ONNX Runtime int8 beside the simulated quantizer's, run for run."""
+    st.subheader("On a runtime that ships: ONNX Runtime int8")
+    int8, int8_source = int8_records_for(MEASURED["dataset"], MEASURED["phis"], MEASURED["seeds"], store)
+    if not int8:
+        st.info(
+            (f"{int8_source}. " if int8_source else "")
+            + "No int8 runtime measurements yet: `python -m scaling_core quantize-int8` runs the measured grid's "
+            "networks in ONNX Runtime int8."
+        )
+        return
+    frame = paired_frame(int8, records)
+    claims = int8_claims(frame)
+    st.caption(
+        f"Source: {int8_source}. Each trained network exported to ONNX, quantized by ONNX Runtime (static QDQ, "
+        "per-channel int8 weights, uint8 activations, calibrated on training images) and run by it; beside it the "
+        f"simulated {SIMULATED_BITS}-bit per-channel quantizer. Every int8 graph runs integer convolutions "
+        f"({int(frame['integer_convs'].min())}–{int(frame['integer_convs'].max())} per network)."
+    )
+    table(int8_claims_table(claims), INT8_CLAIM_COLUMNS)
+    st.caption(
+        f"Claim: {CLAIM}. Difference: SQNR with SE before minus after (dB), paired by recipe and φ > 0, per "
+        f"seed, then Student's t 95% interval over seeds. {agreement(claims).capitalize()}."
+    )
+    table(mean_by_point(frame), INT8_COLUMNS)
+
+
 drone_tab, thermal_tab, quantization_tab = lazy_tabs(
     "deployment", ("Drone and robot perception", "Thermal throttling", "Quantization noise")
 )
@@ -207,6 +273,22 @@ if drone_tab is not None:
             if picked is not None:
                 lengths = {f"chosen φ = {picked.phi:.2f}": picked.blur_px, **lengths}
             chart(figure(transfer_figure, lengths), "drone-transfer")
+        if motion is not None:
+            runtime_tab = lazy_expander("drone_runtimes", "The largest φ within the budget in each runtime")
+            if runtime_tab is not None:
+                per_runtime = drone_per_runtime(runtime_models(store, options), recipe, state.hw_budget_ms, motion)
+                if per_runtime.empty:
+                    runtime_tab.info(
+                        "No latency model of any runtime yet: fit one per runtime on the Hardware page, or run "
+                        "`python -m scaling_core runtimes`."
+                    )
+                else:
+                    table(per_runtime, RUNTIME_COLUMNS, container=runtime_tab)
+                    runtime_tab.caption(
+                        f"The Explorer's recipe at its largest φ predicted within {state.hw_budget_ms:g} ms by each "
+                        "runtime's latency model (modelled; a runtime with no model here uses the shipped "
+                        "comparison's). The runtime the page times with is chosen on the Hardware page."
+                    )
         elif motion is not None:
             st.info(
                 "The drone's choice of φ needs this machine's latency model (Hardware page); the blur below needs none."
@@ -450,6 +532,7 @@ if quantization_tab is not None:
                     help=", ".join(f"{p}, {s}: K = {k:.2f}" for (p, s), k in quant_fit.calibrated.items()),
                 )
             csv_button(summary, "deployment-quantization", "Quantization measurements as CSV")
+        int8_section()
 
 share_panel(
     "deployment",

@@ -13,6 +13,7 @@ from scaling_core.app.views.hardware import (
     FIT_USES,
     budget_choices,
     cached_optimize,
+    calibration_help,
     device_measurements,
     device_profile,
     evidence_table,
@@ -23,13 +24,15 @@ from scaling_core.app.views.hardware import (
     options_of,
     plan_text,
     profile_label,
+    runtime_label,
     throughput_frame,
     weights_text,
 )
 from scaling_core.hardware import latency_model
+from scaling_core.hardware.calibration import DEFAULT_CALIBRATION, calibrate_latency, stored_priors
 from scaling_core.hardware.fingerprint import fingerprint
 from scaling_core.hardware.latency_model import fit_latency, named_plan
-from scaling_core.hardware.measure import measure_cached, stored_measurement
+from scaling_core.hardware.measure import machine_of, measure_cached, stored_measurement
 from scaling_core.hardware.optimize import HARDWARE_FRIENDLY, optimize_measured
 from scaling_core.storage.store import shown_url
 from scaling_core.tasks.heads import as_task
@@ -38,6 +41,7 @@ from ui.export import chart, figure
 from ui.identity import current_identity, signed_in_reason
 from ui.metrics import metric_row
 from ui.notes import model_notes
+from ui.runtimes import runtimes_section
 from ui.session import bind, current_state, set_state, shown, start_page
 from ui.share import share_panel
 from ui.store import app_store
@@ -66,6 +70,15 @@ with st.sidebar:
     )
     st.number_input("Batch", 1, int(FIELD_BY_NAME["hw_batch"].maximum), step=1, **bind("hw_batch"))
     st.toggle("channels_last memory format", **bind("hw_channels_last"))
+    st.selectbox(
+        "Runtime",
+        FIELD_BY_NAME["hw_runtime"].choices,
+        format_func=runtime_label,
+        help="What runs the network on this machine: PyTorch eager, torch.compile, or the network exported to ONNX "
+        "and run by ONNX Runtime (fp32, or int8 by static quantization) or OpenVINO. Each runtime is a device of "
+        "its own: its measurements and latency model are kept apart.",
+        **bind("hw_runtime"),
+    )
     device = device_picker()
 
 state = start_page(
@@ -93,9 +106,14 @@ if store is None or options is None:
     st.stop()
 machine = fingerprint("cpu")
 here = device is None or device.this_machine
+runtime_machine = shown(machine_of, options)
+if runtime_machine is None:
+    st.stop()
 st.caption(
     f"This machine: {machine.device_name}, {machine.logical_cores} logical cores, torch "
-    f"{machine.torch_version} (fingerprint {machine.id}). Store: {shown_url(store.url)}."
+    f"{machine.torch_version}; runtime {runtime_label(current_state().hw_runtime)}"
+    f"{' ' + runtime_machine.runtime_version if runtime_machine.runtime else ''} (fingerprint "
+    f"{runtime_machine.id}). Store: {shown_url(store.url)}."
 )
 if not here:
     st.info(
@@ -178,6 +196,31 @@ def fit_button(name: str, label: str, key: str) -> None:
         st.rerun()
 
 
+def calibrate_button() -> None:
+    """Quick calibration: ten networks and the held-out ones measured, the store's other models adapted."""
+    priors = stored_priors(store, excluding=runtime_machine.id)
+    reason = fit_refused or (None if priors else "Needs another device's or runtime's latency model in the store.")
+    if not st.button(
+        f"Quick calibration ({DEFAULT_CALIBRATION} networks)",
+        key="calibrate",
+        help=reason or calibration_help(len(priors)),
+        disabled=reason is not None,
+    ):
+        return
+    plan = named_plan("quick")
+    bar = st.progress(0.0, text="Timing the calibration networks…")
+    fitted = shown(
+        calibrate_latency,
+        options_of(state, plan["min_run_time_s"]),
+        store,
+        DEFAULT_CALIBRATION,
+        plan,
+        lambda done, total: bar.progress(done / total, text=f"{done:,} of {total:,} timings"),
+    )
+    if fitted is not None:
+        st.rerun()
+
+
 if report is None and not here:
     st.info(
         f"No latency model of {device.label} with batch {options.batch_size}, {options.memory_format} yet: run "
@@ -192,8 +235,10 @@ elif report is None:
     st.caption("Or run `python -m scaling_core fit-latency` in a terminal. A full fit replaces a quick one.")
     if fit_refused:
         st.info(fit_refused)
-    left, right = st.columns(2)
+    left, middle, right = st.columns(3)
     with left:
+        calibrate_button()
+    with middle:
         fit_button("quick", "Quick fit now", "fit_quick")
     with right:
         fit_button("full", "Full fit now", "fit")
@@ -273,3 +318,5 @@ else:
             if sent is not None:
                 set_state(sent)
                 st.switch_page("app_pages/explorer.py")
+
+runtimes_section()

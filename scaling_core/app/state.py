@@ -32,6 +32,7 @@ from scaling_core.core.recipe import Recipe
 from scaling_core.core.rounding import RESOLUTION_MULTIPLES
 from scaling_core.core.rules import COMPARED_RULES
 from scaling_core.hardware.fingerprint import default_threads
+from scaling_core.hardware.runtimes import RUNTIME_CHOICES
 from scaling_core.lab.data import dataset_names, lab_dataset_names
 from scaling_core.lab.dense_networks import DENSE_TASKS
 from scaling_core.lab.runs import lab_settings
@@ -240,6 +241,8 @@ class MeasuringState:
     hw_channels_last: bool = setting(False)
     # The device whose measurements and latency model are shown: a fingerprint id (a fleet worker, a GPU), or "".
     hw_device: str = setting("", canonical=canonical_device, description=DEVICE_ALLOWED)
+    # What runs the network on this machine: PyTorch eager, torch.compile, ONNX Runtime (fp32 or int8), OpenVINO.
+    hw_runtime: str = setting("eager", choices=RUNTIME_CHOICES)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,12 @@ from scaling_core.cli.study import SavedAs, StudyWords, add_run_arguments, lab_b
 WORDS = StudyWords(
     "evaluating", "evaluated {} runs", "deployment measurements", "evaluations of the measured grid in the store"
 )
+INT8_WORDS = StudyWords(
+    "running in ONNX Runtime int8",
+    "evaluated {} runs in int8",
+    "int8 runtime measurements",
+    "int8 evaluations of the measured grid in the store",
+)
 
 
 def _recipe_arguments(parser: argparse.ArgumentParser) -> None:
@@ -57,7 +63,7 @@ def _measured_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_deployment_commands(commands) -> None:
-    """Register `drone`, `thermal` and `quantize`."""
+    """Register `drone`, `thermal`, `quantize` and `quantize-int8`."""
     from scaling_core.studies.deployment.measurements import deployment_defaults
     from scaling_core.studies.spectrum.images import spectrum_settings
 
@@ -140,6 +146,79 @@ def add_deployment_commands(commands) -> None:
     add_store_argument(parser, "SQLAlchemy URL of the results store (default: SCALING_LAB_STORE_URL)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
     _measured_arguments(parser)
+    add_int8_command(commands)
+
+
+def add_int8_command(commands) -> None:
+    """Register `quantize-int8`: the quantization study's claim from ONNX Runtime int8."""
+    parser = commands.add_parser(
+        "quantize-int8",
+        help="run the lab's trained networks (SE before or after the depthwise conv) in ONNX Runtime int8: SQNR and "
+        "accuracy beside the simulated quantizer, and the claim's verdict from each",
+    )
+    add_store_argument(parser, "SQLAlchemy URL of the results store (default: SCALING_LAB_STORE_URL)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    _measured_arguments(parser)
+
+
+def run_quantize_int8(args: argparse.Namespace) -> int:
+    """Train and evaluate what the grids lack, then the int8 runtime's SQNR beside the simulation's and the claim."""
+    from scaling_core.app.views.deployment import int8_records_for, records_for
+    from scaling_core.storage.store import Store
+    from scaling_core.studies.deployment.measurements import deployment_evaluation, deployment_grids
+    from scaling_core.studies.deployment.runtime_int8 import (
+        CLAIM,
+        RUNTIME_INT8_VERSION,
+        agreement,
+        int8_claims,
+        int8_evaluation,
+        int8_settings,
+        mean_by_point,
+        paired_frame,
+    )
+    from scaling_core.studies.protocol import evaluate_runs
+
+    store, budget = Store(args.store), lab_budget(args.epochs)
+    measured = (args.dataset, args.phis, args.seeds, budget)
+    records, source = measured_records(
+        args,
+        INT8_WORDS,
+        lambda progress, scheduler: sum(  # the simulated quantizer's too, so the two are compared run for run
+            evaluate_runs(
+                evaluation(*measured), store, args.workers, progress, scheduler, train=deployment_grids(*measured)
+            )
+            for evaluation in (deployment_evaluation, int8_evaluation)
+        ),
+        lambda: int8_records_for(args.dataset, args.phis, args.seeds, store, budget),
+        SavedAs(args.dataset, int8_settings().__dict__, RUNTIME_INT8_VERSION),
+    )
+    simulated, _ = records_for(args.dataset, args.phis, args.seeds, store, budget)
+    frame = paired_frame(records, simulated)
+    claims = int8_claims(frame)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "source": source,
+                    "claim": CLAIM,
+                    "verdicts": [c.__dict__ for c in claims],
+                    "agreement": agreement(claims),
+                    "per_point": _frame_json(mean_by_point(frame)),
+                    "runs": _frame_json(frame),
+                },
+                indent=2,
+            )
+        )
+        return 0
+    print(f"ONNX Runtime int8 beside the simulated quantizer — {source}")
+    print(mean_by_point(frame).to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    print(f"\nclaim: {CLAIM} (SQNR with SE before minus after, dB, paired by recipe and φ > 0, per seed)")
+    for claim in claims:
+        interval = "—" if claim.interval is None else f"[{claim.interval[0]:+.2f}, {claim.interval[1]:+.2f}]"
+        difference = "—" if claim.difference is None else f"{claim.difference:+.2f}"
+        print(f"  {claim.source}: {difference} dB {interval}, {claim.seeds} seeds: {claim.verdict}")
+    print(f"  {agreement(claims)}")
+    return 0
 
 
 def _phis(args: argparse.Namespace) -> list[float]:
@@ -370,4 +449,9 @@ def run_quantize(args: argparse.Namespace) -> int:
     return 0
 
 
-DEPLOYMENT_COMMANDS = {"drone": run_drone, "thermal": run_thermal, "quantize": run_quantize}
+DEPLOYMENT_COMMANDS = {
+    "drone": run_drone,
+    "thermal": run_thermal,
+    "quantize": run_quantize,
+    "quantize-int8": run_quantize_int8,
+}

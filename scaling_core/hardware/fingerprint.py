@@ -6,7 +6,7 @@ import hashlib
 import json
 import os
 import platform
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -74,6 +74,10 @@ class Fingerprint:
             return f"{self.device_name} (cuda){self.runtime_words}"
         threads = f" · {self.threads} thread{'s' if self.threads > 1 else ''}" if self.threads else ""
         return f"cpu{threads} · {self.cpu_model}{self.runtime_words}"
+
+    def without_runtime(self) -> Fingerprint:
+        """The device itself: this fingerprint with its runtime fields emptied (PyTorch eager's)."""
+        return replace(self, runtime="", runtime_version="", execution_provider="", precision="")
 
     @property
     def runtime_words(self) -> str:

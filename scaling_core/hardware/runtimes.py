@@ -24,6 +24,14 @@ from scaling_core.tasks.heads import TaskArch
 
 RUNTIMES = ("eager", "compile", "onnxruntime", "openvino")
 PRECISIONS = ("fp32", "int8")
+# A runtime and precision as one choice (the pages' picker and links): the runtime, with "-int8" for int8.
+RUNTIME_CHOICES = ("eager", "compile", "onnxruntime", "onnxruntime-int8", "openvino")
+
+
+def runtime_choice(choice: str) -> tuple[str, str]:
+    """(runtime, precision) of a RUNTIME_CHOICES entry."""
+    runtime, _, precision = choice.partition("-")
+    return runtime, precision or "fp32"
 
 
 @dataclass(frozen=True)

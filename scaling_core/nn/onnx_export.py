@@ -214,7 +214,7 @@ def write_onnx(task: TaskArch, path: Path, model=None, opset: int | None = None)
     opset = opset or export_settings().export.opset
     model = model if model is not None else prepared_model(task)
     example = check_input(task)
-    dynamic = {"x": {0: torch.export.Dim("batch", min=1, max=1024)}} if dynamic_batch(task) else None
+    dynamic = ({0: torch.export.Dim("batch", min=1, max=1024)},) if dynamic_batch(task) else None
     names = OUTPUT_NAMES[task.task]
     try:
         # The exporter reports its progress on stdout, which `--json` keeps for the result.

@@ -17,6 +17,7 @@ from scaling_core.lab.runs import code_version
 from scaling_core.storage.shipped import Maker, stored_or_shipped
 from scaling_core.studies.deployment.measurements import DEPLOYMENT_VERSION, deployment_defaults, deployment_records
 from scaling_core.studies.deployment.noise_model import calibrate_gain, model_output_sqnr_db
+from scaling_core.studies.deployment.runtime_int8 import RUNTIME_INT8_VERSION, int8_records
 from scaling_core.studies.deployment.thermal import (
     ThermalDevice,
     Workload,
@@ -220,6 +221,20 @@ def records_for(dataset: str, phis: Sequence[float], seeds: int, store, budget=N
     )
 
 
+def int8_records_for(dataset: str, phis: Sequence[float], seeds: int, store, budget=None) -> tuple[list[dict], str]:
+    """The store's ONNX Runtime int8 evaluations of the measured grids where it holds any, else the shipped ones."""
+    stored = int8_records(dataset, phis, seeds, store, budget) if store is not None else []
+    phis = set(map(float, phis))
+    command = f"python -m scaling_core quantize-int8 --dataset {dataset} --save-to data/deployment/{dataset}-int8.json"
+    return stored_or_shipped(
+        stored,
+        "deployment",
+        f"{dataset}-int8",
+        lambda r: r["phi"] in phis and r["seed"] < seeds,
+        Maker("int8 deployment", RUNTIME_INT8_VERSION, command, code_version(dataset)),
+    )
+
+
 def quantization_curves(records: Sequence[dict]) -> pd.DataFrame:
     """Long form: one row per run, scheme and bit width, with the output SQNR (dB), accuracy and its drop."""
     rows = []
@@ -309,3 +324,72 @@ def modelled_sqnr(summary: pd.DataFrame, gain: float) -> pd.DataFrame:
         model_output_sqnr_db(int(b), int(q), gain) for b, q in zip(frame["bits"], frame["quantizers"])
     ]
     return frame
+
+
+def runtime_models(store, options) -> dict[str, tuple[LinearProfile, str]]:
+    """The latency models a runtime comparison can use: this machine's stored one for each runtime (with the
+    options' threads and batch), else the shipped comparison's; name → (model, where it comes from)."""
+    from dataclasses import replace
+
+    from scaling_core.hardware.latency_model import stored_profile
+    from scaling_core.hardware.runtime_comparison import runtime_name, shipped_runtimes
+    from scaling_core.hardware.runtimes import RUNTIME_CHOICES, runtime_choice
+
+    shipped = shipped_runtimes()
+    found: dict[str, tuple[LinearProfile, str]] = {}
+    for choice in RUNTIME_CHOICES:
+        runtime, precision = runtime_choice(choice)
+        name = runtime_name(runtime, precision)
+        try:
+            report = stored_profile(store, replace(options, runtime=runtime, precision=precision)) if store else None
+        except ConfigError:  # a runtime not installed here
+            report = None
+        if report is not None:
+            found[name] = (report.model, "this machine (results store)")
+        elif shipped is not None and name in shipped.models:
+            found[name] = (shipped.models[name], f"shipped: {shipped.machine}")
+    return found
+
+
+def drone_per_runtime(
+    models: dict[str, tuple[LinearProfile, str]], recipe: Recipe, budget_ms: float, motion
+) -> pd.DataFrame:
+    """Per runtime: the recipe's largest φ within the budget by that runtime's latency model, its input, MACs,
+    predicted latency and blur (no row's φ where nothing fits)."""
+    from scaling_core.studies.deployment.drone import drone_choice
+
+    rows = []
+    for name, (model, source) in models.items():
+        try:
+            choice = drone_choice(model, recipe, budget_ms, motion)
+        except ConfigError:
+            rows.append({"runtime": name, "phi": None, "source": source})
+            continue
+        rows.append(
+            {
+                "runtime": name,
+                "phi": choice.phi,
+                "resolution_px": choice.resolution_px,
+                "macs": choice.macs,
+                "predicted_ms": choice.predicted_ms,
+                "blur_px": choice.blur_px,
+                "source": source,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def int8_claims_table(claims) -> pd.DataFrame:
+    """The int8 claims as the page lists them: source, difference, interval written out, seeds, verdict."""
+    return pd.DataFrame(
+        [
+            {
+                "source": c.source,
+                "difference": c.difference,
+                "interval": "—" if c.interval is None else f"[{c.interval[0]:+.2f}, {c.interval[1]:+.2f}]",
+                "seeds": c.seeds,
+                "verdict": c.verdict,
+            }
+            for c in claims
+        ]
+    )

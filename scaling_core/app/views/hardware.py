@@ -20,6 +20,7 @@ from scaling_core.hardware.fingerprint import Fingerprint
 from scaling_core.hardware.latency_model import FitReport, LinearProfile, named_plan, plan_timings, stored_profile
 from scaling_core.hardware.measure import MeasureOptions
 from scaling_core.hardware.optimize import Choice, optimize
+from scaling_core.hardware.runtimes import runtime_choice
 
 
 def options_of(state: AppState, min_run_time_s: float = 0.5) -> MeasureOptions:
@@ -27,7 +28,30 @@ def options_of(state: AppState, min_run_time_s: float = 0.5) -> MeasureOptions:
     cores = os.cpu_count() or 1
     if state.hw_threads > cores:
         raise ConfigError("hw_threads", state.hw_threads, f"an integer in [1, {cores}] (this machine's logical cores)")
-    return MeasureOptions(state.hw_batch, state.hw_threads, state.hw_channels_last, "cpu", min_run_time_s)
+    runtime, precision = runtime_choice(state.hw_runtime)
+    return MeasureOptions(
+        state.hw_batch, state.hw_threads, state.hw_channels_last, "cpu", min_run_time_s, runtime, precision
+    )
+
+
+def runtime_label(choice: str) -> str:
+    """A runtime choice in words ("ONNX Runtime int8")."""
+    from scaling_core.hardware.runtime_comparison import runtime_name
+
+    return runtime_name(*runtime_choice(choice))
+
+
+def calibration_help(priors: int) -> str:
+    """What quick calibration does, in one help text."""
+    from scaling_core.hardware.calibration import DEFAULT_CALIBRATION
+
+    plan = named_plan("quick")
+    return (
+        f"For a new device or runtime: times {DEFAULT_CALIBRATION} networks of the quick plan and its "
+        f"{plan['test']} held-out ones (twice, for the noise floor), then adapts the closest of the store's "
+        f"{priors} other latency model(s) to them (HELP's idea: rescaled, then a ridge pull toward the data); "
+        "the held-out error is shown with the result."
+    )
 
 
 def explorer_network(state: AppState) -> ScaledArch:
@@ -200,9 +224,17 @@ def devices(store) -> list[Device]:
     found = []
     for fingerprint_id, measured in rows.items():
         machine = here if fingerprint_id == here.id else Fingerprint.from_dict(json.loads(measured[0]["fingerprint"]))
+        if machine.runtime and machine.without_runtime().id == here.id:
+            continue  # this machine in another runtime: the Runtime picker reaches it, not the device picker
         setups = {(r["batch_size"], r["threads"], r["memory_format"], r["device"]) for r in measured}
+        runtime, precision = machine.runtime or "eager", machine.precision or "fp32"
         has_model = any(
-            stored_profile(store, MeasureOptions(b, t, f == "channels_last", d), fingerprint_id) is not None
+            stored_profile(
+                store,
+                MeasureOptions(b, t, f == "channels_last", d, runtime=runtime, precision=precision),
+                fingerprint_id,
+            )
+            is not None
             for b, t, f, d in setups
         )
         label = f"this machine · {machine.label}" if fingerprint_id == here.id else machine.label
