@@ -12,7 +12,7 @@ from figure_checks import figure_problems
 from pydantic import ValidationError
 
 from scaling_core.app.plots.lab import families_accuracy_figure
-from scaling_core.app.views.lab_families import families_frame, family_claims_table
+from scaling_core.app.views.lab_families import failed_to_train, families_frame, family_claims_table
 from scaling_core.cli.main import main
 from scaling_core.core.base import load_base
 from scaling_core.core.paths import DATA_DIR
@@ -141,3 +141,17 @@ def test_the_shipped_study_is_current_whole_and_decides_every_rule_in_every_fami
     panels = [a["text"] for a in spec["layout"]["annotations"]]
     assert panels == [f"{FAMILIES[b]} ({b})" for b in STUDY.bases]
     assert {t["name"] for t in spec["data"] if t.get("showlegend")} == set(frame["recipe"])
+
+
+def test_networks_the_budget_did_not_train_are_named():
+    """A scaled network more than ten points below its family's base is named (its verdicts measure trainability)."""
+    frame = pd.DataFrame(
+        {
+            "base": ["b", "b", "b"],
+            "family": ["ResNet"] * 3,
+            "recipe": ["width-only", "depth-only", "width-only"],
+            "phi": [0.0, 1.0, 2.0],
+            "accuracy_mean": [90.0, 70.0, 85.0],
+        }
+    )
+    assert failed_to_train(frame) == ["ResNet depth-only φ = 1 (70%)"]

@@ -7,7 +7,7 @@ import streamlit as st
 from scaling_core.app.plots.lab import families_accuracy_figure
 from scaling_core.app.tables import Column
 from scaling_core.app.views.lab import latency_words
-from scaling_core.app.views.lab_families import families_frame, family_claims_table
+from scaling_core.app.views.lab_families import FAILED_POINTS, failed_to_train, families_frame, family_claims_table
 from scaling_core.core.base import load_base
 from scaling_core.lab.families import shipped_path
 from scaling_core.lab.runs import lab_settings
@@ -73,6 +73,13 @@ def families_section(dataset: str, store) -> None:
             "points, each interpolated in log MACs at compound's budgets φ > 0, per seed, then over seeds (Student's "
             "t 95% interval). Holds: the whole interval above zero; does not hold: below; inconclusive: across."
         )
+        failed = failed_to_train(frame)
+        if failed:
+            verdict_tab.warning(
+                f"More than {FAILED_POINTS:g} points below their base, so not trained by the lab's budget: "
+                + "; ".join(failed)
+                + ". A verdict against these measures trainability in the budget as much as scaling."
+            )
     if table_tab is not None:
         table(frame[list(RESULT_COLUMNS)], RESULT_COLUMNS, container=table_tab)
         csv_button(

@@ -221,7 +221,6 @@ SECTION_CASES = [
     ("tasks", "?head=multitask", (("tab", "Measured: which recipe?"), ("tab", "Backbone or heads?")), "split"),
     ("lab", "", (("tab", "Segmentation"),), "segmentation"),
     ("lab", "", (("tab", "Detection"),), "detection"),
-    ("lab", "", (("tab", "Rules' verdicts"),), "families-verdicts"),
     ("lab", "", (("tab", "Family results"),), "families-results"),
     ("pareto", "?pareto_source=dense%3Asegmentation", (), "dense"),
     ("pareto", "", (("expander", "Families and rules"),), "families"),
@@ -232,6 +231,12 @@ SECTION_CASES = [
         "families-latency",
     ),
     ("explorer", "?base=resnet50", (), "resnet50"),
+    ("hardware", "?hw_runtime=onnxruntime", (), "onnxruntime"),
+    ("hardware", "", (("tab", "Quick calibration"),), "runtimes-calibration"),
+    ("hardware", "", (("tab", "Best recipe per runtime"),), "runtimes-best"),
+    ("deployment", "", (("tab", "Quantization noise"),), "quantization"),
+    ("deployment", "", (("expander", "The largest φ within the budget in each runtime"),), "drone-runtimes"),
+    ("lab", "", (("tab", "Rules' verdicts"),), "families-verdicts"),
     ("explorer", "?base=regnety-400mf&ex_rule=dwr&phi=2", (), "regnety-dwr"),
 ]
 

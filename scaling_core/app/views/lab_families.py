@@ -39,3 +39,16 @@ def family_claims_table(frame: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+FAILED_POINTS = 10.0  # a scaled network this far below its base's accuracy did not train in the budget
+
+
+def failed_to_train(frame: pd.DataFrame) -> list[str]:
+    """The scaled networks whose mean accuracy lies more than FAILED_POINTS below their family's base (φ = 0): the
+    budget did not train them, which a verdict against them also measures."""
+    if frame.empty:
+        return []
+    base = frame[frame["phi"] == 0].drop_duplicates("base").set_index("base")["accuracy_mean"]
+    low = frame[(frame["phi"] > 0) & (frame["accuracy_mean"] < frame["base"].map(base) - FAILED_POINTS)]
+    return [f"{r.family} {r.recipe} φ = {r.phi:g} ({r.accuracy_mean:.0f}%)" for r in low.itertuples()]
