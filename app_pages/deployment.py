@@ -38,7 +38,7 @@ from scaling_core.app.views.deployment import (
     thermal_frame,
     thermal_trace,
 )
-from scaling_core.app.views.hardware import options_of, profile_label
+from scaling_core.app.views.hardware import options_of, profile_label, runtime_label
 from scaling_core.core.recipe import Recipe
 from scaling_core.hardware.latency_model import LinearProfile, stored_profile
 from scaling_core.hardware.measure import measure_cached
@@ -67,7 +67,7 @@ from scaling_core.studies.deployment.runtime_int8 import (
 )
 from scaling_core.studies.deployment.thermal import ThermalDevice
 from scaling_core.studies.spectrum.motion_blur import Motion
-from ui.controls import choice, number, slider
+from ui.controls import choice, number, runtime_picker, slider
 from ui.export import chart, csv_button, figure
 from ui.metrics import metric_row
 from ui.notes import model_notes
@@ -153,9 +153,10 @@ def cached_thermal(
 with st.sidebar:
     st.header("Deployment")
     slider("deploy_phi_max", "Largest φ shown", 0.25, "%.2f")
+    runtime_picker("Latency in the runtime")
     st.caption(
-        "The recipe is the Explorer's; latency comes from this machine's fitted model (Hardware page) with "
-        "the Hardware page's threads."
+        "The recipe is the Explorer's; latency comes from this machine's fitted model for the runtime (Hardware "
+        "page) with the Hardware page's threads."
     )
 
 state = start_page(
@@ -173,11 +174,15 @@ options = shown(options_of, state)
 fitted = stored_profile(store, options) if store is not None and options is not None else None
 profile = fitted.model if fitted is not None else None
 NO_MODEL = (
-    f"No latency model of this machine with {state.hw_threads} thread(s) yet: fit one on the Hardware page "
+    f"No latency model of this machine in {runtime_label(state.hw_runtime)} with {state.hw_threads} thread(s) yet: "
+    "fit one on the Hardware page "
     "(it offers a quick fit) or run `python -m scaling_core fit-latency`."
 )
 if fitted is not None:
-    st.caption(f"Latencies on this page: modelled by this machine's {profile_label(fitted)} (Hardware page).")
+    st.caption(
+        f"Latencies on this page: modelled by this machine's {profile_label(fitted)} in "
+        f"{runtime_label(state.hw_runtime)} (Hardware page)."
+    )
 else:
     st.info(
         NO_MODEL + " Until then the latencies, the drone's choice and the throttled throughput are not shown; "

@@ -29,6 +29,7 @@ from ui.export import chart, figure
 from ui.fvcore_panel import fvcore_panel
 from ui.metrics import metric_row
 from ui.notes import model_notes
+from ui.onnx_download import onnx_section
 from ui.pages import PAGES
 from ui.sections import lazy_tabs
 from ui.session import apply_changes, shown, start_page
@@ -188,6 +189,7 @@ if growth_tab is not None:
         )
 
 fvcore_panel(arch, view.memory_bytes)
+onnx_section(as_task(arch))
 
 with st.expander("How these numbers are counted"):
     model_notes(cost_module)

@@ -36,7 +36,7 @@ from scaling_core.hardware.measure import machine_of, measure_cached, stored_mea
 from scaling_core.hardware.optimize import HARDWARE_FRIENDLY, optimize_measured
 from scaling_core.storage.store import shown_url
 from scaling_core.tasks.heads import as_task
-from ui.controls import device_picker, scaling_controls
+from ui.controls import device_picker, runtime_picker, scaling_controls
 from ui.export import chart, figure
 from ui.identity import current_identity, signed_in_reason
 from ui.metrics import metric_row
@@ -70,15 +70,7 @@ with st.sidebar:
     )
     st.number_input("Batch", 1, int(FIELD_BY_NAME["hw_batch"].maximum), step=1, **bind("hw_batch"))
     st.toggle("channels_last memory format", **bind("hw_channels_last"))
-    st.selectbox(
-        "Runtime",
-        FIELD_BY_NAME["hw_runtime"].choices,
-        format_func=runtime_label,
-        help="What runs the network on this machine: PyTorch eager, torch.compile, or the network exported to ONNX "
-        "and run by ONNX Runtime (fp32, or int8 by static quantization) or OpenVINO. Each runtime is a device of "
-        "its own: its measurements and latency model are kept apart.",
-        **bind("hw_runtime"),
-    )
+    runtime_picker()
     device = device_picker()
 
 state = start_page(

@@ -34,7 +34,7 @@ from scaling_core.app.views.families import (
     with_front,
     with_latency,
 )
-from scaling_core.app.views.hardware import device_profile, options_of, profile_label
+from scaling_core.app.views.hardware import device_profile, options_of, profile_label, runtime_label
 from scaling_core.app.views.pareto import (
     LAB_LATENCY,
     accuracy_axis_label,
@@ -53,7 +53,7 @@ from scaling_core.hardware.family_latency import PREDICTORS
 from scaling_core.hardware.measure import measure_cached
 from scaling_core.hardware.provenance import provenance
 from scaling_core.lab.data import dataset_table
-from ui.controls import choice, device_picker, multi_choice, slider
+from ui.controls import choice, device_picker, multi_choice, runtime_picker, slider
 from ui.export import chart, csv_button, figure
 from ui.notes import model_notes
 from ui.pages import PAGES
@@ -160,6 +160,7 @@ with st.sidebar:
     spec = FIELD_BY_NAME["num_classes"]
     st.number_input("Classes", int(spec.minimum), int(spec.maximum), step=1, **bind("num_classes"))
     choice("base", "Base network")
+    runtime_picker("Latency in the runtime")
     device = device_picker("Latency of the device")
 
 state = start_page(
@@ -272,7 +273,8 @@ with results_area:
             )
     cost_source = LAB_LATENCY if lab_source and cost.column.startswith("latency") else cost.source
     if fitted is not None and cost.column == "latency_predicted_ms" and not lab_source:
-        cost_source += f", by {'this machine' if here else device.label}'s {profile_label(fitted)}"
+        where = f"this machine in {runtime_label(state.hw_runtime)}" if here else device.label
+        cost_source += f", by {where}'s {profile_label(fitted)}"
     st.caption(
         f"{accuracy_caption(state)} Cost axis: {cost.label} — {cost_source}. "
         + (

@@ -108,3 +108,27 @@ def test_a_network_that_does_not_export_names_the_operator(tmp_path, monkeypatch
 def test_export_refuses_a_bad_path_before_any_work(tmp_path, capsys):
     assert main(["export", "--preset", "b0", "-o", str(tmp_path / "missing" / "b0.onnx")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_the_explorer_exports_the_shown_network(store):
+    """The Explorer's "Export to ONNX": the button exports and checks the network on the page, then offers it."""
+    from apptest import open_app
+    from ui.onnx_download import EXPORTED
+    from ui.sections import EXPANDER_PREFIX
+
+    at = open_app("app_pages/explorer.py", {"alpha": "0.5", "beta": "0.5", "gamma": "0.5", "phi": "1"}, timeout=180)
+    at.session_state[EXPANDER_PREFIX + "onnx"] = True
+    at.run()
+    at.button(key="onnx_export").click().run()
+    assert not at.exception
+    _, data, report = at.session_state[EXPORTED]
+    onnx.checker.check_model(onnx.load_from_string(data))  # the bytes offered are the checked file
+    assert report.max_abs_difference <= report.tolerance and report.inputs[0]["shape"][0] == "batch"
+    assert any("Checked: ONNX Runtime" in c.value for c in at.caption)
+
+
+def test_a_download_too_large_for_a_page_points_to_the_cli():
+    from scaling_core.app.onnx_file import onnx_download
+
+    with pytest.raises(ConfigError, match="scaling_core export"):
+        onnx_download(as_task(scale_preset("b7")))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from scaling_core.app.state import CUSTOM, FIELD_BY_NAME
-from scaling_core.app.views.hardware import Device, devices
+from scaling_core.app.views.hardware import Device, devices, runtime_label
 from scaling_core.lab.data import dataset_table
 from scaling_core.lab.runs import lab_settings
 from ui.session import apply_changes, bind, current_state, widget_key
@@ -128,6 +128,20 @@ def stored_devices(url: str) -> list[Device]:
     """The devices with latencies in the store at `url` (read at most every 30 s: a fleet's bench adds them)."""
     store = app_store()
     return devices(store) if store is not None else []
+
+
+def runtime_picker(label: str = "Runtime") -> None:
+    """The runtime that measures and models latency on this machine (shared by the Hardware, Pareto and Deployment
+    pages through the link)."""
+    st.selectbox(
+        label,
+        FIELD_BY_NAME["hw_runtime"].choices,
+        format_func=runtime_label,
+        help="What runs the network on this machine: PyTorch eager, torch.compile, or the network exported to ONNX "
+        "and run by ONNX Runtime (fp32, or int8 by static quantization) or OpenVINO. Each runtime is a device of "
+        "its own: its measurements and latency model are kept apart.",
+        **bind("hw_runtime"),
+    )
 
 
 def device_picker(label: str = "Device") -> Device | None:

@@ -9,7 +9,7 @@ from scaling_core.app.tables import Column
 from scaling_core.app.views.lab import latency_words
 from scaling_core.app.views.lab_families import FAILED_POINTS, failed_to_train, families_frame, family_claims_table
 from scaling_core.core.base import load_base
-from scaling_core.lab.families import shipped_path
+from scaling_core.lab.families import shipped_name
 from scaling_core.lab.runs import lab_settings
 from ui.dense import CLAIM_COLUMNS
 from ui.export import chart, csv_button, figure
@@ -47,7 +47,7 @@ def families_section(dataset: str, store) -> None:
     if frame.empty:
         st.info(
             f"No families' results for this dataset yet: `{families_command().replace(study.dataset, dataset, 1)}` "
-            f"trains them (the shipped ones, data/{shipped_path(study.dataset)}, are for {study.dataset})."
+            f"trains them (the shipped ones, data/lab/{shipped_name(study.dataset)}.json, are for {study.dataset})."
         )
         return
     bases = "; ".join(f"{load_base(b).family}: {b}" for b in dict.fromkeys(frame["base"]))

@@ -241,9 +241,17 @@ def run_fit_latency(args: argparse.Namespace) -> int:
         f"{options.threads} thread(s); profile saved in {shown_url(store.url)}"
     )
     print(f"noise floor (re-measurement within ±10%): {report.noise_floor:.1%}")
-    print(f"our model:       within ±10% {m.within_10pct:.1%}   MAPE {m.mape:.1%}   Kendall τ {m.kendall_tau:.3f}")
-    print(f"FLOPs-only line: within ±10% {b.within_10pct:.1%}   MAPE {b.mape:.1%}   Kendall τ {b.kendall_tau:.3f}")
+    print_scores("our model", m, b)
     return 0
+
+
+def print_scores(name: str, model, baseline) -> None:
+    """A model's held-out scores and the FLOPs-only line's, a line each."""
+    for label, scores in ((name, model), ("FLOPs-only line", baseline)):
+        print(
+            f"{label + ':':<17}within ±10% {scores.within_10pct:.1%}   MAPE {scores.mape:.1%}   "
+            f"Kendall τ {scores.kendall_tau:.3f}"
+        )
 
 
 def run_calibrate(args: argparse.Namespace, plan: dict, options, store) -> int:
@@ -279,8 +287,7 @@ def run_calibrate(args: argparse.Namespace, plan: dict, options, store) -> int:
         f"held out: {len(report.test_measured_ms)} networks; noise floor (re-measurement within ±10%): "
         f"{report.noise_floor:.1%}"
     )
-    print(f"calibrated:      within ±10% {m.within_10pct:.1%}   MAPE {m.mape:.1%}   Kendall τ {m.kendall_tau:.3f}")
-    print(f"FLOPs-only line: within ±10% {b.within_10pct:.1%}   MAPE {b.mape:.1%}   Kendall τ {b.kendall_tau:.3f}")
+    print_scores("calibrated", m, b)
     return 0
 
 

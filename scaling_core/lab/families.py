@@ -9,39 +9,30 @@ families: the tiny bases differ in MACs at φ = 0, and no base here is tuned as 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from functools import lru_cache
 
 import pandas as pd
 
-from scaling_core.core.paths import DATA_DIR
 from scaling_core.lab.comparisons import equal_macs_difference, seed_interval, verdict_words
 from scaling_core.lab.runs import FamiliesStudy, code_version, lab_recipe, lab_report, lab_settings
-from scaling_core.storage.shipped import Maker, stale_notice
+from scaling_core.lab.shipped_results import lab_file_notice, shipped_lab_file
 
 COMPOUND = "efficientnet"
 
 
-def shipped_path(dataset: str) -> str:
-    """Where the families' results of a dataset ship, relative to data/."""
-    return f"lab/families-{dataset}.json"
+def shipped_name(dataset: str) -> str:
+    """The name of the families' shipped results of a dataset: data/lab/<name>.json."""
+    return f"families-{dataset}"
 
 
-@lru_cache(maxsize=4)
 def shipped_families(dataset: str) -> dict | None:
     """The shipped families' results of a dataset (`lab run --bases … --save-to`), if any."""
-    path = DATA_DIR / shipped_path(dataset)
-    return json.loads(path.read_text()) if path.is_file() else None
+    return shipped_lab_file(shipped_name(dataset))
 
 
 def families_notice(dataset: str) -> str:
     """'' when the shipped families' results are current (or none ship), else why they are not served."""
-    document = shipped_families(dataset)
-    if document is None:
-        return ""
-    maker = Maker("lab training", code_version(dataset), document["command"])
-    return stale_notice(f"data/{shipped_path(dataset)}", {"version": document.get("code_version")}, maker)
+    return lab_file_notice(shipped_name(dataset), dataset)
 
 
 def families_report(dataset: str, store, study: FamiliesStudy | None = None) -> pd.DataFrame:
@@ -62,7 +53,7 @@ def families_results(dataset: str, store=None) -> tuple[pd.DataFrame, str]:
     if document is None or families_notice(dataset):
         return pd.DataFrame(), ""
     hardware = document["provenance"]["hardware"]["device_name"]
-    return pd.DataFrame(document["report"]), f"measured: shipped data/{shipped_path(dataset)} ({hardware})"
+    return pd.DataFrame(document["report"]), f"measured: shipped data/lab/{shipped_name(dataset)}.json ({hardware})"
 
 
 def run_rows(report: pd.DataFrame) -> pd.DataFrame:

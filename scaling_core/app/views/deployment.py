@@ -210,28 +210,31 @@ def thermal_choice(frame: pd.DataFrame, required_fps: float) -> pd.Series | None
 def records_for(dataset: str, phis: Sequence[float], seeds: int, store, budget=None) -> tuple[list[dict], str]:
     """The store's evaluations of the measured grids where it holds any, else the shipped ones; and their source."""
     stored = deployment_records(dataset, phis, seeds, store, budget) if store is not None else []
-    phis = set(map(float, phis))
-    command = f"python -m scaling_core quantize --dataset {dataset} --save-to data/deployment/{dataset}.json"
-    return stored_or_shipped(
-        stored,
-        "deployment",
-        dataset,
-        lambda r: r["phi"] in phis and r["seed"] < seeds,
-        Maker("deployment", DEPLOYMENT_VERSION, command, code_version(dataset)),
-    )
+    return _grid_records(stored, dataset, "", phis, seeds, Maker("deployment", DEPLOYMENT_VERSION, "quantize"))
 
 
 def int8_records_for(dataset: str, phis: Sequence[float], seeds: int, store, budget=None) -> tuple[list[dict], str]:
     """The store's ONNX Runtime int8 evaluations of the measured grids where it holds any, else the shipped ones."""
     stored = int8_records(dataset, phis, seeds, store, budget) if store is not None else []
+    maker = Maker("int8 deployment", RUNTIME_INT8_VERSION, "quantize-int8")
+    return _grid_records(stored, dataset, "-int8", phis, seeds, maker)
+
+
+def _grid_records(
+    stored: list[dict], dataset: str, suffix: str, phis: Sequence[float], seeds: int, maker: Maker
+) -> tuple[list[dict], str]:
+    """stored_or_shipped for the measured grids' φ and seeds; `maker.command` names the command that re-makes
+    data/deployment/<dataset><suffix>.json."""
     phis = set(map(float, phis))
-    command = f"python -m scaling_core quantize-int8 --dataset {dataset} --save-to data/deployment/{dataset}-int8.json"
+    command = (
+        f"python -m scaling_core {maker.command} --dataset {dataset} --save-to data/deployment/{dataset}{suffix}.json"
+    )
     return stored_or_shipped(
         stored,
         "deployment",
-        f"{dataset}-int8",
+        f"{dataset}{suffix}",
         lambda r: r["phi"] in phis and r["seed"] < seeds,
-        Maker("int8 deployment", RUNTIME_INT8_VERSION, command, code_version(dataset)),
+        Maker(maker.computation, maker.version, command, code_version(dataset)),
     )
 
 

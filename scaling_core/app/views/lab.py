@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
 from scaling_core.accuracy.model import calibration
-from scaling_core.core.paths import DATA_DIR
 from scaling_core.lab.runs import code_version, lab_latency_options, lab_report, lab_settings
-from scaling_core.storage.shipped import Maker, stale_notice
-
-LAB_DIR = DATA_DIR / "lab"
+from scaling_core.lab.shipped_results import lab_file_notice, shipped_lab_file
 
 
 @lru_cache(maxsize=8)
@@ -25,17 +21,12 @@ def latency_words() -> str:
 
 def shipped(dataset: str) -> dict | None:
     """The shipped results of a dataset (data/lab/<dataset>.json, made by `lab run --save-to`), if any."""
-    path = LAB_DIR / f"{dataset}.json"
-    return json.loads(path.read_text()) if path.is_file() else None
+    return shipped_lab_file(dataset)
 
 
 def shipped_notice(dataset: str) -> str:
     """'' when the shipped results of a dataset are current (or none ship), else why they are not served."""
-    document = shipped(dataset)
-    if document is None:
-        return ""
-    maker = Maker("lab training", code_version(dataset), document["command"])
-    return stale_notice(f"data/lab/{dataset}.json", {"version": document.get("code_version")}, maker)
+    return lab_file_notice(dataset, dataset)
 
 
 def lab_results(dataset: str, aliases: list[str], store=None) -> pd.DataFrame:
