@@ -21,6 +21,7 @@ from scaling_core.app.views.hardware import (
     fit_choices,
     fit_warning,
     held_out_frame,
+    network_in_runtimes,
     options_of,
     plan_text,
     profile_label,
@@ -47,6 +48,13 @@ from ui.share import share_panel
 from ui.store import app_store
 from ui.tables import table
 
+RUNTIME_MEASURED_COLUMNS = {
+    "runtime": Column("Runtime", "text"),
+    "version": Column("Version", "text"),
+    "median_ms": Column("Median (ms)", decimals=2, help="Measured on this machine."),
+    "p10_ms": Column("p10 (ms)", decimals=2),
+    "p90_ms": Column("p90 (ms)", decimals=2),
+}
 EVIDENCE_COLUMNS = {
     "predictor": Column("Predictor", "text"),
     "within ±10%": Column("Within ±10% (%)", "share", 0, help="Share of held-out networks predicted within ±10%."),
@@ -143,13 +151,17 @@ def measure_section() -> None:
             cols[4].metric("calls timed", f"{row['runs']:,}")
             st.caption("Served from the store." if cached else "Measured now and stored.")
     # Read the store after the measurement above (in the same fragment run), so a new one shows at once.
+    in_runtimes = shown(network_in_runtimes, store, network, options)
+    if in_runtimes is not None and len(in_runtimes) > 1:
+        st.caption("This network in each runtime it has been measured in here (measured, from the store):")
+        table(in_runtimes, RUNTIME_MEASURED_COLUMNS)
     throughput_section()
 
 
 def throughput_section() -> None:
     """The stored measurements of the device shown: achieved throughput against size."""
     st.subheader("Achieved throughput on this machine" if here else f"Achieved throughput on {device.label}")
-    frame = throughput_frame(device_measurements(store, "" if here else device.fingerprint_id))
+    frame = throughput_frame(device_measurements(store, "" if here else device.fingerprint_id, options))
     if frame.empty:
         st.info("No measurements of this machine in the store yet: measure the network above, or fit the model.")
         return

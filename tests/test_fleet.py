@@ -179,6 +179,19 @@ def test_fit_latency_fleet_fits_one_model_per_device(cluster, fleet_store, monke
     assert modelled == {d["fingerprint_id"] for d in fitted}
 
 
+def test_families_fleet_decides_the_claim_per_device(cluster, fleet_store, capsys):
+    """The families × rules timed on each device of the fleet: one verdict on Dollár et al.'s claim per device."""
+    argv = ["families", "--fleet", "--scheduler", cluster, "--bases", "resnet18", "regnetx-400mf"]
+    argv += ["--rules", "depth", "width", "--scales", "1", "2", "--min-run-time", "0.02", "--store", fleet_store.url]
+    assert main([*argv, "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)["devices"]
+    assert len(found) == 2 and len({d["fingerprint_id"] for d in found}) == 2
+    for device in found:
+        verdict = device["verdict"]
+        assert verdict["networks"] == 6 and set(verdict["spearman"]) >= {"macs", "activations"}
+        assert verdict["verdict"].split(":")[0] in ("holds", "does not hold", "inconclusive")
+
+
 @pytest.mark.skipif(not os.environ.get("SCALING_LAB_TEST_SCHEDULER"), reason="CI's cluster is not running")
 def test_bench_fleet_on_the_ci_cluster(tmp_path, capsys, monkeypatch):
     from distributed import Client

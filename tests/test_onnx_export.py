@@ -113,6 +113,7 @@ def test_export_refuses_a_bad_path_before_any_work(tmp_path, capsys):
 def test_the_explorer_exports_the_shown_network(store):
     """The Explorer's "Export to ONNX": the button exports and checks the network on the page, then offers it."""
     from apptest import open_app
+
     from ui.onnx_download import EXPORTED
     from ui.sections import EXPANDER_PREFIX
 

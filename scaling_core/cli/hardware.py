@@ -104,6 +104,7 @@ def add_hardware_commands(commands) -> None:
         "--scales", nargs="+", type=bounded_float(1.0, 64.0), help="FLOP scales in [1, 64] (default: 1 2 4)"
     )
     families.add_argument("--no-run", action="store_true", help="report what the store holds; measure nothing")
+    add_fleet_arguments(families, "measure the networks and decide the claim")
     families.add_argument("--save-to", type=OutputFile(), help="also write the table and verdict as JSON here")
     families.add_argument("--json", action="store_true", help="print JSON instead of text")
 
@@ -591,6 +592,8 @@ def run_families(args: argparse.Namespace) -> int:
         args.bases or settings.bases, args.rules or settings.rules, args.scales or settings.scales
     )
     store, options = Store(args.store), measuring_options(args, settings.min_run_time_s)
+    if args.fleet:
+        return run_families_fleet(args, compared, options, store)
     started = time.perf_counter()
     measured = 0
     if not args.no_run:
@@ -630,6 +633,37 @@ def run_families(args: argparse.Namespace) -> int:
             f"[{low:+.3f}, {high:+.3f}]: {equal['verdict']}"
         )
     return 0
+
+
+def run_families_fleet(args: argparse.Namespace, compared: list, options, store) -> int:
+    """The families × rules measured on every device of the cluster, and the claim decided per device."""
+    from scaling_core.executor.cluster import connect
+    from scaling_core.hardware.family_latency import family_latency_settings, latency_frame, rank_verdict
+    from scaling_core.hardware.fleet import device_options, measure_fleet, store_fleet
+
+    if args.no_run:
+        raise ConfigError("--no-run", True, "without --fleet (a fleet's devices are found by measuring on them)")
+    settings, networks = family_latency_settings(), [c.network for c in compared]
+    address = fleet_address(args)
+    with connect(address) as client, progress_bar("measuring the fleet", unit="device") as progress:
+        results = measure_fleet(client, networks, options, settings.rounds, progress)
+    store_fleet(networks, results, store)
+    machines = [r.fingerprint for r in results if r.fingerprint is not None]
+    devices = []
+    for machine in machines:
+        frame = latency_frame(compared, device_options(options, machine), store, None, machine.id)
+        verdict = rank_verdict(frame, settings.resamples, settings.seed)
+        devices.append({"device": machine.label, "fingerprint_id": machine.id, "verdict": verdict.as_dict()})
+    if args.json:
+        print(json.dumps({"scheduler": address, "devices": devices}, indent=2))
+        return report_failures(results)
+    for device in devices:
+        verdict = device["verdict"]
+        rho = ", ".join(f"{k} {v:+.3f}" for k, v in verdict["spearman"].items() if v is not None)
+        low, high = verdict["interval"]
+        print(f"{device['device']} [{device['fingerprint_id']}]: Spearman ρ {rho}")
+        print(f"  activations − MACs: {verdict['difference']:+.3f} [{low:+.3f}, {high:+.3f}]: {verdict['verdict']}")
+    return report_failures(results)
 
 
 HARDWARE_COMMANDS = {

@@ -267,11 +267,39 @@ def device_setup(options: MeasureOptions, store, fingerprint_id: str = "") -> Me
     return device_options(options, device_fingerprint(store, fingerprint_id))
 
 
-def device_measurements(store, fingerprint_id: str = "") -> list[dict]:
-    """The stored measurements of a device (default: this machine), for throughput_frame."""
-    from scaling_core.hardware.fingerprint import fingerprint
+def device_measurements(store, fingerprint_id: str = "", options: MeasureOptions | None = None) -> list[dict]:
+    """The stored measurements of a device (default: this machine in the options' runtime), for throughput_frame."""
+    from scaling_core.hardware.measure import machine_of
 
-    return store.measurements(fingerprint_id or fingerprint("cpu").id)
+    return store.measurements(fingerprint_id or machine_of(options or MeasureOptions()).id)
+
+
+def network_in_runtimes(store, network, options: MeasureOptions) -> pd.DataFrame:
+    """The stored measurements of one network on this machine in every runtime (the options' threads, batch and
+    format): runtime, its version, median, p10 and p90 ms."""
+    from scaling_core.hardware.measure import stored_measurement
+    from scaling_core.hardware.runtime_comparison import runtime_name
+    from scaling_core.hardware.runtimes import RUNTIME_CHOICES
+
+    rows = []
+    for choice in RUNTIME_CHOICES:
+        runtime, precision = runtime_choice(choice)
+        try:
+            row = stored_measurement(network, replace(options, runtime=runtime, precision=precision), store)
+        except ConfigError:  # a runtime not installed here
+            continue
+        if row is not None:
+            machine = json.loads(row["fingerprint"])
+            rows.append(
+                {
+                    "runtime": runtime_name(runtime, precision),
+                    "version": machine.get("runtime_version") or machine["torch_version"],
+                    "median_ms": row["median_ms"],
+                    "p10_ms": row["p10_ms"],
+                    "p90_ms": row["p90_ms"],
+                }
+            )
+    return pd.DataFrame(rows, columns=["runtime", "version", "median_ms", "p10_ms", "p90_ms"])
 
 
 def device_profile(store, options: MeasureOptions, fingerprint_id: str = "") -> FitReport | None:
