@@ -248,7 +248,7 @@ elif report is None:
         fit_button("full", "Full fit now", "fit")
 else:
     st.caption(f"Fitted on {'this machine' if here else device.label}: {profile_label(report)}. {FIT_USES}")
-    if report.plan == "quick" and here:
+    if report.plan != "full" and here:
         fit_button("full", "Refine: full fit now", "fit")
         if fit_refused:
             st.info(fit_refused)

@@ -136,3 +136,36 @@ def test_the_runtimes_command_compares_the_stored_models(synthetic_store, monkey
     assert [a["runtime"] for a in document["accuracy"]] == ["PyTorch eager fp32", "ONNX Runtime fp32"]
     assert {r["budget_ms"] for r in document["best_recipes"]} == {5.0, 20.0}
     assert {r["n"] for r in document["calibration"]} == {10, PLAN["train"]}
+
+
+def test_fit_latency_calibrates_a_new_pair_from_a_few_measurements(tmp_path, monkeypatch, capsys):
+    """`fit-latency --calibrate 4`: four small networks and three held-out ones timed here, the other pair's stored
+    model adapted to them; the profile is stored under this pair, labelled as calibrated, with its held-out scores."""
+    from scaling_core.app.views.hardware import profile_label
+    from scaling_core.hardware import latency_model
+    from scaling_core.hardware.latency_model import profile_identity, stored_profile
+
+    tiny = latency_model.named_plan("quick") | {
+        "train": 6,
+        "test": 3,
+        "depth": [0.2, 0.4],
+        "width": [0.2, 0.4],
+        "resolution": [0.2, 0.3],
+        "heads": ["classification"],
+        "min_run_time_s": 0.02,
+    }
+    monkeypatch.setattr(latency_model, "named_plan", lambda name="full": dict(tiny))
+    store = Store(f"sqlite:///{tmp_path / 'store.sqlite'}")
+    other = MeasureOptions(runtime="onnxruntime")
+    other_fit = save_fit({**PLAN, "name": "full"}, _measured(EAGER * 0.01, other, 0), store)
+    assert stored_profile(store, other) == other_fit
+    argv = ["fit-latency", "--calibrate", "4", "--store", store.url, "--json", "--min-run-time", "0.02"]
+    assert main(argv) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["calibration_networks"] == 4 and result["held_out"] == 3 and result["plan"] == "calibrated-4"
+    assert 0 <= result["model"]["mape"] < 10 and result["prior_speed_factor"] > 0
+    report = stored_profile(store, MeasureOptions())
+    assert report is not None and report.train_size == 4 and "calibrated from 4 networks" in profile_label(report)
+    assert store.get_profile(profile_identity(MeasureOptions())) is not None
+    assert main(["fit-latency", "--calibrate", "4", "--store", f"sqlite:///{tmp_path / 'empty.db'}"]) == 2
+    assert "another pair's latency model" in capsys.readouterr().err

@@ -248,9 +248,8 @@ def calibrate_latency(options, store, count: int = DEFAULT_CALIBRATION, plan: di
     (twice, for the noise floor) in interleaved rounds, calibrate from the other pairs' stored models, score on the
     held-out networks beside the FLOPs-only line on the same N, and store the pair's profile (plan "calibrated-N")."""
     import time
-    from dataclasses import replace
 
-    from scaling_core.hardware.latency_model import fit_and_evaluate, save_measured
+    from scaling_core.hardware.latency_model import noise_floor, save_measured
     from scaling_core.hardware.measure import machine_of, measure_interleaved
 
     plan = plan or named_plan("quick")
@@ -265,17 +264,25 @@ def calibrate_latency(options, store, count: int = DEFAULT_CALIBRATION, plan: di
     started = time.perf_counter()
     measured = measure_interleaved(train + test + test, options, plan["rounds"], progress)
     save_measured(train + test, measured[: count + len(test)], store)
-    train_ms = [m.best_ms for m in measured[:count]]
-    test_ms = [m.best_ms for m in measured[count : count + len(test)]]
-    report = fit_and_evaluate(train, train_ms, test, test_ms, [m.best_ms for m in measured[count + len(test) :]])
-    calibrated = calibrate(priors, np.array([feature_vector(count_task(n)) for n in train]), np.asarray(train_ms))
+    train_ms = np.asarray([m.best_ms for m in measured[:count]])
+    test_ms = np.asarray([m.best_ms for m in measured[count : count + len(test)]])
+    train_x = np.array([feature_vector(count_task(n)) for n in train])
     test_x = np.array([feature_vector(count_task(n)) for n in test])
-    predicted = calibrated.model.predict(test_x)
-    report = replace(
-        report,
-        model=calibrated.model,
-        model_scores=score(predicted, test_ms),
-        test_predicted_ms=tuple(map(float, predicted)),
+    calibrated = calibrate(priors, train_x, train_ms)
+    baseline = fit_profile(flops_rows(train_x), train_ms, FLOPS_FEATURES, underdetermined=True)
+    predicted, predicted_baseline = calibrated.model.predict(test_x), baseline.predict(flops_rows(test_x))
+    report = FitReport(
+        calibrated.model,
+        baseline,
+        score(predicted, test_ms),
+        score(predicted_baseline, test_ms),
+        noise_floor(test_ms, [m.best_ms for m in measured[count + len(test) :]]),
+        tuple(map(float, test_ms)),
+        tuple(float(m.best_ms) for m in measured[count + len(test) :]),
+        tuple(map(float, predicted)),
+        tuple(map(float, predicted_baseline)),
+        tuple(int(count_task(n).macs) for n in test),
+        count,
         plan=f"calibrated-{count}",
         fit_seconds=time.perf_counter() - started,
     )

@@ -196,7 +196,12 @@ def fit_warning(report: FitReport) -> str | None:
 
 
 def profile_label(report: FitReport) -> str:
-    """How a profile is named wherever it is shown: a quick one says so."""
+    """How a profile is named wherever it is shown: a quick one, or one calibrated from a few networks, says so."""
+    if report.plan.startswith("calibrated-"):
+        return (
+            f"profile calibrated from {report.train_size} networks and the store's other models (quick calibration; "
+            f"{len(report.test_measured_ms)} held out)"
+        )
     if report.plan == "quick":
         return f"quick profile ({report.train_size} + {len(report.test_measured_ms)} networks: a first estimate)"
     return f"full profile ({report.train_size} + {len(report.test_measured_ms)} networks)"
