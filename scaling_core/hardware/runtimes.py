@@ -11,9 +11,12 @@ never mix and each pair gets its own latency model.
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Protocol
@@ -150,19 +153,40 @@ def _torch_call(task: TaskArch, setup: Setup, memory_limit_bytes: int | None, co
     return lambda: model(inputs)
 
 
-def _onnx_file(task: TaskArch, folder: Path, setup: Setup) -> Path:
-    """The network exported to ONNX in `folder`, quantized to int8 when the setup asks (the graph checked)."""
+# Exports this process has written, by network and precision: the same network timed in several runtimes, or twice
+# in one plan (its held-out networks), is exported once. At most EXPORTS_KEPT files; the folder goes with the process.
+EXPORTS_KEPT = 256
+
+
+@lru_cache(maxsize=1)
+def _exports_folder() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="scaling-lab-onnx-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
+def onnx_file(task: TaskArch, precision: str = "fp32", threads: int = 1) -> Path:
+    """The network exported to ONNX (nn/onnx_export.py), quantized to int8 when asked (the graph checked to run
+    integer convolutions); kept for this process."""
     from scaling_core.nn.onnx_export import write_onnx
     from scaling_core.nn.onnx_int8 import calibration_images, int8_kernels, quantize_int8, require_int8
+    from scaling_core.storage.keys import describe, digest
 
-    path = folder / "fp32.onnx"
-    write_onnx(task, path)
-    if setup.precision != "int8":
+    folder = _exports_folder()
+    name = digest(describe(task))[:24]
+    path = folder / f"{name}-fp32.onnx"
+    if not path.is_file():
+        kept = sorted(folder.glob("*.onnx"), key=lambda p: p.stat().st_mtime)
+        for old in kept[: max(0, len(kept) - EXPORTS_KEPT + 2)]:
+            old.unlink(missing_ok=True)
+        write_onnx(task, path)
+    if precision != "int8":
         return path
-    int8 = folder / "int8.onnx"
-    arch = task.backbone
-    quantize_int8(path, int8, calibration_images(arch.resolution_px, arch.in_channels))
-    require_int8(int8_kernels(int8, setup.threads), task.label)
+    int8 = folder / f"{name}-int8.onnx"
+    if not int8.is_file():
+        arch = task.backbone
+        quantize_int8(path, int8, calibration_images(arch.resolution_px, arch.in_channels))
+        require_int8(int8_kernels(int8, threads), task.label)
     return int8
 
 
@@ -170,8 +194,7 @@ def _onnxruntime_call(task: TaskArch, setup: Setup, memory_limit_bytes: int | No
     from scaling_core.nn.onnx_export import onnx_session
 
     providers = (execution_provider("onnxruntime", setup.device),)
-    with tempfile.TemporaryDirectory() as folder:
-        session = onnx_session(_onnx_file(task, Path(folder), setup), setup.threads, providers)
+    session = onnx_session(onnx_file(task, setup.precision, setup.threads), setup.threads, providers)
     if session.get_providers()[0] != providers[0]:
         raise ConfigError("device", setup.device, f"one ONNX Runtime can run here ({session.get_providers()[0]})")
     feed = {session.get_inputs()[0].name: _batch(task, setup.batch_size).numpy()}
@@ -184,14 +207,13 @@ def _openvino_call(task: TaskArch, setup: Setup, memory_limit_bytes: int | None)
     openvino = require_package("openvino", RUNTIME_TABLE["openvino"].install)
     inputs = _batch(task, setup.batch_size).numpy()
     core = openvino.Core()
-    with tempfile.TemporaryDirectory() as folder:
-        model = core.read_model(str(_onnx_file(task, Path(folder), setup)))
-        model.reshape({0: list(inputs.shape)})
-        compiled = core.compile_model(
-            model,
-            "CPU",
-            {"INFERENCE_NUM_THREADS": setup.threads, "PERFORMANCE_HINT": "LATENCY", "INFERENCE_PRECISION_HINT": "f32"},
-        )
+    model = core.read_model(str(onnx_file(task, setup.precision, setup.threads)))
+    model.reshape({0: list(inputs.shape)})
+    compiled = core.compile_model(
+        model,
+        "CPU",
+        {"INFERENCE_NUM_THREADS": setup.threads, "PERFORMANCE_HINT": "LATENCY", "INFERENCE_PRECISION_HINT": "f32"},
+    )
     request = compiled.create_infer_request()
     return lambda: request.infer({0: inputs})
 
