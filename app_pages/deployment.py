@@ -171,7 +171,7 @@ recipe = Recipe(state.alpha, state.beta, state.gamma)
 phis = phi_grid(state.deploy_phi_max)
 store = app_store()
 options = shown(options_of, state)
-fitted = stored_profile(store, options) if store is not None and options is not None else None
+fitted = shown(stored_profile, store, options) if store is not None and options is not None else None
 profile = fitted.model if fitted is not None else None
 NO_MODEL = (
     f"No latency model of this machine in {runtime_label(state.hw_runtime)} with {state.hw_threads} thread(s) yet: "
@@ -278,7 +278,16 @@ if drone_tab is not None:
             if picked is not None:
                 lengths = {f"chosen φ = {picked.phi:.2f}": picked.blur_px, **lengths}
             chart(figure(transfer_figure, lengths), "drone-transfer")
-        if motion is not None:
+        elif motion is not None:
+            st.info(
+                "The drone's choice of φ needs this machine's latency model (Hardware page); the blur below needs none."
+            )
+            per_phi = blur_frame(recipe, phis, motion)
+            left, right = st.columns(2)
+            chart(figure(blur_figure, per_phi), "drone-blur", left)
+            lengths = {f"φ = {phis[-1]:g}": float(per_phi["blur_px"].iloc[-1])} if not per_phi.empty else {}
+            chart(figure(transfer_figure, lengths), "drone-transfer", right)
+        if motion is not None and options is not None:
             runtime_tab = lazy_expander("drone_runtimes", "The largest φ within the budget in each runtime")
             if runtime_tab is not None:
                 per_runtime = drone_per_runtime(runtime_models(store, options), recipe, state.hw_budget_ms, motion)
@@ -292,17 +301,8 @@ if drone_tab is not None:
                     runtime_tab.caption(
                         f"The Explorer's recipe at its largest φ predicted within {state.hw_budget_ms:g} ms by each "
                         "runtime's latency model (modelled; a runtime with no model here uses the shipped "
-                        "comparison's). The runtime the page times with is chosen on the Hardware page."
+                        "comparison's). The sidebar's runtime is the one the rest of the page models and measures."
                     )
-        elif motion is not None:
-            st.info(
-                "The drone's choice of φ needs this machine's latency model (Hardware page); the blur below needs none."
-            )
-            per_phi = blur_frame(recipe, phis, motion)
-            left, right = st.columns(2)
-            chart(figure(blur_figure, per_phi), "drone-blur", left)
-            lengths = {f"φ = {phis[-1]:g}": float(per_phi["blur_px"].iloc[-1])} if not per_phi.empty else {}
-            chart(figure(transfer_figure, lengths), "drone-transfer", right)
 
         st.subheader("Accuracy under blur, measured on the lab's networks")
         if not records and source:

@@ -90,7 +90,7 @@ def test_with_more_measurements_calibration_follows_the_data():
 def test_the_study_scores_each_pair_against_scratch_and_all(synthetic_store):
     pairs = stored_pairs(synthetic_store)
     assert len(pairs) == 2 and all(len(p.train_ms) == PLAN["train"] for p in pairs)
-    study = calibration_study(synthetic_store)
+    study = calibration_study(synthetic_store, (5, 10, 20))
     assert set(study["n"]) == {5, 10, 20, PLAN["train"]}
     methods = {"calibrated from the stored models", "from scratch on the same N", "FLOPs-only line on the same N"}
     for _, rows in study[study["n"] == 10].groupby("pair"):

@@ -60,8 +60,7 @@ def test_the_shipped_runtime_comparison_reads_whole():
 
 
 def test_the_drone_takes_each_runtimes_model(store):
-    """Every runtime with a model (this machine's, else the shipped comparison's) gets its own largest φ; a faster
-    runtime affords at least as large a φ."""
+    """Every runtime with a model (this machine's, else the shipped comparison's) gets its own largest φ."""
     models = runtime_models(store, MeasureOptions(threads=1))
     assert models and all(source.startswith("shipped") for _, source in models.values())
     frame = drone_per_runtime(models, Recipe(1.2, 1.1, 1.15), 30.0, Motion(60.0, 0.01, 90.0))

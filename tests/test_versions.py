@@ -64,6 +64,8 @@ CANARIES = {
     ),
     "scaling_core.hardware.latency_model.LATENCY_MODEL_VERSION": (1, ("cce543a32af51c5b",)),
     "scaling_core.lab.dense_runs.DENSE_VERSION": (1, ("bac8d6acd5091c02",)),  # no training: one digest on any CPU
+    # No training either: a seeded untrained network exported and quantized (its graph, not its outputs).
+    "scaling_core.studies.deployment.runtime_int8.INT8_CODE": (1, ("8782fd4b041b5f35",)),
 }
 # What re-makes the shipped files a version keys.
 REMAKE = {
@@ -85,6 +87,9 @@ REMAKE = {
     ),
     "scaling_core.hardware.latency_model.LATENCY_MODEL_VERSION": (
         "nothing ships; every machine's stored profile is re-fitted (python -m scaling_core fit-latency)"
+    ),
+    "scaling_core.studies.deployment.runtime_int8.INT8_CODE": (
+        "python -m scaling_core quantize-int8 --save-to data/deployment/mnist5k-int8.json"
     ),
 }
 CANARY_BUDGET = Budget(epochs=1, batch_size=256, learning_rate=0.004, weight_decay=1e-4)
@@ -178,6 +183,27 @@ def test_dense_canary(one_thread):
     outcome["metrics"] = {**detection.result(), **segmentation.result()}
     assert dense_runs.DENSE_VERSION
     check_canary("scaling_core.lab.dense_runs.DENSE_VERSION", outcome)
+
+
+def test_int8_canary(tmp_path, one_thread):
+    """The int8 evaluation's export and quantization on a fixed case: the lab base untrained (seeded, batch-norm
+    statistics from random images), exported and quantized with the natural calibration images; the graph's operator
+    counts and its rounded quantization scales."""
+    import onnx
+    from onnx import numpy_helper
+
+    from scaling_core.nn.onnx_export import prepared_model, write_onnx
+    from scaling_core.nn.onnx_int8 import calibration_images, quantize_int8
+    from scaling_core.studies.deployment import runtime_int8  # noqa: F401 - the module whose constant is checked
+    from scaling_core.tasks.heads import as_task
+
+    task = as_task(lab_network("digits", "efficientnet", 0.0))
+    write_onnx(task, tmp_path / "fp32.onnx", prepared_model(task))
+    quantize_int8(tmp_path / "fp32.onnx", tmp_path / "int8.onnx", calibration_images(task.resolution_px, 1))
+    graph = onnx.load(str(tmp_path / "int8.onnx")).graph
+    ops = sorted({n.op_type: sum(m.op_type == n.op_type for m in graph.node) for n in graph.node}.items())
+    scales = sorted(float(numpy_helper.to_array(t).ravel()[0]) for t in graph.initializer if t.name.endswith("_scale"))
+    check_canary("scaling_core.studies.deployment.runtime_int8.INT8_CODE", [ops, scales])
 
 
 def test_robustness_canary(trained):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from scaling_core.app.onnx_file import onnx_download, onnx_file_name
+from scaling_core.nn.onnx_export import export_settings
 from scaling_core.storage.keys import describe, digest
 from scaling_core.tasks.heads import TaskArch
 from ui.sections import lazy_expander
@@ -19,9 +20,10 @@ def onnx_section(task: TaskArch) -> None:
     if box is None:
         return
     box.caption(
-        "The network as an ONNX file (opset 18, batch axis dynamic), checked by onnx.checker and run in ONNX Runtime "
-        "against PyTorch on a fixed input. Weights: untrained (the builder's initialisation); the file's metadata "
-        "says the input, its normalisation, the classes and the outputs. `python -m scaling_core export` does the same."
+        f"The network as an ONNX file (opset {export_settings().export.opset}, batch axis dynamic), checked by "
+        "onnx.checker and run in ONNX Runtime against PyTorch on a fixed input. Weights: untrained (the builder's "
+        "initialisation); the file's metadata says the input, its normalisation, the classes and the outputs. "
+        "`python -m scaling_core export` does the same."
     )
     key = digest(describe(task))
     if box.button("Export and check", key="onnx_export"):

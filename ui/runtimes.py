@@ -6,7 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 from scaling_core.app.tables import Column
-from scaling_core.app.views.runtimes import best_table, calibration_table, differing_budgets, runtime_comparison
+from scaling_core.app.views.runtimes import best_table, calibration_table, differing_budgets
+from scaling_core.hardware.runtime_comparison import shipped_runtimes
 from ui.sections import lazy_tabs
 from ui.tables import table
 
@@ -49,7 +50,7 @@ BEST_COLUMNS = {
 def runtimes_section() -> None:
     """The shipped comparison of runtimes on the machine that made it, section by section."""
     st.subheader("Runtimes compared: where the best recipe changes")
-    shipped = runtime_comparison()
+    shipped = shipped_runtimes()
     if shipped is None:
         st.info("No runtime comparison ships: `python -m scaling_core runtimes` measures one on this machine.")
         return

@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 from scaling_core.core.errors import ConfigError
+from scaling_core.nn.onnx_export import ExportReport
 from scaling_core.tasks.cost import count_task
 from scaling_core.tasks.heads import TaskArch
 
@@ -20,7 +21,7 @@ def onnx_file_name(task: TaskArch) -> str:
     return f"{stem[:80] or 'network'}.onnx"
 
 
-def onnx_download(task: TaskArch):
+def onnx_download(task: TaskArch) -> tuple[bytes, ExportReport]:
     """The exported file's bytes and its report (ConfigError beyond MAX_DOWNLOAD_PARAMS: the CLI writes those)."""
     from scaling_core.nn.onnx_export import export_onnx
 

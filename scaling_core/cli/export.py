@@ -32,11 +32,12 @@ def run_export(args: argparse.Namespace) -> int:
     report = export_onnx(task, args.output)
     if args.json:
         fields = ("path", "opset", "inputs", "outputs", "max_abs_difference", "tolerance", "dynamic_axes")
-        print(json.dumps({k: report.as_dict()[k] for k in fields} | {"metadata": report.metadata}, indent=2))
+        document = {"format": args.format} | {k: report.as_dict()[k] for k in fields} | {"metadata": report.metadata}
+        print(json.dumps(document, indent=2))
         return 0
     shapes = "; ".join(f"{v['name']} {v['shape']}" for v in report.inputs)
     outputs = "; ".join(f"{v['name']} {v['shape']}" for v in report.outputs)
-    print(f"wrote {report.path} (ONNX opset {report.opset}, checked by onnx.checker)")
+    print(f"wrote {report.path} ({args.format.upper()} opset {report.opset}, checked by onnx.checker)")
     print(f"input: {shapes}  ({report.metadata['normalisation']})")
     print(f"outputs: {outputs}")
     print(

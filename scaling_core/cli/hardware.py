@@ -81,8 +81,9 @@ def add_hardware_commands(commands) -> None:
     fit.add_argument(
         "--calibration-study",
         action="store_true",
-        help="measure nothing: for each stored pair as the new one, the held-out error of calibration from N = 5, 10, "
-        "20 against a model from scratch on the same N and the model fitted on all",
+        help="measure nothing: for each stored pair as the new one, the held-out error of calibration from N "
+        "measurements (N: data/hardware/settings.json's calibration_sizes) against a model from scratch on the same "
+        "N and the model fitted on all",
     )
     fit.add_argument("--json", action="store_true", help="print JSON instead of text")
     add_fleet_arguments(fit, "measure the plan and fit one latency model per device")
@@ -295,8 +296,9 @@ def run_calibrate(args: argparse.Namespace, plan: dict, options, store) -> int:
 def print_calibration_study(store, as_json: bool) -> int:
     """The calibration study from the store's fitted pairs (nothing measured)."""
     from scaling_core.hardware.calibration import calibration_study
+    from scaling_core.hardware.runtime_comparison import runtime_settings
 
-    study = calibration_study(store)
+    study = calibration_study(store, runtime_settings().calibration_sizes)
     if as_json:
         print(study.to_json(orient="records", indent=2))
         return 0
@@ -353,7 +355,9 @@ def run_runtimes(args: argparse.Namespace) -> int:
         raise ConfigError("runtimes", "none installed", "at least one of data/hardware/settings.json's runtimes")
     accuracy = accuracy_frame(models)
     ids = {m.fingerprint_id for m in models}
-    calibration = calibration_study(store, settings.calibration_sizes, ids) if len(models) > 1 else None
+    calibration = (
+        calibration_study(store, settings.calibration_sizes, ids, settings.threads) if len(models) > 1 else None
+    )
     best = best_recipes(models, settings.budgets_ms)
     document = {
         "command": "python -m scaling_core runtimes --save-to data/hardware/runtimes-latency.json",
@@ -637,6 +641,8 @@ def run_families(args: argparse.Namespace) -> int:
 
 def run_families_fleet(args: argparse.Namespace, compared: list, options, store) -> int:
     """The families × rules measured on every device of the cluster, and the claim decided per device."""
+    from dataclasses import replace
+
     from scaling_core.executor.cluster import connect
     from scaling_core.hardware.family_latency import family_latency_settings, latency_frame, rank_verdict
     from scaling_core.hardware.fleet import device_options, measure_fleet, store_fleet
@@ -648,17 +654,30 @@ def run_families_fleet(args: argparse.Namespace, compared: list, options, store)
     with connect(address) as client, progress_bar("measuring the fleet", unit="device") as progress:
         results = measure_fleet(client, networks, options, settings.rounds, progress)
     store_fleet(networks, results, store)
-    machines = [r.fingerprint for r in results if r.fingerprint is not None]
+    # Alike workers of two hosts are one device (one fingerprint): decided once.
+    machines = {r.fingerprint.id: (r.fingerprint, r.worker.threads) for r in results if r.fingerprint is not None}
     devices = []
-    for machine in machines:
-        frame = latency_frame(compared, device_options(options, machine), store, None, machine.id)
-        verdict = rank_verdict(frame, settings.resamples, settings.seed)
+    for machine, threads in machines.values():
+        # Stored under the worker's own threads, whatever the device (a GPU's fingerprint has none).
+        setup = replace(device_options(options, machine), threads=threads or options.threads)
+        try:
+            verdict = rank_verdict(
+                latency_frame(compared, setup, store, None, machine.id), settings.resamples, settings.seed
+            )
+        except ConfigError as error:  # a device whose measurements failed: said, the others decided
+            devices.append(
+                {"device": machine.label, "fingerprint_id": machine.id, "verdict": None, "error": str(error)}
+            )
+            continue
         devices.append({"device": machine.label, "fingerprint_id": machine.id, "verdict": verdict.as_dict()})
     if args.json:
         print(json.dumps({"scheduler": address, "devices": devices}, indent=2))
         return report_failures(results)
     for device in devices:
         verdict = device["verdict"]
+        if verdict is None:
+            print(f"{device['device']} [{device['fingerprint_id']}]: {device['error']}")
+            continue
         rho = ", ".join(f"{k} {v:+.3f}" for k, v in verdict["spearman"].items() if v is not None)
         low, high = verdict["interval"]
         print(f"{device['device']} [{device['fingerprint_id']}]: Spearman ρ {rho}")

@@ -198,7 +198,7 @@ def run_lab(args: argparse.Namespace) -> int:
     return 0
 
 
-def shipped_report(dataset: str, aliases: list[str], phis: list[float], bases: list[str] | None = None):
+def shipped_report(dataset: str, aliases: list[str], phis: list[float], bases: list[str] | None = None) -> pd.DataFrame:
     """The shipped report's rows for these recipes and φ (and bases: the families' file) when the store holds none;
     ConfigError if none ship."""
     from scaling_core.app.views.lab import shipped, shipped_notice

@@ -19,6 +19,7 @@ model fitted from scratch on the same N, the FLOPs-only line on the same N, and 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,9 +40,9 @@ from scaling_core.hardware.latency_model import (
     profile_identity,
     score,
 )
+from scaling_core.hardware.measure import MeasureOptions
 from scaling_core.tasks.cost import count_task
 
-CALIBRATION_SIZES = (5, 10, 20)
 DEFAULT_CALIBRATION = 10
 RIDGE_GRID = (0.001, 0.01, 0.1, 1.0, 10.0, 100.0, 1000.0)
 
@@ -93,11 +94,11 @@ def leave_one_out_error(x: np.ndarray, y: np.ndarray, prior: np.ndarray, ridge: 
     return float(np.mean(errors))
 
 
-def calibrate(priors: list[LinearProfile], x, y) -> Calibrated:
+def calibrate(priors: list[LinearProfile], x: np.ndarray, y: np.ndarray) -> Calibrated:
     """The calibrated model of a new pair from its N measurements (x: feature rows, y: ms) and the stored models."""
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     if len(y) < 2:
-        raise ConfigError("--calibrate", len(y), "at least 2 measurements")
+        raise ConfigError("calibration networks", len(y), "at least 2 measurements")
     if not priors:
         raise ConfigError("priors", 0, "a latency model of another device or runtime in the store (fit-latency first)")
     index, factor = rescaled_prior(priors, x, y)
@@ -109,10 +110,12 @@ def calibrate(priors: list[LinearProfile], x, y) -> Calibrated:
 
 @dataclass(frozen=True)
 class PairData:
-    """A stored (device, runtime) pair's fitted plan: its label, profile, training and held-out measurements."""
+    """A stored (device, runtime) pair's fitted plan with one measuring setup: its label, the setup (threads, batch,
+    memory format), profile, training and held-out measurements."""
 
     fingerprint_id: str
     label: str
+    setup: tuple[int, int, str]
     report: FitReport
     train_x: np.ndarray
     train_ms: np.ndarray
@@ -123,7 +126,7 @@ class PairData:
 def stored_pairs(store) -> list[PairData]:
     """Every stored profile of the current model version whose training measurements are all in the store."""
     from scaling_core.hardware.fingerprint import Fingerprint
-    from scaling_core.hardware.measure import MeasureOptions, stored_measurement
+    from scaling_core.hardware.measure import stored_measurement
 
     pairs = []
     for row in store.all_profiles():
@@ -149,10 +152,14 @@ def stored_pairs(store) -> list[PairData]:
         if any(r is None for r in rows) or len(rows) != report.train_size:
             continue
         test = plan_networks(plan)[plan["train"] : plan["train"] + plan["test"]]
+        setup = (row["threads"], row["batch_size"], row["memory_format"])
+        threads = "" if machine.threads else f" · {row['threads']} thread{'s' if row['threads'] > 1 else ''}"
+        batch = "" if setup[1:] == (1, "contiguous") else f" · batch {setup[1]}, {setup[2]}"
         pairs.append(
             PairData(
                 row["fingerprint_id"],
-                f"{machine.label} · {row['threads']} thread{'s' if row['threads'] > 1 else ''}",
+                f"{machine.label}{threads}{batch}",
+                setup,
                 report,
                 np.array([feature_vector(count_task(n)) for n in networks]),
                 np.array([r["best_ms"] for r in rows], dtype=float),
@@ -163,7 +170,7 @@ def stored_pairs(store) -> list[PairData]:
     return pairs
 
 
-def calibration_rows(pair: PairData, priors: list[LinearProfile], sizes=CALIBRATION_SIZES) -> list[dict]:
+def calibration_rows(pair: PairData, priors: list[LinearProfile], sizes: Sequence[int]) -> list[dict]:
     """For each N: held-out scores of the calibrated model, the model from scratch and the FLOPs-only line on the
     same N, and the model fitted on all the pair's training measurements."""
     rows = []
@@ -217,10 +224,17 @@ def _row(pair: PairData, size: int, method: str, predicted: np.ndarray) -> dict:
     }
 
 
-def calibration_study(store, sizes=CALIBRATION_SIZES, fingerprint_ids: set[str] | None = None) -> pd.DataFrame:
-    """Each stored pair (of `fingerprint_ids`, when given) as the new one, the others as priors (leave one pair out):
-    calibration_rows for every pair."""
-    pairs = [p for p in stored_pairs(store) if fingerprint_ids is None or p.fingerprint_id in fingerprint_ids]
+def calibration_study(
+    store, sizes: Sequence[int], fingerprint_ids: set[str] | None = None, threads: int | None = None
+) -> pd.DataFrame:
+    """Each stored pair (of `fingerprint_ids` and measured with `threads`, when given) as the new one, the others as
+    priors (leave one pair out): calibration_rows for every pair."""
+    pairs = [
+        p
+        for p in stored_pairs(store)
+        if (fingerprint_ids is None or p.fingerprint_id in fingerprint_ids)
+        and (threads is None or p.setup[0] == threads)
+    ]
     if len(pairs) < 2:
         raise ConfigError(
             "stored latency models",
@@ -229,7 +243,7 @@ def calibration_study(store, sizes=CALIBRATION_SIZES, fingerprint_ids: set[str] 
         )
     rows = []
     for pair in pairs:
-        priors = [p.report.model for p in pairs if p.fingerprint_id != pair.fingerprint_id]
+        priors = [p.report.model for p in pairs if (p.fingerprint_id, p.setup) != (pair.fingerprint_id, pair.setup)]
         rows.extend(calibration_rows(pair, priors, sizes))
     return pd.DataFrame(rows)
 
@@ -243,7 +257,13 @@ def stored_priors(store, excluding: str) -> list[LinearProfile]:
     ]
 
 
-def calibrate_latency(options, store, count: int = DEFAULT_CALIBRATION, plan: dict | None = None, progress=None):
+def calibrate_latency(
+    options: MeasureOptions,
+    store,
+    count: int = DEFAULT_CALIBRATION,
+    plan: dict | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[FitReport, Calibrated]:
     """Bring up a new (device, runtime) pair: measure the plan's first `count` training networks and its held-out ones
     (twice, for the noise floor) in interleaved rounds, calibrate from the other pairs' stored models, score on the
     held-out networks beside the FLOPs-only line on the same N, and store the pair's profile (plan "calibrated-N")."""
@@ -254,11 +274,15 @@ def calibrate_latency(options, store, count: int = DEFAULT_CALIBRATION, plan: di
 
     plan = plan or named_plan("quick")
     if not 2 <= count <= plan["train"]:
-        raise ConfigError("--calibrate", count, f"an integer in [2, {plan['train']}] (the plan's training networks)")
+        raise ConfigError(
+            "calibration networks", count, f"an integer in [2, {plan['train']}] (the plan's training networks)"
+        )
     machine = machine_of(options)
     priors = stored_priors(store, excluding=machine.id)
     if not priors:
-        raise ConfigError("--calibrate", count, "a store holding another pair's latency model (fit-latency first)")
+        raise ConfigError(
+            "calibration networks", count, "a store holding another pair's latency model (fit-latency first)"
+        )
     networks = plan_networks(plan)
     train, test = networks[:count], networks[plan["train"] : plan["train"] + plan["test"]]
     started = time.perf_counter()

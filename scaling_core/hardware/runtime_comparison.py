@@ -17,6 +17,7 @@ import pandas as pd
 from scaling_core.core.errors import ConfigError
 from scaling_core.core.paths import DATA_DIR
 from scaling_core.hardware.latency_model import FitReport, LinearProfile
+from scaling_core.hardware.runtimes import RUNTIME_TABLE
 from scaling_core.hardware.settings import RuntimesFile, hardware_settings
 
 SHIPPED_FILE = "hardware/runtimes-latency.json"
@@ -29,8 +30,6 @@ def runtime_settings() -> RuntimesFile:
 
 def runtime_name(runtime: str, precision: str) -> str:
     """How a page names a runtime and precision ("ONNX Runtime int8")."""
-    from scaling_core.hardware.runtimes import RUNTIME_TABLE
-
     return f"{RUNTIME_TABLE[runtime].words} {precision}"
 
 
@@ -73,22 +72,22 @@ def accuracy_frame(models: list[RuntimeModel]) -> pd.DataFrame:
 
 
 def best_recipes(models: list[RuntimeModel], budgets_ms, head: str = "classification") -> pd.DataFrame:
-    """For each budget and runtime: the optimiser's pick by that runtime's model (recipe, φ, input, MACs,
-    predicted latency), and whether the pick differs from the first runtime's (PyTorch eager)."""
+    """For each budget and runtime: the optimiser's pick by that runtime's model (recipe, φ, input, MACs, predicted
+    latency), and whether it differs from PyTorch eager's pick (None where eager has no model or no pick)."""
     from scaling_core.hardware.optimize import optimize
 
     rows = []
     for budget in budgets_ms:
-        first = None
+        picks = {}
         for model in models:
             try:
                 choice = optimize(model.report.model, float(budget), head)
             except ConfigError:
+                picks[model.name] = None
                 rows.append({"budget_ms": float(budget), "runtime": model.name, "recipe": "none fits", "phi": None})
                 continue
             recipe = f"α {choice.recipe.alpha:g}, β {choice.recipe.beta:g}, γ {choice.recipe.gamma:g}"
-            pick = (recipe, round(choice.phi, 2))
-            first = first or pick
+            picks[model.name] = (recipe, round(choice.phi, 2))
             rows.append(
                 {
                     "budget_ms": float(budget),
@@ -98,9 +97,12 @@ def best_recipes(models: list[RuntimeModel], budgets_ms, head: str = "classifica
                     "resolution_px": choice.network.resolution_px,
                     "macs": int(choice.objective),
                     "predicted_ms": choice.predicted_ms,
-                    "differs_from_eager": pick != first,
                 }
             )
+        eager = picks.get(runtime_name("eager", "fp32"))
+        for row in rows[-len(models) :]:
+            pick = picks[row["runtime"]]
+            row["differs_from_eager"] = None if eager is None or pick is None else pick != eager
     return pd.DataFrame(rows)
 
 

@@ -84,6 +84,10 @@ def check_runtime(runtime: str, precision: str, device: str = "cpu") -> Runtime:
         raise ConfigError("precision", str(precision)[:40], f"{' or '.join(entry.precisions)} with {runtime}")
     if device not in entry.devices:
         raise ConfigError("device", device, f"{' or '.join(entry.devices)} with {runtime}")
+    if precision == "int8" and device != "cpu":
+        raise ConfigError(
+            "device", device, "cpu with int8 (the check that int8 runs integer kernels reads the CPU's graph)"
+        )
     return entry
 
 
@@ -124,6 +128,8 @@ def prepared_call(task: TaskArch, setup: Setup, memory_limit_bytes: int | None =
     if setup.runtime in ("onnxruntime", "openvino"):
         if task.task == "video" and setup.batch_size > 1:
             raise ConfigError("batch_size", setup.batch_size, "1 for a video network in an ONNX runtime (one clip)")
+        if task.task == "video" and setup.precision == "int8":
+            raise ConfigError("precision", "int8", "fp32 for a video network (its calibration takes single images)")
         if setup.channels_last:
             raise ConfigError("channels_last", True, "with eager or compile (an ONNX runtime picks its own layout)")
     return PREPARERS[setup.runtime](task, setup, memory_limit_bytes)
@@ -185,8 +191,10 @@ def onnx_file(task: TaskArch, precision: str = "fp32", threads: int = 1) -> Path
     int8 = folder / f"{name}-int8.onnx"
     if not int8.is_file():
         arch = task.backbone
-        quantize_int8(path, int8, calibration_images(arch.resolution_px, arch.in_channels))
-        require_int8(int8_kernels(int8, threads), task.label)
+        unchecked = folder / f"{name}-int8-unchecked.onnx"
+        quantize_int8(path, unchecked, calibration_images(arch.resolution_px, arch.in_channels))
+        require_int8(int8_kernels(unchecked, threads), task.label)
+        unchecked.rename(int8)  # only a graph that passed the check is kept under the int8 name
     return int8
 
 

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 
 from scaling_core.core.paths import DATA_DIR
 from scaling_core.lab.runs import code_version
 from scaling_core.storage.shipped import Maker, stale_notice
 
 
-@lru_cache(maxsize=16)
 def shipped_lab_file(name: str) -> dict | None:
     """data/lab/<name>.json (a report with its command, budget, code version and provenance), if it exists."""
     path = DATA_DIR / "lab" / f"{name}.json"

@@ -18,6 +18,8 @@ import warnings
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from pydantic import PositiveFloat, PositiveInt
 
@@ -32,6 +34,10 @@ from scaling_core.tasks.heads import (
     TemporalHead,
     efficientdet_table,
 )
+
+if TYPE_CHECKING:  # torch and onnxruntime load when a network is exported, not when the settings are read
+    import onnxruntime
+    import torch
 
 INPUT_NAME = {"video": "clip"}  # every other head takes "image"
 OUTPUT_NAMES = {
@@ -153,7 +159,7 @@ def export_metadata(task: TaskArch) -> dict[str, str]:
     }
 
 
-def prepared_model(task: TaskArch):
+def prepared_model(task: TaskArch) -> torch.nn.Module:
     """The network's torch model in eval mode: seeded weights, batch-norm statistics from random images."""
     import torch
 
@@ -178,7 +184,7 @@ def prepared_model(task: TaskArch):
     return model.eval()
 
 
-def check_input(task: TaskArch):
+def check_input(task: TaskArch) -> torch.Tensor:
     """The fixed input of the check: check_batch images (one clip for video), standard normal, seeded."""
     import torch
 
@@ -287,7 +293,9 @@ def export_onnx(task: TaskArch, path: str | Path, opset: int | None = None) -> E
 QUIET = 3  # ONNX Runtime's log severity: errors only
 
 
-def onnx_session(path: str | Path, threads: int = 0, providers: tuple[str, ...] = ("CPUExecutionProvider",)):
+def onnx_session(
+    path: str | Path, threads: int = 0, providers: tuple[str, ...] = ("CPUExecutionProvider",)
+) -> onnxruntime.InferenceSession:
     """An ONNX Runtime session of a file (threads 0: the runtime's default), or ConfigError naming the package."""
     ort = require_package("onnxruntime", "onnxruntime")
     options = ort.SessionOptions()
@@ -298,7 +306,7 @@ def onnx_session(path: str | Path, threads: int = 0, providers: tuple[str, ...] 
     return ort.InferenceSession(str(path), options, providers=list(providers))
 
 
-def require_package(module: str, install: str):
+def require_package(module: str, install: str) -> ModuleType:
     """The imported module, or a one-line ConfigError naming the package to install."""
     import importlib
 

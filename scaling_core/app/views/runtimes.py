@@ -5,18 +5,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from scaling_core.hardware.runtime_comparison import ShippedRuntimes, shipped_runtimes
-
 METHODS = {
     "calibrated from the stored models": "calibrated",
     "from scratch on the same N": "scratch",
     "FLOPs-only line on the same N": "flops",
 }
-
-
-def runtime_comparison() -> ShippedRuntimes | None:
-    """The measured runtime comparison that ships (None where none does)."""
-    return shipped_runtimes()
 
 
 def calibration_table(calibration: pd.DataFrame) -> pd.DataFrame:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from importlib import metadata
 
 import numpy as np
 import pandas as pd
@@ -28,12 +29,25 @@ from scaling_core.lab.comparisons import seed_interval, verdict_words
 from scaling_core.lab.evaluations import RunRef, grid_runs
 from scaling_core.lab.runs import lab_settings
 from scaling_core.lab.train import Budget
+from scaling_core.storage.keys import digest
 from scaling_core.studies.deployment.measurements import RECORD_COLUMNS, deployment_defaults, measured_grids
 from scaling_core.studies.protocol import Evaluation, model_and_test_images, run_records
 
-# The version of this evaluation: export, quantization, calibration images and `evaluate_int8`. Bump it when a
-# result would change (tests/test_versions.py's canary says when).
-RUNTIME_INT8_VERSION = "int8-1"
+# The version of this evaluation: export, quantization, calibration images and `evaluate_int8` (INT8_CODE: bump it
+# when a result would change; tests/test_versions.py's canary says when), with the versions of the packages that
+# export, quantize and run the graph, so an upgrade of any of them re-evaluates instead of serving old results.
+INT8_CODE = 1
+INT8_PACKAGES = ("onnx", "onnxscript", "onnxruntime")
+
+
+def _installed(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:  # the pages import this module; a missing runtime is refused when used
+        return "not installed"
+
+
+RUNTIME_INT8_VERSION = digest([INT8_CODE, [_installed(p) for p in INT8_PACKAGES]])[:12]
 CLAIM = "squeeze-excite before the depthwise conv protects the signal better than after it"
 SIMULATED_BITS = 8
 
@@ -67,7 +81,7 @@ def evaluate_int8(dataset: str, run: RunRef, checkpoint: bytes, settings: Int8Se
 
     from scaling_core.lab.data import load_dataset, resample
     from scaling_core.nn.onnx_export import onnx_session, write_onnx
-    from scaling_core.nn.onnx_int8 import int8_kernels, quantize_int8
+    from scaling_core.nn.onnx_int8 import int8_kernels, quantize_int8, require_int8
     from scaling_core.studies.deployment.quantize import sqnr_db
     from scaling_core.tasks.heads import as_task
 
@@ -78,7 +92,7 @@ def evaluate_int8(dataset: str, run: RunRef, checkpoint: bytes, settings: Int8Se
         fp32, int8 = Path(folder) / "fp32.onnx", Path(folder) / "int8.onnx"
         write_onnx(as_task(run.network), fp32, model)
         quantize_int8(fp32, int8, calibration)
-        kernels = int8_kernels(int8)
+        kernels = require_int8(int8_kernels(int8), run.network.label)
         session = onnx_session(int8, threads=1)
         output = torch.as_tensor(session.run(None, {session.get_inputs()[0].name: x.numpy()})[0])
     with torch.no_grad():
