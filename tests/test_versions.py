@@ -32,6 +32,7 @@ from scaling_core.lab.train import Budget, train
 from scaling_core.storage.keys import digest
 from scaling_core.storage.shipped import save_records
 from scaling_core.studies.deployment import measurements as deployment
+from scaling_core.studies.deployment import runtime_int8
 from scaling_core.studies.representation import distill
 from scaling_core.studies.representation import measurements as representation
 from scaling_core.studies.robustness import evaluation as robustness_evaluation
@@ -194,7 +195,6 @@ def test_int8_canary(tmp_path, one_thread):
 
     from scaling_core.nn.onnx_export import prepared_model, write_onnx
     from scaling_core.nn.onnx_int8 import calibration_images, quantize_int8
-    from scaling_core.studies.deployment import runtime_int8  # noqa: F401 - the module whose constant is checked
     from scaling_core.tasks.heads import as_task
 
     task = as_task(lab_network("digits", "efficientnet", 0.0))
@@ -379,6 +379,7 @@ def test_saved_records_carry_the_version_and_the_shipped_ones_the_current_one(tm
     for name, version, dataset in (
         ("robustness/mnist5k", robustness_evaluation.ROBUSTNESS_VERSION, "mnist5k"),
         ("deployment/mnist5k", deployment.DEPLOYMENT_VERSION, "mnist5k"),
+        ("deployment/mnist5k-int8", runtime_int8.RUNTIME_INT8_VERSION, "mnist5k"),
         ("representation/fewshot-mnist5k-0to4", representation.REPRESENTATION_VERSION, "mnist5k-0to4"),
         ("representation/distillation-mnist5k", distill.DISTILLATION_VERSION, "mnist5k"),
     ):

@@ -386,7 +386,7 @@ def run_runtimes(args: argparse.Namespace) -> int:
         print("few-sample calibration (each pair in turn the new one; held-out MAPE):")
         for (pair, n), rows in calibration.groupby(["pair", "n"], sort=False):
             cells = "  ".join(f"{r.method}: {r.mape:.1%}" for r in rows.itertuples())
-            print(f"  {pair[:60]} N = {n}: {cells}")
+            print(f"  {pair}, N = {n}: {cells}")
     print("best recipe under each budget, by each runtime's model:")
     for row in best.itertuples():
         flag = "  (differs from eager)" if getattr(row, "differs_from_eager", False) is True else ""
