@@ -26,6 +26,7 @@ from scaling_core.core.paths import DATA_DIR
 from scaling_core.hardware import latency_model
 from scaling_core.hardware.latency_model import FLOPS_FEATURES, FitReport, LinearProfile, Scores, profile_identity
 from scaling_core.hardware.measure import MeasureOptions
+from scaling_core.lab import shipped_results
 from scaling_core.lab.evaluations import RunRef
 from scaling_core.lab.runs import code_version, lab_network
 from scaling_core.lab.train import Budget, train
@@ -353,7 +354,7 @@ def test_a_shipped_file_of_another_version_is_reported_stale_and_not_served(monk
     assert "not served" in capsys.readouterr().err
 
     assert lab.shipped_notice(grid["dataset"]) == "" and not lab.lab_results(grid["dataset"], grid["recipes"]).empty
-    monkeypatch.setattr(lab, "code_version", lambda dataset: "0123456789ab")
+    monkeypatch.setattr(shipped_results, "code_version", lambda dataset: "0123456789ab")
     assert "this code is version 0123456789ab: re-make it with `python -m scaling_core lab run" in (
         lab.shipped_notice(grid["dataset"])
     )

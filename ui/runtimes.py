@@ -16,24 +16,23 @@ ACCURACY_COLUMNS = {
     "runtime": Column("Runtime", "text"),
     "version": Column("Version", "text"),
     "held_out": Column("Held out", "integer", help="Networks the model never saw."),
-    "model_within_10pct": Column("Model within ±10% (%)", decimals=0, help="Share predicted within ±10% " + HELD_OUT),
+    "model_within_10pct": Column("Model ±10% (%)", decimals=0, help="Share predicted within ±10% " + HELD_OUT),
     "model_mape": Column("Model MAPE (%)", decimals=1, help="Mean absolute percentage error " + HELD_OUT),
     "model_kendall_tau": Column("Model τ", decimals=3, help="Kendall's rank agreement with the measured order."),
-    "flops_within_10pct": Column("FLOPs-only within ±10% (%)", decimals=0, help="The FLOPs-only line, same networks."),
-    "flops_mape": Column("FLOPs-only MAPE (%)", decimals=1, help="The FLOPs-only line, same networks."),
+    "flops_within_10pct": Column("FLOPs ±10% (%)", decimals=0, help="The FLOPs-only line, same networks."),
+    "flops_mape": Column("FLOPs MAPE (%)", decimals=1, help="The FLOPs-only line, same networks."),
     "noise_floor": Column(
-        "Re-measured within ±10% (%)", decimals=0, help="How often a second measurement lands within ±10% of the first."
+        "Re-measured ±10% (%)", decimals=0, help="How often a second measurement lands within ±10% of the first."
     ),
 }
+MAPE = "Held-out mean absolute percentage error"
 CALIBRATION_COLUMNS = {
-    "pair": Column("New device (runtime)", "text"),
+    "pair": Column("New runtime", "text"),
     "n": Column("N measured", "integer"),
-    "calibrated": Column("Calibrated MAPE (%)", decimals=1, help="From N measurements and the other pairs' models."),
-    "scratch": Column("From scratch MAPE (%)", decimals=1, help="The nine-feature model fitted on the same N alone."),
-    "flops": Column("FLOPs-only MAPE (%)", decimals=1, help="The FLOPs-only line fitted on the same N."),
-    "all": Column("All-data MAPE (%)", decimals=1, help="The model fitted on all the pair's training networks."),
-    "all_n": Column("All N", "integer"),
-    "noise_floor": Column("Re-measured within ±10% (%)", decimals=0),
+    "calibrated": Column("Calibrated MAPE (%)", decimals=1, help=MAPE + ": from N and the other runtimes' models."),
+    "scratch": Column("Scratch MAPE (%)", decimals=1, help=MAPE + ": the nine-feature model on the same N alone."),
+    "flops": Column("FLOPs-only MAPE (%)", decimals=1, help=MAPE + ": the FLOPs-only line on the same N."),
+    "all": Column("All-data MAPE (%)", decimals=1, help=MAPE + ": the model fitted on all training networks."),
 }
 BEST_COLUMNS = {
     "budget_ms": Column("Budget (ms)", decimals=0),
@@ -61,26 +60,34 @@ def runtimes_section() -> None:
     labels = ("Latency model per runtime", "Quick calibration", "Best recipe per runtime")
     models_tab, calibration_tab, best_tab = lazy_tabs("hw_runtimes", labels)
     if models_tab is not None:
-        table(shipped.accuracy, ACCURACY_COLUMNS, container=models_tab)
+        table(
+            shipped.accuracy[list(ACCURACY_COLUMNS)],
+            ACCURACY_COLUMNS,
+            container=models_tab,
+            hide=("version", "held_out"),
+        )
+        versions = ", ".join(f"{r.runtime} {r.version}" for r in shipped.accuracy.itertuples())
+        held_out = ", ".join(sorted({f"{n:,}" for n in shipped.accuracy["held_out"]}))
         models_tab.caption(
             "Held-out accuracy of each runtime's latency model (measured timings, modelled predictions) beside the "
             "FLOPs-only line and the re-measurement floor: a model cannot be trusted beyond how often the runtime "
-            "repeats itself."
+            f"repeats itself. Held out: {held_out} networks per runtime. Versions: {versions}."
         )
     if calibration_tab is not None:
         calibration = calibration_table(shipped.calibration)
         if calibration.empty:
             calibration_tab.info("One runtime only: calibration needs the models of others.")
         else:
-            table(calibration, CALIBRATION_COLUMNS, container=calibration_tab)
+            table(calibration[list(CALIBRATION_COLUMNS)], CALIBRATION_COLUMNS, container=calibration_tab)
             calibration_tab.caption(
                 "Each runtime in turn taken as the new device: its first N networks measured, the other runtimes' "
                 "models adapted to them (the closest, rescaled, then pulled toward the data by a ridge chosen by "
-                "leave-one-out), scored on its held-out networks beside a model from scratch on the same N."
+                "leave-one-out), scored on its held-out networks beside a model from scratch on the same N; all-data: "
+                f"the model fitted on its {int(calibration['all_n'].max())} training networks."
             )
     if best_tab is not None:
         best = best_table(shipped.best)
-        table(best, BEST_COLUMNS, container=best_tab)
+        table(best[[c for c in BEST_COLUMNS if c in best]], BEST_COLUMNS, container=best_tab)
         budgets = differing_budgets(shipped.best)
         best_tab.caption(
             "The optimiser's pick (most MACs predicted within the budget, over the recipe grid) by each runtime's "

@@ -7,6 +7,7 @@ import json
 
 from scaling_core.cli.arguments import OutputFile
 from scaling_core.cli.network import add_network_arguments, add_rule_arguments, resolve_arch, resolve_rule_arch
+from scaling_core.core.errors import ConfigError
 
 FORMATS = ("onnx",)
 
@@ -20,7 +21,7 @@ def add_export_commands(commands) -> None:
     add_network_arguments(export, many=False)
     add_rule_arguments(export)
     export.add_argument("--format", choices=FORMATS, default="onnx", help="the file format (onnx)")
-    export.add_argument("-o", "--output", type=OutputFile(), required=True, help="the file to write (.onnx)")
+    export.add_argument("-o", "--output", type=OutputFile(), help="the file to write (.onnx; required)")
     export.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
@@ -28,6 +29,8 @@ def run_export(args: argparse.Namespace) -> int:
     """Export, check and report: path, opset, inputs, outputs and ONNX Runtime's difference from PyTorch."""
     from scaling_core.nn.onnx_export import export_onnx
 
+    if args.output is None:
+        raise ConfigError("--output", None, "a file path in an existing, writable folder (-o FILE)")
     task = resolve_rule_arch(args) if args.rule is not None else resolve_arch(args)
     report = export_onnx(task, args.output)
     if args.json:

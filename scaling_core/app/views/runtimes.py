@@ -17,6 +17,9 @@ def calibration_table(calibration: pd.DataFrame) -> pd.DataFrame:
     on the same N, beside the model fitted on all of the pair's training networks."""
     if calibration.empty:
         return pd.DataFrame()
+    # The runtimes comparison names each pair by its runtime; a study of any stored pairs, by its device label.
+    if "runtime" in calibration:
+        calibration = calibration.assign(pair=calibration["runtime"])
     everything = calibration[calibration["method"] == "fitted on all training measurements"].set_index("pair")
     few = calibration[calibration["method"].isin(list(METHODS))]
     table = few.pivot_table(index=["pair", "n"], columns="method", values="mape", sort=False).rename(columns=METHODS)
