@@ -232,7 +232,8 @@ if report is None and not here:
     )
 elif report is None:
     st.info(
-        f"No profile yet for this machine with {options.threads} thread(s), batch {options.batch_size}, "
+        f"No profile yet for this machine in {runtime_label(state.hw_runtime)} with {options.threads} thread(s), "
+        f"batch {options.batch_size}, "
         f"{options.memory_format}. {FIT_USES}"
     )
     st.markdown("\n".join(f"- {text}" for text in choices.values()))

@@ -14,7 +14,7 @@ from scaling_core.lab.runs import lab_settings
 from ui.dense import CLAIM_COLUMNS
 from ui.export import chart, csv_button, figure
 from ui.sections import lazy_tabs
-from ui.tables import table
+from ui.tables import full_height, table
 
 FAMILY_CLAIM_COLUMNS = {"family": Column("Family", "text"), **CLAIM_COLUMNS}
 MEASURED = "Measured on the test split, over seeds."
@@ -67,7 +67,13 @@ def families_section(dataset: str, store) -> None:
         )
     if verdict_tab is not None:
         claims = family_claims_table(frame)
-        table(claims[list(FAMILY_CLAIM_COLUMNS)], FAMILY_CLAIM_COLUMNS, container=verdict_tab)
+        # Every family's verdicts in view at once (the table's own height would scroll the last family away).
+        table(
+            claims[list(FAMILY_CLAIM_COLUMNS)],
+            FAMILY_CLAIM_COLUMNS,
+            container=verdict_tab,
+            height=full_height(len(claims)),
+        )
         verdict_tab.caption(
             "Difference: compound scaling's (EfficientNet's recipe) accuracy minus the other rule's, in percentage "
             "points, each interpolated in log MACs at compound's budgets φ > 0, per seed, then over seeds (Student's "

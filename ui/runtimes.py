@@ -9,7 +9,7 @@ from scaling_core.app.tables import Column
 from scaling_core.app.views.runtimes import best_table, calibration_table, differing_budgets
 from scaling_core.hardware.runtime_comparison import shipped_runtimes
 from ui.sections import lazy_tabs
-from ui.tables import table
+from ui.tables import full_height, table
 
 HELD_OUT = "on the held-out networks of fit-latency's plan"
 ACCURACY_COLUMNS = {
@@ -78,7 +78,8 @@ def runtimes_section() -> None:
         if calibration.empty:
             calibration_tab.info("One runtime only: calibration needs the models of others.")
         else:
-            table(calibration[list(CALIBRATION_COLUMNS)], CALIBRATION_COLUMNS, container=calibration_tab)
+            shown = calibration[list(CALIBRATION_COLUMNS)]
+            table(shown, CALIBRATION_COLUMNS, container=calibration_tab, height=full_height(len(shown)))
             calibration_tab.caption(
                 "Each runtime in turn taken as the new device: its first N networks measured, the other runtimes' "
                 "models adapted to them (the closest, rescaled, then pulled toward the data by a ridge chosen by "
@@ -87,7 +88,8 @@ def runtimes_section() -> None:
             )
     if best_tab is not None:
         best = best_table(shipped.best)
-        table(best[[c for c in BEST_COLUMNS if c in best]], BEST_COLUMNS, container=best_tab)
+        shown = best[[c for c in BEST_COLUMNS if c in best]]
+        table(shown, BEST_COLUMNS, container=best_tab, height=full_height(len(shown)))
         budgets = differing_budgets(shipped.best)
         best_tab.caption(
             "The optimiser's pick (most MACs predicted within the budget, over the recipe grid) by each runtime's "

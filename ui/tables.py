@@ -65,3 +65,11 @@ def editor(frame: pd.DataFrame, columns: Mapping[str, Column], key: str) -> pd.D
         column_config=column_config(shown, list(shown.columns)),
     )
     return edited.set_index(label).rename_axis(frame.index.name).set_axis(frame.index)
+
+
+ROW_PX = 35  # a row's height in Streamlit's dataframe, the header's too
+
+
+def full_height(rows: int) -> int:
+    """The height (px) that shows a table of `rows` rows whole, for tables whose last rows must not scroll away."""
+    return ROW_PX * (rows + 1) + 3

@@ -355,9 +355,10 @@ def run_runtimes(args: argparse.Namespace) -> int:
         raise ConfigError("runtimes", "none installed", "at least one of data/hardware/settings.json's runtimes")
     accuracy = accuracy_frame(models)
     ids = {m.fingerprint_id for m in models}
-    calibration = (
-        calibration_study(store, settings.calibration_sizes, ids, settings.threads) if len(models) > 1 else None
-    )
+    calibration = None
+    if len(models) > 1:
+        calibration = calibration_study(store, settings.calibration_sizes, ids, settings.threads)
+        calibration["runtime"] = calibration["fingerprint_id"].map({m.fingerprint_id: m.name for m in models})
     best = best_recipes(models, settings.budgets_ms)
     document = {
         "command": "python -m scaling_core runtimes --save-to data/hardware/runtimes-latency.json",

@@ -164,8 +164,7 @@ def families_accuracy_figure(frame: pd.DataFrame, cost_label: str) -> go.Figure:
         rows=rows,
         cols=columns,
         subplot_titles=titles or None,
-        shared_yaxes=True,
-        horizontal_spacing=0.05,
+        horizontal_spacing=0.08,  # each panel its own accuracy range: a family that fails to train squeezes no other
         vertical_spacing=0.18 if rows > 1 else 0.0,
     )
     palette = plotly.colors.qualitative.Plotly
