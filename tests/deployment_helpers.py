@@ -89,3 +89,20 @@ def fill_store(store) -> None:
             "measured_at": time.time(),
         }
     )
+
+
+def small_plan(monkeypatch, train: int, test: int = 3) -> None:
+    """fit-latency's plans replaced by one of small classification networks (the region's corner), `train` + `test`
+    of them, timed for 0.02 s each: a fit or a calibration in seconds."""
+    from scaling_core.hardware import latency_model
+
+    plan = latency_model.named_plan("quick") | {
+        "train": train,
+        "test": test,
+        "depth": [0.2, 0.4],
+        "width": [0.2, 0.4],
+        "resolution": [0.2, 0.3],
+        "heads": ["classification"],
+        "min_run_time_s": 0.02,
+    }
+    monkeypatch.setattr(latency_model, "named_plan", lambda name="full": dict(plan))

@@ -8,6 +8,7 @@ import json
 
 import numpy as np
 import pytest
+from deployment_helpers import small_plan
 
 from scaling_core.cli.main import main
 from scaling_core.core.errors import ConfigError
@@ -142,19 +143,9 @@ def test_fit_latency_calibrates_a_new_pair_from_a_few_measurements(tmp_path, mon
     """`fit-latency --calibrate 4`: four small networks and three held-out ones timed here, the other pair's stored
     model adapted to them; the profile is stored under this pair, labelled as calibrated, with its held-out scores."""
     from scaling_core.app.views.hardware import profile_label
-    from scaling_core.hardware import latency_model
     from scaling_core.hardware.latency_model import profile_identity, stored_profile
 
-    tiny = latency_model.named_plan("quick") | {
-        "train": 6,
-        "test": 3,
-        "depth": [0.2, 0.4],
-        "width": [0.2, 0.4],
-        "resolution": [0.2, 0.3],
-        "heads": ["classification"],
-        "min_run_time_s": 0.02,
-    }
-    monkeypatch.setattr(latency_model, "named_plan", lambda name="full": dict(tiny))
+    small_plan(monkeypatch, train=6)
     store = Store(f"sqlite:///{tmp_path / 'store.sqlite'}")
     other = MeasureOptions(runtime="onnxruntime")
     other_fit = save_fit({**PLAN, "name": "full"}, _measured(EAGER * 0.01, other, 0), store)

@@ -16,6 +16,7 @@ import time
 from collections import defaultdict
 
 import pytest
+from deployment_helpers import small_plan
 
 from scaling_core.app.state import AppState, canonical_device
 from scaling_core.app.views.hardware import device_measurements, device_profile, device_setup, devices
@@ -152,19 +153,7 @@ def bench_networks():
 
 @pytest.mark.slow  # 8 s on a quiet machine, a minute when other test runs share its two cores
 def test_fit_latency_fleet_fits_one_model_per_device(cluster, fleet_store, monkeypatch, capsys):
-    from scaling_core.hardware import latency_model
-
-    # A plan of small networks (the region's corner), so each device measures and fits in seconds.
-    tiny = latency_model.named_plan("quick") | {
-        "train": 9,
-        "test": 3,
-        "depth": [0.2, 0.4],
-        "width": [0.2, 0.4],
-        "resolution": [0.2, 0.3],
-        "heads": ["classification"],
-        "min_run_time_s": 0.02,
-    }
-    monkeypatch.setattr(latency_model, "named_plan", lambda name="full": dict(tiny))
+    small_plan(monkeypatch, train=9)
     argv = ["fit-latency", "--fleet", "--scheduler", cluster, "--store", fleet_store.url, "--json"]
     assert main(argv) == 0
     fitted = json.loads(capsys.readouterr().out)["devices"]
