@@ -10,6 +10,8 @@ seed).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -38,6 +40,22 @@ def verdict_words(difference: float | None, interval: tuple[float, float] | None
     if interval is None:
         return f"inconclusive: {seeds} seed gives no interval"
     return interval_verdict(*interval)
+
+
+@dataclass(frozen=True)
+class SeedDecision:
+    """A claim decided by its per-seed differences: their mean, Student-t interval, the verdict and how many seeds."""
+
+    difference: float | None
+    interval: tuple[float, float] | None
+    verdict: str
+    seeds: int
+
+
+def decide(per_seed: dict[int, float], scale: float = 1.0) -> SeedDecision:
+    """The decision of per-seed differences (each times `scale`, e.g. 100 for percentage points)."""
+    difference, interval = seed_interval([scale * v for v in per_seed.values()])
+    return SeedDecision(difference, interval, verdict_words(difference, interval, len(per_seed)), len(per_seed))
 
 
 def equal_macs_difference(runs: pd.DataFrame, column: str, first: str, second: str) -> dict[int, float]:

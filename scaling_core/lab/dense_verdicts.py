@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from scaling_core.lab.comparisons import equal_macs_difference, seed_interval, verdict_words
+from scaling_core.lab.comparisons import decide, equal_macs_difference
 from scaling_core.lab.dense_settings import dense_settings
 from scaling_core.lab.runs import lab_recipe
 
@@ -55,17 +55,8 @@ def recipe_difference(runs: pd.DataFrame, task: str, metric: str, first: str, se
 
 def _claim(claim: str, task: str, metric: str, per_seed: dict[int, float], how: str) -> Claim:
     """A claim decided by its per-seed differences."""
-    difference, interval = seed_interval(list(per_seed.values()))
-    return Claim(
-        claim,
-        task,
-        metric,
-        difference,
-        interval,
-        verdict_words(difference, interval, len(per_seed)),
-        len(per_seed),
-        how,
-    )
+    decided = decide(per_seed)
+    return Claim(claim, task, metric, decided.difference, decided.interval, decided.verdict, decided.seeds, how)
 
 
 def _paired(first: dict[int, float], second: dict[int, float]) -> dict[int, float]:

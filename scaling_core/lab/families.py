@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from scaling_core.lab.comparisons import equal_macs_difference, seed_interval, verdict_words
+from scaling_core.lab.comparisons import decide, equal_macs_difference
 from scaling_core.lab.runs import FamiliesStudy, code_version, lab_recipe, lab_report, lab_settings
 from scaling_core.lab.shipped_results import lab_file_notice, shipped_lab_file
 
@@ -95,17 +95,16 @@ def family_claims(report: pd.DataFrame) -> list[FamilyClaim]:
     compound = lab_recipe(COMPOUND).name
     for base, group in runs.groupby("base", sort=False):
         for alias in [a for a in group["alias"].unique() if a != COMPOUND]:
-            per_seed = equal_macs_difference(group, "accuracy", COMPOUND, alias)
-            difference, interval = seed_interval([100.0 * v for v in per_seed.values()])
+            decided = decide(equal_macs_difference(group, "accuracy", COMPOUND, alias), scale=100.0)
             claims.append(
                 FamilyClaim(
                     str(group["family"].iloc[0]),
                     str(base),
                     f"{compound} scaling beats {lab_recipe(alias).name} at equal MACs",
-                    difference,
-                    interval,
-                    verdict_words(difference, interval, len(per_seed)),
-                    len(per_seed),
+                    decided.difference,
+                    decided.interval,
+                    decided.verdict,
+                    decided.seeds,
                 )
             )
     return claims

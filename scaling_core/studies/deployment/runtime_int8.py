@@ -25,7 +25,7 @@ from importlib import metadata
 import numpy as np
 import pandas as pd
 
-from scaling_core.lab.comparisons import seed_interval, verdict_words
+from scaling_core.lab.comparisons import decide
 from scaling_core.lab.evaluations import RunRef, grid_runs
 from scaling_core.lab.runs import lab_settings
 from scaling_core.lab.train import Budget
@@ -193,11 +193,8 @@ def int8_claims(frame: pd.DataFrame) -> list[Int8Claim]:
         ("ONNX Runtime int8 (measured)", "runtime_sqnr_db"),
         (f"simulated {SIMULATED_BITS}-bit per channel (measured)", "simulated_sqnr_db"),
     ):
-        per_seed = before_minus_after(frame, column)
-        difference, interval = seed_interval(list(per_seed.values()))
-        claims.append(
-            Int8Claim(source, difference, interval, verdict_words(difference, interval, len(per_seed)), len(per_seed))
-        )
+        decided = decide(before_minus_after(frame, column))
+        claims.append(Int8Claim(source, decided.difference, decided.interval, decided.verdict, decided.seeds))
     return claims
 
 
