@@ -25,7 +25,7 @@ from ui.controls import lab_controls
 from ui.dense import quick_study_panel, samples_section, study_toggle
 from ui.export import chart, csv_button, figure
 from ui.identity import current_identity, signed_in_reason
-from ui.lab_families import families_section
+from ui.lab_families import dense_families_section, families_section
 from ui.notes import model_notes
 from ui.sections import lazy_tabs
 from ui.session import shown, start_page
@@ -180,6 +180,8 @@ for label, task in zip(dense_labels[1:], ("segmentation", "detection", "multitas
     if dense_tabs[label] is not None:
         with dense_tabs[label]:
             samples_section(task, quick)
+st.subheader("Families on scenes: which rule in which family, for the dense tasks")
+dense_families_section(store)
 with st.expander("How the lab trains"):
     model_notes(lab_module)
 share_panel("lab", None)

@@ -44,21 +44,21 @@ ROOT = Path(__file__).resolve().parents[1]
 # (the version the digests were recorded at, the digests of the canary's rounded results), per version constant.
 # One epoch of training lands a few units apart in the 6th digit on different CPUs (torch's kernels differ by
 # instruction set), so a version holds one digest per kind of CPU it was recorded on, in this order: AMD EPYC
-# (AVX2), Intel Xeon (AVX-512). Record a new CPU's digest only from an unchanged checkout (the same commit gave
+# (AVX2), Intel Xeon (AVX-512), AMD EPYC (AVX-512, Zen 4: recorded from commit 3b6d60f). Record a new CPU's digest only from an unchanged checkout (the same commit gave
 # the others), never to silence a change.
 CANARIES = {
-    "scaling_core.lab.runs.TRAINING_VERSION": (1, ("c024046ead778bbf", "72016c5528f02a37")),
+    "scaling_core.lab.runs.TRAINING_VERSION": (1, ("c024046ead778bbf", "72016c5528f02a37", "896c554e66b6e015")),
     "scaling_core.studies.robustness.evaluation.ROBUSTNESS_VERSION": (
         "a78504d8e37e",
-        ("9f18afabda948892", "2e078c2dc3cb6c82"),
+        ("9f18afabda948892", "2e078c2dc3cb6c82", "b004af6642eb4869"),
     ),
     "scaling_core.studies.deployment.measurements.DEPLOYMENT_VERSION": (
         "2a43fd0b4501",
-        ("340659c981b8b843", "a0e0973f1737dbf7"),
+        ("340659c981b8b843", "a0e0973f1737dbf7", "624f8d4fea552eeb"),
     ),
     "scaling_core.studies.representation.measurements.REPRESENTATION_VERSION": (
         "81c440039301",
-        ("51ef14c95fa63c54", "178c0990d6e9560a"),
+        ("51ef14c95fa63c54", "178c0990d6e9560a", "37a8dec79d1c08b9"),
     ),
     "scaling_core.studies.representation.distill.DISTILLATION_VERSION": (
         "8abb3ac2587a",
@@ -66,8 +66,9 @@ CANARIES = {
     ),
     "scaling_core.hardware.latency_model.LATENCY_MODEL_VERSION": (1, ("cce543a32af51c5b",)),
     "scaling_core.lab.dense_runs.DENSE_VERSION": (1, ("bac8d6acd5091c02",)),  # no training: one digest on any CPU
-    # No training either: a seeded untrained network exported and quantized (its graph, not its outputs).
-    "scaling_core.studies.deployment.runtime_int8.INT8_CODE": (1, ("8782fd4b041b5f35",)),
+    # No training either: a seeded untrained network exported and quantized (its graph, not its outputs); the
+    # quantization scales come from float activations, so Intel Xeon (AVX-512) and AMD EPYC (Zen 4) each have one.
+    "scaling_core.studies.deployment.runtime_int8.INT8_CODE": (1, ("8782fd4b041b5f35", "38660d17d275fcc9")),
 }
 # What re-makes the shipped files a version keys.
 REMAKE = {

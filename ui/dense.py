@@ -26,7 +26,10 @@ from scaling_core.app.views.dense import (
     task_summary,
 )
 from scaling_core.app.views.lab import latency_words
+from scaling_core.core.base import load_base
+from scaling_core.lab.dense_families import families_grid
 from scaling_core.lab.dense_runs import study_command
+from scaling_core.lab.runs import lab_recipe
 from ui import lab_jobs
 from ui.export import chart, figure
 from ui.identity import current_identity, signed_in_reason
@@ -120,6 +123,14 @@ def _study(quick: bool):
     return study
 
 
+def families_pointer() -> str:
+    """Where the families on the scenes are, in a sentence naming their families and rules (from the settings)."""
+    grid = families_grid()
+    families = ", ".join(load_base(b).family for b in grid.bases)
+    rules = " and ".join(lab_recipe(a).name for a in grid.recipes)
+    return f' The same scenes in other families ({families}; {rules}): the Lab page\'s section "Families on scenes".'
+
+
 def measured_section(task: str) -> None:
     """The Tasks page's measured study of a task: verdicts, metric against MACs and latency, curves, the split."""
     if task not in TASK_METRICS:
@@ -137,6 +148,7 @@ def measured_section(task: str) -> None:
         f"{study_budget_text(quick)}. The resolution-leaning recipe is {recipe_text('segmentation')}; the default "
         "study compares it with width-only, leaving EfficientNet's and depth-only out so that three seeds of every "
         "task train long enough to level off in about an hour on two cores."
+        + (families_pointer() if task in families_grid().tasks else "")
     )
     claims = claims_table(study, task)
     st.subheader("Verdicts")

@@ -80,14 +80,22 @@ def add_lab_commands(commands) -> None:
             "(how data/lab/<dataset>.json is made)",
         )
     add_training_device_arguments(verbs.choices["run"])
-    bases = lab_bases()
-    for verb in ("run", "report"):
+    bases, dense = lab_bases(), dense_bases()
+    for verb in ("run", "report", "study", "verdict"):
         verbs.choices[verb].add_argument(
             "--bases",
-            type=name_list(bases, "base"),
-            help=f"comma-separated lab bases, one family each: {', '.join(bases)} (default: "
-            f"{lab_settings().base}); the families' study is --bases {','.join(lab_settings().families.bases)} "
-            "with its recipes and phis (data/lab/settings.json)",
+            type=name_list(tuple(dict.fromkeys(bases + dense)), "base"),
+            help=f"comma-separated lab bases, one family each: for classification {', '.join(bases)} (default: "
+            f"{lab_settings().base}; the families' study is --bases {','.join(lab_settings().families.bases)} "
+            f"with its recipes and phis), for the dense tasks {', '.join(dense)} (data/lab/settings.json)",
+        )
+    for verb in ("study", "verdict"):
+        verbs.choices[verb].add_argument(
+            "--families",
+            action="store_true",
+            help="the families on scenes: a dense base of each family × the families' recipes, φ and seeds "
+            "(data/lab/settings.json; `lab study --families --save-to data/lab/dense-families-scenes.json` makes "
+            "the shipped file)",
         )
 
 
@@ -96,6 +104,14 @@ def lab_bases() -> tuple[str, ...]:
     from scaling_core.lab.runs import lab_settings
 
     settings = lab_settings()
+    return tuple(dict.fromkeys((settings.base, *settings.families.bases)))
+
+
+def dense_bases() -> tuple[str, ...]:
+    """The bases the dense lab trains: its own and the families' dense ones."""
+    from scaling_core.lab.dense_settings import dense_settings
+
+    settings = dense_settings()
     return tuple(dict.fromkeys((settings.base, *settings.families.bases)))
 
 
@@ -138,6 +154,11 @@ def run_lab(args: argparse.Namespace) -> int:
     dense = args.lab_command in ("study", "verdict") or args.task != "classification" or is_dense_name(args.dataset)
     if dense and not is_dense_name(args.dataset):
         raise ConfigError("--dataset", args.dataset, "scenes or folder:PATH with images/ and masks/ for a dense task")
+    for base in getattr(args, "bases", None) or ():
+        allowed = dense_bases() if dense else lab_bases()
+        if base not in allowed:
+            lab = "the dense tasks" if dense else "classification"
+            raise ConfigError("--bases", base, f"one of {', '.join(allowed)} for {lab}")
     if args.lab_command == "verdict":
         return verdict_command(args)
     if dense:
@@ -145,8 +166,6 @@ def run_lab(args: argparse.Namespace) -> int:
             raise ConfigError("--device", args.device, "cpu for the dense tasks (they train on the CPU)")
         if args.lab_command == "run" and args.save_to:
             raise ConfigError("--save-to", str(args.save_to)[:40], "with `lab study` for the dense tasks")
-        if getattr(args, "bases", None):
-            raise ConfigError("--bases", ",".join(args.bases)[:40], "with classification (the dense lab has one base)")
         return run_dense_command(args)
     if args.quick:
         raise ConfigError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -84,6 +85,14 @@ class BaseSpec:
 def available_bases() -> tuple[str, ...]:
     """Names of the base specs shipped in data/bases."""
     return tuple(sorted(p.stem for p in BASES_DIR.glob("*.json")))
+
+
+def require_bases(bases: Sequence[str]) -> None:
+    """Nothing when every name is a shipped base; a ConfigError naming the first that is not."""
+    known = available_bases()
+    for base in bases:
+        if base not in known:
+            raise ConfigError("bases", base, f"one of the bases in data/bases ({', '.join(known)})")
 
 
 def load_base(name_or_path: str | Path = "efficientnet-b0") -> BaseSpec:

@@ -35,10 +35,17 @@ def require_task(task: str) -> str:
 
 
 @lru_cache(maxsize=1024, typed=True)
-def dense_network(task: str, alias: str, phi: float, object_classes: int, decoder_width: int | None = None) -> TaskArch:
-    """The dense base scaled by a lab recipe at φ with the task's head for `object_classes` classes (kept: the
-    pages ask for the whole grid on every run). `decoder_width` overrides the decoder's base width (the
-    multi-task budget split)."""
+def dense_network(
+    task: str,
+    alias: str,
+    phi: float,
+    object_classes: int,
+    decoder_width: int | None = None,
+    base: str | None = None,
+) -> TaskArch:
+    """A dense base (the lab's by default, or a family's) scaled by a lab recipe at φ with the task's head for
+    `object_classes` classes, rounded by the dense lab's policy (kept: the pages ask for the whole grid on every run).
+    `decoder_width` overrides the decoder's base width (the multi-task budget split)."""
     require_task(task)
     settings = dense_settings()
     named = lab_recipe(alias)
@@ -46,7 +53,7 @@ def dense_network(task: str, alias: str, phi: float, object_classes: int, decode
     backbone = scale_recipe(
         named.recipe,
         phi,
-        base=settings.base,
+        base=base or settings.base,
         policy=policy,
         num_classes=object_classes,
         label=f"{named.name}, φ={phi:g}",

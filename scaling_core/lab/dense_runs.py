@@ -17,6 +17,7 @@ from importlib import metadata
 
 import pandas as pd
 
+from scaling_core.core.base import load_base
 from scaling_core.core.errors import ConfigError
 from scaling_core.executor.jobs import Job, announce_dashboard
 from scaling_core.executor.study import StudyJobs
@@ -88,15 +89,17 @@ def dense_key(name: str, point: DensePoint, seed: int, budget: DenseBudget, vers
     return digest([name, point.task, describe(point.network), int(seed), asdict(budget), version])
 
 
-def largest_phi_within(task: str, alias: str, classes: int, macs: float, decoder_width: int | None = None) -> float:
-    """The largest φ in [0, PHI_MAX] (bisected PHI_SEARCH_STEPS times, to 4 decimals) whose network has at most `macs`
-    MACs (0 when none has)."""
+def largest_phi_within(
+    task: str, alias: str, classes: int, macs: float, decoder_width: int | None = None, base: str | None = None
+) -> float:
+    """The largest φ in [0, PHI_MAX] (bisected PHI_SEARCH_STEPS times, to 4 decimals) whose network on `base` has at
+    most `macs` MACs (0 when none has)."""
     low, high = 0.0, PHI_MAX
-    if count_task(dense_network(task, alias, 0.0, classes, decoder_width)).macs > macs:
+    if count_task(dense_network(task, alias, 0.0, classes, decoder_width, base)).macs > macs:
         return 0.0
     for _ in range(PHI_SEARCH_STEPS):
         middle = round((low + high) / 2, 4)
-        if count_task(dense_network(task, alias, middle, classes, decoder_width)).macs <= macs:
+        if count_task(dense_network(task, alias, middle, classes, decoder_width, base)).macs <= macs:
             low = middle
         else:
             high = middle
@@ -104,17 +107,22 @@ def largest_phi_within(task: str, alias: str, classes: int, macs: float, decoder
 
 
 def study_points(
-    tasks: Sequence[str], aliases: Sequence[str], phis: Sequence[float], classes: int, split: bool = True
+    tasks: Sequence[str],
+    aliases: Sequence[str],
+    phis: Sequence[float],
+    classes: int,
+    split: bool = True,
+    base: str | None = None,
 ) -> list[DensePoint]:
-    """The networks of a study: each task's recipes × φ; for multitask also, in the multi-task comparisons' recipe,
-    the two single-task networks of half each multi-task budget (φ > 0) and, with `split`, the decoder widths of the
-    budget split."""
+    """The networks of a study on a dense base (the lab's by default): each task's recipes × φ; for multitask also, in
+    the multi-task comparisons' recipe, the two single-task networks of half each multi-task budget (φ > 0) and, with
+    `split`, the decoder widths of the budget split."""
     if not tasks or not aliases or not phis:
         raise ConfigError(
             "grid", f"{len(tasks)} tasks × {len(aliases)} recipes × {len(phis)} phis", "at least one each"
         )
     points = [
-        DensePoint(require_task(t), a, float(p), dense_network(t, a, float(p), classes))
+        DensePoint(require_task(t), a, float(p), dense_network(t, a, float(p), classes, None, base))
         for t in tasks
         for a in aliases
         for p in phis
@@ -123,17 +131,16 @@ def study_points(
         return points
     multi = dense_settings().split
     for phi in (float(p) for p in phis if p > 0):
-        half = count_task(dense_network("multitask", multi.recipe, phi, classes)).macs / 2
+        half = count_task(dense_network("multitask", multi.recipe, phi, classes, None, base)).macs / 2
         for task in ("classification", "segmentation"):
-            at = largest_phi_within(task, multi.recipe, classes, half)
-            points.append(
-                DensePoint(task, multi.recipe, at, dense_network(task, multi.recipe, at, classes), SEPARATE, phi)
-            )
+            at = largest_phi_within(task, multi.recipe, classes, half, None, base)
+            network = dense_network(task, multi.recipe, at, classes, None, base)
+            points.append(DensePoint(task, multi.recipe, at, network, SEPARATE, phi))
     if split:
-        total = count_task(dense_network("multitask", multi.recipe, float(multi.phi), classes)).macs
+        total = count_task(dense_network("multitask", multi.recipe, float(multi.phi), classes, None, base)).macs
         for width in multi.decoder_widths:
-            at = largest_phi_within("multitask", multi.recipe, classes, total, width)
-            network = dense_network("multitask", multi.recipe, at, classes, width)
+            at = largest_phi_within("multitask", multi.recipe, classes, total, width, base)
+            network = dense_network("multitask", multi.recipe, at, classes, width, base)
             points.append(DensePoint("multitask", multi.recipe, at, network, "split", float(multi.phi), width))
     return points
 
@@ -208,7 +215,10 @@ def point_row(point: DensePoint, latency: dict | None) -> dict:
     heads = sum(int(p.counts.macs) for p in report.parts if p.component != "backbone")
     m = point.network.multipliers
     named = lab_recipe(point.alias)
+    base = point.network.backbone.base_name
     return {
+        "base": base,
+        "family": load_base(base).family,
         "task": point.task,
         "recipe": named.name,
         "alias": point.alias,
@@ -238,18 +248,27 @@ def shipped_name(dataset: str) -> str:
     return f"dense-{dataset}"
 
 
-def study_command(dataset: str = SCENES) -> str:
-    """The command that makes (or re-makes) the shipped default study."""
-    return f"python -m scaling_core lab study --dataset {dataset} --save-to data/lab/{shipped_name(dataset)}.json"
+def study_command(dataset: str = SCENES, shipped: str = "", flags: str = "") -> str:
+    """The command that makes (or re-makes) a shipped study: the default one, or the one `flags` name, saved as
+    data/lab/<shipped>.json."""
+    return (
+        f"python -m scaling_core lab study {flags + ' ' if flags else ''}--dataset {dataset} "
+        f"--save-to data/lab/{shipped or shipped_name(dataset)}.json"
+    )
 
 
 def dense_runs(
-    dataset: str, points: Sequence[DensePoint], store, budget: DenseBudget, seeds: int | None = None
+    dataset: str,
+    points: Sequence[DensePoint],
+    store,
+    budget: DenseBudget,
+    seeds: int | None = None,
+    shipped_as: tuple[str, str] | None = None,
 ) -> tuple[pd.DataFrame, str]:
     """One row per stored run of the points (seeds below `seeds` when given): the point's description, measured
     latency, seed, final metrics, learning curve, sample predictions and training seconds; from the store, and from
-    the shipped default study (if this code made it) for the runs the store lacks (all of them with no store); and
-    where the rows come from."""
+    a shipped study (if this code made it) for the runs the store lacks (all of them with no store); and where the
+    rows come from. `shipped_as`: that study's file name and command, the default study's when None."""
     version = dense_version(dataset_digest(dataset))
     options = lab_latency_options()
     described = {}
@@ -260,13 +279,14 @@ def dense_runs(
         for run in store.lab_runs_of(dataset, key, budget, version) if store is not None else ():
             stored.append({**run, "document": json.loads(run["curve"])})
     budget_text = json.dumps(asdict(budget))
+    name, command = shipped_as or (shipped_name(dataset), study_command(dataset))
     # The shipped runs fill in what the store lacks (a few runs trained here never hide the rest of the study).
     shipped, shipped_source = stored_or_shipped(
         [],
         "lab",
-        shipped_name(dataset),
+        name,
         lambda r: r["network_key"] in described and r["budget"] == budget_text,
-        Maker("the dense lab", version, study_command(dataset)),
+        Maker("the dense lab", version, command),
     )
     held = {(r["network_key"], r["seed"]) for r in stored}
     filled = [r for r in shipped if (r["network_key"], r["seed"]) not in held]

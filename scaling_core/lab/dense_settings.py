@@ -8,6 +8,7 @@ from typing import Literal, get_args
 
 from pydantic import ConfigDict, PositiveInt, model_validator
 
+from scaling_core.core.base import require_bases
 from scaling_core.core.errors import ConfigError
 from scaling_core.core.rounding import RoundingPolicy
 from scaling_core.core.settings import Number, SettingsModel, load_settings
@@ -56,6 +57,23 @@ class DenseGridFile(SettingsModel):
     seeds: PositiveInt
 
 
+class DenseFamiliesFile(SettingsModel):
+    """The families on scenes: a dense base of each family (data/bases), each trained on the grid of tasks, recipes
+    (lab aliases), φ budgets and seeds."""
+
+    note: str | None = None
+    bases: tuple[str, ...]
+    tasks: tuple[DenseTask, ...]
+    recipes: tuple[str, ...]
+    phis: tuple[Number, ...]
+    seeds: PositiveInt
+
+    @model_validator(mode="after")
+    def _known(self) -> DenseFamiliesFile:
+        require_bases(self.bases)
+        return self
+
+
 class DenseSplitFile(SettingsModel):
     """The multi-task comparisons' recipe (lab alias), and the budget split: the decoder base widths tried, each
     backbone the largest within the MACs of the recipe's multi-task network at phi."""
@@ -79,6 +97,7 @@ class DenseSettingsFile(SettingsModel):
     split: DenseSplitFile
     max_detections: PositiveInt
     samples: PositiveInt
+    families: DenseFamiliesFile
 
     @model_validator(mode="after")
     def _aligned(self) -> DenseSettingsFile:

@@ -76,7 +76,8 @@ def run_rows(report: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class FamilyClaim:
-    """A rule against compound scaling in one family: the accuracy difference in points, its interval, the verdict."""
+    """A rule against compound scaling in one family: the difference of the metric in points, its interval, the
+    verdict."""
 
     family: str
     base: str
@@ -90,12 +91,18 @@ class FamilyClaim:
 def family_claims(report: pd.DataFrame) -> list[FamilyClaim]:
     """Per family and per other recipe of the study: 'compound scaling beats it at equal MACs', decided by the
     per-seed accuracy differences (points) at compound's budgets φ > 0."""
-    runs = run_rows(report)
+    return rule_claims(run_rows(report))
+
+
+def rule_claims(runs: pd.DataFrame, metric: str = "accuracy") -> list[FamilyClaim]:
+    """Per base and per other recipe in `runs` (one row per run: base, family, alias, phi, seed, macs and `metric`, a
+    fraction): 'compound scaling beats it at equal MACs', decided by the per-seed differences in points at compound's
+    budgets φ > 0."""
     claims = []
     compound = lab_recipe(COMPOUND).name
     for base, group in runs.groupby("base", sort=False):
         for alias in [a for a in group["alias"].unique() if a != COMPOUND]:
-            decided = decide(equal_macs_difference(group, "accuracy", COMPOUND, alias), scale=100.0)
+            decided = decide(equal_macs_difference(group, metric, COMPOUND, alias), scale=100.0)
             claims.append(
                 FamilyClaim(
                     str(group["family"].iloc[0]),

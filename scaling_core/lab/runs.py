@@ -23,7 +23,7 @@ from pydantic import PositiveFloat, PositiveInt, model_validator
 
 from scaling_core.accuracy.pareto import NamedRecipe, builtin_recipes
 from scaling_core.core.arch import ScaledArch, scale_recipe
-from scaling_core.core.base import available_bases, load_base
+from scaling_core.core.base import load_base, require_bases
 from scaling_core.core.cost import count
 from scaling_core.core.errors import ConfigError
 from scaling_core.core.rounding import RoundingPolicy
@@ -104,10 +104,7 @@ class _FamiliesFile(SettingsModel):
 
     @model_validator(mode="after")
     def _known(self) -> _FamiliesFile:
-        known = set(available_bases())
-        for base in self.bases:
-            if base not in known:
-                raise ConfigError("bases", base, f"one of the bases in data/bases ({', '.join(sorted(known))})")
+        require_bases(self.bases)
         return self
 
 

@@ -237,6 +237,8 @@ SECTION_CASES = [
     ("deployment", "", (("tab", "Quantization noise"),), "quantization"),
     ("deployment", "", (("expander", "The largest φ within the budget in each runtime"),), "drone-runtimes"),
     ("lab", "", (("tab", "Rules' verdicts"),), "families-verdicts"),
+    ("lab", "", (("tab", "Verdicts on scenes"),), "dense-families-verdicts"),
+    ("lab", "", (("tab", "Results on scenes"),), "dense-families-results"),
     ("explorer", "?base=regnety-400mf&ex_rule=dwr&phi=2", (), "regnety-dwr"),
 ]
 

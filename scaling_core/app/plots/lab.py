@@ -153,9 +153,11 @@ def training_curves_figure(curves: pd.DataFrame, metric: str = "test accuracy") 
     )
 
 
-def families_accuracy_figure(frame: pd.DataFrame, cost_label: str) -> go.Figure:
-    """Measured test accuracy (%, mean and min–max over seeds) against MACs, one panel per family, one colour per
-    recipe across panels (a legend click hides a recipe in every panel)."""
+def families_accuracy_figure(
+    frame: pd.DataFrame, cost_label: str, metric: str = "test accuracy", source: str = "test split"
+) -> go.Figure:
+    """A measured metric (%, mean and min–max over seeds; test accuracy by default) against MACs, one panel per family,
+    one colour per recipe across panels (a legend click hides a recipe in every panel)."""
     families = list(dict.fromkeys(frame["family"]))
     columns = max(1, min(2, len(families)))
     rows = max(1, math.ceil(len(families) / columns))
@@ -190,8 +192,8 @@ def families_accuracy_figure(frame: pd.DataFrame, cost_label: str) -> go.Figure:
                     "arrayminus": points["accuracy_mean"] - points["accuracy_min"],
                 },
                 customdata=np.column_stack([points["phi"], points["seeds"]]),
-                hovertemplate=f"{family}, {recipe} φ=%{{customdata[0]}}: %{{x:.3s}} MACs, accuracy %{{y:.2f}}% "
-                "(measured: mean of %{customdata[1]} seeds, bars min–max)<extra></extra>",
+                hovertemplate=f"{family}, {recipe} φ=%{{customdata[0]}}: %{{x:.3s}} MACs, {metric} %{{y:.2f}}% "
+                f"(measured on the {source}: mean of %{{customdata[1]}} seeds, bars min–max)<extra></extra>",
                 row=row,
                 col=col,
             )
@@ -199,10 +201,10 @@ def families_accuracy_figure(frame: pd.DataFrame, cost_label: str) -> go.Figure:
         fig.update_xaxes(
             **log_axis(panel["macs"]), title_text=f"{cost_label} (log scale)" if row == rows else None, row=row, col=col
         )
-    fig.update_yaxes(title_text="test accuracy (%)", col=1)
+    fig.update_yaxes(title_text=f"{metric} (%)", col=1)
     return finish(
         fig,
-        "Measured accuracy against MACs, per family",
-        "measured: mean over seeds, bars min–max; colour: recipe",
+        f"Measured {metric} against MACs, per family",
+        f"measured on the {source}: mean over seeds, bars min–max; colour: recipe",
         plot_height=300 * rows + 80 * (rows - 1),
     )

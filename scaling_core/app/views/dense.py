@@ -76,6 +76,17 @@ def quick_points():
     return study_points(grid.tasks, grid.recipes, [float(p) for p in grid.phis], len(scene_settings().classes))
 
 
+def seed_statistics(fractions: pd.Series, prefix: str) -> dict[str, float]:
+    """A metric's mean, sd, min and max over seeds in % (`<prefix>_mean`, …; NaN where too few seeds)."""
+    values = 100.0 * fractions.astype(float).dropna()
+    return {
+        f"{prefix}_mean": values.mean() if len(values) else np.nan,
+        f"{prefix}_std": values.std(ddof=1) if len(values) > 1 else np.nan,
+        f"{prefix}_min": values.min() if len(values) else np.nan,
+        f"{prefix}_max": values.max() if len(values) else np.nan,
+    }
+
+
 def task_summary(study: DenseStudy, task: str) -> pd.DataFrame:
     """Per recipe and φ of the task's grid: input, costs, measured latency and each metric's mean, sd, min and max
     over seeds (in %), and the accuracy model's shape started from the measured φ = 0 primary metric."""
@@ -102,11 +113,7 @@ def task_summary(study: DenseStudy, task: str) -> pd.DataFrame:
             **{k: first[k] for k in ("alpha", "beta", "gamma", "total_blocks")},
         }
         for metric in TASK_METRICS[task]:
-            values = 100.0 * group[f"metric_{metric}"].astype(float).dropna()
-            row[f"{metric}_mean"] = values.mean() if len(values) else np.nan
-            row[f"{metric}_std"] = values.std(ddof=1) if len(values) > 1 else np.nan
-            row[f"{metric}_min"] = values.min() if len(values) else np.nan
-            row[f"{metric}_max"] = values.max() if len(values) else np.nan
+            row.update(seed_statistics(group[f"metric_{metric}"], metric))
         rows.append(row)
     frame = pd.DataFrame(rows)
     primary = TASK_METRICS[task][0]

@@ -5,7 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from scaling_core.lab.families import families_results, family_claims
+from scaling_core.app.views.dense import seed_statistics
+from scaling_core.lab.dense_data import SCENES
+from scaling_core.lab.dense_families import dense_family_claims, families_grid, families_runs
+from scaling_core.lab.families import FamilyClaim, families_results, family_claims
+from scaling_core.lab.scenes import scene_settings
 
 ACCURACY_COLUMNS = ("accuracy_mean", "accuracy_std", "accuracy_min", "accuracy_max")
 
@@ -24,8 +28,14 @@ def families_frame(dataset: str, store=None) -> tuple[pd.DataFrame, str]:
 def family_claims_table(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per family and rule: compound scaling's accuracy minus the rule's at equal MACs (points), its
     seed interval written out, the verdict and why."""
+    return claims_rows(family_claims(frame) if not frame.empty else [])
+
+
+def claims_rows(claims: list[FamilyClaim]) -> pd.DataFrame:
+    """The families' verdicts as table rows: family, claim, difference (points), interval written out, seeds, verdict
+    and why."""
     rows = []
-    for claim in family_claims(frame) if not frame.empty else []:
+    for claim in claims:
         low, high = claim.interval if claim.interval else (np.nan, np.nan)
         rows.append(
             {
@@ -52,3 +62,38 @@ def failed_to_train(frame: pd.DataFrame) -> list[str]:
     base = frame[frame["phi"] == 0].drop_duplicates("base").set_index("base")["accuracy_mean"]
     low = frame[(frame["phi"] > 0) & (frame["accuracy_mean"] < frame["base"].map(base) - FAILED_POINTS)]
     return [f"{r.family} {r.recipe} φ = {r.phi:g} ({r.accuracy_mean:.0f}%)" for r in low.itertuples()]
+
+
+def dense_families_frame(task: str, store=None) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """The families on scenes for a task: per base, recipe and φ, the task's primary metric in % (mean, sd, min and
+    max over seeds, under the accuracy_* names the families' figure and table read), input, costs and latency; the
+    runs it summarises; and where they come from."""
+    runs, source = families_runs(SCENES, len(scene_settings().classes), store)
+    if runs.empty:
+        return pd.DataFrame(), runs, source
+    runs = runs[(runs["task"] == task) & (runs["role"] == "grid")]
+    if runs.empty:
+        return pd.DataFrame(), runs, source
+    rows = []
+    for _, group in runs.groupby(["base", "alias", "phi"], sort=False):
+        first = group.iloc[0]
+        rows.append(
+            {
+                **{k: first[k] for k in ("base", "family", "recipe", "alias", "phi", "macs", "params")},
+                "resolution_px": int(first["resolution"]),
+                "latency_ms": first["latency_ms"],
+                **seed_statistics(group["primary"], "accuracy"),
+                "seeds": int(group["primary"].notna().sum()),
+            }
+        )
+    grid = families_grid()
+    order = {"base": {b: i for i, b in enumerate(grid.bases)}, "alias": {a: i for i, a in enumerate(grid.recipes)}}
+    frame = pd.DataFrame(rows).sort_values(
+        ["base", "alias", "phi"], key=lambda column: column.map(order[column.name]) if column.name in order else column
+    )
+    return frame.reset_index(drop=True), runs, source
+
+
+def dense_family_claims_table(runs: pd.DataFrame, task: str) -> pd.DataFrame:
+    """The families on scenes' verdicts for a task (points of its primary metric), as table rows."""
+    return claims_rows(dense_family_claims(runs, task))
