@@ -44,8 +44,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # (the version the digests were recorded at, the digests of the canary's rounded results), per version constant.
 # One epoch of training lands a few units apart in the 6th digit on different CPUs (torch's kernels differ by
 # instruction set), so a version holds one digest per kind of CPU it was recorded on, in this order: AMD EPYC
-# (AVX2), Intel Xeon (AVX-512), AMD EPYC (AVX-512, Zen 4: recorded from commit 3b6d60f). Record a new CPU's digest only from an unchanged checkout (the same commit gave
-# the others), never to silence a change.
+# (AVX2), Intel Xeon (AVX-512), AMD EPYC (AVX-512, Zen 4: recorded from commit 3b6d60f). Record a new CPU's digest
+# only from an unchanged checkout (the same commit gave the others), never to silence a change.
 CANARIES = {
     "scaling_core.lab.runs.TRAINING_VERSION": (1, ("c024046ead778bbf", "72016c5528f02a37", "896c554e66b6e015")),
     "scaling_core.studies.robustness.evaluation.ROBUSTNESS_VERSION": (
