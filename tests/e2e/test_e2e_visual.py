@@ -45,6 +45,8 @@ FIGURE_PROBLEMS = """(maxDecades) => [...document.querySelectorAll('.js-plotly-p
     const fig = plot.getBoundingClientRect();
     const rect = e => e.getBoundingClientRect();
     const shown = r => r.width > 0 && r.height > 0;
+    // A figure in a tab that is not open (still in the page while its rerun removes it) is not on screen.
+    if (!shown(fig)) return [];
     const inside = (r, o, slack = 1) => r.left >= o.left - slack && r.right <= o.right + slack
         && r.top >= o.top - slack && r.bottom <= o.bottom + slack;
     const overlap = (a, b, gap = 1) => a.left < b.right + gap && b.left < a.right + gap
