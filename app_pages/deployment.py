@@ -356,7 +356,12 @@ if drone_tab is not None:
             table(
                 turning,
                 {
-                    "sweep": Column("Sweep", decimals=0),
+                    "sweep": Column(
+                        "Sweep (ω·t/FOV)",
+                        decimals=3,
+                        help="The share of the field of view the camera turns through in one exposure: the blur is "
+                        "sweep × input px pixels long.",
+                    ),
                     "best_px": Column("Best input (px)", "integer"),
                     "best_accuracy": Column("Best accuracy (%)", decimals=1),
                     "largest_px": Column("Largest input (px)", "integer"),

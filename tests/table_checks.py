@@ -25,8 +25,14 @@ def column_problems(name: str, values: pd.Series, column: dict) -> list[str]:
     problems = []
     if code_like(label):
         problems.append(f"header {label!r} reads as code")
-    if pd.api.types.is_float_dtype(values) and not (number_format and FLOAT_FORMAT.match(number_format)):
+    fixed = FLOAT_FORMAT.match(number_format or "")
+    if pd.api.types.is_float_dtype(values) and not fixed:
         problems.append(f"{label!r}: floats shown with format {number_format!r}, not fixed decimals")
+    if fixed and pd.api.types.is_numeric_dtype(values):
+        # Too few decimals for the column's scale: every non-zero value drawn as 0 says nothing.
+        nonzero = values[values.notna() & (values != 0)].astype(float)
+        if len(nonzero) and (nonzero.abs().round(int(fixed.group(2))) == 0).all():
+            problems.append(f"{label!r}: every non-zero value drawn as 0 with {fixed.group(2)} decimals")
     if pd.api.types.is_integer_dtype(values) and not (number_format and INTEGER_FORMAT.match(number_format)):
         problems.append(f"{label!r}: integers shown with format {number_format!r}, not with separators")
     return problems
